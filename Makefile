@@ -1,0 +1,55 @@
+# libgmap: `make` builds, `make demo` runs the main job, `make check` runs every
+# test under AddressSanitizer + UndefinedBehaviorSanitizer (and the threaded
+# stress tests under ThreadSanitizer), `make bench` runs the benchmarks.
+# Missing Debian packages are installed first (scripts/ensure-deps.sh).
+
+BUILD      ?= build
+CHECK      ?= build-check
+TSAN       ?= build-tsan
+MESON_OPTS ?=
+
+export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: all deps build demo check check-asan check-tsan bench format clean
+
+all: build
+
+deps:
+	@./scripts/ensure-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	./scripts/demo.sh $(BUILD)
+
+$(CHECK)/build.ninja:
+	meson setup $(CHECK) -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+
+$(TSAN)/build.ninja:
+	meson setup $(TSAN) -Db_sanitize=thread -Db_lundef=false $(MESON_OPTS)
+
+check-asan: deps $(CHECK)/build.ninja
+	ninja -C $(CHECK)
+	meson test -C $(CHECK) --print-errorlogs --no-suite stress-tsan || true
+
+check-tsan: deps $(TSAN)/build.ninja
+	ninja -C $(TSAN)
+	meson test -C $(TSAN) --print-errorlogs --suite stress --suite stress-tsan || true
+
+check: check-asan check-tsan
+	@./scripts/test-summary.py $(CHECK)/meson-logs/testlog.json $(TSAN)/meson-logs/testlog.json
+
+bench: build
+	./scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(CHECK) $(TSAN)

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * z/Architecture dynamic address translation: the constants with the names the
+ * kernel gives them, table allocation, and the architecture-exact walker.
+ *
+ * Bit values follow the z/Architecture formats (IBM bit 0 is the MSB). Tables
+ * owned by libgmap hold native-endian values; guest tables in guest memory are
+ * big-endian and are read through a dat_read_fn that swaps them.
+ */
+#ifndef GMAP_DAT_H
+#define GMAP_DAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gmap/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- geometry ---------------------------------------------------------------------------- */
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (1UL << PAGE_SHIFT)
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+
+#define _CRST_ENTRIES	  2048UL
+#define _PAGE_ENTRIES	  256UL
+#define _CRST_TABLE_SIZE  (_CRST_ENTRIES * 8)
+#define _PAGE_TABLE_SIZE  (_PAGE_ENTRIES * 8)
+#define CRST_ALLOC_ORDER  2
+#define PTRS_PER_PTE	  _PAGE_ENTRIES
+#define PTRS_PER_PMD	  _CRST_ENTRIES
+#define PTRS_PER_PUD	  _CRST_ENTRIES
+#define PTRS_PER_P4D	  _CRST_ENTRIES
+#define PTRS_PER_PGD	  _CRST_ENTRIES
+
+#define _REGION1_SHIFT 53
+#define _REGION2_SHIFT 42
+#define _REGION3_SHIFT 31
+#define _SEGMENT_SHIFT 20
+
+#define _REGION1_INDEX (0x7ffUL << _REGION1_SHIFT)
+#define _REGION2_INDEX (0x7ffUL << _REGION2_SHIFT)
+#define _REGION3_INDEX (0x7ffUL << _REGION3_SHIFT)
+#define _SEGMENT_INDEX (0x7ffUL << _SEGMENT_SHIFT)
+#define _PAGE_INDEX    (0xffUL << PAGE_SHIFT)
+
+#define _REGION1_SIZE (1UL << _REGION1_SHIFT)
+#define _REGION2_SIZE (1UL << _REGION2_SHIFT)
+#define _REGION3_SIZE (1UL << _REGION3_SHIFT)
+#define _SEGMENT_SIZE (1UL << _SEGMENT_SHIFT)
+
+#define _REGION1_MASK (~(_REGION1_SIZE - 1))
+#define _REGION2_MASK (~(_REGION2_SIZE - 1))
+#define _REGION3_MASK (~(_REGION3_SIZE - 1))
+#define _SEGMENT_MASK (~(_SEGMENT_SIZE - 1))
+
+#define PMD_SHIFT   _SEGMENT_SHIFT
+#define PUD_SHIFT   _REGION3_SHIFT
+#define P4D_SHIFT   _REGION2_SHIFT
+#define PGDIR_SHIFT _REGION1_SHIFT
+#define PMD_SIZE    _SEGMENT_SIZE
+#define PMD_MASK    _SEGMENT_MASK
+#define PUD_SIZE    _REGION3_SIZE
+#define PUD_MASK    _REGION3_MASK
+#define HPAGE_SHIFT _SEGMENT_SHIFT
+#define HPAGE_SIZE  _SEGMENT_SIZE
+#define HPAGE_MASK  _SEGMENT_MASK
+
+/* ---- ASCE -------------------------------------------------------------------------------- */
+
+#define _ASCE_ORIGIN	    (~0xfffUL)
+#define _ASCE_PRIVATE_SPACE 0x100UL
+#define _ASCE_ALT_EVENT	    0x80UL
+#define _ASCE_SPACE_SWITCH  0x40UL
+#define _ASCE_REAL_SPACE    0x20UL
+#define _ASCE_TYPE_MASK	    0x0cUL
+#define _ASCE_TYPE_REGION1  0x0cUL
+#define _ASCE_TYPE_REGION2  0x08UL
+#define _ASCE_TYPE_REGION3  0x04UL
+#define _ASCE_TYPE_SEGMENT  0x00UL
+#define _ASCE_TABLE_LENGTH  0x03UL
+#define _ASCE_USER_BITS	    (_ASCE_SPACE_SWITCH | _ASCE_PRIVATE_SPACE | _ASCE_ALT_EVENT)
+
+/* ---- region-table entries ---------------------------------------------------------------- */
+
+#define _REGION_ENTRY_ORIGIN	(~0xfffUL)
+#define _REGION_ENTRY_PROTECT	0x200UL
+#define _REGION_ENTRY_NOEXEC	0x100UL
+#define _REGION_ENTRY_OFFSET	0xc0UL
+#define _REGION_ENTRY_INVALID	0x20UL
+#define _REGION_ENTRY_TYPE_MASK 0x0cUL
+#define _REGION_ENTRY_TYPE_R1	0x0cUL
+#define _REGION_ENTRY_TYPE_R2	0x08UL
+#define _REGION_ENTRY_TYPE_R3	0x04UL
+#define _REGION_ENTRY_LENGTH	0x03UL
+
+#define _REGION1_ENTRY	     (_REGION_ENTRY_TYPE_R1 | _REGION_ENTRY_LENGTH)
+#define _REGION1_ENTRY_EMPTY (_REGION_ENTRY_TYPE_R1 | _REGION_ENTRY_INVALID)
+#define _REGION2_ENTRY	     (_REGION_ENTRY_TYPE_R2 | _REGION_ENTRY_LENGTH)
+#define _REGION2_ENTRY_EMPTY (_REGION_ENTRY_TYPE_R2 | _REGION_ENTRY_INVALID)
+#define _REGION3_ENTRY	     (_REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH)
+#define _REGION3_ENTRY_EMPTY (_REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_INVALID)
+
+#define _REGION3_ENTRY_ORIGIN_LARGE (~0x7fffffffUL)
+#define _REGION3_ENTRY_LARGE	    0x0400UL
+#define _REGION3_ENTRY_COMM	    0x0010UL
+#define _REGION_ENTRY_BITS	    0xfffffffffffff22fUL
+#define _REGION3_ENTRY_HARDWARE_BITS	   0xfffffffffffff6ffUL
+#define _REGION3_ENTRY_HARDWARE_BITS_LARGE 0xffffffff8001073cUL
+
+/* ---- segment-table entries --------------------------------------------------------------- */
+
+#define _SEGMENT_ENTRY_ORIGIN_LARGE (~0xfffffUL)
+#define _SEGMENT_ENTRY_ORIGIN	    (~0x7ffUL)
+#define _SEGMENT_ENTRY_PROTECT	    0x200UL
+#define _SEGMENT_ENTRY_NOEXEC	    0x100UL
+#define _SEGMENT_ENTRY_INVALID	    0x20UL
+#define _SEGMENT_ENTRY_TYPE_MASK    0x0cUL
+#define _SEGMENT_ENTRY_LARGE	    0x400UL
+#define _SEGMENT_ENTRY_COMM	    0x10UL
+#define _SEGMENT_ENTRY_PRESENT	    0x0001UL
+#define _SEGMENT_ENTRY		    _SEGMENT_ENTRY_PRESENT
+#define _SEGMENT_ENTRY_EMPTY	    _SEGMENT_ENTRY_INVALID
+#define _SEGMENT_ENTRY_BITS	    0xfffffffffffffe3fUL
+#define _SEGMENT_ENTRY_HARDWARE_BITS	    0xfffffffffffffe3cUL
+#define _SEGMENT_ENTRY_HARDWARE_BITS_LARGE 0xfffffffffff1073cUL
+
+/* ---- page-table entries ------------------------------------------------------------------ */
+
+#define _PAGE_NOEXEC  0x100UL
+#define _PAGE_PROTECT 0x200UL
+#define _PAGE_INVALID 0x400UL
+#define _PAGE_LARGE   0x800UL /* bit 52: must be zero in a valid PTE */
+
+#define _PAGE_PRESENT	0x001UL
+#define _PAGE_YOUNG	0x004UL
+#define _PAGE_DIRTY	0x008UL
+#define _PAGE_READ	0x010UL
+#define _PAGE_WRITE	0x020UL
+#define _PAGE_SPECIAL	0x040UL
+#define _PAGE_UNUSED	0x080UL
+#define _PAGE_SW_BITS	0x0ffUL
+
+/* ---- PGSTE (the second half of a host page table) ---------------------------------------- */
+
+#define PGSTE_ACC_BITS	       0xf000000000000000UL
+#define PGSTE_FP_BIT	       0x0800000000000000UL
+#define PGSTE_PCL_BIT	       0x0080000000000000UL
+#define PGSTE_HR_BIT	       0x0040000000000000UL
+#define PGSTE_HC_BIT	       0x0020000000000000UL
+#define PGSTE_GR_BIT	       0x0004000000000000UL
+#define PGSTE_GC_BIT	       0x0002000000000000UL
+#define PGSTE_ST2_MASK	       0x0000ffff00000000UL
+#define _PGSTE_GPS_ZERO	       0x0000000080000000UL
+#define _PGSTE_GPS_NODAT       0x0000000040000000UL
+#define _PGSTE_GPS_USAGE_MASK  0x0000000003000000UL
+#define _PGSTE_GPS_USAGE_STABLE	       0x0000000000000000UL
+#define _PGSTE_GPS_USAGE_UNUSED	       0x0000000001000000UL
+#define _PGSTE_GPS_USAGE_POT_VOLATILE 0x0000000002000000UL
+#define _PGSTE_GPS_USAGE_VOLATILE      _PGSTE_GPS_USAGE_MASK
+#define PGSTE_UC_BIT	       0x0000000000008000UL
+#define PGSTE_IN_BIT	       0x0000000000004000UL
+#define PGSTE_VSIE_BIT	       0x0000000000002000UL
+
+/* ---- program-interruption codes ---------------------------------------------------------- */
+
+#define PGM_PROTECTION		0x04
+#define PGM_ADDRESSING		0x05
+#define PGM_SEGMENT_TRANSLATION 0x10
+#define PGM_PAGE_TRANSLATION	0x11
+#define PGM_TRANSLATION_SPEC	0x12
+#define PGM_ASCE_TYPE		0x38
+#define PGM_REGION_FIRST_TRANS	0x39
+#define PGM_REGION_SECOND_TRANS 0x3a
+#define PGM_REGION_THIRD_TRANS	0x3b
+
+/* ---- translation-exception identification ------------------------------------------------ */
+
+#define TEID_ADDR_MASK	 PAGE_MASK
+#define TEID_FETCH	 0x800UL /* bits 52-53 = 10 */
+#define TEID_STORE	 0x400UL /* bits 52-53 = 01 */
+#define TEID_PROT_LAP	 0x080UL /* bit 56, ESOP-2 code 4 (with bit 61 clear) */
+#define TEID_PROT_DAT	 0x004UL /* bit 61, ESOP-2 code 1 */
+#define TEID_PROT_IEP	 (TEID_PROT_LAP | TEID_PROT_DAT) /* ESOP-2 code 5 */
+#define TEID_AS_MASK	 0x003UL
+
+/* ---- prefixing --------------------------------------------------------------------------- */
+
+#define PREFIX_AREA_SIZE 0x2000UL
+#define PREFIX_MASK	 0x7fffe000UL
+
+/**
+ * dat_real_to_abs() - apply prefixing to a real address
+ * @real:   real address
+ * @prefix: prefix register (8 KiB aligned, below 2 GiB)
+ *
+ * Return: the absolute address; the first 8 KiB and the prefix area swap places.
+ */
+static inline unsigned long dat_real_to_abs(unsigned long real, unsigned long prefix)
+{
+	if (real < PREFIX_AREA_SIZE)
+		return real + prefix;
+	if (real >= prefix && real < prefix + PREFIX_AREA_SIZE)
+		return real - prefix;
+	return real;
+}
+
+/* ---- index helpers ----------------------------------------------------------------------- */
+
+static inline unsigned long dat_rfx(unsigned long va)
+{
+	return (va >> _REGION1_SHIFT) & 0x7ff;
+}
+
+static inline unsigned long dat_rsx(unsigned long va)
+{
+	return (va >> _REGION2_SHIFT) & 0x7ff;
+}
+
+static inline unsigned long dat_rtx(unsigned long va)
+{
+	return (va >> _REGION3_SHIFT) & 0x7ff;
+}
+
+static inline unsigned long dat_sx(unsigned long va)
+{
+	return (va >> _SEGMENT_SHIFT) & 0x7ff;
+}
+
+static inline unsigned long dat_px(unsigned long va)
+{
+	return (va >> PAGE_SHIFT) & 0xff;
+}
+
+/**
+ * asce_end() - first address beyond what an ASCE of this type can reach
+ * @asce: the ASCE (only the designation type is used)
+ *
+ * Return: 2^31, 2^42 or 2^53, or 0 for a region-first ASCE (which reaches 2^64).
+ */
+static inline unsigned long asce_end(unsigned long asce)
+{
+	unsigned int dt = (asce & _ASCE_TYPE_MASK) >> 2;
+
+	return dt == 3 ? 0 : 1UL << (31 + 11 * dt);
+}
+
+/* ---- table allocation -------------------------------------------------------------------- */
+
+/**
+ * crst_table_init() - fill a region or segment table with one value
+ * @crst:  table of _CRST_ENTRIES entries
+ * @entry: value for every entry, e.g. _REGION3_ENTRY_EMPTY
+ */
+void crst_table_init(unsigned long *crst, unsigned long entry);
+
+/**
+ * crst_table_alloc() - allocate a region or segment table
+ * @entry: initial value of every entry (the level's _..._ENTRY_EMPTY)
+ *
+ * Return: a 16 KiB-aligned table of 2048 entries, or NULL on allocation failure.
+ */
+unsigned long *crst_table_alloc(unsigned long entry);
+
+/** crst_table_free() - free a table from crst_table_alloc(); NULL is ignored. */
+void crst_table_free(unsigned long *crst);
+
+/**
+ * page_table_alloc() - allocate a plain page table
+ *
+ * Return: a 2 KiB-aligned table of 256 entries set to _PAGE_INVALID, or NULL.
+ */
+unsigned long *page_table_alloc(void);
+
+/** page_table_free() - free a table from page_table_alloc(); NULL is ignored. */
+void page_table_free(unsigned long *table);
+
+/**
+ * page_table_alloc_pgste() - allocate a host page table with PGSTEs
+ *
+ * Return: a 4 KiB-aligned block: 256 PTEs set to _PAGE_INVALID followed by
+ * 256 zero PGSTEs, or NULL on allocation failure.
+ */
+unsigned long *page_table_alloc_pgste(void);
+
+/** page_table_free_pgste() - free a table from page_table_alloc_pgste(); NULL is ignored. */
+void page_table_free_pgste(unsigned long *table);
+
+/** pgste_of() - the PGSTE that belongs to the PTE at @ptep in a PGSTE page table. */
+static inline unsigned long *pgste_of(unsigned long *ptep)
+{
+	return ptep + _PAGE_ENTRIES;
+}
+
+/* ---- the walker -------------------------------------------------------------------------- */
+
+/** enum dat_access - what the access that needs the translation does */
+enum dat_access {
+	DAT_FETCH,  /* operand fetch */
+	DAT_STORE,  /* operand store */
+	DAT_IFETCH, /* instruction fetch */
+};
+
+/*
+ * Table levels, numbered as gmap_table_walk() numbers them. DAT_LEVEL_ASCE is
+ * where exceptions found by the ASCE checks are reported.
+ */
+enum dat_level {
+	DAT_LEVEL_PTE = 0,
+	DAT_LEVEL_SEGMENT = 1,
+	DAT_LEVEL_REGION3 = 2,
+	DAT_LEVEL_REGION2 = 3,
+	DAT_LEVEL_REGION1 = 4,
+	DAT_LEVEL_ASCE = 5,
+};
+
+/* Address-space identification stored in the low two TEID bits. */
+enum dat_space {
+	DAT_SPACE_PRIMARY = 0,
+	DAT_SPACE_AR = 1,
+	DAT_SPACE_SECONDARY = 2,
+	DAT_SPACE_HOME = 3,
+};
+
+/**
+ * typedef dat_read_fn - read one 8-byte table entry
+ * @ctx:  the reader's context
+ * @addr: absolute address of the entry (8-byte aligned)
+ * @val:  receives the entry's architectural value
+ *
+ * Return: 0, or nonzero if @addr is not backed by storage (addressing exception).
+ */
+typedef int (*dat_read_fn)(void *ctx, unsigned long addr, unsigned long *val);
+
+/**
+ * struct dat_config - the machine state a translation depends on
+ * @asce:          the address-space-control element
+ * @edat:          0, 1 (EDAT-1 enabled) or 2 (EDAT-1 and EDAT-2 enabled)
+ * @iep:           instruction-execution protection enabled (CR0 bit 43)
+ * @iep_installed: the IEP facility is installed (implied by @iep); with neither it
+ *                 nor EDAT-1, PTE bit 55 must be zero
+ * @lap:           low-address protection enabled (CR0 bit 35)
+ * @space:         which address space @asce belongs to (TEID bits 62-63)
+ * @prefix:        prefix register, applied to real results
+ * @storage_size:  first absolute address beyond the configuration, 0 for no limit
+ */
+struct dat_config {
+	unsigned long asce;
+	unsigned int edat;
+	bool iep;
+	bool iep_installed;
+	bool lap;
+	enum dat_space space;
+	unsigned long prefix;
+	unsigned long storage_size;
+};
+
+/** struct dat_step - one table entry the walk fetched */
+struct dat_step {
+	unsigned long addr; /* absolute address of the entry */
+	unsigned long val;  /* its value */
+	int level;	    /* enum dat_level */
+};
+
+#define DAT_MAX_STEPS 5
+
+/**
+ * struct dat_result - outcome of one translation
+ * @pic:        0 if translated, else the program-interruption code
+ * @teid:       translation-exception identification (0 where none is stored)
+ * @real:       real address (for large frames equal to @abs)
+ * @abs:        absolute address (prefixing applied to real results)
+ * @large:      the leaf was an EDAT-1 segment frame or EDAT-2 region frame
+ * @prot:       accumulated DAT protection
+ * @iep:        the leaf entry's instruction-execution-protection bit
+ * @level:      leaf level on success; level of the entry that caused an exception,
+ *              DAT_LEVEL_ASCE when the ASCE checks refused the address, or -1 for
+ *              exceptions not caused by a table entry (low-address protection and
+ *              the final-frame addressing check)
+ * @entry_addr: absolute address of that entry (the shadow fault needs it)
+ * @nsteps:     number of entries fetched
+ * @steps:      the entries fetched, top level first
+ */
+struct dat_result {
+	unsigned int pic;
+	unsigned long teid;
+	unsigned long real;
+	unsigned long abs;
+	bool large;
+	bool prot;
+	bool iep;
+	int level;
+	unsigned long entry_addr;
+	unsigned int nsteps;
+	struct dat_step steps[DAT_MAX_STEPS];
+};
+
+/**
+ * dat_translate() - translate a virtual address the way the CPU does
+ * @cfg:    machine state
+ * @va:     64-bit virtual address
+ * @access: fetch, store or instruction fetch
+ * @read:   how table entries are read (native, byte-swapped guest memory, dump image)
+ * @ctx:    passed to @read
+ * @res:    receives the outcome
+ *
+ * Implements the complete z/Architecture DAT process: low-address protection,
+ * real-space designations, ASCE-type and table-length checks, region/segment/
+ * page translation exceptions from invalid bits and TF/TL ranges, translation-
+ * specification exceptions, DAT protection accumulation (region P with EDAT-1),
+ * EDAT-1/EDAT-2 large frames, IEP, prefixing and addressing exceptions.
+ *
+ * Return: 0 if translated, else the program-interruption code (also in @res->pic).
+ */
+unsigned int dat_translate(const struct dat_config *cfg, unsigned long va, enum dat_access access,
+			   dat_read_fn read, void *ctx, struct dat_result *res);
+
+/**
+ * dat_translate_native() - dat_translate() over tables that libgmap owns
+ * @cfg:    machine state (@cfg->asce designates native-endian tables in process memory)
+ * @va:     virtual address
+ * @access: access type
+ * @res:    receives the outcome
+ *
+ * Entries are plain native loads; this is the fast path used for host and gmap tables.
+ *
+ * Return: 0 or the program-interruption code.
+ */
+unsigned int dat_translate_native(const struct dat_config *cfg, unsigned long va,
+				  enum dat_access access, struct dat_result *res);
+
+/**
+ * dat_read_native() - a dat_read_fn for native-endian tables in process memory
+ * @ctx:  unused
+ * @addr: address of the entry
+ * @val:  receives *(unsigned long *)@addr
+ *
+ * Return: 0.
+ */
+int dat_read_native(void *ctx, unsigned long addr, unsigned long *val);
+
+/**
+ * dat_pic_name() - short name of a program-interruption code
+ * @pic: the code
+ *
+ * Return: e.g. "segment-translation", or "unknown".
+ */
+const char *dat_pic_name(unsigned int pic);
+
+/** dat_level_name() - name of an enum dat_level, e.g. "region-third". */
+const char *dat_level_name(int level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GMAP_DAT_H */

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation of DAT tables. Region and segment tables ("CRST" tables) are 16 KiB,
+ * page tables 2 KiB; host page tables carry their 256 PGSTEs in a second 2 KiB
+ * half, which is why they are allocated as one 4 KiB block.
+ */
+#include <string.h>
+
+#include <gmap/alloc.h>
+#include <gmap/dat.h>
+
+void crst_table_init(unsigned long *crst, unsigned long entry)
+{
+	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
+		crst[i] = entry;
+}
+
+unsigned long *crst_table_alloc(unsigned long entry)
+{
+	unsigned long *crst = gm_aligned_alloc(_CRST_TABLE_SIZE, _CRST_TABLE_SIZE);
+
+	if (crst)
+		crst_table_init(crst, entry);
+	return crst;
+}
+
+void crst_table_free(unsigned long *crst)
+{
+	gm_free(crst);
+}
+
+static void fill_invalid_ptes(unsigned long *table)
+{
+	for (unsigned long i = 0; i < _PAGE_ENTRIES; i++)
+		table[i] = _PAGE_INVALID;
+}
+
+unsigned long *page_table_alloc(void)
+{
+	unsigned long *table = gm_aligned_alloc(_PAGE_TABLE_SIZE, _PAGE_TABLE_SIZE);
+
+	if (table)
+		fill_invalid_ptes(table);
+	return table;
+}
+
+void page_table_free(unsigned long *table)
+{
+	gm_free(table);
+}
+
+unsigned long *page_table_alloc_pgste(void)
+{
+	unsigned long *table = gm_aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	if (table) {
+		fill_invalid_ptes(table);
+		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
+	}
+	return table;
+}
+
+void page_table_free_pgste(unsigned long *table)
+{
+	gm_free(table);
+}
