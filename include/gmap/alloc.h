@@ -69,6 +69,15 @@ bool gm_alloc_fault_injected(void);
  */
 long gm_alloc_live(void);
 
+/**
+ * gm_quiesce() - wait until every deferred free has happened
+ *
+ * Frames and tables are freed after an RCU grace period; call this before
+ * comparing gm_alloc_live() counts. Must not be called inside an RCU read-side
+ * section or from a library callback.
+ */
+void gm_quiesce(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,9 @@
 
 #include <gmap/alloc.h>
 
+#include "alloc_internal.h"
+#include "rcu.h"
+
 static atomic_ulong fail_countdown;
 static atomic_bool fault_delivered;
 static atomic_long live_blocks;
@@ -32,7 +35,7 @@ long gm_alloc_live(void)
 }
 
 /* True if this allocation is the one a test asked to fail. */
-static bool injected_failure(void)
+bool gm_alloc_inject(void)
 {
 	unsigned long cur = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
 
@@ -47,6 +50,17 @@ static bool injected_failure(void)
 	return false;
 }
 
+void gm_alloc_account(long delta)
+{
+	atomic_fetch_add_explicit(&live_blocks, delta, memory_order_relaxed);
+}
+
+void gm_quiesce(void)
+{
+	/* Deferred frees are RCU callbacks; wait until all queued ones ran. */
+	rcu_barrier();
+}
+
 static void *account(void *p)
 {
 	if (p)
@@ -56,14 +70,14 @@ static void *account(void *p)
 
 void *gm_malloc(size_t size)
 {
-	if (injected_failure())
+	if (gm_alloc_inject())
 		return NULL;
 	return account(malloc(size ? size : 1));
 }
 
 void *gm_zalloc(size_t size)
 {
-	if (injected_failure())
+	if (gm_alloc_inject())
 		return NULL;
 	return account(calloc(1, size ? size : 1));
 }
@@ -74,7 +88,7 @@ void *gm_aligned_alloc(size_t align, size_t size)
 
 	if (!align || (align & (align - 1)) || align < sizeof(void *))
 		return NULL;
-	if (injected_failure())
+	if (gm_alloc_inject())
 		return NULL;
 	if (posix_memalign(&p, align, size ? size : 1))
 		return NULL;

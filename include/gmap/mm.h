@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host address space: what the kernel's gmap gets from the rest of Linux.
+ *
+ * A struct mm_struct is one host process's memory: anonymous private VMAs, host
+ * DAT tables in z/Architecture format rooted in a region-third ASCE (4 TiB),
+ * page tables of 4 KiB whose second half holds the PGSTEs, demand faults, and
+ * the host events that change PTEs: munmap, mprotect, page-out to a real swap
+ * file, migration to another frame and discard. Every PTE change goes through
+ * one exchange primitive that takes the PGSTE lock bit and fires the one-shot
+ * notification for armed PGSTE_IN_BIT / PGSTE_VSIE_BIT before the change.
+ *
+ * Addresses are host virtual addresses ("vmaddr"); a frame is 4 KiB of process
+ * memory and PTEs hold its pointer value.
+ */
+#ifndef GMAP_MM_H
+#define GMAP_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include <gmap/dat.h>
+#include <gmap/lock.h>
+#include <gmap/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mm_struct;
+
+/* The host address space ends here (a region-third ASCE reaches 4 TiB). */
+#define TASK_SIZE_MAX (1UL << 42)
+#define TASK_SIZE     TASK_SIZE_MAX
+/* mm_mmap() never picks an address below this one. */
+#define MMAP_MIN_ADDR 0x10000UL
+
+/* fault_flags of fixup_user_fault() */
+#define FAULT_FLAG_WRITE 0x01U
+
+/* The swap entry encoding of a PTE: slot in the offset field, I and P set, not present. */
+#define _PAGE_SWP_SHIFT PAGE_SHIFT
+
+static inline bool pte_none(pte_t pte)
+{
+	return pte_val(pte) == _PAGE_INVALID;
+}
+
+static inline bool pte_present(pte_t pte)
+{
+	return pte_val(pte) & _PAGE_PRESENT;
+}
+
+static inline bool pte_swap(pte_t pte)
+{
+	return (pte_val(pte) & (_PAGE_PROTECT | _PAGE_PRESENT)) == _PAGE_PROTECT;
+}
+
+/**
+ * mm_create() - create an empty host address space
+ *
+ * Return: the mm, or NULL on allocation failure.
+ */
+struct mm_struct *mm_create(void);
+
+/**
+ * mm_destroy() - unmap everything and free the address space
+ * @mm: the mm; its gmaps must have been removed. NULL is ignored.
+ */
+void mm_destroy(struct mm_struct *mm);
+
+/**
+ * mm_mmap() - map anonymous private memory
+ * @mm:    the address space
+ * @addr:  0 to let the mm choose, a hint, or with MAP_FIXED the exact page-aligned address
+ * @len:   length in bytes, rounded up to whole pages
+ * @prot:  PROT_NONE or a combination of PROT_READ, PROT_WRITE, PROT_EXEC
+ * @flags: MAP_PRIVATE | MAP_ANONYMOUS, optionally MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE
+ *
+ * MAP_FIXED replaces what was mapped there. Chosen addresses of mappings of 1 MiB
+ * or more are 1 MiB aligned, as gmap_map_segment() needs.
+ *
+ * Return: the address, or a negative errno as unsigned long (IS_ERR_VALUE()):
+ * -EINVAL for a zero length, an unaligned MAP_FIXED address, unknown prot or
+ * flags, or MAP_SHARED; -ENOMEM when the address space or memory is exhausted;
+ * -EEXIST for MAP_FIXED_NOREPLACE over an existing mapping.
+ */
+unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot,
+		      int flags);
+
+/**
+ * mm_munmap() - unmap a range
+ * @mm:   the address space
+ * @addr: page-aligned start
+ * @len:  length, rounded up to whole pages
+ *
+ * Frames and swap slots are freed; page tables whose 1 MiB segment no longer
+ * overlaps any mapping are freed after gmap_unlink() was told.
+ *
+ * Return: 0, -EINVAL for an unaligned address, a zero length or a range beyond
+ * TASK_SIZE, -ENOMEM if splitting a mapping failed to allocate.
+ */
+int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
+
+/**
+ * mm_mprotect() - change the protection of a mapped range
+ * @mm:   the address space
+ * @addr: page-aligned start
+ * @len:  length, rounded up to whole pages
+ * @prot: new protection
+ *
+ * Return: 0, -EINVAL for bad arguments, -ENOMEM if part of the range is not
+ * mapped or splitting a mapping failed to allocate (nothing changed then).
+ */
+int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot);
+
+/**
+ * mm_read() - copy from the address space, faulting pages in
+ * @mm:   the address space
+ * @addr: source address
+ * @buf:  destination buffer
+ * @len:  byte count
+ *
+ * Return: 0, -EFAULT if part of the range is not mapped readable, -ENOMEM, -EIO.
+ */
+int mm_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
+
+/**
+ * mm_write() - copy into the address space, faulting pages in writable
+ * @mm:   the address space
+ * @addr: destination address
+ * @buf:  source buffer
+ * @len:  byte count
+ *
+ * Return: 0, -EFAULT if part of the range is not mapped writable, -ENOMEM, -EIO.
+ */
+int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t len);
+
+/**
+ * mm_page_out() - write a page to the swap file and free its frame
+ * @mm:   the address space
+ * @addr: address in the page
+ *
+ * Return: 0, -EFAULT outside a mapping, -ENOENT if the page has no frame,
+ * -ENOMEM, -EIO if the swap file could not be written (the page stays).
+ */
+int mm_page_out(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * mm_migrate_page() - move a page's contents to a new frame
+ * @mm:   the address space
+ * @addr: address in the page
+ *
+ * Return: 0, -EFAULT outside a mapping, -ENOENT if the page has no frame, -ENOMEM.
+ */
+int mm_migrate_page(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * mm_discard() - drop the contents of a range (MADV_DONTNEED)
+ * @mm:   the address space
+ * @addr: page-aligned start
+ * @len:  length, rounded up to whole pages
+ *
+ * The next touch of a discarded page gives zeroes.
+ *
+ * Return: 0, -EINVAL for bad arguments, -ENOMEM if part of the range is not mapped.
+ */
+int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len);
+
+/**
+ * fixup_user_fault() - resolve a host fault as Linux would
+ * @mm:          the address space; the caller holds mmap_read_lock()
+ * @addr:        faulting address
+ * @fault_flags: FAULT_FLAG_WRITE for a write fault
+ * @unlocked:    NULL, or where to report that mmap_lock was dropped and retaken
+ *
+ * Maps a zeroed frame on first touch, reads a swapped-out page back into a new
+ * frame, makes a read-only PTE writable on a write fault. With @unlocked given,
+ * swap-in drops mmap_lock while it reads the swap file and then sets *@unlocked:
+ * whatever the caller looked up under the lock may have changed.
+ *
+ * Return: 0, -EFAULT outside a mapping or against its protection, -ENOMEM, -EIO.
+ */
+int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
+		     bool *unlocked);
+
+/* The mmap_lock, with the kernel's names. */
+void mmap_read_lock(struct mm_struct *mm);
+void mmap_read_unlock(struct mm_struct *mm);
+void mmap_write_lock(struct mm_struct *mm);
+void mmap_write_unlock(struct mm_struct *mm);
+
+/**
+ * mm_asce() - the ASCE of the host DAT tables
+ * @mm: the address space
+ *
+ * Return: a region-third ASCE; dat_translate_native() over it translates host
+ * virtual addresses to frames.
+ */
+unsigned long mm_asce(struct mm_struct *mm);
+
+/**
+ * mm_lookup_pte() - read the PTE that maps @addr
+ * @mm:   the address space
+ * @addr: host virtual address
+ *
+ * Return: the PTE value, or _PAGE_INVALID if no page table exists.
+ */
+unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr);
+
+/** struct mm_stats - counters of one address space */
+struct mm_stats {
+	unsigned long vmas;	    /* current number of mappings */
+	unsigned long mapped_bytes; /* bytes covered by mappings */
+	unsigned long frames;	    /* frames in use */
+	unsigned long page_tables;  /* host page tables in use */
+	unsigned long crst_tables;  /* host region and segment tables in use */
+	unsigned long swap_slots;   /* pages in the swap file */
+	unsigned long faults;	    /* fixup_user_fault() calls that changed a PTE */
+	unsigned long zero_fills;   /* first touches */
+	unsigned long swap_ins;
+	unsigned long swap_outs;
+	unsigned long migrations;
+	unsigned long discards;	     /* pages discarded */
+	unsigned long iptes;	     /* valid PTEs invalidated (TLB purges) */
+	unsigned long notifications; /* ptep_notify calls */
+	unsigned long unlinks;	     /* page tables freed, gmap_unlink calls */
+	unsigned long lock_drops;    /* faults that dropped mmap_lock */
+};
+
+/** mm_get_stats() - snapshot the counters of @mm */
+void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
+
+/* ---- page-table access for the gmap layer -------------------------------------------------- */
+
+/**
+ * mm_segment_entry() - the host segment-table entry for @addr
+ * @mm:   the address space; caller holds mmap_lock
+ * @addr: host virtual address
+ *
+ * Return: pointer to the entry, or NULL if the region-third entry is invalid.
+ */
+unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * pte_lockptr() - the lock of the host page table that holds @ptep
+ * @mm:   the address space
+ * @ptep: any entry of a host page table
+ *
+ * Return: the page table's lock.
+ */
+spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep);
+
+/**
+ * pte_table_vmaddr() - first host address mapped by the page table holding @ptep
+ * @ptep: any entry of a host page table
+ *
+ * Return: the 1 MiB aligned host address the table maps.
+ */
+unsigned long pte_table_vmaddr(pte_t *ptep);
+
+/**
+ * get_locked_pte() - find or create the PTE for @addr and lock its table
+ * @mm:   the address space; caller holds mmap_lock
+ * @addr: host virtual address
+ * @ptl:  receives the page-table lock, held on success
+ *
+ * Return: the PTE, or NULL on allocation failure.
+ */
+pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl);
+
+/** pte_unmap_unlock() - release the page-table lock taken by get_locked_pte() */
+void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl);
+
+/**
+ * pgste_get_lock() - take the PGSTE lock bit of @ptep's PGSTE
+ * @ptep: entry of a page table with PGSTEs
+ *
+ * Return: the PGSTE value (with PGSTE_PCL_BIT set).
+ */
+unsigned long pgste_get_lock(pte_t *ptep);
+
+/** pgste_set_unlock() - store @pgste (lock bit cleared) and release the lock */
+void pgste_set_unlock(pte_t *ptep, unsigned long pgste);
+
+/**
+ * ptep_xchg_direct() - replace a host PTE, notifying and purging first
+ * @mm:   the address space
+ * @addr: host address the PTE maps
+ * @ptep: the PTE; the caller holds its page-table lock
+ * @new:  the new value
+ *
+ * The one primitive through which host PTEs change: armed notify bits are
+ * cleared and reported through the gmap hooks, a valid old PTE is invalidated
+ * and the TLB listeners purge it, then @new is stored.
+ *
+ * Return: the old value.
+ */
+pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new);
+
+/**
+ * ptep_force_prot() - restrict a PTE and arm notification bits
+ * @mm:   the address space
+ * @addr: address (only the page index is used for the purge)
+ * @ptep: the PTE; the caller holds its page-table lock
+ * @prot: PROT_NONE (invalidate), PROT_READ (write-protect) or PROT_WRITE (arm only)
+ * @bit:  PGSTE_IN_BIT and/or PGSTE_VSIE_BIT to arm
+ *
+ * Return: 0, or -EAGAIN if the PTE is invalid and @prot is not PROT_NONE, or
+ * protected and @prot asks for write access: fault the page in first.
+ */
+int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int prot,
+		    unsigned long bit);
+
+/**
+ * ptep_shadow_pte() - fill a shadow PTE from the parent's PTE
+ * @mm:    the address space
+ * @saddr: the shadow address
+ * @sptep: the source (parent) PTE; caller holds its page-table lock
+ * @tptep: the target shadow PTE
+ * @pte:   guest-2's PTE value (with the accumulated DAT protection)
+ *
+ * Arms PGSTE_VSIE_BIT of the source so that any change of it unshadows.
+ *
+ * Return: 1 if the shadow PTE was filled, 0 if it was already valid, -EAGAIN if
+ * the source is invalid, or read-only while guest-2 grants write access.
+ */
+int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte_t *tptep,
+		    pte_t pte);
+
+/**
+ * ptep_unshadow_pte() - invalidate a shadow PTE and purge it from TLBs
+ * @mm:    the address space
+ * @saddr: the shadow address
+ * @ptep:  the shadow PTE
+ */
+void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep);
+
+/**
+ * ptep_set_notify() - arm PGSTE_IN_BIT for @ptep
+ * @mm:   the address space
+ * @addr: host address
+ * @ptep: the PTE; the caller holds its page-table lock
+ */
+void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+
+/**
+ * struct mm_gmap_ops - the upward calls of the host mm, installed by the gmap layer
+ * @ptep_notify: an armed PTE is about to change; @bits are the notify bits that were set
+ * @unlink:      the host page table @table that maps @vmaddr is about to be freed
+ */
+struct mm_gmap_ops {
+	void (*ptep_notify)(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep,
+			    unsigned long bits);
+	void (*unlink)(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr);
+};
+
+/** mm_set_gmap_ops() - install the gmap hooks of @mm (NULL removes them) */
+void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops);
+
+/**
+ * struct mm_tlb_listener - a TLB that must forget translations when they change
+ * @ipte:      a PTE that was valid has been invalidated (IPTE); @ptep identifies it
+ * @flush_all: everything derived from @asce must go (IDTE clearing-by-ASCE)
+ *
+ * Callbacks run with the page-table lock and PGSTE lock held and must not block.
+ * Embed the listener in the TLB's own structure.
+ */
+struct mm_tlb_listener {
+	void (*ipte)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
+		     pte_t *ptep);
+	void (*flush_all)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce);
+};
+
+/**
+ * mm_register_tlb_listener() - subscribe @l to the purges of @mm
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
+
+/** mm_unregister_tlb_listener() - unsubscribe @l; returns after no callback runs on it */
+void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
+
+/** mm_flush_asce() - tell every TLB listener to drop what it derived from @asce */
+void mm_flush_asce(struct mm_struct *mm, unsigned long asce);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GMAP_MM_H */

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host faults: first touch, swap-in, and making a clean page writable.
+ *
+ * Frames are allocated before the page-table lock is taken; if the PTE changed
+ * meanwhile the fault starts over and gives back what it did not use.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mm_internal.h"
+
+/* A swap slot read with mmap_lock dropped, waiting to be installed. */
+struct prefetch {
+	void *frame;
+	unsigned long slot, gen;
+};
+
+static bool vma_permits(const struct vm_area_struct *vma, bool write)
+{
+	return write ? (vma->prot & PROT_WRITE) : prot_readable(vma->prot);
+}
+
+/* The PTE a fault installs over @pte, or 0 if it needs a frame it was not given. */
+static unsigned long faulted_pte(unsigned long pte, const struct vm_area_struct *vma, bool write,
+				 void *frame)
+{
+	if (pte_present(__pte(pte)))
+		return mk_pte(pte_frame(pte), vma->prot, write || (pte & _PAGE_DIRTY));
+	if (!frame)
+		return 0;
+	return mk_pte((unsigned long)frame, vma->prot, write);
+}
+
+/* Read the swap slot of @pte with mmap_lock dropped; the caller starts over. */
+static int prefetch_swap(struct mm_struct *mm, unsigned long pte, struct prefetch *pre)
+{
+	int rc;
+
+	if (!pre->frame) {
+		pre->frame = page_alloc(false);
+		if (!pre->frame)
+			return -ENOMEM;
+	}
+	pre->slot = pte_swap_slot(pte);
+	pre->gen = swap_slot_gen(&mm->swap, pre->slot);
+	mmap_read_unlock(mm);
+	rc = swap_read(&mm->swap, pre->slot, pre->frame);
+	mmap_read_lock(mm);
+	mm_count(&mm->count.lock_drops, 1);
+	return rc;
+}
+
+static bool prefetch_matches(struct mm_struct *mm, const struct prefetch *pre, unsigned long pte)
+{
+	return pre->frame && pte_swap(__pte(pte)) && pte_swap_slot(pte) == pre->slot &&
+	       swap_slot_gen(&mm->swap, pre->slot) == pre->gen;
+}
+
+/*
+ * Install the faulted PTE under the page-table lock. Returns 0, -EAGAIN if the
+ * PTE changed so that the frame situation no longer fits, or -EIO.
+ */
+static int fault_install(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+			 const struct vm_area_struct *vma, bool write, void **frame,
+			 struct prefetch *pre)
+{
+	spinlock_t *ptl = pte_lockptr(mm, ptep);
+	unsigned long pte, new;
+	int rc = 0;
+
+	spin_lock(ptl);
+	pte = ptep->pte;
+	if (pte_swap(__pte(pte))) {
+		if (prefetch_matches(mm, pre, pte)) {
+			*frame = pre->frame;
+			pre->frame = NULL;
+		} else if (!*frame || swap_read(&mm->swap, pte_swap_slot(pte), *frame)) {
+			rc = *frame ? -EIO : -EAGAIN;
+			goto out;
+		}
+		swap_slot_free(&mm->swap, pte_swap_slot(pte));
+		mm_count(&mm->count.swap_ins, 1);
+	} else if (pte_none(__pte(pte)) && *frame) {
+		memset(*frame, 0, PAGE_SIZE);
+		mm_count(&mm->count.zero_fills, 1);
+	}
+	new = faulted_pte(pte, vma, write, *frame);
+	if (!new) {
+		rc = -EAGAIN;
+		goto out;
+	}
+	if (!pte_present(__pte(pte))) {
+		*frame = NULL; /* now owned by the PTE */
+		mm_count(&mm->count.frames, 1);
+	}
+	if (new != pte) {
+		ptep_xchg_notify(mm, addr, ptep, __pte(new), true);
+		mm_count(&mm->count.faults, 1);
+	}
+out:
+	spin_unlock(ptl);
+	return rc;
+}
+
+int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
+		     bool *unlocked)
+{
+	bool write = fault_flags & FAULT_FLAG_WRITE;
+	struct prefetch pre = { NULL, 0, 0 };
+	struct vm_area_struct *vma;
+	void *frame = NULL;
+	unsigned long pte;
+	pte_t *ptep;
+	int rc;
+
+	if (!mm || (fault_flags & ~FAULT_FLAG_WRITE))
+		return -EINVAL;
+	for (;;) {
+		vma = find_vma(mm, addr);
+		rc = -EFAULT;
+		if (!vma || !vma_permits(vma, write))
+			break;
+		rc = -ENOMEM;
+		ptep = mm_pte_alloc(mm, addr);
+		if (!ptep)
+			break;
+		pte = pte_load(ptep);
+		if (unlocked && pte_swap(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
+			rc = prefetch_swap(mm, pte, &pre);
+			*unlocked = true;
+			if (rc)
+				break;
+			continue; /* the world may have changed: look again */
+		}
+		if (!frame && !pte_present(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
+			frame = page_alloc(false);
+			if (!frame)
+				break;
+		}
+		rc = fault_install(mm, addr, ptep, vma, write, &frame, &pre);
+		if (rc != -EAGAIN)
+			break;
+	}
+	page_free(frame);
+	page_free(pre.frame);
+	return rc;
+}
+
+/* Drop every page in [start, end): frames and swap slots are freed. */
+void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long addr, pte;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		ptep = mm_pte_lookup(mm, addr);
+		if (!ptep) {
+			/* No page table: skip to the last page of this segment. */
+			addr = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE - PAGE_SIZE;
+			continue;
+		}
+		ptl = pte_lockptr(mm, ptep);
+		spin_lock(ptl);
+		pte = ptep->pte;
+		if (!pte_none(__pte(pte))) {
+			ptep_xchg_notify(mm, addr, ptep, __pte(_PAGE_INVALID), true);
+			if (pte_present(__pte(pte))) {
+				page_free_rcu((void *)pte_frame(pte));
+				mm_count(&mm->count.frames, -1);
+			} else if (pte_swap(__pte(pte))) {
+				swap_slot_free(&mm->swap, pte_swap_slot(pte));
+			}
+		}
+		spin_unlock(ptl);
+	}
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The inside of struct mm_struct, shared by the files of src/mm and by the gmap
+ * layer above (which keeps its gmap list in mm->context, as the kernel does).
+ */
+#ifndef GMAP_SRC_MM_INTERNAL_H
+#define GMAP_SRC_MM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <gmap/mm.h>
+
+#include "core/rcu.h"
+#include "pages.h"
+
+struct vm_area_struct {
+	unsigned long vm_start, vm_end; /* [vm_start, vm_end) */
+	int prot;
+	struct vm_area_struct *next; /* sorted by address */
+};
+
+struct swap_file {
+	pthread_mutex_t lock;
+	int fd;		     /* -1 until the first page-out */
+	unsigned long *used; /* bitmap of slots in use */
+	unsigned long *gen;  /* per slot: bumped when the slot is freed */
+	unsigned long nslots, nused;
+};
+
+/* The s390 mm_context_t fields the gmap code uses. */
+struct mm_context {
+	struct cds_list_head gmap_list; /* RCU list of the gmaps of this mm */
+	spinlock_t lock;		/* protects gmap_list updates and gmap_asce */
+	unsigned long gmap_asce;	/* 0: no gmap, -1UL: several, else the single gmap's ASCE */
+};
+
+struct tlb_listener_set {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct mm_tlb_listener *l[];
+};
+
+struct mm_counters {
+	atomic_ulong frames, page_tables, crst_tables;
+	atomic_ulong faults, zero_fills, swap_ins, swap_outs, migrations, discards;
+	atomic_ulong iptes, notifications, unlinks, lock_drops;
+};
+
+struct mm_struct {
+	pthread_rwlock_t mmap_lock;
+	spinlock_t page_table_lock; /* populating region-third entries and segment entries */
+	unsigned long *pgd;	    /* the region-third table */
+	unsigned long asce;
+	struct vm_area_struct *mmap; /* VMAs, sorted; changed under mmap_lock (write) */
+	unsigned long map_count;
+	struct swap_file swap;
+	struct mm_context context;
+	const struct mm_gmap_ops *_Atomic gmap_ops;
+	struct tlb_listener_set *_Atomic tlb; /* RCU-published */
+	spinlock_t tlb_lock;		      /* serialises listener updates */
+	struct mm_counters count;
+};
+
+static inline void mm_count(atomic_ulong *c, long delta)
+{
+	atomic_fetch_add_explicit(c, (unsigned long)delta, memory_order_relaxed);
+}
+
+/* ---- vma.c ---- */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+bool vma_range_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
+bool vma_overlaps(struct mm_struct *mm, unsigned long start, unsigned long end);
+unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align);
+int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
+int vma_remove_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+int vma_protect_range(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
+void vma_free_all(struct mm_struct *mm);
+
+/* ---- pgtable.c ---- */
+unsigned long *pte_table_alloc_host(void);
+pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr);
+pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr);
+void mm_free_page_table(struct mm_struct *mm, unsigned long *segment_entry, unsigned long vmaddr);
+void mm_free_tables(struct mm_struct *mm);
+pte_t ptep_xchg_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new,
+		       bool notify);
+void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+
+/* PTE encodings of the host. */
+static inline bool prot_readable(int prot)
+{
+	return prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+/*
+ * A present PTE with the hardware bits derived from the software ones: invalid
+ * unless readable, protected unless writable and dirty (so the first store of a
+ * clean page faults, as Linux tracks dirtiness on s390).
+ */
+static inline unsigned long mk_pte(unsigned long frame, int prot, bool dirty)
+{
+	unsigned long pte = frame | _PAGE_PRESENT | _PAGE_YOUNG;
+
+	if (prot_readable(prot))
+		pte |= _PAGE_READ;
+	else
+		pte |= _PAGE_INVALID;
+	if (prot & PROT_WRITE)
+		pte |= _PAGE_WRITE;
+	if (dirty)
+		pte |= _PAGE_DIRTY;
+	if (!((prot & PROT_WRITE) && dirty))
+		pte |= _PAGE_PROTECT;
+	return pte;
+}
+
+static inline unsigned long pte_frame(unsigned long pte)
+{
+	return pte & PAGE_MASK;
+}
+
+static inline unsigned long mk_swap_pte(unsigned long slot)
+{
+	return (slot << _PAGE_SWP_SHIFT) | _PAGE_INVALID | _PAGE_PROTECT;
+}
+
+static inline unsigned long pte_swap_slot(unsigned long pte)
+{
+	return pte >> _PAGE_SWP_SHIFT;
+}
+
+static inline unsigned long pte_load(pte_t *ptep)
+{
+	return __atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE);
+}
+
+/* ---- swap.c ---- */
+void swap_init(struct swap_file *sf);
+void swap_destroy(struct swap_file *sf);
+int swap_slot_alloc(struct swap_file *sf, unsigned long *slot);
+void swap_slot_free(struct swap_file *sf, unsigned long slot);
+unsigned long swap_slot_gen(struct swap_file *sf, unsigned long slot);
+int swap_write(struct swap_file *sf, unsigned long slot, const void *page);
+int swap_read(struct swap_file *sf, unsigned long slot, void *page);
+
+/* ---- fault.c / mm.c ---- */
+void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+#endif /* GMAP_SRC_MM_INTERNAL_H */

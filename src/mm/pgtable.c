@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host DAT tables and the PTE primitives.
+ *
+ * The host tables are a region-third table (the mm's ASCE), segment tables and
+ * 4 KiB page tables from the page pool whose second half holds the PGSTEs.
+ * Upper levels are populated under mm->page_table_lock with tables allocated
+ * before taking it; they are published with release stores so that lock-free
+ * walkers (the DAT unit) see initialised tables.
+ *
+ * Every PTE change goes through ptep_xchg_notify(): PGSTE lock bit, one-shot
+ * notification of armed IN/VSIE bits, invalidation of a valid old PTE with a
+ * purge of every TLB listener, then the store of the new value.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include <gmap/alloc.h>
+
+#include "mm_internal.h"
+
+static void entry_publish(unsigned long *entry, unsigned long val)
+{
+	__atomic_store_n(entry, val, __ATOMIC_RELEASE);
+}
+
+static unsigned long entry_load(const unsigned long *entry)
+{
+	return __atomic_load_n(entry, __ATOMIC_ACQUIRE);
+}
+
+unsigned long *pte_table_alloc_host(void)
+{
+	unsigned long *table = page_alloc(false);
+
+	if (table) {
+		for (unsigned long i = 0; i < _PAGE_ENTRIES; i++)
+			table[i] = _PAGE_INVALID;
+		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
+	}
+	return table;
+}
+
+/* The segment table for @addr, or NULL if the region-third entry is invalid. */
+static unsigned long *segment_table(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long r3e = entry_load(&mm->pgd[dat_rtx(addr)]);
+
+	if (r3e & _REGION_ENTRY_INVALID)
+		return NULL;
+	return (unsigned long *)(r3e & _REGION_ENTRY_ORIGIN);
+}
+
+unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *sgt;
+
+	if (addr >= TASK_SIZE)
+		return NULL;
+	sgt = segment_table(mm, addr);
+	return sgt ? &sgt[dat_sx(addr)] : NULL;
+}
+
+pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *ste = mm_segment_entry(mm, addr), e;
+
+	if (!ste)
+		return NULL;
+	e = entry_load(ste);
+	if (e & _SEGMENT_ENTRY_INVALID)
+		return NULL;
+	return (pte_t *)((unsigned long *)(e & _SEGMENT_ENTRY_ORIGIN) + dat_px(addr));
+}
+
+unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t *ptep = mm_pte_lookup(mm, addr);
+
+	return ptep ? pte_load(ptep) : _PAGE_INVALID;
+}
+
+/* Make sure the region-third entry for @addr points at a segment table. */
+static int segment_table_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *sgt, *r3e = &mm->pgd[dat_rtx(addr)];
+
+	if (!(entry_load(r3e) & _REGION_ENTRY_INVALID))
+		return 0;
+	sgt = crst_table_alloc(_SEGMENT_ENTRY_EMPTY);
+	if (!sgt)
+		return -ENOMEM;
+	spin_lock(&mm->page_table_lock);
+	if (*r3e & _REGION_ENTRY_INVALID) {
+		entry_publish(r3e, (unsigned long)sgt | _REGION3_ENTRY);
+		mm_count(&mm->count.crst_tables, 1);
+		sgt = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	crst_table_free(sgt);
+	return 0;
+}
+
+pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *ste, *pt;
+
+	if (addr >= TASK_SIZE || segment_table_alloc(mm, addr))
+		return NULL;
+	ste = mm_segment_entry(mm, addr);
+	if (entry_load(ste) & _SEGMENT_ENTRY_INVALID) {
+		pt = pte_table_alloc_host();
+		if (!pt)
+			return NULL;
+		page_desc(pt)->index = addr & _SEGMENT_MASK;
+		spin_lock(&mm->page_table_lock);
+		if (*ste & _SEGMENT_ENTRY_INVALID) {
+			entry_publish(ste, (unsigned long)pt | _SEGMENT_ENTRY);
+			mm_count(&mm->count.page_tables, 1);
+			pt = NULL;
+		}
+		spin_unlock(&mm->page_table_lock);
+		if (pt)
+			page_free(pt);
+	}
+	return mm_pte_lookup(mm, addr);
+}
+
+void mm_free_page_table(struct mm_struct *mm, unsigned long *ste, unsigned long vmaddr)
+{
+	unsigned long *table = (unsigned long *)(*ste & _SEGMENT_ENTRY_ORIGIN);
+	const struct mm_gmap_ops *ops = atomic_load(&mm->gmap_ops);
+
+	/* The gmaps forget the table before it goes, as pte_free_tlb() tells them. */
+	if (ops && ops->unlink)
+		ops->unlink(mm, table, vmaddr & _SEGMENT_MASK);
+	mm_count(&mm->count.unlinks, 1);
+	spin_lock(&mm->page_table_lock);
+	entry_publish(ste, _SEGMENT_ENTRY_EMPTY);
+	spin_unlock(&mm->page_table_lock);
+	mm_count(&mm->count.page_tables, -1);
+	page_free_rcu(table);
+}
+
+void mm_free_tables(struct mm_struct *mm)
+{
+	unsigned long *sgt;
+
+	for (unsigned long r = 0; r < _CRST_ENTRIES; r++) {
+		if (mm->pgd[r] & _REGION_ENTRY_INVALID)
+			continue;
+		sgt = (unsigned long *)(mm->pgd[r] & _REGION_ENTRY_ORIGIN);
+		for (unsigned long s = 0; s < _CRST_ENTRIES; s++)
+			if (!(sgt[s] & _SEGMENT_ENTRY_INVALID))
+				mm_free_page_table(mm, &sgt[s],
+						   (r << _REGION3_SHIFT) | (s << _SEGMENT_SHIFT));
+		mm->pgd[r] = _REGION3_ENTRY_EMPTY;
+		crst_table_free(sgt);
+		mm_count(&mm->count.crst_tables, -1);
+	}
+}
+
+spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep)
+{
+	(void)mm;
+	return &page_desc(ptep)->ptl;
+}
+
+unsigned long pte_table_vmaddr(pte_t *ptep)
+{
+	return page_desc(ptep)->index;
+}
+
+pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl)
+{
+	pte_t *ptep = mm_pte_alloc(mm, addr);
+
+	if (!ptep)
+		return NULL;
+	*ptl = pte_lockptr(mm, ptep);
+	spin_lock(*ptl);
+	return ptep;
+}
+
+void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl)
+{
+	(void)ptep;
+	spin_unlock(ptl);
+}
+
+/* ---- PGSTE lock ---------------------------------------------------------------------------- */
+
+unsigned long pgste_get_lock(pte_t *ptep)
+{
+	unsigned long *pgste = pgste_of(&ptep->pte), old;
+
+	for (;;) {
+		old = __atomic_fetch_or(pgste, PGSTE_PCL_BIT, __ATOMIC_ACQUIRE);
+		if (!(old & PGSTE_PCL_BIT))
+			return old | PGSTE_PCL_BIT;
+		/* The holder may be preempted: give it the core. */
+		while (__atomic_load_n(pgste, __ATOMIC_RELAXED) & PGSTE_PCL_BIT)
+			sched_yield();
+	}
+}
+
+void pgste_set_unlock(pte_t *ptep, unsigned long pgste)
+{
+	__atomic_store_n(pgste_of(&ptep->pte), pgste & ~PGSTE_PCL_BIT, __ATOMIC_RELEASE);
+}
+
+/* ---- TLB listeners ------------------------------------------------------------------------- */
+
+void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	struct tlb_listener_set *set;
+
+	mm_count(&mm->count.iptes, 1);
+	rcu_read_lock();
+	set = rcu_dereference(mm->tlb);
+	for (unsigned int i = 0; set && i < set->n; i++)
+		set->l[i]->ipte(set->l[i], mm, addr, ptep);
+	rcu_read_unlock();
+}
+
+void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
+{
+	struct tlb_listener_set *set;
+
+	rcu_read_lock();
+	set = rcu_dereference(mm->tlb);
+	for (unsigned int i = 0; set && i < set->n; i++)
+		set->l[i]->flush_all(set->l[i], mm, asce);
+	rcu_read_unlock();
+}
+
+static void free_listener_set(struct rcu_head *head)
+{
+	gm_free(caa_container_of(head, struct tlb_listener_set, rcu));
+}
+
+/* Replace the listener set by a copy with @add added or @del removed. */
+static int update_listeners(struct mm_struct *mm, struct mm_tlb_listener *add,
+			    struct mm_tlb_listener *del)
+{
+	struct tlb_listener_set *old, *new;
+	unsigned int n;
+
+	spin_lock(&mm->tlb_lock);
+	old = mm->tlb;
+	n = old ? old->n : 0;
+	spin_unlock(&mm->tlb_lock);
+	/* Allocate outside the lock; the set only changes under mm->tlb_lock. */
+	new = gm_malloc(sizeof(*new) + (n + 1) * sizeof(new->l[0]));
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&mm->tlb_lock);
+	if (mm->tlb != old) {
+		spin_unlock(&mm->tlb_lock);
+		gm_free(new);
+		return update_listeners(mm, add, del);
+	}
+	new->n = 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (old->l[i] != del)
+			new->l[new->n++] = old->l[i];
+	if (add)
+		new->l[new->n++] = add;
+	rcu_assign_pointer(mm->tlb, new);
+	spin_unlock(&mm->tlb_lock);
+	if (old)
+		call_rcu(&old->rcu, free_listener_set);
+	return 0;
+}
+
+int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
+{
+	return update_listeners(mm, l, NULL);
+}
+
+void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
+{
+	/* Removal must not fail: retry the small allocation until it succeeds. */
+	while (update_listeners(mm, NULL, l))
+		sched_yield();
+	synchronize_rcu();
+}
+
+void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops)
+{
+	atomic_store(&mm->gmap_ops, ops);
+}
+
+/* ---- the exchange primitive ---------------------------------------------------------------- */
+
+/* Clear armed notify bits and tell the gmaps, before the PTE changes. */
+static unsigned long pgste_pte_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+				      unsigned long pgste)
+{
+	unsigned long bits = pgste & (PGSTE_IN_BIT | PGSTE_VSIE_BIT);
+	const struct mm_gmap_ops *ops;
+
+	if (!bits)
+		return pgste;
+	pgste ^= bits;
+	ops = atomic_load(&mm->gmap_ops);
+	mm_count(&mm->count.notifications, 1);
+	if (ops && ops->ptep_notify)
+		ops->ptep_notify(mm, addr & PAGE_MASK, ptep, bits);
+	return pgste;
+}
+
+/* Invalidate a valid PTE and purge it from every TLB (IPTE). */
+static void ptep_flush_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	unsigned long old = ptep->pte;
+
+	if (old & _PAGE_INVALID)
+		return;
+	__atomic_store_n(&ptep->pte, old | _PAGE_INVALID, __ATOMIC_RELEASE);
+	mm_tlb_ipte(mm, addr & PAGE_MASK, ptep);
+}
+
+pte_t ptep_xchg_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new,
+		       bool notify)
+{
+	unsigned long pgste = pgste_get_lock(ptep);
+	pte_t old = *ptep;
+
+	if (notify)
+		pgste = pgste_pte_notify(mm, addr, ptep, pgste);
+	ptep_flush_direct(mm, addr, ptep);
+	__atomic_store_n(&ptep->pte, pte_val(new), __ATOMIC_RELEASE);
+	pgste_set_unlock(ptep, pgste);
+	return old;
+}
+
+pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new)
+{
+	return ptep_xchg_notify(mm, addr, ptep, new, true);
+}
+
+int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int prot,
+		    unsigned long bit)
+{
+	unsigned long pgste = pgste_get_lock(ptep), pte = ptep->pte;
+	bool invalid = pte & _PAGE_INVALID, protected = pte & _PAGE_PROTECT;
+
+	if ((invalid && prot != PROT_NONE) || (protected && (prot & PROT_WRITE))) {
+		pgste_set_unlock(ptep, pgste);
+		return -EAGAIN;
+	}
+	if (prot == PROT_NONE && !invalid) {
+		ptep_flush_direct(mm, addr, ptep);
+	} else if (prot == PROT_READ && !protected) {
+		ptep_flush_direct(mm, addr, ptep);
+		__atomic_store_n(&ptep->pte, (pte & ~_PAGE_INVALID) | _PAGE_PROTECT,
+				 __ATOMIC_RELEASE);
+	}
+	pgste |= bit & (PGSTE_IN_BIT | PGSTE_VSIE_BIT);
+	pgste_set_unlock(ptep, pgste);
+	return 0;
+}
+
+int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte_t *tptep,
+		    pte_t pte)
+{
+	unsigned long spgste, tpgste, spte, tpte;
+	int rc = -EAGAIN;
+
+	(void)mm;
+	(void)saddr;
+	if (!(pte_load(tptep) & _PAGE_INVALID))
+		return 0;
+	spgste = pgste_get_lock(sptep);
+	spte = sptep->pte;
+	if (!(spte & _PAGE_INVALID) &&
+	    !((spte & _PAGE_PROTECT) && !(pte_val(pte) & _PAGE_PROTECT))) {
+		spgste |= PGSTE_VSIE_BIT;
+		tpgste = pgste_get_lock(tptep);
+		tpte = (spte & PAGE_MASK) | (pte_val(pte) & _PAGE_PROTECT);
+		__atomic_store_n(&tptep->pte, tpte, __ATOMIC_RELEASE);
+		pgste_set_unlock(tptep, tpgste);
+		rc = 1;
+	}
+	pgste_set_unlock(sptep, spgste);
+	return rc;
+}
+
+void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep)
+{
+	unsigned long pgste = pgste_get_lock(ptep);
+
+	ptep_flush_direct(mm, saddr, ptep);
+	__atomic_store_n(&ptep->pte, _PAGE_INVALID, __ATOMIC_RELEASE);
+	pgste_set_unlock(ptep, pgste);
+}
+
+void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	unsigned long pgste = pgste_get_lock(ptep);
+
+	(void)mm;
+	(void)addr;
+	pgste_set_unlock(ptep, pgste | PGSTE_IN_BIT);
+}
