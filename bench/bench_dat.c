@@ -1,0 +1,1117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_dat - latency of the native DAT walk, dat_translate_native().
+ *
+ * What is measured is latency, not throughput: the virtual address of every
+ * translation depends on the result of the previous one (result & a zero the
+ * compiler cannot see), so walks cannot overlap in the out-of-order window and
+ * the time per translation is the length of its chain of dependent loads plus
+ * whatever the walker adds on that chain.
+ *
+ * The floor ("chain") fetches the same entries at the same addresses in the same
+ * order with nothing but the loads and the address arithmetic a radix walk cannot
+ * avoid (entry & origin mask, + index * 8): N dependent loads, no checks, no
+ * result bookkeeping. ratio = walk / chain is what the architecture-exact walker
+ * costs on top of the memory latency every walk pays.
+ *
+ * Tables: one pool of tables per level, allocated with crst_table_alloc() and
+ * page_table_alloc(). Every entry is valid and points at a random table of the
+ * next pool (an entry may share a lower table with other entries, which DAT
+ * allows), so a random (ASCE, address) pair touches a random line in every
+ * level's pool. Cold: the pools of a case hold 8 x the last-level cache in all,
+ * split evenly over the levels, the ASCEs are spread over the top pool (many
+ * address spaces) so that even the top level misses, and every timed run uses
+ * a fresh random slice of requests, so each level misses about as often as the
+ * cache-to-working-set ratio allows. Hot: one table per level (one small address
+ * space) and 16 addresses in it, cycled; every fetched line stays in L1.
+ *
+ * For contrast, "walk_indep" times the same translations without the dependency
+ * (throughput). If it is no faster than the dependent walk, the walk is bound by
+ * the work it does, not by the latency of its loads.
+ *
+ * Output: one JSON document on stdout. Exit 1 if a walk gives a wrong result.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include <gmap/dat.h>
+
+#define BENCH_INLINE   inline __attribute__((always_inline))
+#define BENCH_NOINLINE __attribute__((noinline))
+
+#define MIB	      (1UL << 20)
+#define LINE_SIZE     64UL
+#define HOT_ADDRESSES 16UL /* a power of two: the hot loop indexes with i & (HOT_ADDRESSES - 1) */
+#define VERIFY_MAX    4096UL
+
+/* Read once at run time; the compiler cannot prove it is zero. */
+static volatile unsigned long bench_zero;
+/* Results are stored here so that no measured call can be dropped. */
+static volatile unsigned long bench_sink;
+
+/* ---- parameters ----------------------------------------------------------------------------- */
+
+struct params {
+	bool quick;
+	unsigned int reps;
+	unsigned long cold_bytes; /* table memory per case for the cold runs, all levels */
+	unsigned long hot_n;	  /* translations per repetition, hot */
+	unsigned long cold_n;	  /* translations per repetition, cold */
+	unsigned long mem_bytes;  /* working set of the plain dependent-load calibration */
+	unsigned long l1_n;
+	unsigned long mem_n;
+	unsigned int edat;
+	unsigned long seed;
+};
+
+struct machine {
+	char cpu_model[128];
+	long cpus;
+	bool virtualized;
+	unsigned long l1d, l2, llc;
+	char thp[64];
+	char load_start[64], load_end[64];
+	unsigned long peak_rss;
+};
+
+/* ---- random numbers --------------------------------------------------------------------- */
+
+static unsigned long rng_state;
+
+/* splitmix64: fast, good enough to scatter addresses and table choices. */
+static unsigned long rnd(void)
+{
+	unsigned long z = (rng_state += 0x9e3779b97f4a7c15UL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
+static unsigned long rnd_below(unsigned long n)
+{
+	return (unsigned long)(((unsigned __int128)rnd() * n) >> 64);
+}
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct stats {
+	double median, min, max;
+};
+
+static struct stats stats_of(const double *v, unsigned int n)
+{
+	double s[64];
+	struct stats st;
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	st.min = s[0];
+	st.max = s[n - 1];
+	st.median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return st;
+}
+
+static void *xalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p) {
+		fprintf(stderr, "bench_dat: out of memory (%zu bytes)\n", size);
+		exit(1);
+	}
+	return p;
+}
+
+/* ---- machine description ---------------------------------------------------------------- */
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = 0;
+}
+
+/* First line of a small file, or "" if it cannot be read. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = 0;
+	fclose(f);
+	trim(buf);
+}
+
+static void read_cpuinfo(struct machine *m)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		if (!strncmp(line, "model name", 10) && !strcmp(m->cpu_model, "unknown")) {
+			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", colon + 2);
+			trim(m->cpu_model);
+		} else if (!strncmp(line, "flags", 5) && strstr(colon, " hypervisor")) {
+			m->virtualized = true;
+		}
+	}
+	fclose(f);
+}
+
+/* Sizes like "32K" or "32768K" from sysfs. */
+static unsigned long parse_size(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end == 'K')
+		v <<= 10;
+	else if (*end == 'M')
+		v <<= 20;
+	return v;
+}
+
+static void read_caches(struct machine *m)
+{
+	for (int i = 0; i < 8; i++) {
+		char path[128], level[16], type[32], size[32];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		read_line(path, level, sizeof(level));
+		if (!level[0])
+			break;
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		read_line(path, type, sizeof(type));
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		read_line(path, size, sizeof(size));
+		if (!strcmp(type, "Instruction"))
+			continue;
+		if (level[0] == '1')
+			m->l1d = parse_size(size);
+		else if (level[0] == '2')
+			m->l2 = parse_size(size);
+		if (parse_size(size) > m->llc)
+			m->llc = parse_size(size);
+	}
+	if (!m->llc)
+		m->llc = 32 * MIB; /* unknown: assume a large one so the cold set stays cold */
+}
+
+static void read_loadavg(char *buf, size_t size)
+{
+	char *p;
+
+	read_line("/proc/loadavg", buf, size);
+	/* Keep the three averages, drop the run-queue and pid fields. */
+	p = buf;
+	for (int spaces = 0; *p; p++) {
+		if (*p == ' ' && ++spaces == 3) {
+			*p = 0;
+			break;
+		}
+	}
+}
+
+static unsigned long read_peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kib = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kib = strtoul(line + 6, NULL, 10);
+	fclose(f);
+	return kib << 10;
+}
+
+static void describe_machine(struct machine *m)
+{
+	char thp[sizeof(m->thp)];
+
+	memset(m, 0, sizeof(*m));
+	read_cpuinfo(m);
+	m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	read_caches(m);
+	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
+	snprintf(m->thp, sizeof(m->thp), "%s", thp[0] ? thp : "unknown");
+	read_loadavg(m->load_start, sizeof(m->load_start));
+}
+
+/* ---- table pools ------------------------------------------------------------------------ */
+
+/* All tables of one level; entries point at random tables of the pool below. */
+struct pool {
+	unsigned long **tables;
+	unsigned long n;
+	int level; /* enum dat_level */
+};
+
+static unsigned long entries_of(int level)
+{
+	return level == DAT_LEVEL_PTE ? _PAGE_ENTRIES : _CRST_ENTRIES;
+}
+
+static unsigned long table_bytes(int level)
+{
+	return level == DAT_LEVEL_PTE ? _PAGE_TABLE_SIZE : _CRST_TABLE_SIZE;
+}
+
+static unsigned long empty_entry(int level)
+{
+	static const unsigned long empty[] = { _PAGE_INVALID, _SEGMENT_ENTRY_EMPTY,
+					       _REGION3_ENTRY_EMPTY, _REGION2_ENTRY_EMPTY,
+					       _REGION1_ENTRY_EMPTY };
+	return empty[level];
+}
+
+static void pool_free(struct pool *p)
+{
+	for (unsigned long i = 0; i < p->n; i++) {
+		if (p->level == DAT_LEVEL_PTE)
+			page_table_free(p->tables[i]);
+		else
+			crst_table_free(p->tables[i]);
+	}
+	free(p->tables);
+	p->tables = NULL;
+	p->n = 0;
+}
+
+static void pool_alloc(struct pool *p, int level, unsigned long n)
+{
+	p->level = level;
+	p->n = n;
+	p->tables = xalloc(n * sizeof(*p->tables));
+	for (unsigned long i = 0; i < n; i++) {
+		p->tables[i] = level == DAT_LEVEL_PTE ? page_table_alloc()
+						      : crst_table_alloc(empty_entry(level));
+		if (!p->tables[i]) {
+			fprintf(stderr, "bench_dat: table allocation failed\n");
+			exit(1);
+		}
+	}
+}
+
+/* An entry of @level that designates the table @origin of the level below. */
+static unsigned long link_entry(int level, unsigned long origin)
+{
+	if (level == DAT_LEVEL_SEGMENT)
+		return origin;
+	/* The entry's own table type, offset 0, length 3: the whole next table. */
+	return origin | ((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH;
+}
+
+/* A valid leaf entry of @level: a 4 KiB page, a 1 MiB segment or a 2 GiB region frame. */
+static unsigned long leaf_entry(int level)
+{
+	unsigned long frame = rnd() & ((1UL << 52) - 1);
+
+	switch (level) {
+	case DAT_LEVEL_PTE:
+		return frame & PAGE_MASK;
+	case DAT_LEVEL_SEGMENT:
+		return (frame & _SEGMENT_ENTRY_ORIGIN_LARGE) | _SEGMENT_ENTRY_LARGE;
+	default:
+		return (frame & _REGION3_ENTRY_ORIGIN_LARGE) | _REGION3_ENTRY_LARGE |
+		       _REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH;
+	}
+}
+
+static void pool_fill(struct pool *p, const struct pool *below)
+{
+	unsigned long per = entries_of(p->level);
+
+	for (unsigned long t = 0; t < p->n; t++) {
+		for (unsigned long i = 0; i < per; i++) {
+			if (below)
+				p->tables[t][i] = link_entry(
+					p->level,
+					(unsigned long)below->tables[rnd_below(below->n)]);
+			else
+				p->tables[t][i] = leaf_entry(p->level);
+		}
+	}
+}
+
+/* ---- the cases -------------------------------------------------------------------------- */
+
+struct case_kind {
+	const char *name;
+	const char *asce_name;
+	const char *frame;
+	int top;  /* level of the table the ASCE designates */
+	int leaf; /* level of the entry that maps the frame */
+};
+
+static const struct case_kind kinds[] = {
+	{ "4k-region1", "region-first", "4K", DAT_LEVEL_REGION1, DAT_LEVEL_PTE },
+	{ "4k-region2", "region-second", "4K", DAT_LEVEL_REGION2, DAT_LEVEL_PTE },
+	{ "4k-region3", "region-third", "4K", DAT_LEVEL_REGION3, DAT_LEVEL_PTE },
+	{ "4k-segment", "segment", "4K", DAT_LEVEL_SEGMENT, DAT_LEVEL_PTE },
+	{ "1m-region1", "region-first", "1M", DAT_LEVEL_REGION1, DAT_LEVEL_SEGMENT },
+	{ "1m-region3", "region-third", "1M", DAT_LEVEL_REGION3, DAT_LEVEL_SEGMENT },
+	{ "2g-region1", "region-first", "2G", DAT_LEVEL_REGION1, DAT_LEVEL_REGION3 },
+	{ "2g-region3", "region-third", "2G", DAT_LEVEL_REGION3, DAT_LEVEL_REGION3 },
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+struct case_result {
+	const struct case_kind *kind;
+	bool hot;
+	unsigned int fetches;
+	unsigned long spaces;
+	unsigned long addresses;
+	unsigned long table_bytes;
+	unsigned long n;
+	struct stats walk, chain, indep;
+	unsigned long preempted; /* timed runs that lost the CPU */
+	double ratio;
+};
+
+/* One translation request. */
+struct xlat {
+	unsigned long asce;
+	unsigned long va;
+};
+
+/* All tables of one case, top level first. */
+struct tree {
+	struct pool pools[5];
+	int top, leaf;
+};
+
+static void tree_build(struct tree *t, const struct case_kind *k, unsigned long bytes)
+{
+	unsigned long per_level = bytes / (unsigned long)(k->top - k->leaf + 1);
+
+	t->top = k->top;
+	t->leaf = k->leaf;
+	for (int l = k->top; l >= k->leaf; l--) {
+		unsigned long n = per_level / table_bytes(l);
+
+		pool_alloc(&t->pools[l], l, n ? n : 1);
+	}
+	for (int l = k->leaf; l <= k->top; l++)
+		pool_fill(&t->pools[l], l == k->leaf ? NULL : &t->pools[l - 1]);
+}
+
+static void tree_free(struct tree *t)
+{
+	for (int l = t->leaf; l <= t->top; l++)
+		pool_free(&t->pools[l]);
+}
+
+static unsigned long tree_bytes(const struct tree *t)
+{
+	unsigned long sum = 0;
+
+	for (int l = t->leaf; l <= t->top; l++)
+		sum += t->pools[l].n * table_bytes(l);
+	return sum;
+}
+
+static unsigned long asce_of(int top, const unsigned long *table)
+{
+	return (unsigned long)table | ((unsigned long)(top - 1) << 2) | _ASCE_TABLE_LENGTH;
+}
+
+/* Addresses the ASCE type can reach: indices above its table must be zero. */
+static unsigned long va_mask(int top)
+{
+	return top == DAT_LEVEL_REGION1 ? ~0UL : (1UL << (_SEGMENT_SHIFT + 11 * top)) - 1;
+}
+
+static void make_sequence(struct xlat *seq, unsigned long n, const struct tree *t, bool one_space)
+{
+	const struct pool *top = &t->pools[t->top];
+	unsigned long fixed = asce_of(t->top, top->tables[rnd_below(top->n)]);
+
+	for (unsigned long i = 0; i < n; i++) {
+		seq[i].asce = one_space ? fixed : asce_of(t->top, top->tables[rnd_below(top->n)]);
+		seq[i].va = rnd() & va_mask(t->top);
+	}
+}
+
+/* ---- the measured loops ----------------------------------------------------------------- */
+
+static BENCH_INLINE unsigned long index_of(unsigned long va, int level)
+{
+	if (level == DAT_LEVEL_PTE)
+		return dat_px(va);
+	return (va >> (_SEGMENT_SHIFT + 11 * (level - 1))) & 0x7ff;
+}
+
+/* The floor: the walk's loads and address arithmetic, nothing else. */
+static BENCH_INLINE unsigned long chain_one(unsigned long asce, unsigned long va, int top, int leaf)
+{
+	unsigned long origin = asce & _ASCE_ORIGIN, e = 0;
+
+	for (int l = top; l >= leaf; l--) {
+		e = ((const unsigned long *)origin)[index_of(va, l)];
+		/* Region origins are 4 KiB aligned, so one mask serves every level. */
+		origin = e & _SEGMENT_ENTRY_ORIGIN;
+	}
+	return e;
+}
+
+static BENCH_INLINE unsigned long chain_loop(const struct xlat *seq, unsigned long n,
+					     unsigned long mask, unsigned long zero, int top,
+					     int leaf)
+{
+	unsigned long dep = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		const struct xlat *x = &seq[i & mask];
+
+		dep = chain_one(x->asce, x->va | (dep & zero), top, leaf);
+	}
+	return dep;
+}
+
+#define CHAIN_CASE(t, l)  \
+	case (t)*8 + (l): \
+		return chain_loop(seq, n, mask, zero, t, l)
+
+/* Dispatch to a copy of the loop unrolled for the case's levels. */
+static BENCH_NOINLINE unsigned long run_chain(const struct xlat *seq, unsigned long n,
+					      unsigned long mask, unsigned long zero, int top,
+					      int leaf)
+{
+	switch (top * 8 + leaf) {
+		CHAIN_CASE(4, 0);
+		CHAIN_CASE(3, 0);
+		CHAIN_CASE(2, 0);
+		CHAIN_CASE(1, 0);
+		CHAIN_CASE(4, 1);
+		CHAIN_CASE(2, 1);
+		CHAIN_CASE(4, 2);
+		CHAIN_CASE(2, 2);
+	default:
+		return chain_loop(seq, n, mask, zero, top, leaf);
+	}
+}
+
+static BENCH_NOINLINE unsigned long run_walk(const struct xlat *seq, unsigned long n,
+					     unsigned long mask, unsigned long zero,
+					     unsigned int edat, unsigned long *failures)
+{
+	struct dat_config cfg = { .edat = edat, .space = DAT_SPACE_PRIMARY };
+	struct dat_result res;
+	unsigned long dep = 0, bad = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		const struct xlat *x = &seq[i & mask];
+
+		cfg.asce = x->asce;
+		bad += dat_translate_native(&cfg, x->va | (dep & zero), DAT_FETCH, &res) != 0;
+		dep = res.abs;
+	}
+	*failures += bad;
+	return dep;
+}
+
+/* The same translations with no dependency between them: they overlap as far as they can. */
+static BENCH_NOINLINE unsigned long run_walk_indep(const struct xlat *seq, unsigned long n,
+						   unsigned long mask, unsigned int edat,
+						   unsigned long *failures)
+{
+	struct dat_config cfg = { .edat = edat, .space = DAT_SPACE_PRIMARY };
+	struct dat_result res;
+	unsigned long sum = 0, bad = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		const struct xlat *x = &seq[i & mask];
+
+		cfg.asce = x->asce;
+		bad += dat_translate_native(&cfg, x->va, DAT_FETCH, &res) != 0;
+		sum += res.abs;
+	}
+	*failures += bad;
+	return sum;
+}
+
+/* ---- verification ----------------------------------------------------------------------- */
+
+static unsigned long frame_offset_mask(int leaf)
+{
+	if (leaf == DAT_LEVEL_PTE)
+		return ~PAGE_MASK;
+	return leaf == DAT_LEVEL_SEGMENT ? ~_SEGMENT_MASK : ~_REGION3_MASK;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Bytes of the distinct cache lines in @lines (sorted in place). */
+static unsigned long distinct_line_bytes(unsigned long *lines, unsigned long n)
+{
+	unsigned long distinct = 0;
+
+	qsort(lines, n, sizeof(*lines), cmp_ulong);
+	for (unsigned long i = 0; i < n; i++)
+		distinct += !i || lines[i] != lines[i - 1];
+	return distinct * LINE_SIZE;
+}
+
+/*
+ * The walk must translate every request, fetch exactly the chain's entries and
+ * land on the frame the chain's leaf entry maps; otherwise the timings are of
+ * some exception path and mean nothing. With @touched, also the bytes of the
+ * distinct table lines the requests fetch (n * DAT_MAX_STEPS must stay small).
+ */
+static int verify(const struct xlat *seq, unsigned long n, const struct tree *t, unsigned int edat,
+		  unsigned int *fetches, unsigned long *touched)
+{
+	struct dat_config cfg = { .edat = edat, .space = DAT_SPACE_PRIMARY };
+	unsigned long off = frame_offset_mask(t->leaf);
+	unsigned long lines[HOT_ADDRESSES * DAT_MAX_STEPS], nlines = 0;
+	struct dat_result res;
+
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long leaf = chain_one(seq[i].asce, seq[i].va, t->top, t->leaf);
+		unsigned long want = (leaf & ~off & ~0xfffUL) | (seq[i].va & off);
+		unsigned int pic;
+
+		cfg.asce = seq[i].asce;
+		pic = dat_translate_native(&cfg, seq[i].va, DAT_FETCH, &res);
+		if (pic || res.abs != want || res.nsteps != (unsigned int)(t->top - t->leaf + 1) ||
+		    res.large != (t->leaf != DAT_LEVEL_PTE) ||
+		    res.steps[res.nsteps - 1].val != leaf) {
+			fprintf(stderr,
+				"bench_dat: asce %#lx va %#lx: pic %u (%s) abs %#lx want %#lx "
+				"steps %u\n",
+				seq[i].asce, seq[i].va, pic, dat_pic_name(pic), res.abs, want,
+				res.nsteps);
+			return -1;
+		}
+		*fetches = res.nsteps;
+		for (unsigned int s = 0; touched && s < res.nsteps; s++)
+			if (nlines < sizeof(lines) / sizeof(lines[0]))
+				lines[nlines++] = res.steps[s].addr / LINE_SIZE;
+	}
+	if (touched)
+		*touched = distinct_line_bytes(lines, nlines);
+	return 0;
+}
+
+/* ---- measuring one case ----------------------------------------------------------------- */
+
+enum series {
+	SERIES_WALK,  /* dependent translations: latency */
+	SERIES_CHAIN, /* dependent bare loads: the floor */
+	SERIES_INDEP, /* independent translations: throughput */
+	NSERIES,
+};
+
+/* Involuntary context switches of this thread so far: a timed run that saw one was preempted. */
+static long preemptions(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return ru.ru_nivcsw;
+}
+
+static double time_series(enum series which, const struct xlat *seq, unsigned long n,
+			  unsigned long mask, unsigned long zero, const struct tree *t,
+			  const struct params *p, unsigned long *failures)
+{
+	double t0 = now_ns();
+
+	switch (which) {
+	case SERIES_WALK:
+		bench_sink = run_walk(seq, n, mask, zero, p->edat, failures);
+		break;
+	case SERIES_CHAIN:
+		bench_sink = run_chain(seq, n, mask, zero, t->top, t->leaf);
+		break;
+	default:
+		bench_sink = run_walk_indep(seq, n, mask, p->edat, failures);
+		break;
+	}
+	return (now_ns() - t0) / (double)n;
+}
+
+/*
+ * In repetition r, series s of a cold case uses slice NSERIES * r + s of the
+ * sequence, so that no series finds another's lines in the cache; the order of
+ * the series rotates so that drift on a shared machine hits them alike.
+ */
+static void measure(struct case_result *r, const struct xlat *seq, unsigned long mask,
+		    unsigned long n, bool slices, const struct tree *t, const struct params *p)
+{
+	double v[NSERIES][64];
+	unsigned long zero = bench_zero, failures = 0;
+
+	if (!slices) {
+		/* Warm the caches, TLB and branch predictors. */
+		for (int s = 0; s < NSERIES; s++)
+			time_series(s, seq, n / 8 + 1, mask, zero, t, p, &failures);
+	}
+	for (unsigned int rep = 0; rep < p->reps; rep++) {
+		for (unsigned int i = 0; i < NSERIES; i++) {
+			enum series s = (rep + i) % NSERIES;
+			const struct xlat *slice = slices ? seq + (NSERIES * rep + s) * n : seq;
+
+			/*
+			 * On a shared machine a run may lose the CPU for a whole time
+			 * slice. A hot run is simply repeated (up to 3 times); a cold
+			 * one is not, as its lines would then be warm. Either way the
+			 * JSON says how many timed runs were preempted.
+			 */
+			for (int attempt = 0;; attempt++) {
+				long before = preemptions();
+
+				v[s][rep] = time_series(s, slice, n, mask, zero, t, p, &failures);
+				if (preemptions() == before)
+					break;
+				r->preempted++;
+				if (slices || attempt == 2)
+					break;
+			}
+		}
+	}
+	if (failures) {
+		fprintf(stderr, "bench_dat: %s: %lu translations failed\n", r->kind->name,
+			failures);
+		exit(1);
+	}
+	r->n = n;
+	r->walk = stats_of(v[SERIES_WALK], p->reps);
+	r->chain = stats_of(v[SERIES_CHAIN], p->reps);
+	r->indep = stats_of(v[SERIES_INDEP], p->reps);
+	r->ratio = r->walk.median / r->chain.median;
+}
+
+static void run_kind(const struct case_kind *k, const struct params *p, struct case_result *hot,
+		     struct case_result *cold)
+{
+	unsigned long cold_len = NSERIES * p->reps * p->cold_n;
+	struct xlat hseq[HOT_ADDRESSES], *cseq = xalloc(cold_len * sizeof(*cseq));
+	struct tree ht = { 0 }, ct = { 0 };
+
+	/* Hot: one table per level, like one small address space; all of it fits in L1. */
+	tree_build(&ht, k, 0);
+	make_sequence(hseq, HOT_ADDRESSES, &ht, true);
+	*hot = (struct case_result){
+		.kind = k, .hot = true, .spaces = 1, .addresses = HOT_ADDRESSES
+	};
+	if (verify(hseq, HOT_ADDRESSES, &ht, p->edat, &hot->fetches, &hot->table_bytes))
+		exit(1);
+	measure(hot, hseq, HOT_ADDRESSES - 1, p->hot_n, false, &ht, p);
+	tree_free(&ht);
+
+	tree_build(&ct, k, p->cold_bytes);
+	make_sequence(cseq, cold_len, &ct, false);
+	*cold = (struct case_result){ .kind = k,
+				      .hot = false,
+				      .spaces = ct.pools[ct.top].n,
+				      .addresses = cold_len,
+				      .table_bytes = tree_bytes(&ct) };
+	if (verify(cseq, cold_len < VERIFY_MAX ? cold_len : VERIFY_MAX, &ct, p->edat,
+		   &cold->fetches, NULL))
+		exit(1);
+	measure(cold, cseq, ~0UL, p->cold_n, true, &ct, p);
+	tree_free(&ct);
+	free(cseq);
+}
+
+/* ---- plain dependent loads, for scale -------------------------------------------------- */
+
+static BENCH_NOINLINE void *chase(void *const *p, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		p = *p;
+	return (void *)p;
+}
+
+/* A ring of pointers, one per cache line, visiting the lines in random order. */
+static void **make_ring(unsigned long bytes)
+{
+	unsigned long lines = bytes / LINE_SIZE, step = LINE_SIZE / sizeof(void *);
+	void **mem = aligned_alloc(LINE_SIZE, bytes);
+	unsigned int *order = xalloc(lines * sizeof(*order));
+
+	if (!mem) {
+		fprintf(stderr, "bench_dat: out of memory\n");
+		exit(1);
+	}
+	for (unsigned long i = 0; i < lines; i++)
+		order[i] = (unsigned int)i;
+	for (unsigned long i = lines - 1; i > 0; i--) {
+		unsigned long j = rnd_below(i + 1);
+		unsigned int tmp = order[i];
+
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	for (unsigned long i = 0; i < lines; i++)
+		mem[order[i] * step] = &mem[order[(i + 1) % lines] * step];
+	free(order);
+	return mem;
+}
+
+/* ns per load of a plain pointer chase through @bytes of lines. */
+static struct stats chase_ns(unsigned long bytes, unsigned long n, unsigned int reps)
+{
+	void **ring = make_ring(bytes);
+	void *p = ring;
+	double v[64];
+
+	p = chase(p, n / 8 + 1);
+	for (unsigned int r = 0; r < reps; r++) {
+		double t0 = now_ns();
+
+		p = chase(p, n);
+		v[r] = (now_ns() - t0) / (double)n;
+	}
+	bench_sink = (unsigned long)p;
+	free(ring);
+	return stats_of(v, reps);
+}
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+/* A minimal emitter: it tracks nesting so that every separator is right by construction. */
+struct json {
+	int depth;
+	bool first[8];
+};
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_sep(struct json *j)
+{
+	if (j->depth) {
+		if (!j->first[j->depth])
+			putchar(',');
+		putchar('\n');
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", stdout);
+	}
+	j->first[j->depth] = false;
+}
+
+static void json_key(struct json *j, const char *key)
+{
+	json_sep(j);
+	if (key) {
+		json_string(key);
+		fputs(": ", stdout);
+	}
+}
+
+static void json_open(struct json *j, const char *key, char brace)
+{
+	json_key(j, key);
+	putchar(brace);
+	j->first[++j->depth] = true;
+}
+
+static void json_close(struct json *j, char brace)
+{
+	bool empty = j->first[j->depth];
+
+	j->depth--;
+	if (!empty) {
+		putchar('\n');
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", stdout);
+	}
+	putchar(brace);
+	if (!j->depth)
+		putchar('\n');
+}
+
+static void json_str(struct json *j, const char *key, const char *val)
+{
+	json_key(j, key);
+	json_string(val);
+}
+
+static void json_ulong(struct json *j, const char *key, unsigned long val)
+{
+	json_key(j, key);
+	printf("%lu", val);
+}
+
+static void json_double(struct json *j, const char *key, double val, int decimals)
+{
+	json_key(j, key);
+	printf("%.*f", decimals, val);
+}
+
+static void json_bool(struct json *j, const char *key, bool val)
+{
+	json_key(j, key);
+	fputs(val ? "true" : "false", stdout);
+}
+
+static void json_stats(struct json *j, const char *prefix, const struct stats *s)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_ns_median", prefix);
+	json_double(j, key, s->median, 2);
+	snprintf(key, sizeof(key), "%s_ns_min", prefix);
+	json_double(j, key, s->min, 2);
+	snprintf(key, sizeof(key), "%s_ns_max", prefix);
+	json_double(j, key, s->max, 2);
+}
+
+static void print_machine(struct json *j, const struct machine *m)
+{
+	json_open(j, "machine", '{');
+	json_str(j, "cpu_model", m->cpu_model);
+	json_ulong(j, "cpus_online", (unsigned long)m->cpus);
+	json_bool(j, "virtualized", m->virtualized);
+	json_ulong(j, "l1d_bytes", m->l1d);
+	json_ulong(j, "l2_bytes", m->l2);
+	json_ulong(j, "llc_bytes", m->llc);
+	json_str(j, "transparent_hugepage", m->thp);
+	json_str(j, "loadavg_start", m->load_start);
+	json_str(j, "loadavg_end", m->load_end);
+	json_ulong(j, "peak_rss_bytes", m->peak_rss);
+	json_close(j, '}');
+}
+
+static void print_build(struct json *j)
+{
+	json_open(j, "build", '{');
+	json_str(j, "compiler", __VERSION__);
+#ifdef __OPTIMIZE__
+	json_bool(j, "optimized", true);
+#else
+	json_bool(j, "optimized", false);
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	json_bool(j, "sanitized", true);
+#else
+	json_bool(j, "sanitized", false);
+#endif
+	json_close(j, '}');
+}
+
+static void print_params(struct json *j, const struct params *p)
+{
+	json_open(j, "params", '{');
+	json_bool(j, "quick", p->quick);
+	json_ulong(j, "reps", p->reps);
+	json_ulong(j, "edat", p->edat);
+	json_ulong(j, "hot_addresses", HOT_ADDRESSES);
+	json_ulong(j, "hot_translations_per_rep", p->hot_n);
+	json_ulong(j, "cold_translations_per_rep", p->cold_n);
+	json_ulong(j, "cold_table_bytes_per_case", p->cold_bytes);
+	json_ulong(j, "seed", p->seed);
+	json_str(j, "clock", "CLOCK_MONOTONIC");
+	json_str(j, "measures", "latency: each address depends on the previous result");
+	json_str(j, "walk", "dat_translate_native(), DAT_FETCH, static library call");
+	json_str(j, "chain", "same entries, same order: load, & origin mask, + index * 8");
+	json_str(j, "walk_indep", "the walk without the dependency: throughput, for contrast");
+	json_close(j, '}');
+}
+
+static void print_case(struct json *j, const struct case_result *r)
+{
+	const struct case_kind *k = r->kind;
+
+	json_open(j, NULL, '{');
+	json_str(j, "name", k->name);
+	json_str(j, "asce", k->asce_name);
+	json_str(j, "frame", k->frame);
+	json_ulong(j, "levels", (unsigned long)(k->top - k->leaf + 1));
+	json_ulong(j, "fetches", r->fetches);
+	json_str(j, "cache", r->hot ? "hot" : "cold");
+	json_ulong(j, "address_spaces", r->spaces);
+	json_ulong(j, "addresses", r->addresses);
+	json_ulong(j, "working_set_bytes", r->table_bytes);
+	json_ulong(j, "translations_per_rep", r->n);
+	json_stats(j, "walk", &r->walk);
+	json_stats(j, "chain", &r->chain);
+	json_double(j, "ratio", r->ratio, 3);
+	json_stats(j, "walk_indep", &r->indep);
+	json_ulong(j, "preempted_runs", r->preempted);
+	json_close(j, '}');
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench_dat [--quick] [--reps N] [--cold-mib N] [--seed N] [--help]\n"
+		"\n"
+		"Latency of dat_translate_native() for 5- to 2-level walks with 4 KiB pages and\n"
+		"for EDAT-1 1 MiB and EDAT-2 2 GiB frames, with hot and cold tables, next to the\n"
+		"floor: the same dependent loads with no checks. Prints one JSON document.\n"
+		"\n"
+		"  --quick       few repetitions and a small cold set (smoke test)\n"
+		"  --reps N      repetitions per measurement (default 11, at most 64)\n"
+		"  --cold-mib N  table memory per case for the cold runs (default 8 x LLC)\n"
+		"  --seed N      seed of the random tables and addresses (default fixed)\n"
+		"  --help        this text\n");
+}
+
+static unsigned long parse_num(const char *opt, const char *arg, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	if (!arg) {
+		fprintf(stderr, "bench_dat: %s needs a value\n", opt);
+		exit(2);
+	}
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || end == arg || v < lo || v > hi) {
+		fprintf(stderr, "bench_dat: %s: expected a number from %lu to %lu\n", opt, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct params *p, const struct machine *m)
+{
+	unsigned long cold_mib = 0, reps = 0, seed = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(argv[i], "--quick")) {
+			p->quick = true;
+		} else if (!strcmp(argv[i], "--reps")) {
+			reps = parse_num(argv[i], argv[i + 1], 1, 64);
+			i++;
+		} else if (!strcmp(argv[i], "--seed")) {
+			seed = parse_num(argv[i], argv[i + 1], 1, ~0UL);
+			i++;
+		} else if (!strcmp(argv[i], "--cold-mib")) {
+			cold_mib = parse_num(argv[i], argv[i + 1], 1, 1024);
+			i++;
+		} else {
+			fprintf(stderr, "bench_dat: unknown option %s\n", argv[i]);
+			usage(stderr);
+			exit(2);
+		}
+	}
+	p->edat = 2;
+	p->seed = seed ? seed : 0x5eed0fda7UL;
+	if (p->quick) {
+		p->reps = 3;
+		p->cold_bytes = 2 * MIB;
+		p->hot_n = 20000;
+		p->cold_n = 2000;
+		p->mem_bytes = 4 * MIB;
+		p->l1_n = 20000;
+		p->mem_n = 5000;
+	} else {
+		p->reps = 11;
+		/* 8 x the LLC: a random line is in the cache about 1 time in 8. */
+		p->cold_bytes = 8 * m->llc < 64 * MIB ? 64 * MIB : 8 * m->llc;
+		if (p->cold_bytes > 512 * MIB)
+			p->cold_bytes = 512 * MIB;
+		p->hot_n = 300000;
+		p->cold_n = 16000;
+		p->mem_bytes = p->cold_bytes;
+		p->l1_n = 2000000;
+		p->mem_n = 100000;
+	}
+	if (reps)
+		p->reps = (unsigned int)reps;
+	if (cold_mib)
+		p->cold_bytes = p->mem_bytes = cold_mib * MIB;
+}
+
+int main(int argc, char **argv)
+{
+	static struct case_result results[2 * NKINDS];
+	struct machine m;
+	struct params p = { 0 };
+	struct stats l1, mem;
+	struct json j = { 0 };
+
+	describe_machine(&m);
+	parse_args(argc, argv, &p, &m);
+	rng_state = p.seed;
+
+	l1 = chase_ns(4096, p.l1_n, p.reps);
+	mem = chase_ns(p.mem_bytes, p.mem_n, p.reps);
+	for (unsigned long k = 0; k < NKINDS; k++)
+		run_kind(&kinds[k], &p, &results[2 * k], &results[2 * k + 1]);
+	read_loadavg(m.load_end, sizeof(m.load_end));
+	m.peak_rss = read_peak_rss();
+
+	json_open(&j, NULL, '{');
+	json_str(&j, "benchmark", "bench_dat");
+	print_machine(&j, &m);
+	print_build(&j);
+	print_params(&j, &p);
+	json_open(&j, "dep_load", '{');
+	json_stats(&j, "l1", &l1);
+	json_stats(&j, "mem", &mem);
+	json_ulong(&j, "mem_bytes", p.mem_bytes);
+	json_close(&j, '}');
+	json_open(&j, "cases", '[');
+	for (unsigned long i = 0; i < 2 * NKINDS; i++)
+		print_case(&j, &results[i]);
+	json_close(&j, ']');
+	json_close(&j, '}');
+	return fflush(stdout) ? 1 : 0;
+}
