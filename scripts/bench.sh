@@ -4,7 +4,8 @@ set -eu
 build=${1:-build}
 found=0
 for b in "$build"/bench/bench_*; do
-	[ -x "$b" ] || continue
+	# meson puts each target's objects in a bench_*.p directory next to it.
+	[ -f "$b" ] && [ -x "$b" ] || continue
 	found=1
 	echo "# $b" >&2
 	"$b"
