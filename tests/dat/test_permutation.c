@@ -553,6 +553,15 @@ static void phase_end(const char *name, unsigned long first)
 
 /* ---- per-level phases: every combination of one level's bits ----------------------------- */
 
+/* The next digit of a mixed-radix enumeration counter. */
+static unsigned int digit(unsigned long *c, unsigned int radix)
+{
+	unsigned int d = (unsigned int)(*c % radix);
+
+	*c /= radix;
+	return d;
+}
+
 /* TF, TL and the top two bits of the index they govern: all 64 combinations. */
 static void tftl_decode(unsigned int g, unsigned int *tf, unsigned int *tl, unsigned int *n)
 {
@@ -745,40 +754,48 @@ static void test_page_entry(void **state)
 
 /* ---- cross-level phases: full products of what interacts ---------------------------------- */
 
+/* What maps the frame: a page, an EDAT-1 segment, an EDAT-2 region, or nothing (real space). */
+enum leaf { LEAF_PAGE, LEAF_SEGMENT, LEAF_REGION3, LEAF_REAL, NLEAF };
+
 /*
  * Protection accumulated over every level, IEP taken from the leaf only, and
  * the leaf being a page, an EDAT-1 segment frame or an EDAT-2 region frame:
  * P at every level x bit 55 at R3/STE/PTE x leaf x EDAT x IEP x access.
  */
+static void protection_case(unsigned int dt, unsigned int pm, enum leaf leaf, unsigned int im,
+			    unsigned int k)
+{
+	struct tcase t;
+	unsigned int l;
+
+	case_start(&t, dt);
+	case_cfg(&t, k);
+	t.lap = false;
+	case_path(&t);
+	for (l = 0; l <= dt + 1; l++)
+		t.e[l] = (t.e[l] & ~E_P) | ((pm >> l & 1) ? E_P : 0);
+	for (l = 0; l <= 2 && l <= dt + 1; l++)
+		t.e[l] = (t.e[l] & ~E_B55) | ((im >> l & 1) ? E_B55 : 0);
+	if (leaf == LEAF_SEGMENT)
+		make_segment_large(&t, random_sfaa());
+	if (leaf == LEAF_REGION3)
+		make_region3_large(&t, random_rfaa());
+	run_case(&t);
+}
+
 static void test_protection_iep_large(void **state)
 {
 	unsigned long first = ncases;
-	struct tcase t;
-	unsigned int dt, pm, leaf, im, k, l;
+	unsigned int dt, pm, leaf, im, k;
 
 	(void)state;
 	phase_begin();
 	for (dt = 0; dt <= 3; dt++)
 		for (pm = 0; pm < 1u << (dt + 2); pm++)
-			for (leaf = 0; leaf < (dt ? 3u : 2u); leaf++)
+			for (leaf = 0; leaf <= (dt ? LEAF_REGION3 : LEAF_SEGMENT); leaf++)
 				for (im = 0; im < 8; im++)
-					for (k = 0; k < NCFG; k++) {
-						case_start(&t, dt);
-						case_cfg(&t, k);
-						t.lap = false;
-						case_path(&t);
-						for (l = 0; l <= dt + 1; l++)
-							t.e[l] = (t.e[l] & ~E_P) |
-								 ((pm >> l & 1) ? E_P : 0);
-						for (l = 0; l <= 2 && l <= dt + 1; l++)
-							t.e[l] = (t.e[l] & ~E_B55) |
-								 ((im >> l & 1) ? E_B55 : 0);
-						if (leaf == 1)
-							make_segment_large(&t, random_sfaa());
-						if (leaf == 2)
-							make_region3_large(&t, random_rfaa());
-						run_case(&t);
-					}
+					for (k = 0; k < NCFG; k++)
+						protection_case(dt, pm, (enum leaf)leaf, im, k);
 	phase_end("protection/IEP/large", first);
 }
 
@@ -826,31 +843,27 @@ static void tftl_chain_case(unsigned int dt, unsigned long c)
 	bool inv;
 
 	case_start(&t, dt);
-	t.acc = (c & 1) ? DAT_STORE : DAT_FETCH;
-	c >>= 1;
-	t.edat = (c & 1) ? 2 : 0;
-	c >>= 1;
+	t.acc = digit(&c, 2) ? DAT_STORE : DAT_FETCH;
+	t.edat = digit(&c, 2) ? 2 : 0;
 	t.lap = false;
 	t.p = false;
 	case_path(&t);
-	if (c & 1)
+	if (digit(&c, 2))
 		t.e[1] |= E_I;
-	c >>= 1;
-	if (c & 1)
+	if (digit(&c, 2))
 		make_region3_large(&t, random_rfaa());
-	c >>= 1;
-	arel = c % 3;
-	c /= 3;
+	arel = digit(&c, 3);
 	n = (unsigned int)rnd_range(arel == 2 ? 1 : 0, 3);
-	t.tl = arel == 0   ? (unsigned int)rnd_range(n, 3)
-	       : arel == 1 ? n
-			   : (unsigned int)rnd_range(0, n - 1);
+	if (arel == 0)
+		t.tl = (unsigned int)rnd_range(n, 3);
+	else if (arel == 1)
+		t.tl = n;
+	else
+		t.tl = (unsigned int)rnd_range(0, n - 1);
 	t.idx[top] = (n << 9) | (rnd() & 0x1ff);
 	for (l = top; l >= 2; l--) {
-		rel_pick((enum rel)(c % NREL), &tf, &tl, &n);
-		c /= NREL;
-		inv = c & 1;
-		c >>= 1;
+		rel_pick((enum rel)digit(&c, NREL), &tf, &tl, &n);
+		inv = digit(&c, 2);
 		t.idx[l - 1] = (n << 9) | (rnd() & 0x1ff);
 		t.e[l] = (t.e[l] & ~(BITS(56, 57) | BITS(62, 63) | E_I)) | PUT(tf, 56, 57) |
 			 PUT(tl, 62, 63) | (inv ? E_I : 0);
@@ -874,8 +887,6 @@ static void test_tftl_chain(void **state)
 	}
 	phase_end("TF/TL chain", first);
 }
-
-enum leaf { LEAF_PAGE, LEAF_SEGMENT, LEAF_REGION3, LEAF_REAL, NLEAF };
 
 /*
  * Make the case translate to @target through @leaf: a page frame (real,
@@ -906,81 +917,80 @@ static void case_target(struct tcase *t, enum leaf leaf, unsigned long target)
 	}
 }
 
+/* The level of the entry that maps the frame; for a real space the ignored page entry. */
+static unsigned int leaf_level(enum leaf leaf)
+{
+	return leaf == LEAF_SEGMENT ? 1 : leaf == LEAF_REGION3 ? 2 : 0;
+}
+
 /* Prefixing of real results, and none of large-frame results. */
-static void test_prefixing(void **state)
+static void prefix_case(unsigned int dt, enum leaf leaf, unsigned long c)
 {
 	static const unsigned long prefixes[] = { 0, 0x2000, 0x7e000, 0x7fffe000 };
-	unsigned long first = ncases, p, targets[9];
+	unsigned long p = prefixes[digit(&c, 4)];
+	/* Both ends of the first 8 KiB, of the prefix area, and beyond them. */
+	unsigned long targets[] = { 0,		0xfff,	    0x1000,
+				    0x1fff,	0x2000,	    p,
+				    p + 0x1fff, p + 0x2000, random_page() | (rnd() & 0xfff) };
+	unsigned long target = targets[digit(&c, 9)];
 	struct tcase t;
-	unsigned int dt, leaf, pi, ti, edat, acc;
+
+	case_start(&t, dt);
+	t.edat = digit(&c, 3);
+	t.acc = (enum dat_access)digit(&c, 3);
+	t.prefix = p;
+	t.lap = false;
+	t.storage = 0;
+	case_path(&t);
+	case_target(&t, leaf, target);
+	run_case(&t);
+}
+
+static void test_prefixing(void **state)
+{
+	unsigned long first = ncases, c;
+	unsigned int dt, leaf;
 
 	(void)state;
 	phase_begin();
 	for (dt = 0; dt <= 3; dt++)
 		for (leaf = 0; leaf < NLEAF; leaf++)
-			for (pi = 0; pi < 4; pi++)
-				for (ti = 0; ti < 9; ti++)
-					for (edat = 0; edat <= 2; edat++)
-						for (acc = 0; acc < 3; acc++) {
-							if (leaf == LEAF_REGION3 && dt == 0)
-								continue;
-							p = prefixes[pi];
-							targets[0] = 0;
-							targets[1] = 0xfff;
-							targets[2] = 0x1000;
-							targets[3] = 0x1fff;
-							targets[4] = 0x2000;
-							targets[5] = p;
-							targets[6] = p + 0x1fff;
-							targets[7] = p + 0x2000;
-							targets[8] =
-								random_page() | (rnd() & 0xfff);
-							case_start(&t, dt);
-							t.edat = edat;
-							t.acc = (enum dat_access)acc;
-							t.prefix = p;
-							t.lap = false;
-							t.storage = 0;
-							case_path(&t);
-							case_target(&t, (enum leaf)leaf,
-								    targets[ti]);
-							run_case(&t);
-						}
+			for (c = 0; c < 4 * 9 * 3 * 3; c++)
+				if (leaf != LEAF_REGION3 || dt)
+					prefix_case(dt, (enum leaf)leaf, c);
 	phase_end("prefixing", first);
 }
 
 /* Low-address protection: addresses around 0-511 and 4096-4607, private, real space. */
-static void test_low_address_protection(void **state)
+static void lap_case(unsigned int dt, unsigned long c)
 {
 	static const unsigned long vas[] = { 0,	     0x1ff,  0x200,  0xfff,  0x1000,
 					     0x11ff, 0x1200, 0x1fff, 0x2000, 0x800001ffUL };
-	unsigned long first = ncases;
 	struct tcase t;
-	unsigned int dt, vi, lap, p, r, acc, pp, st;
+	unsigned long va = vas[digit(&c, 10)];
+
+	case_start(&t, dt);
+	t.lap = digit(&c, 2);
+	t.p = digit(&c, 2);
+	t.r = digit(&c, 2);
+	t.acc = (enum dat_access)digit(&c, 3);
+	t.storage = digit(&c, 2) ? 0x1000 : 0;
+	case_set_va(&t, va);
+	case_path(&t);
+	t.e[0] = (t.e[0] & ~E_P) | (digit(&c, 2) ? E_P : 0);
+	run_case(&t);
+}
+
+static void test_low_address_protection(void **state)
+{
+	unsigned long first = ncases, c;
+	unsigned int dt;
 
 	(void)state;
 	phase_begin();
 	for (dt = 0; dt <= 3; dt++)
-		for (vi = 0; vi < 10; vi++)
-			for (lap = 0; lap < 2; lap++)
-				for (p = 0; p < 2; p++)
-					for (r = 0; r < 2; r++)
-						for (acc = 0; acc < 3; acc++)
-							for (pp = 0; pp < 2; pp++)
-								for (st = 0; st < 2; st++) {
-									case_start(&t, dt);
-									t.lap = lap;
-									t.p = p;
-									t.r = r;
-									t.acc = (enum dat_access)
-										acc;
-									t.storage = st ? 0x1000 : 0;
-									case_set_va(&t, vas[vi]);
-									case_path(&t);
-									t.e[0] = (t.e[0] & ~E_P) |
-										 (pp ? E_P : 0);
-									run_case(&t);
-								}
+		for (c = 0; c < 10 * 2 * 2 * 2 * 3 * 2 * 2; c++)
+			lap_case(dt, c);
 	phase_end("low-address protection", first);
 }
 
@@ -1006,9 +1016,7 @@ static void storage_case(unsigned int dt, enum leaf leaf, unsigned int v, unsign
 	for (l = 0; l <= dt + 1; l++)
 		t.e[l] &= ~(E_P | E_B55);
 	case_target(&t, leaf, target);
-	t.e[leaf == LEAF_PAGE	   ? 0
-	    : leaf == LEAF_SEGMENT ? 1
-				   : 2] |= ((v & 1) ? E_P : 0) | ((v & 2) ? E_B55 : 0);
+	t.e[leaf_level(leaf)] |= ((v & 1) ? E_P : 0) | ((v & 2) ? E_B55 : 0);
 	sizes[n++] = 0;
 	for (l = 0; l <= dt + 1; l++) {
 		sizes[n++] = table_origin[l] + t.idx[l] * 8;
@@ -1027,19 +1035,18 @@ static void storage_case(unsigned int dt, enum leaf leaf, unsigned int v, unsign
 static void test_storage_size(void **state)
 {
 	unsigned long first = ncases;
-	unsigned int dt, leaf, v, acc, edat, rep;
+	unsigned int dt, leaf, v, k;
 
 	(void)state;
 	phase_begin();
+	/* Twice each, for two random frames. */
 	for (dt = 0; dt <= 3; dt++)
 		for (leaf = 0; leaf < NLEAF; leaf++)
 			for (v = 0; v < 4; v++)
-				for (acc = 0; acc < 3; acc++)
-					for (edat = 0; edat <= 2; edat++)
-						for (rep = 0; rep < 2; rep++)
-							if (leaf != LEAF_REGION3 || dt)
-								storage_case(dt, (enum leaf)leaf, v,
-									     acc, edat);
+				for (k = 0; k < 3 * 3 * 2; k++)
+					if (leaf != LEAF_REGION3 || dt)
+						storage_case(dt, (enum leaf)leaf, v, k % 3,
+							     k / 3 % 3);
 	phase_end("storage size", first);
 }
 
@@ -1049,51 +1056,40 @@ static void test_storage_size(void **state)
  * lowest, only bit 0), with the top entry invalid or not, the tables beyond
  * storage or not, private or real space.
  */
+static void asce_case(unsigned int dt, unsigned int above, unsigned long c)
+{
+	struct tcase t;
+	unsigned int top = dt + 1, tl = digit(&c, 4), n = digit(&c, 4);
+
+	case_start(&t, dt);
+	t.acc = (enum dat_access)digit(&c, 3);
+	t.p = digit(&c, 2);
+	t.r = digit(&c, 2);
+	t.lap = false;
+	t.storage = digit(&c, 2) ? 0x1000 : 0;
+	t.idx[top] = (n << 9) | (rnd() & 0x1ff);
+	if (above == 1)
+		t.idx[top + 1] = 1;
+	if (above == 2)
+		t.idx[4] |= 0x400;
+	case_path(&t);
+	t.tl = tl;
+	if (digit(&c, 2))
+		t.e[top] |= E_I;
+	run_case(&t);
+}
+
 static void test_asce_checks(void **state)
 {
-	unsigned long first = ncases;
-	struct tcase t;
-	unsigned int dt, tl, n, above, inv, st, acc, p, r;
+	unsigned long first = ncases, c;
+	unsigned int dt, above;
 
 	(void)state;
 	phase_begin();
 	for (dt = 0; dt <= 3; dt++)
-		for (tl = 0; tl < 4; tl++)
-			for (n = 0; n < 4; n++)
-				for (above = 0; above < (dt < 3 ? 3u : 1u); above++)
-					for (inv = 0; inv < 2; inv++)
-						for (st = 0; st < 2; st++)
-							for (acc = 0; acc < 3; acc++)
-								for (p = 0; p < 2; p++)
-									for (r = 0; r < 2; r++) {
-										case_start(&t, dt);
-										t.acc = (enum dat_access)
-											acc;
-										t.p = p;
-										t.r = r;
-										t.lap = false;
-										t.storage =
-											st ? 0x1000
-											   : 0;
-										t.idx[dt + 1] =
-											(n << 9) |
-											(rnd() &
-											 0x1ff);
-										if (above == 1)
-											t.idx[dt +
-											      2] =
-												1;
-										if (above == 2)
-											t.idx[4] |=
-												0x400;
-										case_path(&t);
-										t.tl = tl;
-										if (inv)
-											t.e[dt +
-											    1] |=
-												E_I;
-										run_case(&t);
-									}
+		for (above = 0; above < (dt < 3 ? 3u : 1u); above++)
+			for (c = 0; c < 4 * 4 * 3 * 2 * 2 * 2 * 2; c++)
+				asce_case(dt, above, c);
 	phase_end("ASCE checks", first);
 }
 
