@@ -12,4 +12,7 @@ struct gmap_command {
 	int (*run)(int argc, char **argv);
 };
 
+/* gmap translate: DAT walks over a storage image (tools/cmd_translate.c). */
+int cmd_translate(int argc, char **argv);
+
 #endif /* GMAP_TOOLS_COMMANDS_H */

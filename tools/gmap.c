@@ -10,6 +10,8 @@
 #include "commands.h"
 
 static const struct gmap_command commands[] = {
+	{ "translate", "translate virtual addresses with the DAT tables of a storage image",
+	  cmd_translate },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap translate`: the DAT unit as a command. It reads the tables from a storage
+ * image (raw or an s390x ELF core) through dat_translate(), the same walker the
+ * library uses, so an answer here is the answer the library's vCPUs would get.
+ *
+ * Addresses come from the arguments or stream through standard input (one per
+ * line), so the per-address path avoids stdio formatting: a million addresses
+ * should cost about a second, not a minute.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "translate.h"
+
+#define DEFAULT_MAX_ENTRIES (1UL << 28)
+#define MAX_MAX_ENTRIES	    (1UL << 32)
+
+struct xlate {
+	struct dat_config cfg;
+	enum dat_access access;
+	struct image img;
+	const char *image_path;
+	bool prefixed;
+	bool verbose;
+};
+
+/* clang-format off: the help text is laid out as it prints. */
+static const char help_text[] =
+	"usage: gmap translate --image FILE --asce ASCE [options] [ADDR...]\n"
+	"       gmap translate --image FILE --asce ASCE --tree [options]\n"
+	"       gmap translate --example [options] [ADDR...]\n"
+	"\n"
+	"Translate virtual addresses as the s390x DAT unit does, reading the tables from a\n"
+	"storage image. ADDRs come from the arguments, or one per line from standard input\n"
+	"when none are given or ADDR is '-' (--example without ADDRs translates a built-in\n"
+	"list). Addresses and values are hexadecimal, with or without 0x.\n"
+	"One line per address:\n"
+	"  0x<vaddr> -> 0x<real>                 translated\n"
+	"  0x<vaddr> -> 0x<abs> (absolute)       translated, with --prefix\n"
+	"  0x<vaddr> -> pic 0x<code> (<name>)    translation, protection or addressing\n"
+	"                                        exception (a normal answer, exit status 0)\n"
+	"\n"
+	"options:\n"
+	"  -i, --image FILE      raw image of absolute storage (QEMU pmemsave) or big-endian\n"
+	"                        ELF64 s390x core (QEMU dump-guest-memory); detected\n"
+	"  -a, --asce ASCE       address-space-control element (e.g. the contents of CR1)\n"
+	"  -e, --edat 0|1|2      EDAT in effect: 0 none (default), 1 EDAT-1 (1 MiB segment\n"
+	"                        frames, region-entry protection), 2 EDAT-1 and EDAT-2\n"
+	"                        (2 GiB region frames)\n"
+	"      --iep             instruction-execution protection enabled (CR0 bit 43)\n"
+	"  -p, --prefix P        prefix register (8 KiB aligned, below 2 GiB); results are\n"
+	"                        then absolute addresses, marked (absolute)\n"
+	"  -s, --storage-size N  storage size: table entries and frames at or beyond it are\n"
+	"                        addressing exceptions (default: the end of the image;\n"
+	"                        0: no limit)\n"
+	"  -A, --access KIND     fetch (default), store or ifetch\n"
+	"  -v, --verbose         after each result, one line per table entry read:\n"
+	"                          '  <level> entry 0x<addr> = 0x<value>'\n"
+	"                        then, where they apply, '  <level> entry 0x<addr> not in\n"
+	"                        storage', '  frame 0x<abs> not in storage', '  asce 0x<asce>'\n"
+	"                        (refused by the ASCE checks), '  real 0x<real>' (with\n"
+	"                        --prefix) and '  teid 0x<teid>'; lines starting with '#'\n"
+	"                        describe the image and configuration first\n"
+	"  -t, --tree            instead of translating, summarise the tables reachable from\n"
+	"                        the ASCE: tables, valid entries, large frames and bad entries\n"
+	"                        (marked valid but refused by a translation) per level, the\n"
+	"                        mapped bytes and the coalesced virtual ranges (first-last)\n"
+	"      --max-entries N   --tree examines at most N entries, decimal (default %lu)\n"
+	"      --example         use a built-in image instead of --image: the worked example\n"
+	"                        of the DAT reference (0x123456789abcdef -> 0xabcdef) plus a\n"
+	"                        1 MiB frame, a protected page, invalid entries and a frame\n"
+	"                        beyond storage; --asce defaults to 0x%lx and --edat to %u\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Exit status: 0 when every address was answered, 2 for bad usage, an unreadable or\n"
+	"malformed image, a bad ASCE or an address that is not hexadecimal.\n";
+/* clang-format on */
+
+static void usage(FILE *out)
+{
+	fprintf(out, help_text, DEFAULT_MAX_ENTRIES, EXAMPLE_ASCE, EXAMPLE_EDAT);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parse a 64-bit hexadecimal number, with or without 0x; the whole string must be used. */
+static bool parse_hex(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		int d = hexval((unsigned char)*s);
+
+		if (d < 0 || (v >> 60))
+			return false;
+		v = v << 4 | (unsigned long)d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_dec(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	*out = strtoul(s, &end, 10);
+	return !*end;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("gmap translate: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try 'gmap translate --help')\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+/* "0x" and lowercase hex without leading zeros. */
+static char *put_hex(char *p, unsigned long v)
+{
+	char tmp[16];
+	int n = 0;
+
+	*p++ = '0';
+	*p++ = 'x';
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* The result line, built by hand: it is the whole cost of a streamed address. */
+static void print_result(const struct xlate *x, unsigned long va, const struct dat_result *res)
+{
+	char line[128], *p = line;
+
+	p = put_hex(p, va);
+	p = put_str(p, " -> ");
+	if (res->pic) {
+		p = put_str(p, "pic 0x");
+		*p++ = "0123456789abcdef"[(res->pic >> 4) & 15];
+		*p++ = "0123456789abcdef"[res->pic & 15];
+		p = put_str(p, " (");
+		p = put_str(p, dat_pic_name(res->pic));
+		*p++ = ')';
+	} else if (x->prefixed) {
+		p = put_hex(p, res->abs);
+		p = put_str(p, " (absolute)");
+	} else {
+		p = put_hex(p, res->real);
+	}
+	*p++ = '\n';
+	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+}
+
+static const char *frame_note(const struct dat_result *res, unsigned int i)
+{
+	if (!res->large || i + 1 != res->nsteps)
+		return "";
+	return res->steps[i].level == DAT_LEVEL_SEGMENT ? " (1 MiB frame)" : " (2 GiB frame)";
+}
+
+static void print_steps(const struct xlate *x, const struct dat_result *res)
+{
+	for (unsigned int i = 0; i < res->nsteps; i++)
+		printf("  %-13s entry 0x%lx = 0x%lx%s\n", dat_level_name(res->steps[i].level),
+		       res->steps[i].addr, res->steps[i].val, frame_note(res, i));
+	if (res->pic == PGM_ADDRESSING && res->level >= 0 && res->level < DAT_LEVEL_ASCE)
+		printf("  %-13s entry 0x%lx not in storage\n", dat_level_name(res->level),
+		       res->entry_addr);
+	else if (res->pic == PGM_ADDRESSING)
+		printf("  %-13s 0x%lx not in storage\n", "frame", res->abs);
+	if (res->pic && res->level == DAT_LEVEL_ASCE)
+		printf("  %-13s 0x%lx\n", "asce", x->cfg.asce);
+	if (!res->pic && x->prefixed && !res->large)
+		printf("  %-13s 0x%lx\n", "real", res->real);
+	if (res->teid)
+		printf("  %-13s 0x%lx\n", "teid", res->teid);
+}
+
+static void translate_one(const struct xlate *x, unsigned long va)
+{
+	struct dat_result res;
+
+	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
+	print_result(x, va, &res);
+	if (x->verbose)
+		print_steps(x, &res);
+}
+
+static const char *access_name(enum dat_access a)
+{
+	return a == DAT_STORE ? "store" : a == DAT_IFETCH ? "ifetch" : "fetch";
+}
+
+static void print_header(const struct xlate *x)
+{
+	const struct dat_config *c = &x->cfg;
+	static const char *const types[] = { "segment", "region-third", "region-second",
+					     "region-first" };
+
+	printf("# image %s: %s, %u segment%s, storage ends at 0x%lx\n",
+	       x->image_path ? x->image_path : translate_example_desc,
+	       image_format_name(x->img.format), x->img.nseg, x->img.nseg == 1 ? "" : "s",
+	       x->img.end);
+	if (c->asce & _ASCE_REAL_SPACE)
+		printf("# asce 0x%lx: real-space designation", c->asce);
+	else
+		printf("# asce 0x%lx: %s table at 0x%lx, %lu units", c->asce,
+		       types[(c->asce & _ASCE_TYPE_MASK) >> 2], c->asce & _ASCE_ORIGIN,
+		       (c->asce & _ASCE_TABLE_LENGTH) + 1);
+	printf("; edat %u%s; %s", c->edat, c->iep ? "; iep" : "", access_name(x->access));
+	if (x->prefixed)
+		printf("; prefix 0x%lx", c->prefix);
+	printf("; storage size 0x%lx\n", c->storage_size);
+}
+
+/* ---- input ------------------------------------------------------------------------------- */
+
+static int bad_address(const char *where, const char *s)
+{
+	fprintf(stderr, "gmap translate: %s'%.40s%s' is not a 64-bit hexadecimal address\n", where,
+		s, strlen(s) > 40 ? "..." : "");
+	return EXIT_USAGE;
+}
+
+/* Strip the line's surrounding white space in place. */
+static char *trim(char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' ||
+		       s[len - 1] == '\t'))
+		s[--len] = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static int translate_stdin(const struct xlate *x)
+{
+	char *line = NULL, *s, where[48];
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0, va;
+	int rc = 0;
+
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		lineno++;
+		s = trim(line, (size_t)n);
+		if (!*s)
+			continue;
+		if (!parse_hex(s, &va)) {
+			snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+			rc = bad_address(where, s);
+			break;
+		}
+		translate_one(x, va);
+	}
+	if (!rc && ferror(stdin)) {
+		fprintf(stderr, "gmap translate: cannot read standard input\n");
+		rc = EXIT_USAGE;
+	}
+	free(line);
+	return rc;
+}
+
+static int translate_args(const struct xlate *x, int n, char **args)
+{
+	unsigned long va;
+
+	/* Check them all first: no partial answer for a mistyped list. */
+	for (int i = 0; i < n; i++)
+		if (!parse_hex(args[i], &va))
+			return bad_address("", args[i]);
+	for (int i = 0; i < n; i++) {
+		parse_hex(args[i], &va);
+		translate_one(x, va);
+	}
+	return 0;
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+struct opts {
+	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries;
+	bool iep, verbose, tree, example;
+};
+
+enum { OPT_IEP = 256, OPT_MAX_ENTRIES, OPT_EXAMPLE };
+
+static const struct option long_opts[] = {
+	{ "image", required_argument, NULL, 'i' },
+	{ "asce", required_argument, NULL, 'a' },
+	{ "edat", required_argument, NULL, 'e' },
+	{ "iep", no_argument, NULL, OPT_IEP },
+	{ "prefix", required_argument, NULL, 'p' },
+	{ "storage-size", required_argument, NULL, 's' },
+	{ "access", required_argument, NULL, 'A' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "tree", no_argument, NULL, 't' },
+	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+	{ "example", no_argument, NULL, OPT_EXAMPLE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, else an exit status. */
+static int get_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":i:a:e:p:s:A:vth", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->image = optarg;
+			break;
+		case 'a':
+			o->asce = optarg;
+			break;
+		case 'e':
+			o->edat = optarg;
+			break;
+		case OPT_IEP:
+			o->iep = true;
+			break;
+		case 'p':
+			o->prefix = optarg;
+			break;
+		case 's':
+			o->storage = optarg;
+			break;
+		case 'A':
+			o->access = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 't':
+			o->tree = true;
+			break;
+		case OPT_MAX_ENTRIES:
+			o->max_entries = optarg;
+			break;
+		case OPT_EXAMPLE:
+			o->example = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+static int set_access(struct xlate *x, const char *s)
+{
+	if (!s || !strcmp(s, "fetch"))
+		x->access = DAT_FETCH;
+	else if (!strcmp(s, "store"))
+		x->access = DAT_STORE;
+	else if (!strcmp(s, "ifetch"))
+		x->access = DAT_IFETCH;
+	else
+		return usage_error("--access '%s' is not fetch, store or ifetch", s);
+	return 0;
+}
+
+/* Machine state from the options; the image is open, so the defaults can follow it. */
+static int set_config(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	unsigned long v;
+
+	if (o->asce && !parse_hex(o->asce, &c->asce))
+		return usage_error("--asce '%s' is not a 64-bit hexadecimal value", o->asce);
+	if (!o->asce)
+		c->asce = EXAMPLE_ASCE;
+	c->edat = o->example ? EXAMPLE_EDAT : 0;
+	if (o->edat) {
+		if (strlen(o->edat) != 1 || o->edat[0] < '0' || o->edat[0] > '2')
+			return usage_error("--edat '%s' is not 0, 1 or 2", o->edat);
+		c->edat = (unsigned int)(o->edat[0] - '0');
+	}
+	c->iep = c->iep_installed = o->iep;
+	if (o->prefix) {
+		if (!parse_hex(o->prefix, &v) || (v & ~PREFIX_MASK))
+			return usage_error("--prefix '%s' is not 8 KiB aligned below 2 GiB",
+					   o->prefix);
+		c->prefix = v;
+		x->prefixed = true;
+	}
+	c->storage_size = x->img.end;
+	if (o->storage && !parse_hex(o->storage, &c->storage_size))
+		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
+	return set_access(x, o->access);
+}
+
+/* An ASCE whose top table is not in the image cannot translate anything: say so. */
+static int check_asce(struct xlate *x)
+{
+	unsigned long origin = x->cfg.asce & _ASCE_ORIGIN, e;
+
+	if (x->cfg.asce & _ASCE_REAL_SPACE)
+		return 0;
+	if (image_read_entry(&x->img, origin, &e)) {
+		fprintf(stderr,
+			"gmap translate: asce 0x%lx: its table at 0x%lx is not in the image "
+			"(storage ends at 0x%lx)\n",
+			x->cfg.asce, origin, x->img.end);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int open_image(struct xlate *x, const struct opts *o)
+{
+	char err[256];
+
+	if (o->example && o->image)
+		return usage_error("%s", "--example and --image exclude each other");
+	if (!o->example && !o->image)
+		return usage_error("%s", "--image FILE (or --example) is required");
+	if (!o->example && !o->asce)
+		return usage_error("%s", "--asce ASCE is required");
+	if (o->example ? translate_example_image(&x->img, err, sizeof(err))
+		       : image_open(&x->img, o->image, err, sizeof(err))) {
+		fprintf(stderr, "gmap translate: %s: %s\n", o->image ? o->image : "example", err);
+		return EXIT_USAGE;
+	}
+	x->image_path = o->image;
+	return 0;
+}
+
+static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
+{
+	unsigned long max_entries = DEFAULT_MAX_ENTRIES;
+
+	if (o->tree) {
+		if (nargs)
+			return usage_error("%s", "--tree takes no addresses");
+		if (o->max_entries && !parse_dec(o->max_entries, &max_entries))
+			return usage_error("--max-entries '%s' is not a decimal number",
+					   o->max_entries);
+		if (max_entries > MAX_MAX_ENTRIES)
+			max_entries = MAX_MAX_ENTRIES;
+		return translate_tree(stdout, &x->cfg, &x->img, max_entries) ? EXIT_USAGE : 0;
+	}
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (x->verbose)
+		print_header(x);
+	if (nargs == 1 && !strcmp(args[0], "-"))
+		return translate_stdin(x);
+	if (nargs)
+		return translate_args(x, nargs, args);
+	if (o->example)
+		for (unsigned int i = 0; i < translate_example_naddrs; i++)
+			translate_one(x, translate_example_addrs[i]);
+	else
+		return translate_stdin(x);
+	return 0;
+}
+
+int cmd_translate(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct xlate x = { 0 };
+	int rc = get_opts(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	x.verbose = o.verbose;
+	rc = open_image(&x, &o);
+	if (!rc)
+		rc = set_config(&x, &o);
+	if (!rc)
+		rc = check_asce(&x);
+	if (!rc)
+		rc = run(&x, &o, argc - optind, argv + optind);
+	if (fflush(stdout) && !rc) {
+		fprintf(stderr, "gmap translate: cannot write the output\n");
+		rc = EXIT_USAGE;
+	}
+	image_close(&x.img);
+	return rc;
+}

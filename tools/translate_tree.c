@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap translate --tree`: what the tables reachable from an ASCE map. The walk
+ * follows the rules of dat_translate() (table-offset and table-length ranges,
+ * invalid bits, table types, EDAT large frames, storage limits), so that every
+ * range it reports translates and nothing else does.
+ *
+ * A dump's tables may point anywhere, also at each other: the levels strictly
+ * descend, so there is no endless loop, but entries that all point at one table
+ * would multiply the work. The walk therefore examines at most a given number of
+ * entries and says so when it stops early; tables reached from several entries
+ * are walked for each (they map each virtual range) but counted once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "translate.h"
+
+/* Ranges kept for printing; beyond this they are counted only. */
+#define MAX_KEPT_RANGES (1UL << 20)
+
+struct range {
+	unsigned long first, last;
+};
+
+struct tree {
+	const struct dat_config *cfg;
+	struct image *img;
+	unsigned long budget, max_entries;
+	bool stopped;
+	bool oom;
+	unsigned long tables[DAT_LEVEL_ASCE], valid[DAT_LEVEL_ASCE];
+	unsigned long large[DAT_LEVEL_ASCE], bad[DAT_LEVEL_ASCE];
+	unsigned long pages, seg_frames, reg_frames, mapped;
+	/* Tables seen: open addressing on origin | (level + 1), 0 = free. */
+	unsigned long *seen;
+	unsigned long seen_cap, seen_used;
+	/* Mapped ranges, coalesced as they come (the walk runs in address order). */
+	struct range cur;
+	bool have_cur;
+	struct range *kept;
+	unsigned long nkept, kept_cap, nranges;
+};
+
+static unsigned long hash(unsigned long key)
+{
+	key ^= key >> 29;
+	key *= 0xbf58476d1ce4e5b9UL;
+	return key ^ (key >> 32);
+}
+
+static bool seen_insert_slot(unsigned long *set, unsigned long cap, unsigned long key)
+{
+	unsigned long i = hash(key) & (cap - 1);
+
+	while (set[i]) {
+		if (set[i] == key)
+			return false;
+		i = (i + 1) & (cap - 1);
+	}
+	set[i] = key;
+	return true;
+}
+
+static bool seen_grow(struct tree *t)
+{
+	unsigned long cap = t->seen_cap ? t->seen_cap * 2 : 1024;
+	unsigned long *set = calloc(cap, sizeof(*set));
+
+	if (!set) {
+		t->oom = true;
+		return false;
+	}
+	for (unsigned long i = 0; i < t->seen_cap; i++)
+		if (t->seen[i])
+			seen_insert_slot(set, cap, t->seen[i]);
+	free(t->seen);
+	t->seen = set;
+	t->seen_cap = cap;
+	return true;
+}
+
+/* Count a table the first time it is reached. */
+static void table_seen(struct tree *t, unsigned long origin, int level)
+{
+	if (2 * (t->seen_used + 1) > t->seen_cap && !seen_grow(t))
+		return;
+	if (seen_insert_slot(t->seen, t->seen_cap, origin | (unsigned long)(level + 1))) {
+		t->seen_used++;
+		t->tables[level]++;
+	}
+}
+
+static void keep_range(struct tree *t, struct range r)
+{
+	t->nranges++;
+	if (t->nkept == MAX_KEPT_RANGES)
+		return;
+	if (t->nkept == t->kept_cap) {
+		unsigned long cap = t->kept_cap ? t->kept_cap * 2 : 256;
+		struct range *k = realloc(t->kept, cap * sizeof(*k));
+
+		if (!k) {
+			t->oom = true;
+			return;
+		}
+		t->kept = k;
+		t->kept_cap = cap;
+	}
+	t->kept[t->nkept++] = r;
+}
+
+static void add_range(struct tree *t, unsigned long va, unsigned long len)
+{
+	unsigned long last = va + (len - 1);
+
+	t->mapped += len;
+	if (t->have_cur && t->cur.last != ~0UL && t->cur.last + 1 == va) {
+		t->cur.last = last;
+		return;
+	}
+	if (t->have_cur)
+		keep_range(t, t->cur);
+	t->cur = (struct range){ va, last };
+	t->have_cur = true;
+}
+
+/* Read an entry as the walker would: within the storage size and held by the image. */
+static int tree_read(struct tree *t, unsigned long ea, unsigned long *e)
+{
+	unsigned long size = t->cfg->storage_size;
+
+	if (size && (size < 8 || ea > size - 8))
+		return -1;
+	return image_read_entry(t->img, ea, e);
+}
+
+/* Spend one unit of the budget; false once it is gone. */
+static bool take(struct tree *t)
+{
+	if (!t->budget) {
+		t->stopped = true;
+		return false;
+	}
+	t->budget--;
+	return true;
+}
+
+/* A leaf frame of @size bytes at absolute @abs: the part inside storage is mapped. */
+static void leaf(struct tree *t, int level, unsigned long va, unsigned long abs, unsigned long size)
+{
+	unsigned long storage = t->cfg->storage_size;
+
+	if (storage && abs >= storage) {
+		t->bad[level]++;
+		return;
+	}
+	if (storage && storage - abs < size)
+		size = storage - abs;
+	t->valid[level]++;
+	if (level == DAT_LEVEL_PTE) {
+		t->pages++;
+	} else {
+		t->large[level]++;
+		if (level == DAT_LEVEL_SEGMENT)
+			t->seg_frames++;
+		else
+			t->reg_frames++;
+	}
+	add_range(t, va, size);
+}
+
+static bool pte_usable(const struct tree *t, unsigned long e)
+{
+	const struct dat_config *c = t->cfg;
+
+	if (e & _PAGE_LARGE)
+		return false;
+	return !(e & _PAGE_NOEXEC) || c->edat || c->iep || c->iep_installed;
+}
+
+/* Returns -1 if the table's first entry cannot be read (the caller's entry is bad). */
+static int walk_pt(struct tree *t, unsigned long origin, unsigned long va)
+{
+	unsigned long e;
+
+	for (unsigned long i = 0; i < _PAGE_ENTRIES; i++) {
+		if (!take(t))
+			return 0;
+		if (tree_read(t, origin + i * 8, &e)) {
+			if (!i)
+				return -1;
+			t->bad[DAT_LEVEL_PTE]++;
+			return 0;
+		}
+		if (!i)
+			table_seen(t, origin, DAT_LEVEL_PTE);
+		if (e & _PAGE_INVALID)
+			continue;
+		if (!pte_usable(t, e)) {
+			t->bad[DAT_LEVEL_PTE]++;
+			continue;
+		}
+		leaf(t, DAT_LEVEL_PTE, va + (i << PAGE_SHIFT),
+		     dat_real_to_abs(e & PAGE_MASK, t->cfg->prefix), PAGE_SIZE);
+	}
+	return 0;
+}
+
+static int walk_crst(struct tree *t, int level, unsigned long origin, unsigned long first,
+		     unsigned long last, unsigned long va);
+
+static void walk_ste(struct tree *t, unsigned long e, unsigned long va)
+{
+	const struct dat_config *c = t->cfg;
+
+	if (e & _SEGMENT_ENTRY_INVALID)
+		return;
+	if ((e & _SEGMENT_ENTRY_TYPE_MASK) ||
+	    ((e & _SEGMENT_ENTRY_COMM) && (c->asce & _ASCE_PRIVATE_SPACE))) {
+		t->bad[DAT_LEVEL_SEGMENT]++;
+		return;
+	}
+	if (c->edat >= 1 && (e & _SEGMENT_ENTRY_LARGE)) {
+		leaf(t, DAT_LEVEL_SEGMENT, va, e & _SEGMENT_ENTRY_ORIGIN_LARGE, _SEGMENT_SIZE);
+		return;
+	}
+	if (walk_pt(t, e & _SEGMENT_ENTRY_ORIGIN, va))
+		t->bad[DAT_LEVEL_SEGMENT]++;
+	else
+		t->valid[DAT_LEVEL_SEGMENT]++;
+}
+
+static void walk_rte(struct tree *t, int level, unsigned long e, unsigned long va)
+{
+	const struct dat_config *c = t->cfg;
+	unsigned long tf, tl;
+
+	if (e & _REGION_ENTRY_INVALID)
+		return;
+	if (((e & _REGION_ENTRY_TYPE_MASK) >> 2) != (unsigned long)(level - 1) ||
+	    (level == DAT_LEVEL_REGION3 && c->edat >= 2 && (e & _REGION3_ENTRY_COMM) &&
+	     (c->asce & _ASCE_PRIVATE_SPACE))) {
+		t->bad[level]++;
+		return;
+	}
+	if (level == DAT_LEVEL_REGION3 && c->edat >= 2 && (e & _REGION3_ENTRY_LARGE)) {
+		leaf(t, level, va, e & _REGION3_ENTRY_ORIGIN_LARGE, _REGION3_SIZE);
+		return;
+	}
+	tf = (e & _REGION_ENTRY_OFFSET) >> 6;
+	tl = e & _REGION_ENTRY_LENGTH;
+	if (tf > tl) {
+		/* Valid, but no index of the next level is in range. */
+		t->valid[level]++;
+		return;
+	}
+	if (walk_crst(t, level - 1, e & _REGION_ENTRY_ORIGIN, tf * 512, tl * 512 + 511, va))
+		t->bad[level]++;
+	else
+		t->valid[level]++;
+}
+
+/* Entries @first..@last of a region or segment table mapping from @va up. */
+static int walk_crst(struct tree *t, int level, unsigned long origin, unsigned long first,
+		     unsigned long last, unsigned long va)
+{
+	unsigned int shift = _SEGMENT_SHIFT + 11 * (unsigned int)(level - 1);
+	unsigned long e;
+
+	for (unsigned long i = first; i <= last && !t->oom; i++) {
+		if (!take(t))
+			return 0;
+		if (tree_read(t, origin + i * 8, &e)) {
+			if (i == first)
+				return -1;
+			t->bad[level]++;
+			return 0;
+		}
+		if (i == first)
+			table_seen(t, origin, level);
+		if (level == DAT_LEVEL_SEGMENT)
+			walk_ste(t, e, va + (i << shift));
+		else
+			walk_rte(t, level, e, va + (i << shift));
+	}
+	return 0;
+}
+
+static void print_summary(FILE *out, const struct tree *t, int top)
+{
+	fprintf(out, "%-13s %10s %10s %10s %10s\n", "level", "tables", "valid", "large", "bad");
+	for (int l = top; l >= DAT_LEVEL_PTE; l--) {
+		char large[24] = "-";
+
+		if (l == DAT_LEVEL_SEGMENT || l == DAT_LEVEL_REGION3)
+			snprintf(large, sizeof(large), "%lu", t->large[l]);
+		fprintf(out, "%-13s %10lu %10lu %10s %10lu\n", dat_level_name(l), t->tables[l],
+			t->valid[l], large, t->bad[l]);
+	}
+	fprintf(out,
+		"mapped 0x%lx bytes: %lu x 4 KiB pages, %lu x 1 MiB frames, %lu x 2 GiB frames\n",
+		t->mapped, t->pages, t->seg_frames, t->reg_frames);
+	if (t->stopped)
+		fprintf(out,
+			"walk stopped after %lu entries (--max-entries): the counts cover part "
+			"of the tables\n",
+			t->max_entries);
+	fprintf(out, "ranges %lu:\n", t->nranges);
+	for (unsigned long i = 0; i < t->nkept; i++)
+		fprintf(out, "  0x%lx-0x%lx\n", t->kept[i].first, t->kept[i].last);
+	if (t->nranges > t->nkept)
+		fprintf(out, "  ... %lu more not listed\n", t->nranges - t->nkept);
+}
+
+int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
+		   unsigned long max_entries)
+{
+	static const char *const types[] = { "segment", "region-third", "region-second",
+					     "region-first" };
+	struct tree t = {
+		.cfg = cfg, .img = img, .budget = max_entries, .max_entries = max_entries
+	};
+	unsigned long asce = cfg->asce, tl = asce & _ASCE_TABLE_LENGTH;
+	int top = (int)((asce & _ASCE_TYPE_MASK) >> 2) + 1, rc = 0;
+
+	if (asce & _ASCE_REAL_SPACE) {
+		fprintf(out,
+			"asce 0x%lx is a real-space designation: every address is its own "
+			"real address, no tables are used\n",
+			asce);
+		return 0;
+	}
+	fprintf(out, "asce 0x%lx: %s table at 0x%lx, %lu units; edat %u; storage size 0x%lx\n",
+		asce, types[top - 1], asce & _ASCE_ORIGIN, tl + 1, cfg->edat, cfg->storage_size);
+	if (walk_crst(&t, top, asce & _ASCE_ORIGIN, 0, tl * 512 + 511, 0))
+		fprintf(out, "the %s table is not in storage\n", types[top - 1]);
+	if (t.have_cur)
+		keep_range(&t, t.cur);
+	if (t.oom) {
+		fprintf(stderr, "gmap translate: out of memory while walking the tables\n");
+		rc = -1;
+	} else {
+		print_summary(out, &t, top);
+	}
+	free(t.seen);
+	free(t.kept);
+	return rc;
+}
