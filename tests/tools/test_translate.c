@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap translate` end to end: the test builds storage images with known tables
+ * (raw and ELF, with holes and truncated tables), runs the built command on them
+ * and compares the exact output lines, the streamed answers for 200,000 addresses
+ * on standard input included. The expected answers are computed from how the
+ * tables were built, not by a second walker.
+ *
+ * argv[1] is the path of the gmap executable (meson passes it).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmap/dat.h>
+
+#include "elfbuild.h"
+
+/*
+ * The test image: 8 MiB - 1 KiB of storage (so that a page table can straddle its
+ * end), region-third ASCE (TL 3, origin 0x10000).
+ *   R3T 0x10000: entry 0 -> ST 0x14000; entry 1 -> ST 0x900000 (beyond storage)
+ *   ST  0x14000: entries 0x00-0x3f -> PT 0x20000 + sx * 0x800, 256 pages each
+ *                entry 0x40 -> 1 MiB frame at 0x600000 (FC, EDAT-1)
+ *                entry 0x41 -> PT 0x900000 (beyond storage)
+ *                entry 0x42 -> PT 0x7ff800 (its upper half is beyond storage)
+ *                entry 0x43 -> PT 0x180000 (a hole in the ELF variant)
+ *   Page g = sx * 256 + px: invalid if g % 13 == 5, else frame frame_of(g),
+ *   DAT-protected if g % 97 == 3.
+ */
+#define STORAGE	   0x7ffc00UL
+#define R3T	   0x10000UL
+#define ST	   0x14000UL
+#define PT_BASE	   0x20000UL
+#define NSEG_PAGED 0x40UL
+#define ASCE	   (R3T | _ASCE_TYPE_REGION3 | _ASCE_TABLE_LENGTH)
+
+static const char *gmap_path;
+static char dir[64];
+static unsigned char *storage;
+
+static unsigned long frame_of(unsigned long g)
+{
+	return ((g * 7919) % 1536 + 256) << PAGE_SHIFT;
+}
+
+static bool page_invalid(unsigned long g)
+{
+	return g % 13 == 5;
+}
+
+static void put(unsigned long addr, unsigned long val)
+{
+	eb_put64(storage + addr, val);
+}
+
+static void build_storage(void)
+{
+	storage = calloc(1, STORAGE);
+	assert_non_null(storage);
+	for (unsigned long i = 0; i < _CRST_ENTRIES; i++) {
+		put(R3T + 8 * i, _REGION3_ENTRY_EMPTY);
+		put(ST + 8 * i, _SEGMENT_ENTRY_EMPTY);
+	}
+	put(R3T, ST | _REGION3_ENTRY);
+	put(R3T + 8, 0x900000UL | _REGION3_ENTRY);
+	for (unsigned long sx = 0; sx < NSEG_PAGED; sx++) {
+		unsigned long pt = PT_BASE + sx * 0x800;
+
+		put(ST + 8 * sx, pt);
+		for (unsigned long px = 0; px < 256; px++) {
+			unsigned long g = sx * 256 + px, pte = frame_of(g);
+
+			if (page_invalid(g))
+				pte = _PAGE_INVALID;
+			else if (g % 97 == 3)
+				pte |= _PAGE_PROTECT;
+			put(pt + 8 * px, pte);
+		}
+	}
+	put(ST + 8 * 0x40, 0x600000UL | _SEGMENT_ENTRY_LARGE);
+	put(ST + 8 * 0x41, 0x900000UL);
+	put(ST + 8 * 0x42, 0x7ff800UL);
+	put(ST + 8 * 0x43, 0x180000UL);
+}
+
+/* The expected line for @va under EDAT @edat, for the raw image or the ELF one. */
+static void expect_line(char *buf, size_t len, unsigned long va, unsigned int edat, bool elf)
+{
+	unsigned long rtx = (va >> _REGION3_SHIFT) & 0x7ff, sx = dat_sx(va), px = dat_px(va);
+	unsigned long g = sx * 256 + px, real;
+	unsigned int pic = 0;
+
+	if (va >> 42)
+		pic = PGM_ASCE_TYPE;
+	else if (rtx == 1)
+		pic = PGM_ADDRESSING;
+	else if (rtx > 1)
+		pic = PGM_REGION_THIRD_TRANS;
+	else if (sx < NSEG_PAGED)
+		pic = page_invalid(g) ? PGM_PAGE_TRANSLATION : 0;
+	else if (sx == 0x40 || (sx == 0x43 && !elf))
+		pic = 0;
+	else if (sx == 0x41 || sx == 0x43)
+		pic = PGM_ADDRESSING;
+	else if (sx == 0x42)
+		pic = px < 128 ? 0 : PGM_ADDRESSING;
+	else
+		pic = PGM_SEGMENT_TRANSLATION;
+
+	if (pic) {
+		snprintf(buf, len, "0x%lx -> pic 0x%02x (%s)\n", va, pic, dat_pic_name(pic));
+		return;
+	}
+	if (sx < NSEG_PAGED)
+		real = frame_of(g) | (va & 0xfff);
+	else if (sx == 0x40 && edat)
+		real = 0x600000UL | (va & 0xfffff);
+	else
+		real = va & 0xfff; /* a page table of zeros maps every page to frame 0 */
+	snprintf(buf, len, "0x%lx -> 0x%lx\n", va, real);
+}
+
+static unsigned long rng_next(unsigned long *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Addresses of every kind the image answers, mostly mapped pages. */
+static unsigned long random_va(unsigned long *seed)
+{
+	unsigned long r = rng_next(seed), off = rng_next(seed);
+
+	switch (r % 16) {
+	case 0:
+		return off; /* mostly beyond the ASCE's reach */
+	case 1:
+		return (1UL << 31) | (off & 0x7fffffff); /* R3 entry 1 */
+	case 2:
+		return ((2 + off % 2046) << 31) | (off & 0x7fffffff); /* invalid R3 entries */
+	case 3:
+		return ((0x40 + off % 4) << 20) | (off & 0xfffff); /* odd segments */
+	case 4:
+		return ((0x44 + off % 0x7bc) << 20) | (off & 0xfffff); /* invalid segments */
+	default:
+		return off % (NSEG_PAGED << 20);
+	}
+}
+
+/* ---- files and running the command ------------------------------------------------------- */
+
+static char *path_of(const char *name)
+{
+	static char buf[4][128];
+	static int n;
+	char *p = buf[n++ % 4];
+
+	snprintf(p, 128, "%s/%s", dir, name);
+	return p;
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	FILE *f = fopen(path_of(name), "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_file(const char *name)
+{
+	FILE *f = fopen(path_of(name), "r");
+	char *buf;
+	long len;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	buf[len] = 0;
+	fclose(f);
+	return buf;
+}
+
+struct result {
+	int status;
+	char *out;
+	char *err;
+};
+
+static void redirect(const char *name, int fd, int flags)
+{
+	int f = open(path_of(name), flags, 0600);
+
+	if (f < 0 || dup2(f, fd) < 0)
+		_exit(126);
+	close(f);
+}
+
+/* Run `gmap translate ARGS...` with standard input from the file @in (or /dev/null). */
+static struct result run(const char *in, ...)
+{
+	const char *argv[32] = { gmap_path, "translate" };
+	struct result r;
+	int argc = 2, status;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, in);
+	while ((argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (in)
+			redirect(in, 0, O_RDONLY);
+		else
+			dup2(open("/dev/null", O_RDONLY), 0);
+		redirect("out", 1, O_WRONLY | O_CREAT | O_TRUNC);
+		redirect("err", 2, O_WRONLY | O_CREAT | O_TRUNC);
+		execv(gmap_path, (char **)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	r.status = WEXITSTATUS(status);
+	r.out = read_file("out");
+	r.err = read_file("err");
+	return r;
+}
+
+static void result_free(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Report the first differing line, not just "strings differ". */
+static void assert_text(const char *got, const char *want)
+{
+	unsigned long line = 1;
+	const char *g = got, *w = want;
+
+	while (*g && *g == *w) {
+		if (*g == '\n')
+			line++;
+		g++;
+		w++;
+	}
+	if (*g || *w)
+		fail_msg("output differs at line %lu:\n got: %.120s\nwant: %.120s", line, g, w);
+}
+
+/* A usage error: nothing on stdout, one line naming @what on stderr, exit 2. */
+static void assert_usage_error(struct result *r, const char *what)
+{
+	assert_int_equal(r->status, 2);
+	assert_string_equal(r->out, "");
+	if (!strstr(r->err, what))
+		fail_msg("stderr '%s' does not mention '%s'", r->err, what);
+	assert_non_null(strchr(r->err, '\n'));
+	assert_true(strchr(r->err, '\n')[1] == 0);
+	result_free(r);
+}
+
+/* ---- images ------------------------------------------------------------------------------ */
+
+static void write_raw(void)
+{
+	write_file("image.raw", storage, STORAGE);
+}
+
+/*
+ * The same storage as an ELF core: tables in a segment whose file data stops before
+ * its end, a hole where ST entry 0x43 points, and the frames' segment without data.
+ */
+static void write_elf(void)
+{
+	struct eb_seg segs[] = {
+		{ PT_LOAD, 0x200000, 0x1000, STORAGE - 0x200000, storage + 0x200000 },
+		{ PT_NOTE, 0, 16, 0, storage },
+		{ PT_LOAD, 0, PT_BASE + NSEG_PAGED * 0x800, 0x100000, storage },
+	};
+	size_t size;
+	unsigned char *elf = eb_build(segs, 3, &size);
+
+	assert_non_null(elf);
+	write_file("image.elf", elf, size);
+	free(elf);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/gmap-translate-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	build_storage();
+	write_raw();
+	write_elf();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	static const char *const names[] = { "image.raw", "image.elf", "in",	 "out",
+					     "err",	  "bad.elf",   "shared", "empty" };
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(path_of(names[i]));
+	rmdir(dir);
+	free(storage);
+	return 0;
+}
+
+static char asce_arg[32];
+
+static const char *asce_str(void)
+{
+	snprintf(asce_arg, sizeof(asce_arg), "0x%lx", ASCE);
+	return asce_arg;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+/* Write @n addresses to "in" and return the expected output for them. */
+static char *stream(unsigned long n, unsigned long seed, unsigned int edat, bool elf)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	size_t cap = n * 80 + 1, len = 0;
+	char *want = malloc(cap), line[96];
+
+	assert_non_null(in);
+	assert_non_null(want);
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long va = random_va(&seed);
+
+		/* Vary the spelling: 0x, 0X, none, upper case, surrounding blanks. */
+		switch (i % 4) {
+		case 0:
+			fprintf(in, "0x%lx\n", va);
+			break;
+		case 1:
+			fprintf(in, "%lX\n", va);
+			break;
+		case 2:
+			fprintf(in, "  0X%016lx\r\n", va);
+			break;
+		default:
+			fprintf(in, "%lx\n\n", va);
+		}
+		expect_line(line, sizeof(line), va, edat, elf);
+		len += (size_t)snprintf(want + len, cap - len, "%s", line);
+	}
+	assert_int_equal(fclose(in), 0);
+	return want;
+}
+
+static void test_stream_raw(void **state)
+{
+	char *want = stream(200000, 0x1234567UL, 0, false);
+	struct result r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, want);
+	result_free(&r);
+	free(want);
+}
+
+static void test_stream_elf(void **state)
+{
+	char *want = stream(30000, 0x7654321UL, 1, true);
+	struct result r =
+		run("in", "-i", path_of("image.elf"), "-a", asce_str(), "--edat", "1", "-", NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, want);
+	result_free(&r);
+	free(want);
+}
+
+static void test_args(void **state)
+{
+	struct result r;
+	char want[512], line[96];
+	static const unsigned long vas[] = { 0x1234, 0x40123UL << 8, 0x4012345, 0x4212345,
+					     0x42ff000 };
+
+	(void)state;
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", asce_str(), "0x1234", "4012300",
+		"0X4012345", "0x4212345", "42FF000", NULL);
+	want[0] = 0;
+	for (unsigned int i = 0; i < 5; i++) {
+		expect_line(line, sizeof(line), vas[i], 0, false);
+		strcat(want, line);
+	}
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, want);
+	result_free(&r);
+}
+
+static void test_verbose(void **state)
+{
+	struct result r;
+	char want[2048];
+	unsigned long va = (0x3UL << 20) | (0x46UL << 12) | 0x678, g = 3 * 256 + 0x46;
+
+	(void)state;
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", asce_str(), "-v", "0x346678",
+		"0x4280000", "0x4100000", "0x5000000", "0x40000000000", NULL);
+	snprintf(want, sizeof(want),
+		 "# image %s: raw, 1 segment, storage ends at 0x7ffc00\n"
+		 "# asce 0x10007: region-third table at 0x10000, 4 units; edat 0; fetch; "
+		 "storage size 0x7ffc00\n"
+		 "0x%lx -> 0x%lx\n"
+		 "  region-third  entry 0x10000 = 0x14007\n"
+		 "  segment       entry 0x14018 = 0x21800\n"
+		 "  page          entry 0x%lx = 0x%lx\n"
+		 "0x4280000 -> pic 0x05 (addressing)\n"
+		 "  region-third  entry 0x10000 = 0x14007\n"
+		 "  segment       entry 0x14210 = 0x7ff800\n"
+		 "  page          entry 0x7ffc00 not in storage\n"
+		 "0x4100000 -> pic 0x05 (addressing)\n"
+		 "  region-third  entry 0x10000 = 0x14007\n"
+		 "  segment       entry 0x14208 = 0x900000\n"
+		 "  page          entry 0x900000 not in storage\n"
+		 "0x5000000 -> pic 0x10 (segment-translation)\n"
+		 "  region-third  entry 0x10000 = 0x14007\n"
+		 "  segment       entry 0x14280 = 0x20\n"
+		 "  teid          0x5000800\n"
+		 "0x40000000000 -> pic 0x38 (asce-type)\n"
+		 "  asce          0x10007\n"
+		 "  teid          0x40000000800\n",
+		 path_of("image.raw"), va, frame_of(g) | 0x678, PT_BASE + 3 * 0x800 + 0x46 * 8,
+		 frame_of(g));
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, want);
+	result_free(&r);
+}
+
+static void test_large_frame_and_edat(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", "-v", "0x40abcde",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "0x40abcde -> 0x6abcde\n"
+				      "  region-third  entry 0x10000 = 0x14007\n"
+				      "  segment       entry 0x14200 = 0x600400 (1 MiB frame)\n"));
+	result_free(&r);
+	/* Without EDAT-1 the FC bit is ignored: the "page table" at 0x600000 is zeros. */
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "0x40abcde", NULL);
+	assert_string_equal(r.out, "0x40abcde -> 0xcde\n");
+	result_free(&r);
+}
+
+static void test_access_prefix_storage(void **state)
+{
+	struct result r;
+	unsigned long g = 3, va = (g << 12) | 0x10; /* g % 97 == 3: protected */
+	char arg[32], want[128];
+
+	(void)state;
+	snprintf(arg, sizeof(arg), "%lx", va);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--access", "store", arg, NULL);
+	snprintf(want, sizeof(want), "0x%lx -> pic 0x04 (protection)\n", va);
+	assert_string_equal(r.out, want);
+	result_free(&r);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--access", "ifetch", arg,
+		NULL);
+	snprintf(want, sizeof(want), "0x%lx -> 0x%lx\n", va, frame_of(g) | 0x10);
+	assert_string_equal(r.out, want);
+	result_free(&r);
+
+	/* Prefixing moves page-table results only; large frames are already absolute. */
+	r = run(NULL, "--example", "--prefix", "0x7e000", "-v", "0x123456789ac0123",
+		"0x123456789abcdef", "0x123456789b00000", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "0x123456789ac0123 -> 0x7f123 (absolute)\n"));
+	assert_non_null(strstr(r.out, "  real          0x1123\n"));
+	assert_non_null(strstr(r.out, "0x123456789abcdef -> 0xabcdef (absolute)\n"));
+	assert_non_null(strstr(r.out, "0x123456789b00000 -> 0x900000 (absolute)\n"));
+	result_free(&r);
+
+	/* A smaller storage size makes the frames beyond it addressing exceptions. */
+	r = run(NULL, "--example", "--storage-size", "0xa00000", "0x123456789abcdef",
+		"0x123456789b00000", NULL);
+	assert_string_equal(r.out, "0x123456789abcdef -> pic 0x05 (addressing)\n"
+				   "0x123456789b00000 -> 0x900000\n");
+	result_free(&r);
+}
+
+static void test_example(void **state)
+{
+	struct result r = run(NULL, "--example", NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "0x123456789abcdef -> 0xabcdef\n"
+				   "0x123456789b12345 -> 0x912345\n"
+				   "0x123456789abe000 -> pic 0x11 (page-translation)\n"
+				   "0x123456789abf000 -> pic 0x05 (addressing)\n"
+				   "0x123456789c00000 -> pic 0x10 (segment-translation)\n"
+				   "0x3ff80000000 -> pic 0x39 (region-first-translation)\n");
+	result_free(&r);
+
+	/* The worked example, entry by entry, as the reference lists it. */
+	r = run(NULL, "--example", "--verbose", "0x0123456789ABCDEF", NULL);
+	assert_non_null(strstr(r.out, "0x123456789abcdef -> 0xabcdef\n"
+				      "  region-first  entry 0x10048 = 0x1400f\n"
+				      "  region-second entry 0x14688 = 0x1800b\n"
+				      "  region-third  entry 0x19678 = 0x1c007\n"
+				      "  segment       entry 0x1c4d0 = 0x20800\n"
+				      "  page          entry 0x20de0 = 0xabc000\n"));
+	result_free(&r);
+}
+
+static void test_tree_example(void **state)
+{
+	struct result r = run(NULL, "--example", "--tree", NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_text(r.out,
+		    "asce 0x1000f: region-first table at 0x10000, 4 units; edat 2; storage size "
+		    "0x1000000\n"
+		    "level             tables      valid      large        bad\n"
+		    "region-first           1          1          -          0\n"
+		    "region-second          1          1          -          0\n"
+		    "region-third           1          1          0          0\n"
+		    "segment                1          2          1          0\n"
+		    "page                   1          3          -          1\n"
+		    "mapped 0x103000 bytes: 3 x 4 KiB pages, 1 x 1 MiB frames, 0 x 2 GiB frames\n"
+		    "ranges 3:\n"
+		    "  0x123456789abc000-0x123456789abdfff\n"
+		    "  0x123456789ac0000-0x123456789ac0fff\n"
+		    "  0x123456789b00000-0x123456789bfffff\n");
+	result_free(&r);
+}
+
+static size_t row(char *buf, size_t len, const char *level, unsigned long tables,
+		  unsigned long valid, const char *large, unsigned long bad)
+{
+	return (size_t)snprintf(buf, len, "%-13s %10lu %10lu %10s %10lu\n", level, tables, valid,
+				large, bad);
+}
+
+/* Whether page @vpn of the test image translates with EDAT-1 (raw image). */
+static bool vpn_mapped(unsigned long vpn)
+{
+	if (vpn < NSEG_PAGED * 256)
+		return !page_invalid(vpn);
+	return (vpn >= 0x4000 && vpn < 0x4100) || /* the 1 MiB frame */
+	       (vpn >= 0x4200 && vpn < 0x4280) || /* the half page table */
+	       (vpn >= 0x4300 && vpn < 0x4400);	  /* the page table of zeros */
+}
+
+/* The test image: every count and range derived from how build_storage() filled it. */
+static void test_tree_image(void **state)
+{
+	size_t cap = 1 << 17, len = 0;
+	char *want = malloc(cap);
+	unsigned long pages = 0, nranges = 0, first = 0;
+	struct result r;
+
+	(void)state;
+	assert_non_null(want);
+	for (unsigned long vpn = 0; vpn <= 0x4400; vpn++) {
+		bool m = vpn < 0x4400 && vpn_mapped(vpn);
+		bool prev = vpn && vpn_mapped(vpn - 1);
+
+		pages += m && (vpn < 0x4000 || vpn >= 0x4100);
+		if (m && !prev)
+			first = vpn;
+		if (!m && prev)
+			nranges++;
+	}
+	len += (size_t)snprintf(want + len, cap - len,
+				"asce 0x10007: region-third table at 0x10000, 4 units; edat 1; "
+				"storage size 0x7ffc00\n"
+				"level             tables      valid      large        bad\n");
+	/* R3 entry 1 points beyond storage; so do ST entry 0x41 and half of 0x42's table. */
+	len += row(want + len, cap - len, "region-third", 1, 1, "0", 1);
+	len += row(want + len, cap - len, "segment", 1, NSEG_PAGED + 3, "1", 1);
+	len += row(want + len, cap - len, "page", NSEG_PAGED + 2, pages, "-", 1);
+	len += (size_t)snprintf(
+		want + len, cap - len,
+		"mapped 0x%lx bytes: %lu x 4 KiB pages, 1 x 1 MiB frames, 0 x 2 GiB "
+		"frames\nranges %lu:\n",
+		pages * 4096 + 0x100000, pages, nranges);
+	for (unsigned long vpn = 0; vpn <= 0x4400; vpn++) {
+		bool m = vpn < 0x4400 && vpn_mapped(vpn);
+		bool prev = vpn && vpn_mapped(vpn - 1);
+
+		if (m && !prev)
+			first = vpn;
+		if (!m && prev)
+			len += (size_t)snprintf(want + len, cap - len, "  0x%lx-0x%lx\n",
+						first << 12, (vpn << 12) - 1);
+	}
+	assert_true(len < cap);
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", asce_str(), "--tree", "--edat",
+		"1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, want);
+	result_free(&r);
+	free(want);
+}
+
+/*
+ * Tables that all point at one another: the walk must stop at its budget, count
+ * each table once and report that it stopped.
+ */
+static void test_tree_shared_tables(void **state)
+{
+	unsigned char *mem = calloc(1, 0x40000);
+	unsigned long full, pages;
+	struct result r;
+	char want[512];
+	size_t len;
+
+	(void)state;
+	assert_non_null(mem);
+	for (unsigned long i = 0; i < _CRST_ENTRIES; i++) {
+		eb_put64(mem + 0x10000 + 8 * i, 0x14000 | _REGION3_ENTRY); /* R3T -> ST */
+		eb_put64(mem + 0x14000 + 8 * i, 0x18000);		   /* ST -> PT */
+		/* A second region-third table whose entries point at itself. */
+		eb_put64(mem + 0x1c000 + 8 * i, 0x1c000 | _REGION3_ENTRY);
+	}
+	for (unsigned long i = 0; i < _PAGE_ENTRIES; i++)
+		eb_put64(mem + 0x18000 + 8 * i, 0x30000);
+	write_file("shared", mem, 0x40000);
+	free(mem);
+
+	/*
+	 * 100000 entries: R3 entry 0, then 257 per segment entry (itself and its page
+	 * table): 389 complete ones, and the 390th with 25 of its pages.
+	 */
+	full = (100000 - 1) / 257;
+	pages = full * 256 + (100000 - 1 - full * 257 - 1);
+	r = run(NULL, "-i", path_of("shared"), "-a", "0x10007", "--tree", "--max-entries", "100000",
+		NULL);
+	assert_int_equal(r.status, 0);
+	len = row(want, sizeof(want), "region-third", 1, 1, "0", 0);
+	len += row(want + len, sizeof(want) - len, "segment", 1, full + 1, "0", 0);
+	row(want + len, sizeof(want) - len, "page", 1, pages, "-", 0);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "walk stopped after 100000 entries"));
+	snprintf(want, sizeof(want), "ranges 1:\n  0x0-0x%lx\n", pages * 4096 - 1);
+	assert_non_null(strstr(r.out, want));
+	result_free(&r);
+
+	/* Self-reference: each entry leads to a "segment table" of region entries: bad. */
+	r = run(NULL, "-i", path_of("shared"), "-a", "0x1c007", "--tree", NULL);
+	assert_int_equal(r.status, 0);
+	len = row(want, sizeof(want), "region-third", 1, 2048, "0", 0);
+	len += row(want + len, sizeof(want) - len, "segment", 1, 0, "0", 2048 * 2048);
+	row(want + len, sizeof(want) - len, "page", 0, 0, "-", 0);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "ranges 0:\n"));
+	assert_null(strstr(r.out, "stopped"));
+	result_free(&r);
+}
+
+/* Truncated images: a table or frame beyond the image is an addressing exception. */
+static void test_truncated(void **state)
+{
+	struct result r;
+	char want[128];
+
+	(void)state;
+	assert_int_equal(truncate(path_of("image.raw"), 0x21000), 0);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "0x1000", "0x2000", "0x10000",
+		"0x300000", NULL);
+	/* Page 1's frame is beyond 0x21000; page 0x10 (sx 0) too; sx 3's table is gone. */
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "0x1000 -> pic 0x05 (addressing)\n"
+				   "0x2000 -> pic 0x05 (addressing)\n"
+				   "0x10000 -> pic 0x05 (addressing)\n"
+				   "0x300000 -> pic 0x05 (addressing)\n");
+	result_free(&r);
+	/* Without a storage limit the frames pass; the missing table still does not. */
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--storage-size", "0", "0x1000",
+		"0x300000", NULL);
+	snprintf(want, sizeof(want), "0x1000 -> 0x%lx\n0x300000 -> pic 0x05 (addressing)\n",
+		 frame_of(1));
+	assert_string_equal(r.out, want);
+	result_free(&r);
+	/* The top table itself cut off: the ASCE cannot be used at all. */
+	assert_int_equal(truncate(path_of("image.raw"), 0x10000), 0);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "0x1000", NULL);
+	assert_usage_error(&r, "its table at 0x10000 is not in the image");
+	write_raw();
+}
+
+static void test_errors(void **state)
+{
+	struct result r;
+	unsigned char *elf;
+	size_t size;
+	struct eb_seg seg = { PT_LOAD, 0, 0x1000, 0x1000, NULL };
+	char want[128];
+	FILE *f;
+
+	(void)state;
+	r = run(NULL, "--image", path_of("missing"), "--asce", "0x10007", "1", NULL);
+	assert_usage_error(&r, "cannot open");
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", "0x1g007", "1", NULL);
+	assert_usage_error(&r, "--asce '0x1g007'");
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", "0x10000000000000000", NULL);
+	assert_usage_error(&r, "--asce");
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", "0x900007", "1", NULL);
+	assert_usage_error(&r, "not in the image");
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", asce_str(), "0x1000", "0xZ", NULL);
+	assert_usage_error(&r, "'0xZ' is not a 64-bit hexadecimal address");
+	r = run(NULL, "--image", path_of("image.raw"), "--asce", asce_str(), "0x", NULL);
+	assert_usage_error(&r, "'0x'");
+
+	/* A bad line in a stream: the lines before it are answered, then exit 2. */
+	write_file("in", "0x1000\n2000\nnot-hex\n0x3000\n", 27);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+	assert_int_equal(r.status, 2);
+	expect_line(want, sizeof(want), 0x1000, 0, false);
+	expect_line(want + strlen(want), sizeof(want) - strlen(want), 0x2000, 0, false);
+	assert_string_equal(r.out, want);
+	assert_non_null(strstr(r.err, "standard input line 3: 'not-hex'"));
+	result_free(&r);
+
+	/* A malformed ELF core is refused with the reason. */
+	elf = eb_build(&seg, 1, &size);
+	assert_non_null(elf);
+	eb_put16(elf + EB_E_MACHINE, EM_X86_64);
+	write_file("bad.elf", elf, size);
+	free(elf);
+	r = run(NULL, "--image", path_of("bad.elf"), "--asce", "0x7", "0", NULL);
+	assert_usage_error(&r, "machine 62");
+	f = fopen(path_of("empty"), "w");
+	assert_non_null(f);
+	fclose(f);
+	r = run(NULL, "--image", path_of("empty"), "--asce", "0x7", "0", NULL);
+	assert_usage_error(&r, "empty");
+
+	r = run(NULL, "--asce", "0x7", "0", NULL);
+	assert_usage_error(&r, "--image");
+	r = run(NULL, "--image", path_of("image.raw"), "0", NULL);
+	assert_usage_error(&r, "--asce");
+	r = run(NULL, "--example", "--edat", "3", NULL);
+	assert_usage_error(&r, "--edat");
+	r = run(NULL, "--example", "--prefix", "0x1000", NULL);
+	assert_usage_error(&r, "--prefix");
+	r = run(NULL, "--example", "--access", "write", NULL);
+	assert_usage_error(&r, "--access");
+	r = run(NULL, "--example", "--frobnicate", NULL);
+	assert_usage_error(&r, "--frobnicate");
+	r = run(NULL, "--example", "--tree", "0x1000", NULL);
+	assert_usage_error(&r, "--tree");
+	r = run(NULL, "--example", "--image", path_of("image.raw"), NULL);
+	assert_usage_error(&r, "--example");
+}
+
+static void test_help(void **state)
+{
+	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
+					    "--prefix", "--storage-size", "--access",  "--verbose",
+					    "--tree",	"--max-entries",  "--example", "--help" };
+	struct result r = run(NULL, "--help", NULL);
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	for (unsigned int i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strstr(r.out, opts[i]))
+			fail_msg("--help does not document %s", opts[i]);
+	assert_non_null(strstr(r.out, "0 none (default)"));
+	result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stream_raw),
+		cmocka_unit_test(test_stream_elf),
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_verbose),
+		cmocka_unit_test(test_large_frame_and_edat),
+		cmocka_unit_test(test_access_prefix_storage),
+		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_tree_example),
+		cmocka_unit_test(test_tree_image),
+		cmocka_unit_test(test_tree_shared_tables),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_help),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-OF-GMAP\n", argv[0]);
+		return 1;
+	}
+	gmap_path = argv[1];
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
