@@ -674,88 +674,127 @@ static double time_series(enum series which, const struct xlat *seq, unsigned lo
 	return (now_ns() - t0) / (double)n;
 }
 
-/*
- * In repetition r, series s of a cold case uses slice NSERIES * r + s of the
- * sequence, so that no series finds another's lines in the cache; the order of
- * the series rotates so that drift on a shared machine hits them alike.
- */
-static void measure(struct case_result *r, const struct xlat *seq, unsigned long mask,
-		    unsigned long n, bool slices, const struct tree *t, const struct params *p)
-{
+/* One case being measured: its tables, its requests and the times so far. */
+struct run {
+	struct case_result *r;
+	struct tree t;
+	struct xlat *seq;
+	unsigned long mask; /* hot: the requests are cycled */
+	bool slices;	    /* cold: every timed run gets fresh requests */
 	double v[NSERIES][64];
-	unsigned long zero = bench_zero, failures = 0;
+	unsigned long failures;
+};
 
-	if (!slices) {
-		/* Warm the caches, TLB and branch predictors. */
-		for (int s = 0; s < NSERIES; s++)
-			time_series(s, seq, n / 8 + 1, mask, zero, t, p, &failures);
-	}
-	for (unsigned int rep = 0; rep < p->reps; rep++) {
-		for (unsigned int i = 0; i < NSERIES; i++) {
-			enum series s = (rep + i) % NSERIES;
-			const struct xlat *slice = slices ? seq + (NSERIES * rep + s) * n : seq;
+/*
+ * One repetition of every series. A cold run of series s in repetition r uses
+ * slice NSERIES * r + s of the requests, so that no run finds another's lines in
+ * the cache; a hot run is preceded by a short warm-up, since the runs of other
+ * cases may have displaced its lines. The order of the series rotates so that
+ * drift on a shared machine hits them alike.
+ */
+static void run_rep(struct run *u, unsigned int rep, const struct params *p)
+{
+	unsigned long zero = bench_zero, n = u->r->n;
 
-			/*
-			 * On a shared machine a run may lose the CPU for a whole time
-			 * slice. A hot run is simply repeated (up to 3 times); a cold
-			 * one is not, as its lines would then be warm. Either way the
-			 * JSON says how many timed runs were preempted.
-			 */
-			for (int attempt = 0;; attempt++) {
-				long before = preemptions();
+	for (unsigned int i = 0; i < NSERIES; i++) {
+		enum series s = (rep + i) % NSERIES;
+		const struct xlat *slice = u->slices ? u->seq + (NSERIES * rep + s) * n : u->seq;
 
-				v[s][rep] = time_series(s, slice, n, mask, zero, t, p, &failures);
-				if (preemptions() == before)
-					break;
-				r->preempted++;
-				if (slices || attempt == 2)
-					break;
-			}
+		/*
+		 * On a shared machine a run may lose the CPU for a whole time slice.
+		 * A hot run is then timed again (three runs at most); a cold one is
+		 * not, as its lines would be warm. The JSON counts preempted runs.
+		 */
+		for (int attempt = 0;; attempt++) {
+			long before;
+
+			if (!u->slices)
+				time_series(s, slice, n / 16 + 1, u->mask, zero, &u->t, p,
+					    &u->failures);
+			before = preemptions();
+			u->v[s][rep] =
+				time_series(s, slice, n, u->mask, zero, &u->t, p, &u->failures);
+			if (preemptions() == before)
+				break;
+			u->r->preempted++;
+			if (u->slices || attempt == 2)
+				break;
 		}
 	}
-	if (failures) {
+}
+
+static void run_finish(struct run *u, const struct params *p)
+{
+	struct case_result *r = u->r;
+
+	if (u->failures) {
 		fprintf(stderr, "bench_dat: %s: %lu translations failed\n", r->kind->name,
-			failures);
+			u->failures);
 		exit(1);
 	}
-	r->n = n;
-	r->walk = stats_of(v[SERIES_WALK], p->reps);
-	r->chain = stats_of(v[SERIES_CHAIN], p->reps);
-	r->indep = stats_of(v[SERIES_INDEP], p->reps);
+	r->walk = stats_of(u->v[SERIES_WALK], p->reps);
+	r->chain = stats_of(u->v[SERIES_CHAIN], p->reps);
+	r->indep = stats_of(u->v[SERIES_INDEP], p->reps);
 	r->ratio = r->walk.median / r->chain.median;
 }
 
-static void run_kind(const struct case_kind *k, const struct params *p, struct case_result *hot,
-		     struct case_result *cold)
+/*
+ * Hot: one table per level (one small address space) and 16 addresses in it.
+ * The cases take turns repetition by repetition, so that a burst of load from
+ * elsewhere on the machine costs each case one repetition, not a whole median.
+ */
+static void run_hot(const struct params *p, struct case_result *results)
 {
-	unsigned long cold_len = NSERIES * p->reps * p->cold_n;
-	struct xlat hseq[HOT_ADDRESSES], *cseq = xalloc(cold_len * sizeof(*cseq));
-	struct tree ht = { 0 }, ct = { 0 };
+	static struct run runs[NKINDS];
 
-	/* Hot: one table per level, like one small address space; all of it fits in L1. */
-	tree_build(&ht, k, 0);
-	make_sequence(hseq, HOT_ADDRESSES, &ht, true);
-	*hot = (struct case_result){
-		.kind = k, .hot = true, .spaces = 1, .addresses = HOT_ADDRESSES
-	};
-	if (verify(hseq, HOT_ADDRESSES, &ht, p->edat, &hot->fetches, &hot->table_bytes))
-		exit(1);
-	measure(hot, hseq, HOT_ADDRESSES - 1, p->hot_n, false, &ht, p);
-	tree_free(&ht);
+	for (unsigned long k = 0; k < NKINDS; k++) {
+		struct run *u = &runs[k];
+		struct case_result *r = &results[k];
 
-	tree_build(&ct, k, p->cold_bytes);
-	make_sequence(cseq, cold_len, &ct, false);
-	*cold = (struct case_result){ .kind = k,
-				      .hot = false,
-				      .spaces = ct.pools[ct.top].n,
-				      .addresses = cold_len,
-				      .table_bytes = tree_bytes(&ct) };
-	if (verify(cseq, cold_len < VERIFY_MAX ? cold_len : VERIFY_MAX, &ct, p->edat,
-		   &cold->fetches, NULL))
+		*r = (struct case_result){ .kind = &kinds[k],
+					   .hot = true,
+					   .spaces = 1,
+					   .addresses = HOT_ADDRESSES,
+					   .n = p->hot_n };
+		*u = (struct run){ .r = r, .mask = HOT_ADDRESSES - 1 };
+		u->seq = xalloc(HOT_ADDRESSES * sizeof(*u->seq));
+		tree_build(&u->t, &kinds[k], 0);
+		make_sequence(u->seq, HOT_ADDRESSES, &u->t, true);
+		if (verify(u->seq, HOT_ADDRESSES, &u->t, p->edat, &r->fetches, &r->table_bytes))
+			exit(1);
+	}
+	for (unsigned int rep = 0; rep < p->reps; rep++)
+		for (unsigned long k = 0; k < NKINDS; k++)
+			run_rep(&runs[k], rep, p);
+	for (unsigned long k = 0; k < NKINDS; k++) {
+		run_finish(&runs[k], p);
+		tree_free(&runs[k].t);
+		free(runs[k].seq);
+	}
+}
+
+/* Cold: one case at a time, as each has hundreds of MiB of tables. */
+static void run_cold(const struct case_kind *k, const struct params *p, struct case_result *r)
+{
+	unsigned long len = NSERIES * p->reps * p->cold_n;
+	struct run u;
+
+	u = (struct run){ .r = r, .mask = ~0UL, .slices = true };
+	u.seq = xalloc(len * sizeof(*u.seq));
+	tree_build(&u.t, k, p->cold_bytes);
+	make_sequence(u.seq, len, &u.t, false);
+	*r = (struct case_result){ .kind = k,
+				   .spaces = u.t.pools[u.t.top].n,
+				   .addresses = len,
+				   .table_bytes = tree_bytes(&u.t),
+				   .n = p->cold_n };
+	if (verify(u.seq, len < VERIFY_MAX ? len : VERIFY_MAX, &u.t, p->edat, &r->fetches, NULL))
 		exit(1);
-	measure(cold, cseq, ~0UL, p->cold_n, true, &ct, p);
-	tree_free(&ct);
-	free(cseq);
+	for (unsigned int rep = 0; rep < p->reps; rep++)
+		run_rep(&u, rep, p);
+	run_finish(&u, p);
+	tree_free(&u.t);
+	free(u.seq);
 }
 
 /* ---- plain dependent loads, for scale -------------------------------------------------- */
@@ -1093,8 +1132,9 @@ int main(int argc, char **argv)
 
 	l1 = chase_ns(4096, p.l1_n, p.reps);
 	mem = chase_ns(p.mem_bytes, p.mem_n, p.reps);
+	run_hot(&p, results);
 	for (unsigned long k = 0; k < NKINDS; k++)
-		run_kind(&kinds[k], &p, &results[2 * k], &results[2 * k + 1]);
+		run_cold(&kinds[k], &p, &results[NKINDS + k]);
 	read_loadavg(m.load_end, sizeof(m.load_end));
 	m.peak_rss = read_peak_rss();
 
