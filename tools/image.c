@@ -270,23 +270,28 @@ void image_close(struct image *img)
 static const struct image_segment *find_segment(struct image *img, unsigned long addr)
 {
 	const struct image_segment *s = img->hint;
-	unsigned int lo = 0, hi = img->nseg;
+	unsigned int n = img->nseg;
 
 	if (s && addr - s->paddr < s->memsz)
 		return s;
-	/* Find the last segment that starts at or below @addr. */
-	while (hi - lo > 1) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (img->seg[mid].paddr <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	if (!img->nseg || addr - img->seg[lo].paddr >= img->seg[lo].memsz)
+	if (!n)
 		return NULL;
-	img->hint = &img->seg[lo];
-	return img->hint;
+	/*
+	 * The last segment that starts at or below @addr. Without branches on the
+	 * comparison (a select): walks hop between segments unpredictably, and a
+	 * mispredicted search costs more than the walk's own reads.
+	 */
+	s = img->seg;
+	while (n > 1) {
+		unsigned int half = n / 2;
+
+		s = s[half].paddr <= addr ? s + half : s;
+		n -= half;
+	}
+	if (addr - s->paddr >= s->memsz)
+		return NULL;
+	img->hint = s;
+	return s;
 }
 
 int image_read(struct image *img, unsigned long addr, void *buf, size_t len)
@@ -315,6 +320,12 @@ int image_read(struct image *img, unsigned long addr, void *buf, size_t len)
 	return 0;
 }
 
+/* The entry lies wholly inside the file data of @s. */
+static bool entry_in_file(const struct image_segment *s, unsigned long off)
+{
+	return off < s->filesz && s->filesz - off >= 8;
+}
+
 int image_read_entry(void *ctx, unsigned long addr, unsigned long *val)
 {
 	struct image *img = ctx;
@@ -322,11 +333,24 @@ int image_read_entry(void *ctx, unsigned long addr, unsigned long *val)
 	unsigned long off = addr - s->paddr;
 	uint64_t be;
 
-	/* Fast path: the entry lies in the file data of the segment of the last read. */
-	if (off < s->filesz && s->filesz - off >= 8)
-		memcpy(&be, img->data + s->offset + off, 8);
-	else if (image_read(img, addr, &be, 8))
-		return -1;
+	/*
+	 * Fast path: the segment of the last read (a walk mostly stays in one), else
+	 * the segment found by address; the byte-wise copy is only for entries that
+	 * straddle segments or reach beyond the file data.
+	 */
+	if (__builtin_expect(!entry_in_file(s, off), 0)) {
+		s = find_segment(img, addr);
+		if (!s)
+			return -1;
+		off = addr - s->paddr;
+		if (!entry_in_file(s, off)) {
+			if (image_read(img, addr, &be, 8))
+				return -1;
+			*val = be64toh(be);
+			return 0;
+		}
+	}
+	memcpy(&be, img->data + s->offset + off, 8);
 	*val = be64toh(be);
 	return 0;
 }

@@ -319,6 +319,7 @@ static void test_pn_xnum(void **state)
 	size_t size, big;
 	unsigned char *elf = eb_build(segs, 1, &size), *e2;
 	struct image img;
+	unsigned long v;
 
 	(void)state;
 	assert_non_null(elf);
@@ -333,6 +334,9 @@ static void test_pn_xnum(void **state)
 	assert_int_equal(image_from_buffer(&img, e2, big, err, sizeof(err)), 0);
 	assert_int_equal(img.nseg, 1);
 	assert_int_equal(img.seg[0].paddr, 0x2000);
+	/* Below the first segment: not held, whichever segment the hint points at. */
+	assert_int_equal(image_read_entry(&img, 0x1ff8, &v), -1);
+	assert_int_equal(image_read_entry(&img, 0x2ff8, &v), 0);
 	image_close(&img);
 	/* sh_info claiming more headers than the file holds. */
 	eb_put32(e2 + size + 44, 100000);
