@@ -179,23 +179,69 @@ static bool pte_usable(const struct tree *t, unsigned long e)
 	return !(e & _PAGE_NOEXEC) || c->edat || c->iep || c->iep_installed;
 }
 
-/* Returns -1 if the table's first entry cannot be read (the caller's entry is bad). */
+/* Progress through one table. */
+struct table_walk {
+	unsigned long origin;
+	int level;
+	bool seen;  /* an entry was read: the table exists */
+	bool holed; /* an entry could not be read */
+};
+
+/* True if no entry of @first..@last of the table can lie in storage (the common miss). */
+static bool table_beyond_storage(const struct tree *t, unsigned long origin, unsigned long first,
+				 unsigned long last)
+{
+	unsigned long size = t->cfg->storage_size;
+
+	/* Entry addresses wrap at 2^64, as the walker's do; then storage may follow. */
+	if (!size || origin > ~0UL - last * 8)
+		return false;
+	return size < 8 || origin + first * 8 > size - 8;
+}
+
+/*
+ * Fetch entry @i. An entry that cannot be read is skipped, not the end of the
+ * table: in an ELF core a table may begin in a hole and continue in a segment.
+ * Returns 1 for an entry in *@e, 0 to skip, -1 when the budget is spent.
+ */
+static int table_entry(struct tree *t, struct table_walk *w, unsigned long i, unsigned long *e)
+{
+	if (!take(t))
+		return -1;
+	if (tree_read(t, w->origin + i * 8, e)) {
+		w->holed = true;
+		return 0;
+	}
+	if (!w->seen) {
+		w->seen = true;
+		table_seen(t, w->origin, w->level);
+	}
+	return 1;
+}
+
+/* After the loop: -1 if nothing could be read (the entry pointing here is bad). */
+static int table_done(struct tree *t, const struct table_walk *w)
+{
+	if (!w->seen)
+		return t->stopped ? 0 : -1;
+	if (w->holed)
+		t->bad[w->level]++;
+	return 0;
+}
+
 static int walk_pt(struct tree *t, unsigned long origin, unsigned long va)
 {
+	struct table_walk w = { .origin = origin, .level = DAT_LEVEL_PTE };
 	unsigned long e;
+	int rc;
 
+	if (table_beyond_storage(t, origin, 0, _PAGE_ENTRIES - 1))
+		return -1;
 	for (unsigned long i = 0; i < _PAGE_ENTRIES; i++) {
-		if (!take(t))
-			return 0;
-		if (tree_read(t, origin + i * 8, &e)) {
-			if (!i)
-				return -1;
-			t->bad[DAT_LEVEL_PTE]++;
-			return 0;
-		}
-		if (!i)
-			table_seen(t, origin, DAT_LEVEL_PTE);
-		if (e & _PAGE_INVALID)
+		rc = table_entry(t, &w, i, &e);
+		if (rc < 0)
+			break;
+		if (!rc || (e & _PAGE_INVALID))
 			continue;
 		if (!pte_usable(t, e)) {
 			t->bad[DAT_LEVEL_PTE]++;
@@ -204,7 +250,7 @@ static int walk_pt(struct tree *t, unsigned long origin, unsigned long va)
 		leaf(t, DAT_LEVEL_PTE, va + (i << PAGE_SHIFT),
 		     dat_real_to_abs(e & PAGE_MASK, t->cfg->prefix), PAGE_SIZE);
 	}
-	return 0;
+	return table_done(t, &w);
 }
 
 static int walk_crst(struct tree *t, int level, unsigned long origin, unsigned long first,
@@ -265,26 +311,25 @@ static void walk_rte(struct tree *t, int level, unsigned long e, unsigned long v
 static int walk_crst(struct tree *t, int level, unsigned long origin, unsigned long first,
 		     unsigned long last, unsigned long va)
 {
+	struct table_walk w = { .origin = origin, .level = level };
 	unsigned int shift = _SEGMENT_SHIFT + 11 * (unsigned int)(level - 1);
 	unsigned long e;
+	int rc;
 
+	if (table_beyond_storage(t, origin, first, last))
+		return -1;
 	for (unsigned long i = first; i <= last && !t->oom; i++) {
-		if (!take(t))
-			return 0;
-		if (tree_read(t, origin + i * 8, &e)) {
-			if (i == first)
-				return -1;
-			t->bad[level]++;
-			return 0;
-		}
-		if (i == first)
-			table_seen(t, origin, level);
+		rc = table_entry(t, &w, i, &e);
+		if (rc < 0)
+			break;
+		if (!rc)
+			continue;
 		if (level == DAT_LEVEL_SEGMENT)
 			walk_ste(t, e, va + (i << shift));
 		else
 			walk_rte(t, level, e, va + (i << shift));
 	}
-	return 0;
+	return table_done(t, &w);
 }
 
 static void print_summary(FILE *out, const struct tree *t, int top)

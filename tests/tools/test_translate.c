@@ -688,6 +688,190 @@ static void test_tree_shared_tables(void **state)
 	result_free(&r);
 }
 
+/* ---- --tree against translation on random tables ---------------------------------------- */
+
+#define RND_STORAGE 0x40000UL
+
+/* An entry for storage full of random tables: mostly invalid at every level. */
+static unsigned long random_entry(unsigned long *seed, unsigned int valid_pct)
+{
+	unsigned long r = rng_next(seed), e;
+
+	if (r % 100 >= valid_pct)
+		return _REGION_ENTRY_INVALID | _PAGE_INVALID | (r & 0xc0000);
+	/* Some origins beyond storage; the rest anywhere in it. */
+	e = (rng_next(seed) % (RND_STORAGE + RND_STORAGE / 8)) & ~0x7ffUL;
+	e |= (r >> 8) & 0xfdf; /* TT, TF, TL, CR/CS, P, IEP, FC, bit 52; I clear */
+	if ((r >> 20) % 4)
+		e &= ~0xc0UL; /* mostly TF 0, */
+	if ((r >> 22) % 4)
+		e |= 3; /* TL 3, */
+	if ((r >> 24) % 4)
+		e &= ~_SEGMENT_ENTRY_LARGE; /* no large frame, */
+	if ((r >> 26) % 8)
+		e &= ~(_PAGE_LARGE | _SEGMENT_ENTRY_COMM); /* no reserved bits */
+	return e;
+}
+
+struct ranges {
+	unsigned long (*r)[2];
+	unsigned long n;
+};
+
+static struct ranges parse_ranges(const char *out)
+{
+	struct ranges rs = { 0 };
+	const char *p = strstr(out, "\nranges ");
+	unsigned long first, last;
+
+	assert_non_null(p);
+	rs.n = strtoul(p + 8, NULL, 10);
+	rs.r = calloc(rs.n + 1, sizeof(*rs.r));
+	assert_non_null(rs.r);
+	p = strchr(p + 1, '\n');
+	for (unsigned long i = 0; i < rs.n; i++) {
+		assert_int_equal(sscanf(p, "\n  0x%lx-0x%lx", &first, &last), 2);
+		assert_true(first <= last);
+		assert_true(!i || first > rs.r[i - 1][1] + 1); /* coalesced, sorted */
+		rs.r[i][0] = first;
+		rs.r[i][1] = last;
+		p = strchr(p + 1, '\n');
+	}
+	return rs;
+}
+
+static bool in_ranges(const struct ranges *rs, unsigned long va)
+{
+	unsigned long lo = 0, hi = rs->n;
+
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (va < rs->r[mid][0])
+			hi = mid;
+		else if (va > rs->r[mid][1])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Storage full of random tables that point at each other, at random levels and
+ * beyond storage: every range --tree reports must translate, and every address
+ * outside them must not. Checks the tree walk against dat_translate(), and that
+ * neither falls over on garbage.
+ */
+static void tree_vs_translate(unsigned long seed, const char *asce, const char *edat, bool elf,
+			      unsigned long all_pages)
+{
+	unsigned long nvas = all_pages ? all_pages : 60000, n = 0, checked = 0, sampled = 0;
+	unsigned long *vas = malloc(nvas * sizeof(*vas));
+	unsigned char *mem = malloc(RND_STORAGE);
+	struct result r;
+	struct ranges rs;
+	FILE *in;
+	char *line;
+
+	assert_non_null(vas);
+	assert_non_null(mem);
+	for (unsigned long a = 0; a < RND_STORAGE; a += 8)
+		eb_put64(mem + a, random_entry(&seed, all_pages ? 30 : 8));
+	if (elf) {
+		/* Holes that cut tables, and file data that stops inside a segment. */
+		struct eb_seg segs[] = {
+			{ PT_LOAD, 0x21000, 0x8000, 0x1f000, mem + 0x21000 },
+			{ PT_LOAD, 0x0, 0x11800, 0x11800, mem },
+			{ PT_LOAD, 0x14400, 0x9c00, 0x9c00, mem + 0x14400 },
+		};
+		size_t size;
+		unsigned char *file = eb_build(segs, 3, &size);
+
+		assert_non_null(file);
+		write_file("shared", file, size);
+		free(file);
+	} else {
+		write_file("shared", mem, RND_STORAGE);
+	}
+	free(mem);
+
+	r = run(NULL, "-i", path_of("shared"), "-a", asce, "-e", edat, "--tree", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "stopped"));
+	assert_null(strstr(r.out, "not listed"));
+	rs = parse_ranges(r.out);
+	result_free(&r);
+	print_message("%s edat %s: %lu ranges\n", asce, edat, rs.n);
+	assert_true(rs.n > 100); /* the distribution must produce something to check */
+
+	/* Exhaustive: every page of a small space, both directions exactly. */
+	for (; n < all_pages; n++)
+		vas[n] = n << PAGE_SHIFT;
+	for (unsigned long i = 0; i < rs.n && n < 30000; i += 1 + rs.n / 8000) {
+		sampled++;
+		vas[n++] = rs.r[i][0];
+		vas[n++] = rs.r[i][1];
+		vas[n++] = rs.r[i][0] - 1;
+		vas[n++] = rs.r[i][1] + 1;
+	}
+	/* Neighbours of mapped ranges: other entries of the same tables. */
+	while (n < 45000 && !all_pages) {
+		static const unsigned int shifts[] = { PAGE_SHIFT, _SEGMENT_SHIFT, _REGION3_SHIFT };
+		unsigned long i = rng_next(&seed) % rs.n, k = rng_next(&seed) % 129;
+
+		vas[n++] = (rs.r[i][0] + ((k - 64) << shifts[k % 3])) & ((1UL << 42) - 1);
+	}
+	while (n < 60000 && !all_pages)
+		vas[n++] = rng_next(&seed) & ((1UL << 42) - 1) & ~((rng_next(&seed) & 1) << 41);
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	for (unsigned long i = 0; i < n; i++)
+		fprintf(in, "%lx\n", vas[i]);
+	assert_int_equal(fclose(in), 0);
+
+	r = run("in", "-i", path_of("shared"), "-a", asce, "-e", edat, NULL);
+	assert_int_equal(r.status, 0);
+	line = r.out;
+	for (unsigned long i = 0; i < n; i++) {
+		char *end = strchr(line, '\n');
+		bool ok;
+
+		assert_non_null(end);
+		*end = 0;
+		ok = !strstr(line, " pic ");
+		if (ok != in_ranges(&rs, vas[i]))
+			fail_msg("0x%lx: '%s' but --tree says %s", vas[i], line,
+				 in_ranges(&rs, vas[i]) ? "mapped" : "unmapped");
+		checked += ok;
+		line = end + 1;
+	}
+	assert_string_equal(line, "");
+	assert_true(checked >= (all_pages ? 1000 : 2 * sampled));
+	result_free(&r);
+	free(rs.r);
+	free(vas);
+}
+
+static void test_tree_matches_translate(void **state)
+{
+	(void)state;
+	/* Region-third ASCE, private space (common segments are refused), EDAT-2. */
+	tree_vs_translate(0x1111, "0x10107", "2", false, 0);
+	/* Segment-table ASCE: a 2 GiB space, no EDAT (FC bits ignored, bit 55 reserved). */
+	tree_vs_translate(0x2222, "0x20003", "0", false, 0);
+	/* Region-third again with EDAT-1 only: RTTE FC ignored, STE FC honoured. */
+	tree_vs_translate(0x3333, "0x8007", "1", false, 0);
+	/* The same kind of storage as an ELF core with holes in the middle of tables. */
+	tree_vs_translate(0x4444, "0x10007", "2", true, 0);
+	/*
+	 * Segment-table ASCEs over 1 GiB (TL 1), every page translated: the ranges must
+	 * be exactly the translatable pages. The ELF's top table straddles a hole.
+	 */
+	tree_vs_translate(0x5555, "0x11001", "1", true, 1UL << 18);
+	tree_vs_translate(0x6666, "0x3001", "0", false, 1UL << 18);
+}
+
 /* Truncated images: a table or frame beyond the image is an addressing exception. */
 static void test_truncated(void **state)
 {
@@ -813,6 +997,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tree_example),
 		cmocka_unit_test(test_tree_image),
 		cmocka_unit_test(test_tree_shared_tables),
+		cmocka_unit_test(test_tree_matches_translate),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
