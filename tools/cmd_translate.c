@@ -162,7 +162,7 @@ static char *put_hex(char *p, unsigned long v)
 	return p;
 }
 
-/* The result line, built by hand: it is the whole cost of a streamed address. */
+/* Built by hand: this runs per streamed address, where printf costs about a walk. */
 static void print_result(const struct xlate *x, unsigned long va, const struct dat_result *res)
 {
 	char line[128], *p = line;
