@@ -269,6 +269,14 @@ unsigned long *crst_table_alloc(unsigned long entry);
 void crst_table_free(unsigned long *crst);
 
 /**
+ * crst_table_free_rcu() - free a table after an RCU grace period
+ * @crst: table from crst_table_alloc(), no longer reachable from any valid entry
+ *
+ * For tables that lock-free walkers may still be reading.
+ */
+void crst_table_free_rcu(unsigned long *crst);
+
+/**
  * page_table_alloc() - allocate a plain page table
  *
  * Return: a 2 KiB-aligned table of 256 entries set to _PAGE_INVALID, or NULL.
@@ -288,6 +296,9 @@ unsigned long *page_table_alloc_pgste(void);
 
 /** page_table_free_pgste() - free a table from page_table_alloc_pgste(); NULL is ignored. */
 void page_table_free_pgste(unsigned long *table);
+
+/** page_table_free_pgste_rcu() - free a PGSTE page table after an RCU grace period */
+void page_table_free_pgste_rcu(unsigned long *table);
 
 /** pgste_of() - the PGSTE that belongs to the PTE at @ptep in a PGSTE page table. */
 static inline unsigned long *pgste_of(unsigned long *ptep)

@@ -2,12 +2,15 @@
 /*
  * Allocation of DAT tables. Region and segment tables ("CRST" tables) are 16 KiB,
  * page tables 2 KiB; host page tables carry their 256 PGSTEs in a second 2 KiB
- * half, which is why they are allocated as one 4 KiB block.
+ * half, which is why they are allocated as one 4 KiB block. CRST and PGSTE
+ * tables come from the block pool, so that each has a descriptor (lock, index).
  */
 #include <string.h>
 
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
+
+#include "core/pool.h"
 
 void crst_table_init(unsigned long *crst, unsigned long entry)
 {
@@ -17,7 +20,7 @@ void crst_table_init(unsigned long *crst, unsigned long entry)
 
 unsigned long *crst_table_alloc(unsigned long entry)
 {
-	unsigned long *crst = gm_aligned_alloc(_CRST_TABLE_SIZE, _CRST_TABLE_SIZE);
+	unsigned long *crst = pool_alloc(POOL_ORDER_CRST, false);
 
 	if (crst)
 		crst_table_init(crst, entry);
@@ -26,7 +29,12 @@ unsigned long *crst_table_alloc(unsigned long entry)
 
 void crst_table_free(unsigned long *crst)
 {
-	gm_free(crst);
+	pool_free(crst);
+}
+
+void crst_table_free_rcu(unsigned long *crst)
+{
+	pool_free_rcu(crst);
 }
 
 static void fill_invalid_ptes(unsigned long *table)
@@ -51,7 +59,7 @@ void page_table_free(unsigned long *table)
 
 unsigned long *page_table_alloc_pgste(void)
 {
-	unsigned long *table = gm_aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	unsigned long *table = pool_alloc(POOL_ORDER_PAGE, false);
 
 	if (table) {
 		fill_invalid_ptes(table);
@@ -62,5 +70,10 @@ unsigned long *page_table_alloc_pgste(void)
 
 void page_table_free_pgste(unsigned long *table)
 {
-	gm_free(table);
+	pool_free(table);
+}
+
+void page_table_free_pgste_rcu(unsigned long *table)
+{
+	pool_free_rcu(table);
 }

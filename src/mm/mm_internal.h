@@ -12,7 +12,7 @@
 #include <gmap/mm.h>
 
 #include "core/rcu.h"
-#include "pages.h"
+#include "core/pool.h"
 
 struct vm_area_struct {
 	unsigned long vm_start, vm_end; /* [vm_start, vm_end) */
@@ -78,7 +78,6 @@ int vma_protect_range(struct mm_struct *mm, unsigned long start, unsigned long e
 void vma_free_all(struct mm_struct *mm);
 
 /* ---- pgtable.c ---- */
-unsigned long *pte_table_alloc_host(void);
 pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr);
 pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr);
 void mm_free_page_table(struct mm_struct *mm, unsigned long *segment_entry, unsigned long vmaddr);

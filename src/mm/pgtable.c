@@ -30,18 +30,6 @@ static unsigned long entry_load(const unsigned long *entry)
 	return __atomic_load_n(entry, __ATOMIC_ACQUIRE);
 }
 
-unsigned long *pte_table_alloc_host(void)
-{
-	unsigned long *table = page_alloc(false);
-
-	if (table) {
-		for (unsigned long i = 0; i < _PAGE_ENTRIES; i++)
-			table[i] = _PAGE_INVALID;
-		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
-	}
-	return table;
-}
-
 /* The segment table for @addr, or NULL if the region-third entry is invalid. */
 static unsigned long *segment_table(struct mm_struct *mm, unsigned long addr)
 {
@@ -110,7 +98,7 @@ pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr)
 		return NULL;
 	ste = mm_segment_entry(mm, addr);
 	if (entry_load(ste) & _SEGMENT_ENTRY_INVALID) {
-		pt = pte_table_alloc_host();
+		pt = page_table_alloc_pgste();
 		if (!pt)
 			return NULL;
 		page_desc(pt)->index = addr & _SEGMENT_MASK;
@@ -122,7 +110,7 @@ pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr)
 		}
 		spin_unlock(&mm->page_table_lock);
 		if (pt)
-			page_free(pt);
+			page_table_free_pgste(pt);
 	}
 	return mm_pte_lookup(mm, addr);
 }
@@ -140,7 +128,7 @@ void mm_free_page_table(struct mm_struct *mm, unsigned long *ste, unsigned long 
 	entry_publish(ste, _SEGMENT_ENTRY_EMPTY);
 	spin_unlock(&mm->page_table_lock);
 	mm_count(&mm->count.page_tables, -1);
-	page_free_rcu(table);
+	page_table_free_pgste_rcu(table);
 }
 
 void mm_free_tables(struct mm_struct *mm)
