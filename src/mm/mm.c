@@ -154,6 +154,7 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 		      int flags)
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct vm_area_struct *vma;
 	long rc = 0;
 
 	if (!mm || !len || !prot_valid(prot) || !flags_valid(flags))
@@ -165,6 +166,10 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 		return (unsigned long)-EINVAL;
 	if (fixed && addr > TASK_SIZE - len)
 		return (unsigned long)-ENOMEM;
+	/* Allocated first: once MAP_FIXED has unmapped the old pages, nothing may fail. */
+	vma = vma_alloc();
+	if (!vma)
+		return (unsigned long)-ENOMEM;
 	mmap_write_lock(mm);
 	if (!fixed)
 		addr = choose_address(mm, addr, len);
@@ -174,9 +179,12 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 		rc = -EEXIST;
 	else if (fixed && vma_overlaps(mm, addr, addr + len))
 		rc = do_munmap(mm, addr, len);
-	if (!rc)
-		rc = vma_insert(mm, addr, addr + len, prot);
+	if (!rc) {
+		vma_link(mm, vma, addr, addr + len, prot);
+		vma = NULL;
+	}
 	mmap_write_unlock(mm);
+	gm_free(vma);
 	return rc ? (unsigned long)rc : addr;
 }
 

@@ -73,6 +73,10 @@ bool vma_range_mapped(struct mm_struct *mm, unsigned long start, unsigned long e
 bool vma_overlaps(struct mm_struct *mm, unsigned long start, unsigned long end);
 unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align);
 int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
+/* For callers that must not fail after they changed something: allocate, then link. */
+struct vm_area_struct *vma_alloc(void);
+void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long start,
+	      unsigned long end, int prot);
 int vma_remove_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 int vma_protect_range(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
 void vma_free_all(struct mm_struct *mm);

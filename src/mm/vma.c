@@ -101,18 +101,34 @@ static void vma_merge_all(struct mm_struct *mm)
 	}
 }
 
-int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot)
+struct vm_area_struct *vma_alloc(void)
 {
-	struct vm_area_struct *v = vma_new(start, end, prot), **link = &mm->mmap;
+	return vma_new(0, 0, 0);
+}
 
-	if (!v)
-		return -ENOMEM;
+void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long start,
+	      unsigned long end, int prot)
+{
+	struct vm_area_struct **link = &mm->mmap;
+
+	v->vm_start = start;
+	v->vm_end = end;
+	v->prot = prot;
 	while (*link && (*link)->vm_start < start)
 		link = &(*link)->next;
 	v->next = *link;
 	*link = v;
 	mm->map_count++;
 	vma_merge_all(mm);
+}
+
+int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot)
+{
+	struct vm_area_struct *v = vma_alloc();
+
+	if (!v)
+		return -ENOMEM;
+	vma_link(mm, v, start, end, prot);
 	return 0;
 }
 
