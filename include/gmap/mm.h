@@ -16,6 +16,7 @@
 #ifndef GMAP_MM_H
 #define GMAP_MM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/mman.h>

@@ -414,6 +414,20 @@ int mm_migrate_page(struct mm_struct *mm, unsigned long addr)
 	return rc;
 }
 
+void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long s, e;
+
+	for (struct vm_area_struct *v = mm->mmap; v && v->vm_start < end; v = v->next) {
+		s = start > v->vm_start ? start : v->vm_start;
+		e = end < v->vm_end ? end : v->vm_end;
+		if (s < e) {
+			zap_pte_range(mm, s, e);
+			mm_count(&mm->count.discards, (long)((e - s) >> PAGE_SHIFT));
+		}
+	}
+}
+
 int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	int rc;
@@ -424,12 +438,10 @@ int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len)
 	if (rc)
 		return rc;
 	mmap_read_lock(mm);
-	if (!vma_range_mapped(mm, addr, addr + len)) {
+	if (!vma_range_mapped(mm, addr, addr + len))
 		rc = -ENOMEM;
-	} else {
-		zap_pte_range(mm, addr, addr + len);
-		mm_count(&mm->count.discards, (long)(len >> PAGE_SHIFT));
-	}
+	else
+		mm_discard_mapped(mm, addr, addr + len);
 	mmap_read_unlock(mm);
 	return rc;
 }

@@ -149,5 +149,7 @@ int swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
 /* ---- fault.c / mm.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Discard the pages of [start, end) that lie in mappings; mmap_lock held. */
+void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 #endif /* GMAP_SRC_MM_INTERNAL_H */

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest address spaces (gmaps): the API of the kernel's arch/s390/mm/gmap.c.
+ *
+ * A gmap translates guest absolute addresses with its own region and segment
+ * tables whose segment entries point at the page tables of the host mm: the PTE
+ * level is shared, so the host mapping granularity is 1 MiB and guest and host
+ * addresses agree in their low 20 bits. Population is fault driven. Functions
+ * that the kernel documents as called with a lock held are in <gmap/gmap_locked.h>.
+ */
+#ifndef GMAP_GMAP_H
+#define GMAP_GMAP_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <urcu/list.h>
+
+#include <gmap/dat.h>
+#include <gmap/lock.h>
+#include <gmap/mm.h>
+#include <gmap/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ulmap;
+
+/**
+ * struct gmap - a guest address space
+ * @list:             node in mm's gmap list (or in the parent's children for shadows)
+ * @mm:               the host address space
+ * @guest_to_host:    guest segment number -> host segment address
+ * @host_to_guest:    host segment number -> gmap segment entry
+ * @guest_table_lock: protects the gmap's own table entries and host_to_guest
+ * @ref_count:        references; the last gmap_put() frees
+ * @table:            top-level region or segment table
+ * @asce:             ASCE of the top-level table
+ * @asce_end:         highest guest address the gmap can map
+ * @private:          for the embedder (KVM keeps its struct kvm here)
+ * @pfault_enabled:   asynchronous page faults allowed
+ * @host_to_rmap:     shadows: host page number -> reverse mappings
+ * @children:         shadow gmaps of this gmap
+ * @shadow_lock:      protects @children
+ * @parent:           the parent of a shadow gmap, NULL otherwise
+ * @orig_asce:        shadows: the guest ASCE this shadow represents
+ * @edat_level:       shadows: 0, 1 or 2
+ * @removed:          shadows: torn down
+ * @initialized:      shadows: ready for use
+ */
+struct gmap {
+	struct cds_list_head list;
+	struct mm_struct *mm;
+	struct ulmap *guest_to_host;
+	struct ulmap *host_to_guest;
+	spinlock_t guest_table_lock;
+	atomic_int ref_count;
+	unsigned long *table;
+	unsigned long asce;
+	unsigned long asce_end;
+	void *private;
+	bool pfault_enabled;
+	struct ulmap *host_to_rmap;
+	struct cds_list_head children;
+	spinlock_t shadow_lock;
+	struct gmap *parent;
+	unsigned long orig_asce;
+	int edat_level;
+	bool removed;
+	bool initialized;
+};
+
+/**
+ * struct gmap_notifier - a pte invalidation callback
+ * @list:          list linkage (owned by the registry)
+ * @notifier_call: called with the gmap and the inclusive guest range whose
+ *                 armed PTEs are about to change; runs with locks held and
+ *                 must neither block nor call back into libgmap
+ */
+struct gmap_notifier {
+	struct cds_list_head list;
+	void (*notifier_call)(struct gmap *gmap, unsigned long start, unsigned long end);
+};
+
+/** struct gmap_rmap - reverse mapping from a host page to a shadow table entry */
+struct gmap_rmap {
+	struct gmap_rmap *next;
+	unsigned long raddr;
+};
+
+/* What gmap_mprotect_notify() arms: PGSTE_IN_BIT. Shadows use PGSTE_VSIE_BIT. */
+#define GMAP_NOTIFY_MPROT  0x1
+#define GMAP_NOTIFY_SHADOW 0x2
+
+/** gmap_is_shadow() - true for shadow gmaps */
+static inline bool gmap_is_shadow(const struct gmap *gmap)
+{
+	return gmap->parent != NULL;
+}
+
+/**
+ * gmap_alloc() - allocate and initialize a guest address space
+ * @limit: maximum address of the gmap address space
+ *
+ * The ASCE type follows from @limit: a segment table up to 2 GiB - 1, a
+ * region-third table up to 4 TiB - 1, region-second up to 8 PiB - 1, else
+ * region-first; asce_end is the type's highest address.
+ *
+ * Return: a guest address space structure, or NULL on allocation failure.
+ */
+struct gmap *gmap_alloc(unsigned long limit);
+
+/**
+ * gmap_create() - create a guest address space
+ * @mm:    pointer to the parent mm_struct
+ * @limit: maximum size of the gmap address space
+ *
+ * Return: a guest address space structure added to @mm's gmaps, or NULL (also
+ * for a NULL @mm).
+ */
+struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit);
+
+/**
+ * gmap_free() - free a guest address space
+ * @gmap: pointer to the guest address space structure
+ *
+ * No locks required. There are no references to this gmap anymore.
+ */
+void gmap_free(struct gmap *gmap);
+
+/**
+ * gmap_get() - increase reference counter for guest address space
+ * @gmap: pointer to the guest address space structure
+ *
+ * Return: the gmap pointer.
+ */
+struct gmap *gmap_get(struct gmap *gmap);
+
+/**
+ * gmap_put() - decrease reference counter for guest address space
+ * @gmap: pointer to the guest address space structure
+ *
+ * If the reference counter reaches zero the guest address space is freed.
+ */
+void gmap_put(struct gmap *gmap);
+
+/**
+ * gmap_remove() - remove a guest address space but do not free it yet
+ * @gmap: pointer to the guest address space structure
+ *
+ * Unlinks the gmap from its mm, waits until no lock-free reader of the mm's
+ * gmap list can still see it, and drops the owner's reference.
+ */
+void gmap_remove(struct gmap *gmap);
+
+/**
+ * gmap_enable() - switch primary space to the guest address space
+ * @gmap: pointer to the guest address space structure
+ *
+ * Per thread: the calling thread (a vCPU) now runs @gmap.
+ */
+void gmap_enable(struct gmap *gmap);
+
+/**
+ * gmap_disable() - switch back to the standard primary address space
+ * @gmap: pointer to the guest address space structure
+ */
+void gmap_disable(struct gmap *gmap);
+
+/**
+ * gmap_get_enabled() - get a pointer to the currently enabled gmap
+ *
+ * Return: the gmap enabled on the calling thread, NULL if none is enabled.
+ */
+struct gmap *gmap_get_enabled(void);
+
+/**
+ * gmap_unmap_segment() - unmap segment from the guest address space
+ * @gmap: pointer to the guest address space structure
+ * @to:   address in the guest address space
+ * @len:  length of the memory area to unmap
+ *
+ * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
+ * wrap-around, shadow gmap).
+ */
+int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
+
+/**
+ * gmap_map_segment() - map a segment to the guest address space
+ * @gmap: pointer to the guest address space structure
+ * @from: source address in the parent address space
+ * @to:   target address in the guest address space
+ * @len:  length of the memory area to map
+ *
+ * All three must be 1 MiB aligned. A mapping already at @to is replaced.
+ *
+ * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
+ */
+int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len);
+
+/**
+ * gmap_translate() - translate a guest address to a user space address
+ * @gmap:  pointer to guest mapping meta data structure
+ * @gaddr: guest address
+ *
+ * This function does not establish potentially missing page table entries.
+ *
+ * Return: the host address which corresponds to the guest address or -EFAULT
+ * (as unsigned long, see IS_ERR_VALUE()) if no such mapping exists.
+ */
+unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr);
+
+/**
+ * gmap_fault() - resolve a fault on a guest address
+ * @gmap:        pointer to guest mapping meta data structure
+ * @gaddr:       guest address
+ * @fault_flags: flags to pass down to the host fault handler (FAULT_FLAG_WRITE)
+ *
+ * Return: 0 on success, -ENOMEM for out of memory conditions, and -EFAULT if the
+ * guest address is not mapped, the host refuses the access, or the vm address is
+ * already mapped to a different guest segment.
+ */
+int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags);
+
+/**
+ * gmap_discard() - discard the guest pages of a range (DIAG 10 release)
+ * @gmap: pointer to guest mapping meta data structure
+ * @from: first guest address, page aligned
+ * @to:   end of the range (exclusive), page aligned
+ *
+ * Host pages that back the range are dropped; the next access gives zeroes.
+ * Unmapped parts of the range are skipped.
+ *
+ * Return: 0, or -EINVAL for unaligned bounds, @from > @to, or a shadow gmap.
+ */
+int gmap_discard(struct gmap *gmap, unsigned long from, unsigned long to);
+
+/**
+ * gmap_register_pte_notifier() - register a pte invalidation callback
+ * @nb: pointer to the gmap notifier block
+ *
+ * Safe while notifications run on other threads.
+ */
+void gmap_register_pte_notifier(struct gmap_notifier *nb);
+
+/**
+ * gmap_unregister_pte_notifier() - remove a pte invalidation callback
+ * @nb: pointer to the gmap notifier block
+ *
+ * Returns when no call of @nb can still be running.
+ */
+void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
+
+/**
+ * gmap_mprotect_notify() - change access rights for a range of ptes and call the
+ * notifier if any pte changes again
+ * @gmap:  pointer to guest mapping meta data structure
+ * @gaddr: virtual address in the guest address space
+ * @len:   size of area
+ * @prot:  indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
+ *
+ * This function establishes missing page table entries.
+ *
+ * Return: 0 if for each page in the given range a gmap mapping exists, the new
+ * access rights could be set and the notifier could be armed. -EFAULT if the
+ * gmap mapping is missing for one or more pages, -ENOMEM if no memory could be
+ * allocated, -EINVAL for unaligned arguments, another @prot or a shadow gmap.
+ */
+int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot);
+
+/**
+ * gmap_read_table() - get an unsigned long value from a guest page table using
+ * absolute addressing, without marking the page referenced
+ * @gmap:  pointer to guest mapping meta data structure
+ * @gaddr: guest absolute address of the 8-byte, 8-byte aligned entry
+ * @val:   receives the big-endian entry as a value
+ *
+ * Called with gmap->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if the value was read, -ENOMEM if out of memory, -EFAULT if reading
+ * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.
+ */
+int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GMAP_GMAP_H */

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest address spaces: lifecycle, segment mapping, translation, linking and
+ * fault resolution.
+ *
+ * The gmap's own region and segment tables come from the block pool; the index
+ * of each table's descriptor records the first guest address it maps, which is
+ * how __gmap_segment_gaddr() turns a segment-entry pointer back into an address.
+ * Segment entries point at the host mm's page tables: the PTE level is shared.
+ */
+#include <errno.h>
+
+#include <gmap/alloc.h>
+
+#include "gmap_internal.h"
+
+static __thread struct gmap *enabled_gmap;
+
+static const struct mm_gmap_ops gmap_mm_ops = {
+	.ptep_notify = ptep_notify,
+	.unlink = gmap_unlink,
+};
+
+static struct ulmap *ulmap_new(void)
+{
+	struct ulmap *m = gm_malloc(sizeof(*m));
+
+	if (m && ulmap_init(m)) {
+		gm_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static void ulmap_free(struct ulmap *m)
+{
+	if (m) {
+		ulmap_destroy(m);
+		gm_free(m);
+	}
+}
+
+/* ASCE type and highest address for a limit, as the kernel chooses them. */
+static void asce_for_limit(unsigned long limit, unsigned long *atype, unsigned long *etype,
+			   unsigned long *end)
+{
+	if (limit < _REGION3_SIZE) {
+		*end = _REGION3_SIZE - 1;
+		*atype = _ASCE_TYPE_SEGMENT;
+		*etype = _SEGMENT_ENTRY_EMPTY;
+	} else if (limit < _REGION2_SIZE) {
+		*end = _REGION2_SIZE - 1;
+		*atype = _ASCE_TYPE_REGION3;
+		*etype = _REGION3_ENTRY_EMPTY;
+	} else if (limit < _REGION1_SIZE) {
+		*end = _REGION1_SIZE - 1;
+		*atype = _ASCE_TYPE_REGION2;
+		*etype = _REGION2_ENTRY_EMPTY;
+	} else {
+		*end = -1UL;
+		*atype = _ASCE_TYPE_REGION1;
+		*etype = _REGION1_ENTRY_EMPTY;
+	}
+}
+
+struct gmap *gmap_alloc(unsigned long limit)
+{
+	unsigned long atype, etype, end;
+	struct gmap *gmap = gm_zalloc(sizeof(*gmap));
+
+	if (!gmap)
+		return NULL;
+	asce_for_limit(limit, &atype, &etype, &end);
+	CDS_INIT_LIST_HEAD(&gmap->list);
+	CDS_INIT_LIST_HEAD(&gmap->children);
+	spin_lock_init(&gmap->guest_table_lock);
+	spin_lock_init(&gmap->shadow_lock);
+	atomic_init(&gmap->ref_count, 1);
+	gmap->guest_to_host = ulmap_new();
+	gmap->host_to_guest = ulmap_new();
+	gmap->host_to_rmap = ulmap_new();
+	gmap->table = crst_table_alloc(etype);
+	if (!gmap->guest_to_host || !gmap->host_to_guest || !gmap->host_to_rmap || !gmap->table) {
+		gmap_free(gmap);
+		return NULL;
+	}
+	page_desc(gmap->table)->index = 0;
+	gmap->asce = atype | _ASCE_TABLE_LENGTH | _ASCE_USER_BITS | (unsigned long)gmap->table;
+	gmap->asce_end = end;
+	return gmap;
+}
+
+/* Recompute mm->context.gmap_asce: 0 without gmaps, the ASCE of a single one, else -1. */
+static void update_gmap_asce(struct mm_struct *mm)
+{
+	struct cds_list_head *head = &mm->context.gmap_list;
+	unsigned long asce = 0;
+
+	if (!cds_list_empty(head))
+		asce = head->next->next == head
+			       ? cds_list_entry(head->next, struct gmap, list)->asce
+			       : -1UL;
+	__atomic_store_n(&mm->context.gmap_asce, asce, __ATOMIC_RELAXED);
+}
+
+struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
+{
+	struct gmap *gmap;
+
+	if (!mm)
+		return NULL;
+	gmap = gmap_alloc(limit);
+	if (!gmap)
+		return NULL;
+	gmap->mm = mm;
+	mm_set_gmap_ops(mm, &gmap_mm_ops);
+	spin_lock(&mm->context.lock);
+	cds_list_add_rcu(&gmap->list, &mm->context.gmap_list);
+	update_gmap_asce(mm);
+	spin_unlock(&mm->context.lock);
+	return gmap;
+}
+
+/*
+ * Free the region and segment tables below @table (of level @level). Page tables
+ * belong to the host mm and are never freed here.
+ */
+static void gmap_free_crst(unsigned long *table, int level)
+{
+	unsigned long e;
+
+	if (level > DAT_LEVEL_SEGMENT) {
+		for (unsigned long i = 0; i < _CRST_ENTRIES; i++) {
+			e = table[i];
+			if (!(e & _REGION_ENTRY_INVALID))
+				gmap_free_crst((unsigned long *)(e & _REGION_ENTRY_ORIGIN),
+					       level - 1);
+		}
+	}
+	/* vCPUs walk gmap tables without locks: free after a grace period. */
+	crst_table_free_rcu(table);
+}
+
+void gmap_free(struct gmap *gmap)
+{
+	if (!gmap)
+		return;
+	if (gmap->table) {
+		if (!(gmap_is_shadow(gmap) && gmap->removed))
+			gmap_flush_tlb(gmap);
+		gmap_free_crst(gmap->table, (int)((gmap->asce & _ASCE_TYPE_MASK) >> 2) + 1);
+	}
+	ulmap_free(gmap->guest_to_host);
+	ulmap_free(gmap->host_to_guest);
+	ulmap_free(gmap->host_to_rmap);
+	spin_lock_destroy(&gmap->guest_table_lock);
+	spin_lock_destroy(&gmap->shadow_lock);
+	gm_free(gmap);
+}
+
+struct gmap *gmap_get(struct gmap *gmap)
+{
+	if (gmap)
+		atomic_fetch_add_explicit(&gmap->ref_count, 1, memory_order_relaxed);
+	return gmap;
+}
+
+void gmap_put(struct gmap *gmap)
+{
+	if (gmap && atomic_fetch_sub_explicit(&gmap->ref_count, 1, memory_order_acq_rel) == 1)
+		gmap_free(gmap);
+}
+
+void gmap_remove(struct gmap *gmap)
+{
+	struct gmap *sg, *next;
+	struct mm_struct *mm;
+
+	if (!gmap)
+		return;
+	/* Drop the shadows of this gmap. */
+	spin_lock(&gmap->shadow_lock);
+	cds_list_for_each_entry_safe(sg, next, &gmap->children, list)
+	{
+		cds_list_del(&sg->list);
+		gmap_put(sg);
+	}
+	spin_unlock(&gmap->shadow_lock);
+	mm = gmap->mm;
+	if (mm) {
+		spin_lock(&mm->context.lock);
+		cds_list_del_rcu(&gmap->list);
+		update_gmap_asce(mm);
+		spin_unlock(&mm->context.lock);
+		/* No lock-free walker of the gmap list may still see it. */
+		synchronize_rcu();
+	}
+	gmap_put(gmap);
+}
+
+void gmap_enable(struct gmap *gmap)
+{
+	enabled_gmap = gmap;
+}
+
+void gmap_disable(struct gmap *gmap)
+{
+	(void)gmap;
+	enabled_gmap = NULL;
+}
+
+struct gmap *gmap_get_enabled(void)
+{
+	return enabled_gmap;
+}
+
+unsigned long __gmap_segment_gaddr(unsigned long *entry)
+{
+	unsigned long offset = (((unsigned long)entry / sizeof(*entry)) & (_CRST_ENTRIES - 1));
+
+	return page_desc(entry)->index + offset * _SEGMENT_SIZE;
+}
+
+int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
+{
+	unsigned long entry;
+	int flush = 0;
+
+	spin_lock(&gmap->guest_table_lock);
+	if (ulmap_delete(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry)) {
+		flush = *(unsigned long *)entry != _SEGMENT_ENTRY_EMPTY;
+		gmap_entry_publish((unsigned long *)entry, _SEGMENT_ENTRY_EMPTY);
+	}
+	spin_unlock(&gmap->guest_table_lock);
+	return flush;
+}
+
+int __gmap_unmap_by_gaddr(struct gmap *gmap, unsigned long gaddr)
+{
+	unsigned long vmaddr;
+
+	if (!ulmap_delete(gmap->guest_to_host, gaddr >> PMD_SHIFT, &vmaddr))
+		return 0;
+	return __gmap_unlink_by_vmaddr(gmap, vmaddr);
+}
+
+/* Common checks of map/unmap: 1 MiB aligned, not empty, no wrap-around. */
+static bool segment_range_ok(unsigned long addr, unsigned long len)
+{
+	return !((addr | len) & ~PMD_MASK) && len && addr + len > addr;
+}
+
+int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len)
+{
+	int flush = 0;
+
+	if (!gmap || gmap_is_shadow(gmap) || !segment_range_ok(to, len))
+		return -EINVAL;
+	mmap_write_lock(gmap->mm);
+	for (unsigned long off = 0; off < len; off += PMD_SIZE)
+		flush |= __gmap_unmap_by_gaddr(gmap, to + off);
+	mmap_write_unlock(gmap->mm);
+	if (flush)
+		gmap_flush_tlb(gmap);
+	return 0;
+}
+
+/* Map one segment; the old mapping at @to goes first. 0, or -ENOMEM. */
+static int map_one_segment(struct gmap *gmap, unsigned long from, unsigned long to, int *flush)
+{
+	struct ulmap_preload pre;
+	int rc;
+
+	*flush |= __gmap_unmap_by_gaddr(gmap, to);
+	rc = ulmap_preload(gmap->guest_to_host, &pre);
+	if (!rc)
+		rc = ulmap_insert(gmap->guest_to_host, to >> PMD_SHIFT, from, &pre);
+	ulmap_preload_end(&pre);
+	return rc;
+}
+
+int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len)
+{
+	unsigned long off;
+	int flush = 0;
+
+	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
+		return -EINVAL;
+	if (!segment_range_ok(from, len) || !segment_range_ok(to, len))
+		return -EINVAL;
+	if (from + len > TASK_SIZE_MAX || to + len - 1 > gmap->asce_end)
+		return -EINVAL;
+	mmap_write_lock(gmap->mm);
+	for (off = 0; off < len; off += PMD_SIZE)
+		if (map_one_segment(gmap, from + off, to + off, &flush))
+			break;
+	mmap_write_unlock(gmap->mm);
+	if (flush)
+		gmap_flush_tlb(gmap);
+	if (off >= len)
+		return 0;
+	gmap_unmap_segment(gmap, to, len);
+	return -ENOMEM;
+}
+
+unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
+{
+	unsigned long vmaddr;
+
+	if (!ulmap_lookup(gmap->guest_to_host, gaddr >> PMD_SHIFT, &vmaddr))
+		return (unsigned long)-EFAULT;
+	return vmaddr | (gaddr & ~PMD_MASK);
+}
+
+unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
+{
+	unsigned long rc;
+
+	if (!gmap || !gmap->mm)
+		return (unsigned long)-EFAULT;
+	mmap_read_lock(gmap->mm);
+	rc = __gmap_translate(gmap, gaddr);
+	mmap_read_unlock(gmap->mm);
+	return rc;
+}
+
+void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr)
+{
+	struct gmap *gmap;
+
+	(void)table;
+	rcu_read_lock();
+	cds_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	{
+		if (__gmap_unlink_by_vmaddr(gmap, vmaddr))
+			gmap_flush_tlb(gmap);
+	}
+	rcu_read_unlock();
+}
+
+/* Make *@table (invalid) point at a new table of @init entries that maps from @gaddr. */
+static int gmap_alloc_table(struct gmap *gmap, unsigned long *table, unsigned long init,
+			    unsigned long gaddr)
+{
+	unsigned long *new = crst_table_alloc(init);
+
+	if (!new)
+		return -ENOMEM;
+	page_desc(new)->index = gaddr;
+	spin_lock(&gmap->guest_table_lock);
+	if (*table & _REGION_ENTRY_INVALID) {
+		gmap_entry_publish(table, (unsigned long)new | _REGION_ENTRY_LENGTH |
+						  (*table & _REGION_ENTRY_TYPE_MASK));
+		new = NULL;
+	}
+	spin_unlock(&gmap->guest_table_lock);
+	crst_table_free(new);
+	return 0;
+}
+
+/* Walk down from the top table to the segment entry of @gaddr, allocating tables. */
+static unsigned long *gmap_segment_entry_alloc(struct gmap *gmap, unsigned long gaddr)
+{
+	static const unsigned long empty_below[] = { 0, 0, _SEGMENT_ENTRY_EMPTY,
+						     _REGION3_ENTRY_EMPTY, _REGION2_ENTRY_EMPTY };
+	int level = (int)((gmap->asce & _ASCE_TYPE_MASK) >> 2) + 1;
+	unsigned long *table = gmap->table;
+	unsigned int shift;
+
+	for (; level > DAT_LEVEL_SEGMENT; level--) {
+		shift = _SEGMENT_SHIFT + 11 * (unsigned int)(level - 1);
+		table += (gaddr >> shift) & 0x7ff;
+		if ((gmap_entry_load(table) & _REGION_ENTRY_INVALID) &&
+		    gmap_alloc_table(gmap, table, empty_below[level],
+				     gaddr & ~((1UL << shift) - 1)))
+			return NULL;
+		table = (unsigned long *)(gmap_entry_load(table) & _REGION_ENTRY_ORIGIN);
+	}
+	return table + dat_sx(gaddr);
+}
+
+int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
+{
+	struct mm_struct *mm;
+	struct ulmap_preload pre;
+	unsigned long *table, *pmd;
+	int rc;
+
+	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
+		return -EINVAL;
+	if (gaddr > gmap->asce_end)
+		return -EFAULT;
+	mm = gmap->mm;
+	table = gmap_segment_entry_alloc(gmap, gaddr);
+	if (!table)
+		return -ENOMEM;
+	pmd = mm_segment_entry(mm, vmaddr);
+	if (!pmd || (*pmd & _SEGMENT_ENTRY_INVALID))
+		return -EFAULT;
+	rc = ulmap_preload(gmap->host_to_guest, &pre);
+	if (rc)
+		return rc;
+	/* Lock order: host segment (pmd) lock, then the gmap's table lock. */
+	spin_lock(&mm->page_table_lock);
+	spin_lock(&gmap->guest_table_lock);
+	if (*table == _SEGMENT_ENTRY_EMPTY) {
+		rc = ulmap_insert(gmap->host_to_guest, vmaddr >> PMD_SHIFT, (unsigned long)table,
+				  &pre);
+		if (!rc)
+			gmap_entry_publish(table, *pmd & _SEGMENT_ENTRY_HARDWARE_BITS);
+		else
+			rc = -EFAULT; /* this host segment is linked to another guest segment */
+	}
+	spin_unlock(&gmap->guest_table_lock);
+	spin_unlock(&mm->page_table_lock);
+	ulmap_preload_end(&pre);
+	return rc;
+}
+
+int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
+{
+	unsigned long vmaddr;
+	bool unlocked;
+	int rc;
+
+	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || (fault_flags & ~FAULT_FLAG_WRITE))
+		return -EINVAL;
+	mmap_read_lock(gmap->mm);
+	do {
+		unlocked = false;
+		vmaddr = __gmap_translate(gmap, gaddr);
+		if (IS_ERR_VALUE(vmaddr)) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = fixup_user_fault(gmap->mm, vmaddr, fault_flags, &unlocked);
+		if (rc) {
+			rc = rc == -ENOMEM ? -ENOMEM : -EFAULT;
+			break;
+		}
+		/* mmap_lock was dropped: the guest mapping may have changed. */
+	} while (unlocked);
+	if (!rc)
+		rc = __gmap_link(gmap, gaddr, vmaddr);
+	mmap_read_unlock(gmap->mm);
+	return rc;
+}
+
+int gmap_discard(struct gmap *gmap, unsigned long from, unsigned long to)
+{
+	unsigned long gaddr = from, next, vmaddr;
+
+	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || from > to || ((from | to) & ~PAGE_MASK))
+		return -EINVAL;
+	mmap_read_lock(gmap->mm);
+	while (gaddr < to) {
+		next = (gaddr | ~PMD_MASK) + 1; /* 0 after the last segment */
+		if (!next || next > to)
+			next = to;
+		vmaddr = __gmap_translate(gmap, gaddr);
+		if (!IS_ERR_VALUE(vmaddr))
+			mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (next - gaddr));
+		gaddr = next;
+	}
+	mmap_read_unlock(gmap->mm);
+	return 0;
+}
