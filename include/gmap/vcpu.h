@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vCPUs: the hardware that runs a guest on a gmap.
+ *
+ * A vCPU accesses guest memory through the gmap enabled on the calling thread
+ * (gmap_enable()). Translations are cached in a per-vCPU software TLB tagged
+ * with a generation, so that a purge of everything is one increment. Host and
+ * gmap changes purge every vCPU of the mm and wait until no access that began
+ * before the purge is still copying, the way IPTE waits for other CPUs.
+ *
+ * Access functions return 0, a positive program-interruption code for the guest
+ * (PGM_ADDRESSING for an address outside the gmap, PGM_PROTECTION, or any DAT
+ * exception of the guest's own tables), or a negative errno for host failures.
+ */
+#ifndef GMAP_VCPU_H
+#define GMAP_VCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gmap/gmap.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vcpu;
+
+/** struct vcpu_stats - what a vCPU did */
+struct vcpu_stats {
+	unsigned long accesses;		/* vcpu_read/write calls of every kind */
+	unsigned long tlb_hits;		/* pages found in the TLB */
+	unsigned long tlb_misses;	/* pages that needed a walk */
+	unsigned long faults;		/* gmap_fault() calls */
+	unsigned long purges;		/* purges of this vCPU's TLB (host, gmap or guest) */
+	unsigned long prefix_refreshes; /* prefix pages re-armed after a notification */
+	unsigned long pics;		/* program interruptions delivered to the guest */
+	unsigned long retries;		/* accesses restarted because a purge raced them */
+};
+
+/**
+ * vcpu_create() - create a vCPU
+ *
+ * Return: the vCPU, or NULL on allocation failure.
+ */
+struct vcpu *vcpu_create(void);
+
+/**
+ * vcpu_destroy() - destroy a vCPU
+ * @vcpu: the vCPU, or NULL; must be destroyed before the mm it accessed
+ */
+void vcpu_destroy(struct vcpu *vcpu);
+
+/**
+ * vcpu_read() - read guest absolute storage
+ * @vcpu: the vCPU; its thread has a gmap enabled
+ * @gaddr: guest absolute address
+ * @buf: destination
+ * @len: byte count; the range may cross pages
+ *
+ * Return: 0, a positive PIC, or -EINVAL (no gmap enabled, bad arguments),
+ * -ENOMEM.
+ */
+int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len);
+
+/** vcpu_write() - write guest absolute storage; see vcpu_read() */
+int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len);
+
+/**
+ * vcpu_set_prefix() - set the prefix register
+ * @vcpu:   the vCPU
+ * @prefix: 8 KiB aligned, below 2 GiB
+ *
+ * The two prefix pages are kept mapped and writable the way KVM does it: armed
+ * with gmap_mprotect_notify(), re-armed before the next access whenever a host
+ * change notified them.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix);
+
+/** vcpu_get_prefix() - the prefix register */
+unsigned long vcpu_get_prefix(struct vcpu *vcpu);
+
+/** vcpu_read_real() - read guest real storage (prefixing applied); see vcpu_read() */
+int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len);
+
+/** vcpu_write_real() - write guest real storage (prefixing applied); see vcpu_read() */
+int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len);
+
+/**
+ * vcpu_set_dat_features() - the guest's CR0 DAT controls
+ * @vcpu: the vCPU
+ * @edat: 0, 1 (EDAT-1) or 2 (EDAT-1 and EDAT-2)
+ * @iep:  instruction-execution protection enabled
+ *
+ * Purges the TLB, as changing these controls requires.
+ *
+ * Return: 0, or -EINVAL for an EDAT level above 2.
+ */
+int vcpu_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep);
+
+/**
+ * vcpu_read_virt() - read with DAT on, through the guest's own tables
+ * @vcpu: the vCPU
+ * @asce: the guest's ASCE; its tables are big-endian in guest storage
+ * @va:   guest virtual address
+ * @buf:  destination
+ * @len:  byte count
+ *
+ * A two-dimensional walk: every guest table entry is read through the gmap.
+ * The result is cached in the TLB with the guest's and the host's protection
+ * combined. After changing its tables the guest purges with vcpu_purge_tlb().
+ *
+ * Return: 0, a positive PIC (the guest's DAT exceptions included), or a
+ * negative errno.
+ */
+int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len);
+
+/** vcpu_write_virt() - write with DAT on; see vcpu_read_virt() */
+int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
+		    size_t len);
+
+/** vcpu_purge_tlb() - purge this vCPU's TLB (PTLB) */
+void vcpu_purge_tlb(struct vcpu *vcpu);
+
+/**
+ * vcpu_last_teid() - translation-exception identification of the last PIC
+ * @vcpu: the vCPU
+ *
+ * Return: the TEID stored with the last program interruption (0 where the
+ * architecture stores none).
+ */
+unsigned long vcpu_last_teid(struct vcpu *vcpu);
+
+/** vcpu_get_stats() - the counters of @vcpu */
+void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GMAP_VCPU_H */

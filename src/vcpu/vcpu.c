@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: guest memory access through the enabled gmap, with a software TLB.
+ *
+ * Coherence protocol. A translation is looked up (TLB) or walked (lock-free DAT
+ * walk of the gmap tables under RCU) after reading the vCPU's generation; the
+ * copy then happens inside an access window (seq odd) that first re-checks the
+ * generation. A purger (host PTE change, gmap unlink, ...) bumps the generation
+ * and waits for a window that is open to close. So either the copy sees the new
+ * generation and starts over, or the purger waits until the copy into the old
+ * frame is done before it goes on to copy, free or reuse that frame. Nothing in
+ * a window takes a lock, so a purger holding page-table locks cannot deadlock
+ * with it. Both sides use sequentially consistent atomics (a Dekker pattern).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#include <gmap/alloc.h>
+#include <gmap/gmap_locked.h>
+#include <gmap/vcpu.h>
+
+#include "core/rcu.h"
+
+#define TLB_ENTRIES 512UL
+
+/* Where a TLB entry's page address lives. */
+struct tlb_space {
+	bool virt;	    /* a guest virtual page (DAT on), else guest absolute */
+	unsigned long asce; /* for virtual pages: the guest ASCE */
+};
+
+struct tlb_entry {
+	unsigned long page; /* guest absolute or virtual page address */
+	struct tlb_space space;
+	unsigned long frame; /* host frame */
+	unsigned long gen;   /* valid while equal to the vCPU's generation */
+	struct gmap *gmap;
+	bool writable;
+};
+
+static const struct tlb_space absolute_space = { false, 0 };
+
+struct vcpu {
+	struct tlb_entry tlb[TLB_ENTRIES];
+	atomic_ulong gen; /* bumped by every purge */
+	atomic_ulong seq; /* odd while a copy window is open */
+	unsigned long prefix;
+	atomic_bool prefix_stale;
+	struct gmap *_Atomic gmap; /* the gmap last used, for the prefix notifier */
+	struct mm_struct *listener_mm;
+	struct mm_tlb_listener listener;
+	unsigned int edat;
+	bool iep;
+	unsigned long last_teid;
+	struct vcpu_stats stats;
+	atomic_ulong purges;
+	struct cds_list_head node; /* on all_vcpus */
+};
+
+/* What a translation gives: the host frame and whether stores may go there. */
+struct xlate {
+	unsigned long frame;
+	bool writable;
+};
+
+static CDS_LIST_HEAD(all_vcpus);
+static DEFINE_SPINLOCK(all_vcpus_lock);
+static pthread_once_t notifier_once = PTHREAD_ONCE_INIT;
+static struct gmap_notifier prefix_notifier;
+
+/* ---- purges ---------------------------------------------------------------------------- */
+
+/* Invalidate everything the vCPU cached and wait for an open copy window to close. */
+static void vcpu_purge_wait(struct vcpu *v)
+{
+	unsigned long s;
+
+	atomic_fetch_add(&v->gen, 1);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	s = atomic_load(&v->seq);
+	if (s & 1)
+		while (atomic_load(&v->seq) == s)
+			sched_yield();
+}
+
+static struct vcpu *listener_vcpu(struct mm_tlb_listener *l)
+{
+	return caa_container_of(l, struct vcpu, listener);
+}
+
+static void vcpu_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
+		      pte_t *ptep)
+{
+	(void)mm;
+	(void)addr;
+	(void)ptep;
+	vcpu_purge_wait(listener_vcpu(l));
+}
+
+static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
+{
+	(void)mm;
+	(void)asce;
+	vcpu_purge_wait(listener_vcpu(l));
+}
+
+void vcpu_purge_tlb(struct vcpu *vcpu)
+{
+	if (vcpu)
+		vcpu_purge_wait(vcpu);
+}
+
+/* ---- prefix notifier ------------------------------------------------------------------- */
+
+/* Flag the vCPUs whose prefix pages on @gmap are about to change (KVM's kvm_gmap_notifier). */
+static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long end)
+{
+	struct vcpu *v;
+
+	if (gmap_is_shadow(gmap) || start >= 1UL << 31)
+		return;
+	rcu_read_lock();
+	cds_list_for_each_entry_rcu(v, &all_vcpus, node)
+	{
+		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
+
+		if (atomic_load(&v->gmap) == gmap && prefix <= end &&
+		    start <= prefix + 2 * PAGE_SIZE - 1)
+			atomic_store(&v->prefix_stale, true);
+	}
+	rcu_read_unlock();
+}
+
+static void register_prefix_notifier(void)
+{
+	prefix_notifier.notifier_call = prefix_notify;
+	gmap_register_pte_notifier(&prefix_notifier);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+struct vcpu *vcpu_create(void)
+{
+	struct vcpu *v = gm_zalloc(sizeof(*v));
+
+	if (!v)
+		return NULL;
+	pthread_once(&notifier_once, register_prefix_notifier);
+	atomic_init(&v->gen, 1); /* zeroed TLB entries have generation 0: invalid */
+	atomic_init(&v->seq, 0);
+	atomic_init(&v->prefix_stale, false);
+	atomic_init(&v->gmap, NULL);
+	atomic_init(&v->purges, 0);
+	v->listener.ipte = vcpu_ipte;
+	v->listener.flush_all = vcpu_flush_all;
+	spin_lock(&all_vcpus_lock);
+	cds_list_add_rcu(&v->node, &all_vcpus);
+	spin_unlock(&all_vcpus_lock);
+	return v;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	if (vcpu->listener_mm)
+		mm_unregister_tlb_listener(vcpu->listener_mm, &vcpu->listener);
+	spin_lock(&all_vcpus_lock);
+	cds_list_del_rcu(&vcpu->node);
+	spin_unlock(&all_vcpus_lock);
+	synchronize_rcu();
+	gm_free(vcpu);
+}
+
+/*
+ * The gmap of the calling thread, with this vCPU subscribed to the purges of its
+ * mm. Returns NULL with *rc set when there is none or subscribing failed.
+ */
+static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
+{
+	struct gmap *g = gmap_get_enabled();
+
+	*rc = -EINVAL;
+	if (!g || !g->mm)
+		return NULL;
+	if (v->listener_mm != g->mm) {
+		if (v->listener_mm)
+			mm_unregister_tlb_listener(v->listener_mm, &v->listener);
+		v->listener_mm = NULL;
+		*rc = mm_register_tlb_listener(g->mm, &v->listener);
+		if (*rc)
+			return NULL;
+		v->listener_mm = g->mm;
+		vcpu_purge_wait(v);
+	}
+	if (atomic_load(&v->gmap) != g) {
+		atomic_store(&v->gmap, g);
+		atomic_store(&v->prefix_stale, true);
+		vcpu_purge_wait(v);
+	}
+	*rc = 0;
+	return g;
+}
+
+/* ---- absolute translation -------------------------------------------------------------- */
+
+static struct tlb_entry *tlb_slot(struct vcpu *v, unsigned long page, struct tlb_space space)
+{
+	return &v->tlb[((page >> PAGE_SHIFT) ^ (space.asce >> 12) ^ space.virt) &
+		       (TLB_ENTRIES - 1)];
+}
+
+static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_space space,
+		    struct gmap *g, unsigned long gen, bool write)
+{
+	return e->gen == gen && e->page == page && e->space.virt == space.virt &&
+	       e->space.asce == space.asce && e->gmap == g && (!write || e->writable);
+}
+
+static int deliver_pic(struct vcpu *v, unsigned int pic, unsigned long teid)
+{
+	v->stats.pics++;
+	v->last_teid = teid;
+	return (int)pic;
+}
+
+/*
+ * Resolve a gmap-level exception with gmap_fault(). Returns 0 to retry, a PIC
+ * for the guest, or a negative errno.
+ */
+static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long gaddr, bool write,
+				  unsigned int pic)
+{
+	int rc;
+
+	if (pic == PGM_ASCE_TYPE || pic == PGM_ADDRESSING || pic == PGM_TRANSLATION_SPEC)
+		return deliver_pic(v, PGM_ADDRESSING, 0);
+	v->stats.faults++;
+	rc = gmap_fault(g, gaddr, write ? FAULT_FLAG_WRITE : 0);
+	if (rc != -EFAULT)
+		return rc;
+	if (write) {
+		/* The host maps it read-only: a protection exception for the guest. */
+		v->stats.faults++;
+		if (!gmap_fault(g, gaddr, 0))
+			return deliver_pic(v, PGM_PROTECTION,
+					   (gaddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
+	}
+	return deliver_pic(v, PGM_ADDRESSING, 0);
+}
+
+/*
+ * Translate the guest absolute @gaddr through @g. On success *x holds the frame
+ * and *gen the generation the translation is valid for.
+ */
+static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, bool write,
+		     struct xlate *x, unsigned long *gen)
+{
+	unsigned long page = gaddr & PAGE_MASK;
+	struct dat_config cfg = { .asce = g->asce };
+	struct dat_result res;
+	struct tlb_entry *e;
+	unsigned int pic;
+	int rc;
+
+	for (;;) {
+		*gen = atomic_load(&v->gen);
+		e = tlb_slot(v, page, absolute_space);
+		if (tlb_hit(e, page, absolute_space, g, *gen, write)) {
+			v->stats.tlb_hits++;
+			x->frame = e->frame;
+			x->writable = e->writable;
+			return 0;
+		}
+		v->stats.tlb_misses++;
+		rcu_read_lock();
+		pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
+		rcu_read_unlock();
+		if (!pic) {
+			x->frame = res.real & PAGE_MASK;
+			x->writable = !res.prot;
+			*e = (struct tlb_entry){ page, absolute_space, x->frame, *gen,
+						 g,    x->writable };
+			return 0;
+		}
+		rc = resolve_gmap_exception(v, g, gaddr, write, pic);
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * Copy between @buf and the frame inside an access window. Returns false if a
+ * purge happened since @gen was read: the caller translates again.
+ */
+static bool copy_in_window(struct vcpu *v, unsigned long gen, unsigned long frame,
+			   unsigned long off, void *buf, size_t n, bool write)
+{
+	bool valid;
+
+	atomic_fetch_add(&v->seq, 1);
+	valid = atomic_load(&v->gen) == gen;
+	if (valid) {
+		if (write)
+			memcpy((void *)(frame + off), buf, n);
+		else
+			memcpy(buf, (void *)(frame + off), n);
+	}
+	atomic_fetch_add(&v->seq, 1);
+	if (!valid)
+		v->stats.retries++;
+	return valid;
+}
+
+/* Re-arm the prefix pages if a host change notified them (KVM_REQ_REFRESH_GUEST_PREFIX). */
+static int refresh_prefix(struct vcpu *v, struct gmap *g)
+{
+	int rc;
+
+	if (!atomic_load(&v->prefix_stale))
+		return 0;
+	atomic_store(&v->prefix_stale, false);
+	rc = gmap_mprotect_notify(g, v->prefix, 2 * PAGE_SIZE, PROT_WRITE);
+	v->stats.prefix_refreshes++;
+	if (rc) {
+		atomic_store(&v->prefix_stale, true);
+		return rc == -EFAULT ? deliver_pic(v, PGM_ADDRESSING, 0) : rc;
+	}
+	return 0;
+}
+
+/* Access up to the end of one page at guest absolute @gaddr. */
+static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, void *buf, size_t n,
+			   bool write)
+{
+	struct xlate x;
+	unsigned long gen;
+	int rc;
+
+	do {
+		rc = xlate_abs(v, g, gaddr, write, &x, &gen);
+		if (rc)
+			return rc;
+	} while (!copy_in_window(v, gen, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	return 0;
+}
+
+enum addr_kind { ABSOLUTE, REAL };
+
+static int access_abs(struct vcpu *v, unsigned long addr, void *buf, size_t len, bool write,
+		      enum addr_kind kind)
+{
+	unsigned long n, gaddr;
+	struct gmap *g;
+	int rc;
+
+	if (!v || (!buf && len))
+		return -EINVAL;
+	g = vcpu_gmap(v, &rc);
+	if (!g)
+		return rc;
+	v->stats.accesses++;
+	rc = refresh_prefix(v, g);
+	while (!rc && len) {
+		n = PAGE_SIZE - (addr & ~PAGE_MASK);
+		if (n > len)
+			n = len;
+		gaddr = kind == REAL ? dat_real_to_abs(addr, v->prefix) : addr;
+		rc = access_abs_page(v, g, gaddr, buf, n, write);
+		addr += n;
+		buf = (char *)buf + n;
+		len -= n;
+		if (len && !addr) /* wrapped around the address space */
+			rc = deliver_pic(v, PGM_ADDRESSING, 0);
+	}
+	return rc;
+}
+
+int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
+{
+	return access_abs(vcpu, gaddr, buf, len, false, ABSOLUTE);
+}
+
+int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len)
+{
+	return access_abs(vcpu, gaddr, (void *)buf, len, true, ABSOLUTE);
+}
+
+int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len)
+{
+	return access_abs(vcpu, raddr, buf, len, false, REAL);
+}
+
+int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len)
+{
+	return access_abs(vcpu, raddr, (void *)buf, len, true, REAL);
+}
+
+int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix)
+{
+	if (!vcpu || (prefix & ~PREFIX_MASK))
+		return -EINVAL;
+	__atomic_store_n(&vcpu->prefix, prefix, __ATOMIC_RELAXED);
+	atomic_store(&vcpu->prefix_stale, true);
+	return 0;
+}
+
+unsigned long vcpu_get_prefix(struct vcpu *vcpu)
+{
+	return vcpu ? vcpu->prefix : 0;
+}
+
+int vcpu_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep)
+{
+	if (!vcpu || edat > 2)
+		return -EINVAL;
+	vcpu->edat = edat;
+	vcpu->iep = iep;
+	vcpu_purge_wait(vcpu);
+	return 0;
+}
+
+/* ---- DAT on: the two-dimensional walk -------------------------------------------------- */
+
+struct guest_reader {
+	struct vcpu *v;
+	struct gmap *g;
+	int err; /* a host failure while reading a guest table */
+};
+
+/* dat_read_fn over guest storage: each big-endian entry is read through the gmap. */
+static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
+{
+	struct guest_reader *r = ctx;
+	unsigned long be;
+	int rc = access_abs_page(r->v, r->g, addr, &be, sizeof(be), false);
+
+	if (rc < 0)
+		r->err = rc;
+	if (rc)
+		return -1; /* an addressing exception for the table entry */
+	*val = be64toh(be);
+	return 0;
+}
+
+/*
+ * Translate guest virtual @va: a TLB hit, or the guest's DAT walk followed by
+ * the gmap translation of its result. Returns 0 with *x and *gen, or a PIC/errno.
+ */
+static int xlate_virt(struct vcpu *v, struct gmap *g, unsigned long asce, unsigned long va,
+		      bool write, struct xlate *x, unsigned long *gen)
+{
+	struct guest_reader r = { v, g, 0 };
+	struct dat_config cfg = {
+		.asce = asce, .edat = v->edat, .iep = v->iep, .prefix = v->prefix
+	};
+	struct tlb_space space = { true, asce };
+	unsigned long page = va & PAGE_MASK, abs_gen;
+	struct dat_result res;
+	struct tlb_entry *e;
+	unsigned int pic;
+	int rc;
+
+	*gen = atomic_load(&v->gen);
+	e = tlb_slot(v, page, space);
+	if (tlb_hit(e, page, space, g, *gen, write)) {
+		v->stats.tlb_hits++;
+		x->frame = e->frame;
+		x->writable = e->writable;
+		return 0;
+	}
+	v->stats.tlb_misses++;
+	pic = dat_translate(&cfg, page, write ? DAT_STORE : DAT_FETCH, read_guest_entry, &r, &res);
+	if (r.err)
+		return r.err;
+	if (pic)
+		return deliver_pic(v, pic, res.teid);
+	rc = xlate_abs(v, g, res.abs, write, x, &abs_gen);
+	if (rc)
+		return rc;
+	if (abs_gen != *gen)
+		return -EAGAIN; /* purged meanwhile: start over */
+	x->writable = x->writable && !res.prot;
+	*e = (struct tlb_entry){ page, space, x->frame, *gen, g, x->writable };
+	return 0;
+}
+
+static int access_virt(struct vcpu *v, unsigned long asce, unsigned long va, void *buf, size_t len,
+		       bool write)
+{
+	unsigned long n, gen;
+	struct xlate x;
+	struct gmap *g;
+	int rc;
+
+	if (!v || (!buf && len))
+		return -EINVAL;
+	g = vcpu_gmap(v, &rc);
+	if (!g)
+		return rc;
+	v->stats.accesses++;
+	rc = refresh_prefix(v, g);
+	while (!rc && len) {
+		n = PAGE_SIZE - (va & ~PAGE_MASK);
+		if (n > len)
+			n = len;
+		do {
+			do {
+				rc = xlate_virt(v, g, asce, va, write, &x, &gen);
+			} while (rc == -EAGAIN);
+		} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
+		va += n;
+		buf = (char *)buf + n;
+		len -= n;
+	}
+	return rc;
+}
+
+int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len)
+{
+	return access_virt(vcpu, asce, va, buf, len, false);
+}
+
+int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
+		    size_t len)
+{
+	return access_virt(vcpu, asce, va, (void *)buf, len, true);
+}
+
+unsigned long vcpu_last_teid(struct vcpu *vcpu)
+{
+	return vcpu ? vcpu->last_teid : 0;
+}
+
+void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
+{
+	*stats = vcpu->stats;
+	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
+}

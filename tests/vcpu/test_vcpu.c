@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU access semantics: absolute and real (prefixed) accesses, faults resolved
+ * on the way, page-crossing copies, PICs for addresses outside the gmap and for
+ * host read-only memory, TLB behaviour across host events, the prefix notifier,
+ * and DAT-on accesses through guest tables in guest memory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <gmap/alloc.h>
+#include <gmap/gmap_locked.h>
+#include <gmap/vcpu.h>
+
+#define SEG   _SEGMENT_SIZE
+#define HBASE 0x100000000UL
+#define GMEM  (16 * SEG) /* guest absolute 0 .. 16 MiB */
+
+struct fixture {
+	struct mm_struct *mm;
+	struct gmap *gmap;
+	struct vcpu *vcpu;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->mm = mm_create();
+	if (!f->mm || mm_mmap(f->mm, HBASE, GMEM, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != HBASE)
+		return -1;
+	f->gmap = gmap_create(f->mm, GMEM - 1);
+	if (!f->gmap || gmap_map_segment(f->gmap, HBASE, 0, GMEM))
+		return -1;
+	f->vcpu = vcpu_create();
+	if (!f->vcpu)
+		return -1;
+	gmap_enable(f->gmap);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	gmap_disable(f->gmap);
+	vcpu_destroy(f->vcpu);
+	gmap_remove(f->gmap);
+	mm_destroy(f->mm);
+	free(f);
+	gm_quiesce();
+	return 0;
+}
+
+static void test_read_write_absolute(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v = 0xfeedfacecafebeefUL, r = 0, h = 0;
+	struct vcpu_stats st;
+
+	assert_int_equal(vcpu_write(f->vcpu, 0x123458, &v, sizeof(v)), 0);
+	assert_int_equal(vcpu_read(f->vcpu, 0x123458, &r, sizeof(r)), 0);
+	assert_int_equal(r, v);
+	/* The host sees the same bytes at the mapped host address. */
+	assert_int_equal(mm_read(f->mm, HBASE + 0x123458, &h, sizeof(h)), 0);
+	assert_int_equal(h, v);
+	vcpu_get_stats(f->vcpu, &st);
+	assert_int_equal(st.accesses, 2);
+	assert_true(st.faults >= 1);
+	assert_true(st.tlb_hits >= 1);
+}
+
+static void test_cross_page_and_segment(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char in[3 * 4096], out[3 * 4096];
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 13 + 1);
+	assert_int_equal(vcpu_write(f->vcpu, SEG - 4096 - 100, in, sizeof(in)), 0);
+	assert_int_equal(vcpu_read(f->vcpu, SEG - 4096 - 100, out, sizeof(out)), 0);
+	assert_memory_equal(in, out, sizeof(in));
+}
+
+static void test_addressing_exception(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v = 0;
+
+	assert_int_equal(vcpu_read(f->vcpu, GMEM, &v, sizeof(v)), PGM_ADDRESSING);
+	assert_int_equal(vcpu_write(f->vcpu, 1UL << 40, &v, sizeof(v)), PGM_ADDRESSING);
+	/* Partly inside: the part inside is done, then the exception. */
+	assert_int_equal(vcpu_read(f->vcpu, GMEM - 4, &v, sizeof(v)), PGM_ADDRESSING);
+	assert_int_equal(vcpu_read(NULL, 0, &v, 1), -EINVAL);
+	assert_int_equal(vcpu_read(f->vcpu, 0, NULL, 1), -EINVAL);
+}
+
+static void test_host_read_only_gives_protection(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v = 7;
+
+	assert_int_equal(vcpu_write(f->vcpu, 2 * SEG, &v, sizeof(v)), 0);
+	assert_int_equal(mm_mprotect(f->mm, HBASE + 2 * SEG, SEG, PROT_READ), 0);
+	v = 8;
+	assert_int_equal(vcpu_write(f->vcpu, 2 * SEG, &v, sizeof(v)), PGM_PROTECTION);
+	assert_int_equal(vcpu_last_teid(f->vcpu) & PAGE_MASK, 2 * SEG);
+	assert_int_equal(vcpu_read(f->vcpu, 2 * SEG, &v, sizeof(v)), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(mm_mprotect(f->mm, HBASE + 2 * SEG, SEG, PROT_NONE), 0);
+	assert_int_equal(vcpu_read(f->vcpu, 2 * SEG, &v, sizeof(v)), PGM_ADDRESSING);
+}
+
+static void test_tlb_sees_host_events(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v = 0x1111, r;
+	struct vcpu_stats st;
+
+	assert_int_equal(vcpu_write(f->vcpu, 0x5000, &v, sizeof(v)), 0);
+	for (int i = 0; i < 20; i++) {
+		switch (i % 4) {
+		case 0:
+			assert_int_equal(mm_page_out(f->mm, HBASE + 0x5000), 0);
+			break;
+		case 1:
+			assert_int_equal(mm_migrate_page(f->mm, HBASE + 0x5000), 0);
+			break;
+		case 2:
+			assert_int_equal(gmap_unmap_segment(f->gmap, 0, SEG), 0);
+			assert_int_equal(vcpu_read(f->vcpu, 0x5000, &r, sizeof(r)), PGM_ADDRESSING);
+			assert_int_equal(gmap_map_segment(f->gmap, HBASE, 0, SEG), 0);
+			break;
+		default:
+			break;
+		}
+		assert_int_equal(vcpu_read(f->vcpu, 0x5000, &r, sizeof(r)), 0);
+		assert_int_equal(r, v);
+		v++;
+		assert_int_equal(vcpu_write(f->vcpu, 0x5000, &v, sizeof(v)), 0);
+		assert_int_equal(mm_read(f->mm, HBASE + 0x5000, &r, sizeof(r)), 0);
+		assert_int_equal(r, v);
+	}
+	vcpu_get_stats(f->vcpu, &st);
+	assert_true(st.purges >= 10);
+}
+
+static void test_prefix(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v = 0xabcd, r = 0;
+	struct vcpu_stats st;
+
+	assert_int_equal(vcpu_set_prefix(f->vcpu, 0x1000), -EINVAL);
+	assert_int_equal(vcpu_set_prefix(f->vcpu, 1UL << 31), -EINVAL);
+	assert_int_equal(vcpu_set_prefix(f->vcpu, 0x40000), 0);
+	assert_int_equal(vcpu_get_prefix(f->vcpu), 0x40000);
+	/* Real 0..8K is absolute prefix..prefix+8K, and the other way round. */
+	assert_int_equal(vcpu_write_real(f->vcpu, 0x10, &v, sizeof(v)), 0);
+	assert_int_equal(vcpu_read(f->vcpu, 0x40010, &r, sizeof(r)), 0);
+	assert_int_equal(r, v);
+	assert_int_equal(vcpu_write(f->vcpu, 0x1ff8, &v, sizeof(v)), 0);
+	assert_int_equal(vcpu_read_real(f->vcpu, 0x41ff8, &r, sizeof(r)), 0);
+	assert_int_equal(r, v);
+	vcpu_get_stats(f->vcpu, &st);
+	assert_int_equal(st.prefix_refreshes, 1);
+	/* The prefix pages are armed: a host change flags a refresh before the next access. */
+	assert_int_equal(mm_page_out(f->mm, HBASE + 0x41000), 0);
+	assert_int_equal(vcpu_read_real(f->vcpu, 0, &r, sizeof(r)), 0);
+	vcpu_get_stats(f->vcpu, &st);
+	assert_int_equal(st.prefix_refreshes, 2);
+	/* A change elsewhere does not. */
+	assert_int_equal(vcpu_write(f->vcpu, 0x5000, &v, sizeof(v)), 0);
+	assert_int_equal(mm_page_out(f->mm, HBASE + 0x5000), 0);
+	assert_int_equal(vcpu_read_real(f->vcpu, 0, &r, sizeof(r)), 0);
+	vcpu_get_stats(f->vcpu, &st);
+	assert_int_equal(st.prefix_refreshes, 2);
+	/* After the refresh the prefix pages are mapped and writable. */
+	assert_int_equal(mm_lookup_pte(f->mm, HBASE + 0x41000) & (_PAGE_INVALID | _PAGE_PROTECT),
+			 0);
+}
+
+static void put_be64(struct fixture *f, unsigned long gaddr, unsigned long val)
+{
+	unsigned long be = htobe64(val);
+
+	assert_int_equal(vcpu_write(f->vcpu, gaddr, &be, sizeof(be)), 0);
+}
+
+/* Guest tables in guest memory: a segment-table ASCE mapping virtual 0x100000+ */
+#define GST 0x200000UL /* segment table (16 KiB) */
+#define GPT 0x208000UL /* page table */
+
+static void build_guest_tables(struct fixture *f)
+{
+	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
+		put_be64(f, GST + 8 * i, _SEGMENT_ENTRY_EMPTY);
+	for (unsigned long i = 0; i < _PAGE_ENTRIES; i++)
+		put_be64(f, GPT + 8 * i, _PAGE_INVALID);
+	put_be64(f, GST + 8 * 1, GPT);			    /* segment 1 -> page table */
+	put_be64(f, GPT + 8 * 0, 0x300000);		    /* va 0x100000 -> abs 0x300000 */
+	put_be64(f, GPT + 8 * 1, 0x301000 | _PAGE_PROTECT); /* read-only */
+	put_be64(f, GPT + 8 * 2, 0xf000000UL);		    /* outside guest memory */
+}
+
+static void test_dat_on(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long asce = GST | _ASCE_TYPE_SEGMENT | 3, v = 0x77, r = 0;
+
+	build_guest_tables(f);
+	assert_int_equal(vcpu_write_virt(f->vcpu, asce, 0x100008, &v, sizeof(v)), 0);
+	assert_int_equal(vcpu_read(f->vcpu, 0x300008, &r, sizeof(r)), 0);
+	assert_int_equal(r, v);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x101000, &r, sizeof(r)), 0);
+	assert_int_equal(vcpu_write_virt(f->vcpu, asce, 0x101000, &v, sizeof(v)), PGM_PROTECTION);
+	assert_int_equal(vcpu_last_teid(f->vcpu), 0x101000 | TEID_STORE | TEID_PROT_DAT);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x103000, &r, sizeof(r)),
+			 PGM_PAGE_TRANSLATION);
+	assert_int_equal(vcpu_last_teid(f->vcpu), 0x103000 | TEID_FETCH);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x200000, &r, sizeof(r)),
+			 PGM_SEGMENT_TRANSLATION);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x80000000UL, &r, sizeof(r)), PGM_ASCE_TYPE);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x102000, &r, sizeof(r)), PGM_ADDRESSING);
+	/* Guest changes a valid entry: stale until the guest purges. */
+	put_be64(f, GPT + 8 * 0, 0x304000);
+	vcpu_purge_tlb(f->vcpu);
+	assert_int_equal(vcpu_read_virt(f->vcpu, asce, 0x100008, &r, sizeof(r)), 0);
+	assert_int_equal(r, 0);
+	/* Host page-out of a guest table page is invisible to the guest. */
+	assert_int_equal(mm_page_out(f->mm, HBASE + GPT), 0);
+	vcpu_purge_tlb(f->vcpu);
+	assert_int_equal(vcpu_write_virt(f->vcpu, asce, 0x100010, &v, sizeof(v)), 0);
+	assert_int_equal(vcpu_read(f->vcpu, 0x304010, &r, sizeof(r)), 0);
+	assert_int_equal(r, v);
+	/* The guest table itself outside guest memory: addressing for the table entry. */
+	assert_int_equal(vcpu_read_virt(f->vcpu, 0xf000000UL, 0, &r, sizeof(r)), PGM_ADDRESSING);
+	assert_int_equal(vcpu_set_dat_features(f->vcpu, 3, false), -EINVAL);
+	assert_int_equal(vcpu_set_dat_features(f->vcpu, 1, true), 0);
+}
+
+static void test_no_gmap_enabled(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long v;
+
+	gmap_disable(f->gmap);
+	assert_int_equal(vcpu_read(f->vcpu, 0, &v, sizeof(v)), -EINVAL);
+	gmap_enable(f->gmap);
+	assert_int_equal(vcpu_read(f->vcpu, 0, &v, sizeof(v)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_write_absolute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cross_page_and_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addressing_exception, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_read_only_gives_protection, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tlb_sees_host_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dat_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_gmap_enabled, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
