@@ -211,13 +211,16 @@ static void pool_free_cb(struct rcu_head *head)
 {
 	struct page_desc *d = caa_container_of(head, struct page_desc, rcu);
 
+	rcu_takeover(head);
 	pool_free(d->page);
 }
 
 void pool_free_rcu(void *block)
 {
-	if (block)
+	if (block) {
+		rcu_handoff(&page_desc(block)->rcu);
 		call_rcu(&page_desc(block)->rcu, pool_free_cb);
+	}
 }
 
 void pool_get_stats(struct pool_stats *stats)

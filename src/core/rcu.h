@@ -14,4 +14,41 @@
 #include <urcu/list.h>
 #include <urcu/rculist.h>
 
+#if defined(__SANITIZE_THREAD__)
+#define GM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GM_TSAN 1
+#endif
+#endif
+
+#ifdef GM_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/*
+ * liburcu is not built with ThreadSanitizer, so TSan cannot see that a
+ * call_rcu() callback runs after call_rcu() was called: freeing the object in
+ * the callback looks like a race with its last uses before the call.
+ * rcu_handoff() just before call_rcu() and rcu_takeover() first thing in the
+ * callback show TSan that order; without TSan they compile to nothing.
+ */
+static inline void rcu_handoff(struct rcu_head *head)
+{
+#ifdef GM_TSAN
+	__tsan_release(head);
+#else
+	(void)head;
+#endif
+}
+
+static inline void rcu_takeover(struct rcu_head *head)
+{
+#ifdef GM_TSAN
+	__tsan_acquire(head);
+#else
+	(void)head;
+#endif
+}
+
 #endif /* GMAP_SRC_CORE_RCU_H */

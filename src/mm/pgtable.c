@@ -225,6 +225,7 @@ void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
 
 static void free_listener_set(struct rcu_head *head)
 {
+	rcu_takeover(head);
 	gm_free(caa_container_of(head, struct tlb_listener_set, rcu));
 }
 
@@ -257,8 +258,10 @@ static int update_listeners(struct mm_struct *mm, struct mm_tlb_listener *add,
 		new->l[new->n++] = add;
 	rcu_assign_pointer(mm->tlb, new);
 	spin_unlock(&mm->tlb_lock);
-	if (old)
+	if (old) {
+		rcu_handoff(&old->rcu);
 		call_rcu(&old->rcu, free_listener_set);
+	}
 	return 0;
 }
 
