@@ -299,7 +299,7 @@ static void write_elf(void)
 		{ PT_NOTE, 0, 16, 0, storage },
 		{ PT_LOAD, 0, PT_BASE + NSEG_PAGED * 0x800, 0x100000, storage },
 	};
-	size_t size;
+	size_t size = 0;
 	unsigned char *elf = eb_build(segs, 3, &size);
 
 	assert_non_null(elf);
@@ -785,7 +785,7 @@ static void tree_vs_translate(unsigned long seed, const char *asce, const char *
 			{ PT_LOAD, 0x0, 0x11800, 0x11800, mem },
 			{ PT_LOAD, 0x14400, 0x9c00, 0x9c00, mem + 0x14400 },
 		};
-		size_t size;
+		size_t size = 0;
 		unsigned char *file = eb_build(segs, 3, &size);
 
 		assert_non_null(file);
@@ -907,7 +907,7 @@ static void test_errors(void **state)
 {
 	struct result r;
 	unsigned char *elf;
-	size_t size;
+	size_t size = 0;
 	struct eb_seg seg = { PT_LOAD, 0, 0x1000, 0x1000, NULL };
 	char want[128];
 	FILE *f;
