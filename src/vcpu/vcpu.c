@@ -220,11 +220,22 @@ static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_sp
 	       e->space.asce == space.asce && e->gmap == g && (!write || e->writable);
 }
 
+/*
+ * Record the TEID of a PIC. Counted once per access by the access functions: a
+ * failing guest-table read records its PIC too, but the guest takes only the
+ * one the walk turns it into.
+ */
 static int deliver_pic(struct vcpu *v, unsigned int pic, unsigned long teid)
 {
-	v->stats.pics++;
 	v->last_teid = teid;
 	return (int)pic;
+}
+
+static int count_pic(struct vcpu *v, int rc)
+{
+	if (rc > 0)
+		v->stats.pics++;
+	return rc;
 }
 
 /*
@@ -376,7 +387,7 @@ static int access_abs(struct vcpu *v, unsigned long addr, void *buf, size_t len,
 		if (len && !addr) /* wrapped around the address space */
 			rc = deliver_pic(v, PGM_ADDRESSING, 0);
 	}
-	return rc;
+	return count_pic(v, rc);
 }
 
 int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
@@ -516,7 +527,7 @@ static int access_virt(struct vcpu *v, unsigned long asce, unsigned long va, voi
 		buf = (char *)buf + n;
 		len -= n;
 	}
-	return rc;
+	return count_pic(v, rc);
 }
 
 int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len)
