@@ -240,10 +240,11 @@ static int count_pic(struct vcpu *v, int rc)
 
 /*
  * Resolve a gmap-level exception with gmap_fault(). Returns 0 to retry, a PIC
- * for the guest, or a negative errno.
+ * for the guest, or a negative errno. @laddr is the address the guest used
+ * (virtual, real or absolute): a TEID names that one, not @gaddr.
  */
-static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long gaddr, bool write,
-				  unsigned int pic)
+static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long gaddr,
+				  unsigned long laddr, bool write, unsigned int pic)
 {
 	int rc;
 
@@ -258,17 +259,18 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 		v->stats.faults++;
 		if (!gmap_fault(g, gaddr, 0))
 			return deliver_pic(v, PGM_PROTECTION,
-					   (gaddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
+					   (laddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
 	}
 	return deliver_pic(v, PGM_ADDRESSING, 0);
 }
 
 /*
- * Translate the guest absolute @gaddr through @g. On success *x holds the frame
- * and *gen the generation the translation is valid for.
+ * Translate the guest absolute @gaddr (which the guest addressed as @laddr)
+ * through @g. On success *x holds the frame and *gen the generation the
+ * translation is valid for.
  */
-static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, bool write,
-		     struct xlate *x, unsigned long *gen)
+static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
+		     bool write, struct xlate *x, unsigned long *gen)
 {
 	unsigned long page = gaddr & PAGE_MASK;
 	struct dat_config cfg = { .asce = g->asce };
@@ -297,7 +299,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, bool w
 						 g,    x->writable };
 			return 0;
 		}
-		rc = resolve_gmap_exception(v, g, gaddr, write, pic);
+		rc = resolve_gmap_exception(v, g, gaddr, laddr, write, pic);
 		if (rc)
 			return rc;
 	}
@@ -343,16 +345,16 @@ static int refresh_prefix(struct vcpu *v, struct gmap *g)
 	return 0;
 }
 
-/* Access up to the end of one page at guest absolute @gaddr. */
-static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, void *buf, size_t n,
-			   bool write)
+/* Access up to the end of one page at guest absolute @gaddr, addressed as @laddr. */
+static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
+			   void *buf, size_t n, bool write)
 {
 	struct xlate x;
 	unsigned long gen;
 	int rc;
 
 	do {
-		rc = xlate_abs(v, g, gaddr, write, &x, &gen);
+		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &gen);
 		if (rc)
 			return rc;
 	} while (!copy_in_window(v, gen, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
@@ -380,7 +382,7 @@ static int access_abs(struct vcpu *v, unsigned long addr, void *buf, size_t len,
 		if (n > len)
 			n = len;
 		gaddr = kind == REAL ? dat_real_to_abs(addr, v->prefix) : addr;
-		rc = access_abs_page(v, g, gaddr, buf, n, write);
+		rc = access_abs_page(v, g, gaddr, addr, buf, n, write);
 		addr += n;
 		buf = (char *)buf + n;
 		len -= n;
@@ -447,7 +449,7 @@ static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
 {
 	struct guest_reader *r = ctx;
 	unsigned long be;
-	int rc = access_abs_page(r->v, r->g, addr, &be, sizeof(be), false);
+	int rc = access_abs_page(r->v, r->g, addr, addr, &be, sizeof(be), false);
 
 	if (rc < 0)
 		r->err = rc;
@@ -489,7 +491,7 @@ static int xlate_virt(struct vcpu *v, struct gmap *g, unsigned long asce, unsign
 		return r.err;
 	if (pic)
 		return deliver_pic(v, pic, res.teid);
-	rc = xlate_abs(v, g, res.abs, write, x, &abs_gen);
+	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_gen);
 	if (rc)
 		return rc;
 	if (abs_gen != *gen)
