@@ -73,7 +73,7 @@ int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t l
  *
  * The two prefix pages are kept mapped and writable the way KVM does it: armed
  * with gmap_mprotect_notify(), re-armed before the next access whenever a host
- * change notified them.
+ * change notified them. Purges the TLB, whose DAT-on entries hold prefixed frames.
  *
  * Return: 0, or -EINVAL.
  */

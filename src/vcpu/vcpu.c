@@ -418,6 +418,8 @@ int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix)
 		return -EINVAL;
 	__atomic_store_n(&vcpu->prefix, prefix, __ATOMIC_RELAXED);
 	atomic_store(&vcpu->prefix_stale, true);
+	/* DAT-on entries cache frames after prefixing, which follows translation. */
+	vcpu_purge_wait(vcpu);
 	return 0;
 }
 
