@@ -26,6 +26,7 @@ struct swap_file {
 	unsigned long *used; /* bitmap of slots in use */
 	unsigned long *gen;  /* per slot: bumped when the slot is freed */
 	unsigned long nslots, nused;
+	unsigned long first_free; /* words below it have no free slot */
 };
 
 /* The s390 mm_context_t fields the gmap code uses. */

@@ -29,6 +29,7 @@ void swap_init(struct swap_file *sf)
 	sf->gen = NULL;
 	sf->nslots = 0;
 	sf->nused = 0;
+	sf->first_free = 0;
 }
 
 void swap_destroy(struct swap_file *sf)
@@ -119,6 +120,8 @@ void swap_slot_free(struct swap_file *sf, unsigned long slot)
 {
 	pthread_mutex_lock(&sf->lock);
 	sf->used[slot / BITS_PER_LONG] &= ~(1UL << (slot % BITS_PER_LONG));
+	if (slot / BITS_PER_LONG < sf->first_free)
+		sf->first_free = slot / BITS_PER_LONG;
 	sf->gen[slot]++;
 	sf->nused--;
 	pthread_mutex_unlock(&sf->lock);
