@@ -205,6 +205,9 @@ void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 	struct tlb_listener_set *set;
 
 	mm_count(&mm->count.iptes, 1);
+	/* No listener: skip the read-side section (a TLS lookup in liburcu-bp). */
+	if (!atomic_load_explicit(&mm->tlb, memory_order_relaxed))
+		return;
 	rcu_read_lock();
 	set = rcu_dereference(mm->tlb);
 	for (unsigned int i = 0; set && i < set->n; i++)
