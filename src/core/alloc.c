@@ -14,6 +14,10 @@
 #include "alloc_internal.h"
 #include "rcu.h"
 
+#ifdef GM_TSAN
+char gm_rcu_readers; /* see rcu.h */
+#endif
+
 static atomic_ulong fail_countdown;
 static atomic_bool fault_delivered;
 static atomic_long live_blocks;

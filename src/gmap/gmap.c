@@ -115,7 +115,7 @@ struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
 	gmap->mm = mm;
 	mm_set_gmap_ops(mm, &gmap_mm_ops);
 	spin_lock(&mm->context.lock);
-	cds_list_add_rcu(&gmap->list, &mm->context.gmap_list);
+	gm_list_add_rcu(&gmap->list, &mm->context.gmap_list);
 	update_gmap_asce(mm);
 	spin_unlock(&mm->context.lock);
 	return gmap;
@@ -189,11 +189,11 @@ void gmap_remove(struct gmap *gmap)
 	mm = gmap->mm;
 	if (mm) {
 		spin_lock(&mm->context.lock);
-		cds_list_del_rcu(&gmap->list);
+		gm_list_del_rcu(&gmap->list);
 		update_gmap_asce(mm);
 		spin_unlock(&mm->context.lock);
 		/* No lock-free walker of the gmap list may still see it. */
-		synchronize_rcu();
+		gm_synchronize_rcu();
 	}
 	gmap_put(gmap);
 }
@@ -330,12 +330,12 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
 
 	(void)table;
 	rcu_read_lock();
-	cds_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
 	{
 		if (__gmap_unlink_by_vmaddr(gmap, vmaddr))
 			gmap_flush_tlb(gmap);
 	}
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
 
 /* Make *@table (invalid) point at a new table of @init entries that maps from @gaddr. */

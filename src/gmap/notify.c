@@ -18,16 +18,16 @@ static DEFINE_SPINLOCK(gmap_notifier_lock);
 void gmap_register_pte_notifier(struct gmap_notifier *nb)
 {
 	spin_lock(&gmap_notifier_lock);
-	cds_list_add_rcu(&nb->list, &gmap_notifier_list);
+	gm_list_add_rcu(&nb->list, &gmap_notifier_list);
 	spin_unlock(&gmap_notifier_lock);
 }
 
 void gmap_unregister_pte_notifier(struct gmap_notifier *nb)
 {
 	spin_lock(&gmap_notifier_lock);
-	cds_list_del_rcu(&nb->list);
+	gm_list_del_rcu(&nb->list);
 	spin_unlock(&gmap_notifier_lock);
-	synchronize_rcu();
+	gm_synchronize_rcu();
 }
 
 void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long end)
@@ -35,9 +35,9 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
 	struct gmap_notifier *nb;
 
 	rcu_read_lock();
-	cds_list_for_each_entry_rcu(nb, &gmap_notifier_list, list)
+	gm_list_for_each_entry_rcu(nb, &gmap_notifier_list, list)
 		nb->notifier_call(gmap, start, end);
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
 
 unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level)
@@ -216,7 +216,7 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 	bool linked;
 
 	rcu_read_lock();
-	cds_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
 	{
 		spin_lock(&gmap->guest_table_lock);
 		linked = ulmap_lookup(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry);
@@ -228,5 +228,5 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 		if (bits & PGSTE_IN_BIT)
 			gmap_call_notifier(gmap, gaddr, gaddr + PAGE_SIZE - 1);
 	}
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
