@@ -397,6 +397,12 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	pmd = mm_segment_entry(mm, vmaddr);
 	if (!pmd || (*pmd & _SEGMENT_ENTRY_INVALID))
 		return -EFAULT;
+	/*
+	 * Already linked, the common case of a fault on a populated page: nothing to
+	 * preload. Only unlinking, under mmap_lock for writing, could change that.
+	 */
+	if (gmap_entry_load(table) != _SEGMENT_ENTRY_EMPTY)
+		return 0;
 	rc = ulmap_preload(gmap->host_to_guest, &pre);
 	if (rc)
 		return rc;

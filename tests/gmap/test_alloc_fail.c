@@ -576,8 +576,8 @@ static void read_table_untouched_done(void)
  *   link:            region-second, region-third and segment table, node, buckets
  *   fault:           + host segment table, host page table, frame
  *   protect (4 pages over 2 segments): fault's 8 for the first page; a frame for
- *                    each other page; a host page table for the second segment; and
- *                    a node for every later link (preloaded even when already linked)
+ *                    each other page; a host page table and a node for the second
+ *                    segment
  *   read (written):  link's 5; read (untouched): fault's 8
  */
 static const struct fail_case cases[] = {
@@ -588,8 +588,8 @@ static const struct fail_case cases[] = {
 	  REMAP_N },
 	{ "__gmap_link", prepare_link, op_link, NULL, link_done, 5 },
 	{ "gmap_fault", prepare_fault, op_fault, NULL, fault_done, 8 },
-	{ "mprotect_notify_read", prepare_fault, op_protect_read, NULL, protect_read_done, 15 },
-	{ "mprotect_notify_write", prepare_fault, op_protect_write, NULL, protect_write_done, 15 },
+	{ "mprotect_notify_read", prepare_fault, op_protect_read, NULL, protect_read_done, 13 },
+	{ "mprotect_notify_write", prepare_fault, op_protect_write, NULL, protect_write_done, 13 },
 	{ "read_table_written", prepare_read_table_written, op_read_table, NULL,
 	  read_table_written_done, 5 },
 	{ "read_table_untouched", prepare_read_table_untouched, op_read_table, NULL,
@@ -599,6 +599,36 @@ static const struct fail_case cases[] = {
 static void test_case(void **state)
 {
 	run_case(*state);
+}
+
+/*
+ * A fault on a page whose segment is already linked has nothing to allocate, so
+ * it cannot fail for want of memory. NLINKED is at the growth boundary of
+ * host_to_guest (count = 2 x buckets): preloading there also allocates a bucket
+ * array that no insert will use.
+ */
+static void test_linked_fault_allocates_nothing(void **state)
+{
+	long live;
+
+	(void)state;
+	gm_quiesce();
+	live = gm_alloc_live();
+	env_setup();
+	prepare_linked();
+	for (int i = 0; i < NLINKED; i++) {
+		unsigned long gaddr = GBASE + (unsigned long)i * SEG + 8; /* page 0 is present */
+
+		gm_alloc_fail_nth(1);
+		assert_int_equal(gmap_fault(env.gmap, gaddr, FAULT_FLAG_WRITE), 0);
+		assert_int_equal(gmap_fault(env.gmap, gaddr, 0), 0);
+		assert_false(gm_alloc_fault_injected());
+	}
+	gm_alloc_fail_nth(0);
+	check_consistent();
+	env_teardown();
+	gm_quiesce();
+	assert_int_equal(gm_alloc_live(), live);
 }
 
 static int group_setup(void **state)
@@ -618,12 +648,14 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0])];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
+	size_t i;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tests[i] =
 			(struct CMUnitTest)cmocka_unit_test_prestate(test_case, (void *)&cases[i]);
 		tests[i].name = cases[i].name;
 	}
+	tests[i] = (struct CMUnitTest)cmocka_unit_test(test_linked_fault_allocates_nothing);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
