@@ -209,10 +209,10 @@ void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 	if (!atomic_load_explicit(&mm->tlb, memory_order_relaxed))
 		return;
 	rcu_read_lock();
-	set = rcu_dereference(mm->tlb);
+	set = atomic_load_explicit(&mm->tlb, memory_order_acquire);
 	for (unsigned int i = 0; set && i < set->n; i++)
 		set->l[i]->ipte(set->l[i], mm, addr, ptep);
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
 
 void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
@@ -220,10 +220,10 @@ void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
 	struct tlb_listener_set *set;
 
 	rcu_read_lock();
-	set = rcu_dereference(mm->tlb);
+	set = atomic_load_explicit(&mm->tlb, memory_order_acquire);
 	for (unsigned int i = 0; set && i < set->n; i++)
 		set->l[i]->flush_all(set->l[i], mm, asce);
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
 
 static void free_listener_set(struct rcu_head *head)
@@ -259,7 +259,11 @@ static int update_listeners(struct mm_struct *mm, struct mm_tlb_listener *add,
 			new->l[new->n++] = old->l[i];
 	if (add)
 		new->l[new->n++] = add;
-	rcu_assign_pointer(mm->tlb, new);
+	/*
+	 * A release store of our own: rcu_assign_pointer() stores inside liburcu,
+	 * where TSan cannot see that the set was filled in before it was published.
+	 */
+	atomic_store_explicit(&mm->tlb, new, memory_order_release);
 	spin_unlock(&mm->tlb_lock);
 	if (old) {
 		rcu_handoff(&old->rcu);
@@ -278,7 +282,7 @@ void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
 	/* Removal must not fail: retry the small allocation until it succeeds. */
 	while (update_listeners(mm, NULL, l))
 		sched_yield();
-	synchronize_rcu();
+	gm_synchronize_rcu();
 }
 
 void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops)

@@ -123,7 +123,7 @@ static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long 
 	if (gmap_is_shadow(gmap) || start >= 1UL << 31)
 		return;
 	rcu_read_lock();
-	cds_list_for_each_entry_rcu(v, &all_vcpus, node)
+	gm_list_for_each_entry_rcu(v, &all_vcpus, node)
 	{
 		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
 
@@ -131,7 +131,7 @@ static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long 
 		    start <= prefix + 2 * PAGE_SIZE - 1)
 			atomic_store(&v->prefix_stale, true);
 	}
-	rcu_read_unlock();
+	gm_rcu_read_unlock();
 }
 
 static void register_prefix_notifier(void)
@@ -157,7 +157,7 @@ struct vcpu *vcpu_create(void)
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
 	spin_lock(&all_vcpus_lock);
-	cds_list_add_rcu(&v->node, &all_vcpus);
+	gm_list_add_rcu(&v->node, &all_vcpus);
 	spin_unlock(&all_vcpus_lock);
 	return v;
 }
@@ -169,9 +169,9 @@ void vcpu_destroy(struct vcpu *vcpu)
 	if (vcpu->listener_mm)
 		mm_unregister_tlb_listener(vcpu->listener_mm, &vcpu->listener);
 	spin_lock(&all_vcpus_lock);
-	cds_list_del_rcu(&vcpu->node);
+	gm_list_del_rcu(&vcpu->node);
 	spin_unlock(&all_vcpus_lock);
-	synchronize_rcu();
+	gm_synchronize_rcu();
 	gm_free(vcpu);
 }
 
@@ -291,7 +291,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		v->stats.tlb_misses++;
 		rcu_read_lock();
 		pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
-		rcu_read_unlock();
+		gm_rcu_read_unlock();
 		if (!pic) {
 			x->frame = res.real & PAGE_MASK;
 			x->writable = !res.prot;
