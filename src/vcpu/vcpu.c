@@ -207,10 +207,18 @@ static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 
 /* ---- absolute translation -------------------------------------------------------------- */
 
+/*
+ * Virtual pages are indexed half the TLB away from absolute ones. A DAT-on miss
+ * fills an entry for the virtual page and one for its absolute page; when the
+ * guest maps one to one, the two slots differed only by the low bits of the table
+ * origin and the space bit, so pages a few apart evicted each other's entries on
+ * every access (neighbours did, with a 2 MiB aligned table).
+ */
 static struct tlb_entry *tlb_slot(struct vcpu *v, unsigned long page, struct tlb_space space)
 {
-	return &v->tlb[((page >> PAGE_SHIFT) ^ (space.asce >> 12) ^ space.virt) &
-		       (TLB_ENTRIES - 1)];
+	unsigned long half = space.virt ? TLB_ENTRIES / 2 : 0;
+
+	return &v->tlb[((page >> PAGE_SHIFT) ^ (space.asce >> 12) ^ half) & (TLB_ENTRIES - 1)];
 }
 
 static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_space space,
