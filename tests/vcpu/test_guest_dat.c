@@ -749,6 +749,37 @@ static void test_guest_rw_host_ro(void **state)
 	expect_ok(f, ASCE_R1, V, DATA);
 }
 
+/*
+ * A small working set of DAT-on pages stays in the TLB, also when the guest maps
+ * virtual to absolute one to one (as kernels map themselves): the entry of a
+ * virtual page and the entry the walk fills for its absolute page must not keep
+ * evicting each other.
+ */
+static void test_dat_on_working_set_stays_in_tlb(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned long base = 0x200000UL, pages = 64;
+	struct vcpu_stats st0, st1;
+	unsigned long v;
+
+	/* Segment 2 of the segment-table space, page for page onto absolute segment 2. */
+	for (unsigned long i = 0; i < pages; i++)
+		put_entry(f, PGT + 8 * i, base + i * PAGE_SIZE);
+	put_entry(f, SGT + 8 * (base >> _SEGMENT_SHIFT), PGT);
+	vcpu_purge_tlb(f->vcpu);
+	for (int pass = 0; pass < 2; pass++) {
+		vcpu_get_stats(f->vcpu, &st0);
+		for (unsigned long i = 0; i < pages; i++)
+			assert_int_equal(vcpu_read_virt(f->vcpu, ASCE_SG, base + i * PAGE_SIZE, &v,
+							sizeof(v)),
+					 0);
+		vcpu_get_stats(f->vcpu, &st1);
+	}
+	/* The second pass: one hit per access, no walk. */
+	assert_int_equal(st1.tlb_misses - st0.tlb_misses, 0);
+	assert_int_equal(st1.tlb_hits - st0.tlb_hits, pages);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +804,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_ro_host_rw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_rw_host_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_rw_host_ro, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dat_on_working_set_stays_in_tlb, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
