@@ -247,6 +247,34 @@ static int count_pic(struct vcpu *v, int rc)
 }
 
 /*
+ * gmap_fault() refused a store to @gaddr. Whether the host maps the page
+ * read-only (PGM_PROTECTION), not at all (PGM_ADDRESSING) or writable after all
+ * (the mapping changed meanwhile: link it, 0 to retry) is decided under one
+ * mmap_lock, as gmap_fault() does. A second gmap_fault() for a fetch could find
+ * the segment unmapped and mapped again in between, and would turn a store to
+ * writable memory into a protection exception.
+ */
+static int refused_store(struct gmap *g, unsigned long gaddr)
+{
+	unsigned long vmaddr;
+	int rc = -EFAULT;
+
+	mmap_read_lock(g->mm);
+	vmaddr = __gmap_translate(g, gaddr);
+	if (!IS_ERR_VALUE(vmaddr))
+		rc = fixup_user_fault(g->mm, vmaddr, FAULT_FLAG_WRITE, NULL);
+	if (!rc) {
+		rc = __gmap_link(g, gaddr, vmaddr);
+	} else if (rc == -EFAULT && !IS_ERR_VALUE(vmaddr)) {
+		rc = fixup_user_fault(g->mm, vmaddr, 0, NULL);
+		if (!rc)
+			rc = PGM_PROTECTION;
+	}
+	mmap_read_unlock(g->mm);
+	return rc == -EFAULT ? PGM_ADDRESSING : rc;
+}
+
+/*
  * Resolve a gmap-level exception with gmap_fault(). Returns 0 to retry, a PIC
  * for the guest, or a negative errno. @laddr is the address the guest used
  * (virtual, real or absolute): a TEID names that one, not @gaddr.
@@ -263,11 +291,13 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 	if (rc != -EFAULT)
 		return rc;
 	if (write) {
-		/* The host maps it read-only: a protection exception for the guest. */
 		v->stats.faults++;
-		if (!gmap_fault(g, gaddr, 0))
+		rc = refused_store(g, gaddr);
+		if (rc == PGM_PROTECTION)
 			return deliver_pic(v, PGM_PROTECTION,
 					   (laddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
+		if (rc <= 0)
+			return rc;
 	}
 	return deliver_pic(v, PGM_ADDRESSING, 0);
 }
