@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_vcpu - what a vCPU access to guest memory costs, next to memcpy().
+ *
+ * Every case times vcpu_read()/vcpu_write() (or the DAT-on variants) of 8 bytes
+ * or 4 KiB per call over a set of guest pages and reports ns per access (median
+ * over repetitions). In the same repetition the same bytes are copied with
+ * memcpy() to or from the same host frames (looked up beforehand), or, for the
+ * fault case, to or from fresh anonymous memory of the kernel: the floor.
+ *
+ * - hit: 64 pages, all in the TLB (direct-mapped, 512 entries, no collision).
+ * - miss: 4096 pages in sequence, so every access finds its TLB slot taken by
+ *   the page 512 before it and walks the gmap tables (hot: 4096 PTEs, 32 KiB).
+ * - fault: pages discarded before each repetition (untimed): the walk fails,
+ *   gmap_fault() gives the page a zeroed frame, the walk is redone.
+ * - virt_hit / virt_miss: DAT on, through a segment table and page tables in
+ *   guest memory; a miss walks the guest tables (two entries, each read through
+ *   the gmap) and then the gmap for the result.
+ * - scaling: the hit and miss cases on 1 and 2 threads at once, each thread with
+ *   its own vCPU on the same gmap and its own pages: aggregate accesses per
+ *   second, against memcpy() on as many threads.
+ *
+ * The vCPU counters are checked after every case (hits, misses, faults per
+ * access), and so are the bytes read; a wrong result exits 1. --quick runs
+ * every case with few repetitions (the meson smoke test).
+ *
+ * Output: one JSON document on stdout.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <endian.h>
+#include <sys/mman.h>
+
+#include <gmap/alloc.h>
+#include <gmap/vcpu.h>
+
+#define BENCH_NOINLINE __attribute__((noinline))
+
+#define MIB	    (1UL << 20)
+#define HBASE	    0x100000000UL
+#define GMEM	    (64 * MIB)
+#define HIT_PAGES   64UL
+#define MISS_PAGES  4096UL
+#define FAULT_PAGES 2048UL
+#define MAX_THREADS 2
+#define MAX_REPS    64U
+/*
+ * Guest layout: per thread a hit area and a miss area, the fault area, the guest
+ * tables. The hit areas start 256 KiB into their segment: the TLB slots of their
+ * absolute pages (64-127 or 320-383), of their virtual pages and of the guest
+ * tables (0-27) are then all different, so the hit cases hit on every access.
+ */
+#define HIT_BASE(t)  ((1 + (unsigned long)(t)) * MIB + 256 * 1024)
+#define MISS_BASE(t) ((16 + 16 * (unsigned long)(t)) * MIB)
+#define FAULT_BASE   (48 * MIB)
+#define GSTO	     (56 * MIB)
+#define GPTO	     (GSTO + _CRST_TABLE_SIZE)
+#define VOFF	     0x40000000UL /* virtual VOFF + x is absolute x, for x below 48 MiB */
+#define GASCE	     (GSTO | _ASCE_TYPE_SEGMENT | 3)
+#define MAPPED_SEGS  48UL
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what, long rc)
+{
+	fprintf(stderr, "bench_vcpu: %s failed (%ld)\n", what, rc);
+	exit(1);
+}
+
+static void check(bool ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "bench_vcpu: check failed: %s\n", what);
+		exit(1);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct stats {
+	double median, min, max;
+};
+
+static struct stats stats_of(const double *v, unsigned int n)
+{
+	double s[MAX_REPS];
+	struct stats st;
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	st.min = s[0];
+	st.max = s[n - 1];
+	st.median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return st;
+}
+
+/* Keep the compiler from dropping or merging copies whose result nobody reads. */
+static inline void clobber(void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* ---- the guest ------------------------------------------------------------------------------ */
+
+static struct mm_struct *mm;
+static struct gmap *gmap;
+
+static void put_entry(unsigned long gaddr, unsigned long val)
+{
+	unsigned long be = htobe64(val);
+	int rc = mm_write(mm, HBASE + gaddr, &be, sizeof(be));
+
+	if (rc)
+		die("mm_write (guest table)", rc);
+}
+
+static void build_guest(void)
+{
+	int rc;
+
+	mm = mm_create();
+	check(mm != NULL, "mm_create");
+	if (mm_mmap(mm, HBASE, GMEM, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != HBASE)
+		die("mm_mmap", 0);
+	gmap = gmap_create(mm, GMEM - 1);
+	check(gmap != NULL, "gmap_create");
+	rc = gmap_map_segment(gmap, HBASE, 0, GMEM);
+	if (rc)
+		die("gmap_map_segment", rc);
+	/* Guest DAT tables: segment table + one page table per mapped segment. */
+	for (unsigned long sx = 0; sx < _CRST_ENTRIES; sx++)
+		put_entry(GSTO + sx * 8, _SEGMENT_ENTRY_EMPTY);
+	for (unsigned long seg = 0; seg < MAPPED_SEGS; seg++) {
+		unsigned long pto = GPTO + seg * _PAGE_TABLE_SIZE;
+
+		for (unsigned long px = 0; px < _PAGE_ENTRIES; px++)
+			put_entry(pto + px * 8, seg * MIB + px * PAGE_SIZE);
+		put_entry(GSTO + ((VOFF >> _SEGMENT_SHIFT) + seg) * 8, pto);
+	}
+	/* Every data page present and dirty, with a recognisable first word. */
+	for (unsigned long g = 0; g < FAULT_BASE; g += PAGE_SIZE) {
+		unsigned long word = g;
+
+		rc = mm_write(mm, HBASE + g, &word, sizeof(word));
+		if (rc)
+			die("mm_write (populate)", rc);
+	}
+}
+
+/* The host frame behind guest absolute @g (present). */
+static unsigned char *frame_of(unsigned long g)
+{
+	unsigned long pte = mm_lookup_pte(mm, HBASE + g);
+
+	check(!(pte & _PAGE_INVALID), "data page present");
+	return (unsigned char *)(pte & PAGE_MASK);
+}
+
+/* ---- cases ---------------------------------------------------------------------------------- */
+
+enum area { HIT, MISS, FAULT };
+
+struct kase {
+	const char *name;
+	enum area area;
+	bool virt;
+	bool write;
+	unsigned long len; /* 8 or PAGE_SIZE */
+};
+
+static unsigned long area_pages(enum area a)
+{
+	return a == HIT ? HIT_PAGES : a == MISS ? MISS_PAGES : FAULT_PAGES;
+}
+
+static unsigned long area_base(enum area a, unsigned int thread)
+{
+	return a == HIT ? HIT_BASE(thread) : a == MISS ? MISS_BASE(thread) : FAULT_BASE;
+}
+
+/* What one thread runs: its vCPU, its pages, and the frames for memcpy(). */
+struct runner {
+	struct vcpu *vcpu;
+	unsigned long base;  /* guest absolute */
+	unsigned long pages; /* a power of two */
+	unsigned char **frames;
+	unsigned char *os_mem; /* the fault case's floor: fresh kernel memory */
+	unsigned char *buf;
+};
+
+/* Offset of access @i in its page: 8-byte accesses walk through the page's lines. */
+static unsigned long offset_of(const struct kase *k, unsigned long i, unsigned long pages)
+{
+	return k->len == PAGE_SIZE ? 0 : ((i / pages) * 64 + 8 * (i & 7)) & (PAGE_SIZE - 8);
+}
+
+static BENCH_NOINLINE void vcpu_loop(const struct kase *k, struct runner *r, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long g =
+			r->base + (i & (r->pages - 1)) * PAGE_SIZE + offset_of(k, i, r->pages);
+		int rc;
+
+		if (k->virt)
+			rc = k->write ? vcpu_write_virt(r->vcpu, GASCE, VOFF + g, r->buf, k->len)
+				      : vcpu_read_virt(r->vcpu, GASCE, VOFF + g, r->buf, k->len);
+		else
+			rc = k->write ? vcpu_write(r->vcpu, g, r->buf, k->len)
+				      : vcpu_read(r->vcpu, g, r->buf, k->len);
+		if (rc)
+			die(k->name, rc);
+		clobber(r->buf);
+	}
+}
+
+static BENCH_NOINLINE void memcpy_loop(const struct kase *k, struct runner *r, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long p = i & (r->pages - 1), off = offset_of(k, i, r->pages);
+		unsigned char *mem = r->os_mem ? r->os_mem + p * PAGE_SIZE : r->frames[p];
+
+		if (k->write)
+			memcpy(mem + off, r->buf, k->len);
+		else
+			memcpy(r->buf, mem + off, k->len);
+		clobber(r->buf);
+		clobber(mem);
+	}
+}
+
+/* Give the fault area's frames back (vCPU turn) or the floor's memory to the kernel. */
+static void make_fresh(struct runner *r, bool vcpu_turn)
+{
+	int rc;
+
+	if (vcpu_turn) {
+		rc = gmap_discard(gmap, r->base, r->base + r->pages * PAGE_SIZE);
+		if (rc)
+			die("gmap_discard", rc);
+		gm_quiesce(); /* deferred frees outside the timed loop */
+	} else if (madvise(r->os_mem, r->pages * PAGE_SIZE, MADV_DONTNEED)) {
+		die("madvise", errno);
+	}
+}
+
+static void runner_init(struct runner *r, const struct kase *k, unsigned int thread)
+{
+	memset(r, 0, sizeof(*r));
+	r->vcpu = vcpu_create();
+	check(r->vcpu != NULL, "vcpu_create");
+	r->base = area_base(k->area, thread);
+	r->pages = area_pages(k->area);
+	r->buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	check(r->buf != NULL, "buffer");
+	memset(r->buf, 0x5a, PAGE_SIZE);
+	if (k->area == FAULT) {
+		r->os_mem = mmap(NULL, r->pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		check(r->os_mem != MAP_FAILED, "mmap");
+		return;
+	}
+	r->frames = malloc(r->pages * sizeof(*r->frames));
+	check(r->frames != NULL, "frames");
+	for (unsigned long p = 0; p < r->pages; p++)
+		r->frames[p] = frame_of(r->base + p * PAGE_SIZE);
+}
+
+static void runner_destroy(struct runner *r)
+{
+	vcpu_destroy(r->vcpu);
+	if (r->os_mem)
+		munmap(r->os_mem, r->pages * PAGE_SIZE);
+	free(r->frames);
+	free(r->buf);
+}
+
+/*
+ * Sampled pages: the vCPU reads what the host sees, and the first access of a
+ * write case left its bytes there (the first pass of a case touches every page
+ * once, at offset_of(k, p)). A fault case's read found a zero page.
+ */
+static void check_contents(const struct kase *k, struct runner *r)
+{
+	unsigned char *seen = malloc(2 * PAGE_SIZE), *host = seen + PAGE_SIZE;
+	unsigned long word;
+
+	check(seen != NULL, "buffer");
+	for (unsigned long p = 0; p < r->pages; p += 97) {
+		unsigned long g = r->base + p * PAGE_SIZE;
+		int rc = vcpu_read(r->vcpu, g, seen, PAGE_SIZE);
+
+		if (rc)
+			die("vcpu_read (check)", rc);
+		rc = mm_read(mm, HBASE + g, host, PAGE_SIZE);
+		if (rc)
+			die("mm_read (check)", rc);
+		check(!memcmp(seen, host, PAGE_SIZE), "vCPU and host see the same page");
+		memcpy(&word, seen + offset_of(k, p, r->pages), sizeof(word));
+		if (k->write)
+			check(word == 0x5a5a5a5a5a5a5a5aUL, "written bytes landed");
+		else if (k->area == FAULT)
+			check(word == 0, "a fresh page reads zero");
+	}
+	free(seen);
+}
+
+struct result {
+	const struct kase *k;
+	unsigned long accesses; /* per repetition */
+	unsigned int reps;
+	double vcpu[MAX_REPS], copy[MAX_REPS];
+	struct stats vs, cs;
+	double hits, misses, faults; /* per access, from the vCPU's counters */
+};
+
+struct params {
+	bool quick;
+	unsigned int reps;
+	unsigned long hit_n, miss_n; /* accesses per repetition */
+};
+
+static unsigned long accesses_for(const struct params *p, const struct kase *k)
+{
+	unsigned long n = k->area == HIT ? p->hit_n : p->miss_n;
+
+	if (k->area == FAULT)
+		return FAULT_PAGES; /* one access per fresh page */
+	if (k->len == PAGE_SIZE)
+		n /= 8;
+	/* A miss case must go round all its pages, or they would fit in the TLB. */
+	if (k->area == MISS && n < MISS_PAGES)
+		n = MISS_PAGES;
+	return n;
+}
+
+static void run_case(const struct params *p, const struct kase *k, struct result *res)
+{
+	struct vcpu_stats st0, st1;
+	struct runner r;
+	unsigned long n = accesses_for(p, k);
+	double t;
+
+	runner_init(&r, k, 0);
+	res->k = k;
+	res->accesses = n;
+	res->reps = p->reps;
+	/* Warm up: TLB filled (hit), tables and frames touched, the prefix armed. */
+	if (k->area != FAULT) {
+		vcpu_loop(k, &r, r.pages);
+		memcpy_loop(k, &r, r.pages);
+	}
+	vcpu_get_stats(r.vcpu, &st0);
+	for (unsigned int rep = 0; rep < p->reps; rep++) {
+		/* Alternate which goes first so that drift hits both alike. */
+		for (int i = 0; i < 2; i++) {
+			bool vcpu_turn = (rep + (unsigned int)i) & 1;
+
+			if (k->area == FAULT)
+				make_fresh(&r, vcpu_turn);
+			t = now_ns();
+			if (vcpu_turn)
+				vcpu_loop(k, &r, n);
+			else
+				memcpy_loop(k, &r, n);
+			t = (now_ns() - t) / (double)n;
+			if (vcpu_turn)
+				res->vcpu[rep] = t;
+			else
+				res->copy[rep] = t;
+		}
+	}
+	vcpu_get_stats(r.vcpu, &st1);
+	n *= p->reps;
+	res->hits = (double)(st1.tlb_hits - st0.tlb_hits) / (double)n;
+	res->misses = (double)(st1.tlb_misses - st0.tlb_misses) / (double)n;
+	res->faults = (double)(st1.faults - st0.faults) / (double)n;
+	res->vs = stats_of(res->vcpu, p->reps);
+	res->cs = stats_of(res->copy, p->reps);
+	check_contents(k, &r);
+	runner_destroy(&r);
+}
+
+/* The case measures what its name says: a TLB hit, a walk, a fault per access. */
+static void check_case(const struct result *res)
+{
+	const struct kase *k = res->k;
+	double walks = k->virt ? 2.0 : 1.0; /* a DAT-on miss also translates the result */
+	bool ok;
+
+	if (k->area == HIT)
+		ok = res->hits >= 0.999 && res->misses < 0.001;
+	else if (k->area == MISS)
+		ok = res->misses >= walks - 0.001 && res->faults < 0.001;
+	else
+		ok = res->faults >= 0.999;
+	if (!ok) {
+		fprintf(stderr,
+			"bench_vcpu: %s: %.3f TLB hits, %.3f misses, %.3f faults per access\n",
+			k->name, res->hits, res->misses, res->faults);
+		exit(1);
+	}
+}
+
+/* ---- scaling -------------------------------------------------------------------------------- */
+
+struct worker {
+	pthread_t tid;
+	const struct kase *k;
+	unsigned int thread;
+	bool copy; /* memcpy() instead of the vCPU */
+	unsigned long n;
+	pthread_barrier_t *start;
+	double ns;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct runner r;
+	double t;
+
+	gmap_enable(gmap);
+	runner_init(&r, w->k, w->thread);
+	vcpu_loop(w->k, &r, r.pages);
+	memcpy_loop(w->k, &r, r.pages);
+	pthread_barrier_wait(w->start);
+	t = now_ns();
+	if (w->copy)
+		memcpy_loop(w->k, &r, w->n);
+	else
+		vcpu_loop(w->k, &r, w->n);
+	w->ns = now_ns() - t;
+	runner_destroy(&r);
+	gmap_disable(gmap);
+	return NULL;
+}
+
+/* Million accesses per second of @threads threads together. */
+static double run_threads(const struct kase *k, unsigned int threads, bool copy, unsigned long n)
+{
+	struct worker w[MAX_THREADS];
+	pthread_barrier_t start;
+	double slowest = 0;
+
+	pthread_barrier_init(&start, NULL, threads);
+	for (unsigned int t = 0; t < threads; t++) {
+		w[t] = (struct worker){
+			.k = k, .thread = t, .copy = copy, .n = n, .start = &start
+		};
+		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]))
+			die("pthread_create", t);
+	}
+	for (unsigned int t = 0; t < threads; t++) {
+		pthread_join(w[t].tid, NULL);
+		if (w[t].ns > slowest)
+			slowest = w[t].ns;
+	}
+	pthread_barrier_destroy(&start);
+	return (double)(n * threads) / slowest * 1e3;
+}
+
+struct scaling {
+	const struct kase *k;
+	double vcpu[MAX_THREADS][MAX_REPS], copy[MAX_THREADS][MAX_REPS];
+	struct stats vs[MAX_THREADS], cs[MAX_THREADS];
+};
+
+static void run_scaling(const struct params *p, const struct kase *k, struct scaling *s)
+{
+	unsigned long n = accesses_for(p, k);
+
+	s->k = k;
+	for (unsigned int rep = 0; rep < p->reps; rep++) {
+		for (unsigned int t = 1; t <= MAX_THREADS; t++) {
+			s->vcpu[t - 1][rep] = run_threads(k, t, false, n);
+			s->copy[t - 1][rep] = run_threads(k, t, true, n);
+		}
+	}
+	for (unsigned int t = 0; t < MAX_THREADS; t++) {
+		s->vs[t] = stats_of(s->vcpu[t], p->reps);
+		s->cs[t] = stats_of(s->copy[t], p->reps);
+	}
+}
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static void read_first_line(const char *path, const char *key, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	snprintf(buf, size, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (key && (strncmp(line, key, strlen(key)) || !colon))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, size, "%s", key ? colon + 2 : line);
+		break;
+	}
+	fclose(f);
+}
+
+static const char *op_of(const struct kase *k)
+{
+	if (k->virt)
+		return k->write ? "vcpu_write_virt" : "vcpu_read_virt";
+	return k->write ? "vcpu_write" : "vcpu_read";
+}
+
+static void print_result(const struct result *r, bool last)
+{
+	const struct kase *k = r->k;
+
+	printf("    {\"name\": \"%s\", \"op\": \"%s\", \"bytes\": %lu, \"pages\": %lu, "
+	       "\"accesses_per_rep\": %lu,\n",
+	       k->name, op_of(k), k->len, area_pages(k->area), r->accesses);
+	printf("     \"vcpu_ns_median\": %.2f, \"vcpu_ns_min\": %.2f, \"vcpu_ns_max\": %.2f,\n",
+	       r->vs.median, r->vs.min, r->vs.max);
+	printf("     \"memcpy_ns_median\": %.2f, \"memcpy_ns_min\": %.2f, \"memcpy_ns_max\": "
+	       "%.2f,\n",
+	       r->cs.median, r->cs.min, r->cs.max);
+	printf("     \"ratio\": %.2f, \"tlb_hits_per_access\": %.3f, "
+	       "\"tlb_misses_per_access\": %.3f, \"faults_per_access\": %.3f}%s\n",
+	       r->vs.median / r->cs.median, r->hits, r->misses, r->faults, last ? "" : ",");
+}
+
+static void print_scaling(const struct scaling *s, bool last)
+{
+	for (unsigned int t = 0; t < MAX_THREADS; t++)
+		printf("    {\"name\": \"%s\", \"threads\": %u, \"vcpu_maccess_per_s_median\": "
+		       "%.2f, "
+		       "\"vcpu_maccess_per_s_min\": %.2f, \"vcpu_maccess_per_s_max\": %.2f, "
+		       "\"memcpy_maccess_per_s_median\": %.2f, \"speedup_vs_1_thread\": %.2f}%s\n",
+		       s->k->name, t + 1, s->vs[t].median, s->vs[t].min, s->vs[t].max,
+		       s->cs[t].median, s->vs[t].median / s->vs[0].median,
+		       last && t == MAX_THREADS - 1 ? "" : ",");
+}
+
+/* ---- main ----------------------------------------------------------------------------------- */
+
+static const struct kase cases[] = {
+	{ "hit_read_8", HIT, false, false, 8 },
+	{ "hit_write_8", HIT, false, true, 8 },
+	{ "hit_read_4k", HIT, false, false, PAGE_SIZE },
+	{ "hit_write_4k", HIT, false, true, PAGE_SIZE },
+	{ "miss_read_8", MISS, false, false, 8 },
+	{ "miss_write_8", MISS, false, true, 8 },
+	{ "miss_read_4k", MISS, false, false, PAGE_SIZE },
+	{ "miss_write_4k", MISS, false, true, PAGE_SIZE },
+	{ "fault_read_8", FAULT, false, false, 8 },
+	{ "fault_write_8", FAULT, false, true, 8 },
+	{ "fault_read_4k", FAULT, false, false, PAGE_SIZE },
+	{ "fault_write_4k", FAULT, false, true, PAGE_SIZE },
+	{ "virt_hit_read_8", HIT, true, false, 8 },
+	{ "virt_hit_write_8", HIT, true, true, 8 },
+	{ "virt_hit_read_4k", HIT, true, false, PAGE_SIZE },
+	{ "virt_miss_read_8", MISS, true, false, 8 },
+	{ "virt_miss_write_8", MISS, true, true, 8 },
+	{ "virt_miss_read_4k", MISS, true, false, PAGE_SIZE },
+};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* Indices into cases[] of what the scaling runs. */
+static const unsigned int scaled[] = { 0, 1, 4, 12, 15 };
+#define NSCALED (sizeof(scaled) / sizeof(scaled[0]))
+
+static void parse_args(int argc, char **argv, struct params *p)
+{
+	*p = (struct params){ .reps = 11, .hit_n = 1000000, .miss_n = 8 * MISS_PAGES };
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			p->quick = true;
+			p->reps = 3;
+			p->hit_n = 20000;
+			p->miss_n = MISS_PAGES;
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			p->reps = (unsigned int)strtoul(argv[++i], NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
+			exit(2);
+		}
+	}
+	if (p->reps < 1 || p->reps > MAX_REPS)
+		die("--reps out of range", p->reps);
+}
+
+int main(int argc, char **argv)
+{
+	static struct result res[NCASES];
+	static struct scaling sc[NSCALED];
+	char cpu[512], load0[512], load1[512];
+	struct params p;
+
+	parse_args(argc, argv, &p);
+	read_first_line("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+	read_first_line("/proc/loadavg", NULL, load0, sizeof(load0));
+	build_guest();
+	gmap_enable(gmap);
+	for (unsigned int i = 0; i < NCASES; i++) {
+		run_case(&p, &cases[i], &res[i]);
+		check_case(&res[i]);
+	}
+	for (unsigned int i = 0; i < NSCALED; i++)
+		run_scaling(&p, &cases[scaled[i]], &sc[i]);
+	gmap_disable(gmap);
+	read_first_line("/proc/loadavg", NULL, load1, sizeof(load1));
+
+	printf("{\n  \"benchmark\": \"bench_vcpu\",\n");
+	printf("  \"machine\": {\"cpu_model\": \"%s\", \"cpus_online\": %ld, "
+	       "\"loadavg_start\": \"%s\", \"loadavg_end\": \"%s\"},\n",
+	       cpu, sysconf(_SC_NPROCESSORS_ONLN), load0, load1);
+	printf("  \"params\": {\"quick\": %s, \"reps\": %u, \"tlb_entries\": 512, "
+	       "\"hit_pages\": %lu, \"miss_pages\": %lu, \"fault_pages\": %lu},\n",
+	       p.quick ? "true" : "false", p.reps, HIT_PAGES, MISS_PAGES, FAULT_PAGES);
+	printf("  \"cases\": [\n");
+	for (unsigned int i = 0; i < NCASES; i++)
+		print_result(&res[i], i == NCASES - 1);
+	printf("  ],\n  \"scaling\": [\n");
+	for (unsigned int i = 0; i < NSCALED; i++)
+		print_scaling(&sc[i], i == NSCALED - 1);
+	printf("  ]\n}\n");
+
+	gmap_remove(gmap);
+	mm_destroy(mm);
+	gm_quiesce();
+	return 0;
+}
