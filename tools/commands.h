@@ -15,4 +15,7 @@ struct gmap_command {
 /* gmap translate: DAT walks over a storage image (tools/cmd_translate.c). */
 int cmd_translate(int argc, char **argv);
 
+/* gmap run: a whole guest with host events, every byte verified (tools/cmd_run.c). */
+int cmd_run(int argc, char **argv);
+
 #endif /* GMAP_TOOLS_COMMANDS_H */

@@ -12,6 +12,7 @@
 static const struct gmap_command commands[] = {
 	{ "translate", "translate virtual addresses with the DAT tables of a storage image",
 	  cmd_translate },
+	{ "run", "run a guest with host events and verify every byte it wrote", cmd_run },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `gmap run`: the state shared by the scenario's parts. cmd_run.c parses the
+ * options and drives; run_setup.c builds the host mm, the gmap and the guest's
+ * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
+ * run_host.c is the host-event thread; run_verify.c records failures and does
+ * the final comparison; run_report.c prints the progress line and the summary.
+ */
+#ifndef GMAP_TOOLS_RUN_H
+#define GMAP_TOOLS_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gmap/vcpu.h>
+
+#define RUN_MAX_VCPUS	 64
+#define RUN_MIN_MEM	 (16UL << 20)
+#define RUN_MAX_MEM	 (16UL << 30)
+#define RUN_MAX_FAILURES 16 /* failures kept for the report; all are counted */
+#define RUN_SHOW_BYTES	 8  /* bytes shown of a mismatch */
+
+/* How far (in accesses) the vCPUs may run ahead of the host thread's events. */
+#define RUN_PACE_SLACK (1UL << 16)
+
+/* Where the guest's DAT window starts: region-third index 512 of a 4 TiB space. */
+#define RUN_VBASE (1UL << 40)
+
+/* Host events. Discards are done by the vCPUs (DIAG 10), the others by the host thread. */
+enum run_event { EV_PAGEOUT, EV_MIGRATE, EV_MPROTECT, EV_REMAP, EV_DISCARD, NR_EVENTS };
+
+/* How a vCPU addresses storage. */
+enum run_mode { MODE_ABS, MODE_DAT, MODE_REAL, NR_MODES };
+
+/* Program interruptions that the scenario provokes on purpose. */
+enum run_pic { PIC_PROTECTION, PIC_ADDRESSING, PIC_PAGE_TRANSLATION, NR_RUN_PICS };
+
+/* Guest PTE attribute of a data page in the DAT window. */
+enum run_attr { ATTR_RW, ATTR_RO, ATTR_INVALID };
+
+struct run_config {
+	unsigned long seed;
+	double duration;   /* seconds, when ops is 0 */
+	unsigned long ops; /* total accesses, or 0 */
+	unsigned int nvcpus;
+	unsigned long guest_mem; /* bytes, a multiple of 1 MiB */
+	double rate[NR_EVENTS];	 /* events per 1000 accesses */
+	bool json;
+	bool inject_corruption;
+};
+
+/*
+ * Guest absolute storage: [0, reserved) holds the prefix areas and the guest's
+ * DAT tables and is never a data page; [reserved, guest_mem) is data page 0 on.
+ */
+struct run_layout {
+	unsigned long guest_mem;
+	unsigned long reserved;
+	unsigned long tables; /* first table: the region-third table */
+	unsigned long tables_end;
+	unsigned long sto;    /* first segment table */
+	unsigned long pto;    /* first page table */
+	unsigned long asce;   /* the guest's region-third ASCE */
+	unsigned long ndata;  /* data pages */
+	unsigned long stride; /* window page i maps data page (i * stride + shift) % ndata */
+	unsigned long shift;
+	uint32_t *window_of;  /* data page -> window page */
+	uint8_t *attr;	      /* data page -> enum run_attr */
+	unsigned char *image; /* what the reserved area must hold: tables, lowcores */
+};
+
+struct run_counts {
+	unsigned long reads, writes, mode[NR_MODES];
+	unsigned long checked;	     /* successful reads compared with the model */
+	unsigned long failed_writes; /* writes refused with an expected PIC: not applied */
+	unsigned long pics[NR_RUN_PICS];
+	unsigned long unexpected; /* PICs or errors nothing explains, successes that must fail */
+	unsigned long discards, discards_deferred;
+};
+
+struct run;
+
+struct run_vcpu {
+	struct run *run;
+	unsigned int id;
+	pthread_t thread;
+	struct vcpu *vcpu;
+	uint64_t rng;
+	unsigned char *ref; /* the model of its data pages d (d % nvcpus == id) at d / nvcpus */
+	unsigned long nown; /* data pages it owns */
+	unsigned char lowcore[PREFIX_AREA_SIZE]; /* the model of its prefix area */
+	unsigned long hot[32];			 /* its hot set (own data pages) */
+	unsigned long cursor;			 /* sequential walk over its own pages */
+	unsigned long quota;			 /* --ops: accesses to do; 0: until stopped */
+	atomic_ulong done;			 /* accesses done, for progress and pacing */
+	atomic_ulong last;   /* data page last touched: a target for host events */
+	struct run_counts c; /* private until joined */
+	struct vcpu_stats stats;
+	int rc; /* setup failure in the thread */
+};
+
+/* A failure for the report: what happened where, and for mismatches the bytes. */
+struct run_failure {
+	char what[160];
+	unsigned long addr;
+	unsigned int nbytes; /* 0 unless a mismatch */
+	unsigned char expected[RUN_SHOW_BYTES], actual[RUN_SHOW_BYTES];
+};
+
+struct run {
+	struct run_config cfg;
+	struct run_layout lay;
+	struct mm_struct *mm;
+	struct gmap *gmap;
+	unsigned long nseg;	 /* guest segments */
+	unsigned long *seg_host; /* guest segment -> host address (host thread, then main) */
+	atomic_ulong *seg_seq;	 /* odd while the guest segment is unmapped */
+	atomic_int *seg_discard; /* >0: vCPUs discarding in it, -1: being moved */
+	atomic_ulong prot_seq;	 /* odd while a host mprotect(PROT_READ) interval is on */
+	atomic_ulong prot_start; /* its guest range */
+	atomic_ulong prot_end;
+	struct run_vcpu *vcpus;
+	atomic_bool stop;	/* vCPUs: stop now */
+	atomic_bool vcpus_done; /* host thread: catch up with the accesses, then stop */
+	atomic_ulong covered;	/* accesses the host thread has caught up with */
+	atomic_uint running;	/* vCPU threads still running */
+	unsigned int vcpus_started;
+	bool host_started;
+	pthread_t host_thread;
+	unsigned long events[NR_EVENTS];  /* host thread: done; discards summed from vCPUs */
+	unsigned long skipped[NR_EVENTS]; /* page has no frame (page-out, migrate) */
+	unsigned long unmapped_linked;	  /* guest segments unmapped while linked */
+	unsigned char *move_buf;	  /* host thread: a segment's contents */
+	pthread_mutex_t fail_lock;
+	unsigned long nfailures;
+	struct run_failure failures[RUN_MAX_FAILURES];
+	unsigned long pages_verified;
+	double elapsed;		  /* seconds the vCPUs ran */
+	unsigned long accesses;	  /* what they did */
+	struct mm_stats mm_stats; /* snapshots taken when the threads are done */
+	unsigned long gmap_tables, linked;
+	unsigned long notifier_calls;
+	unsigned long injected; /* --inject-corruption: the guest address changed */
+};
+
+/* ---- run_setup.c ---- */
+int run_setup(struct run *r);
+void run_teardown(struct run *r);
+unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
+unsigned long run_gmap_tables(const struct run *r, unsigned long *linked);
+
+/* ---- run_vcpu.c ---- */
+void *run_vcpu_thread(void *arg);
+unsigned long run_total_accesses(struct run *r);
+unsigned long run_prefix(unsigned int id);
+
+/* ---- run_host.c ---- */
+void *run_host_thread(void *arg);
+void run_notifier_start(struct run *r);
+void run_notifier_stop(void);
+unsigned long run_notifier_calls(void);
+
+/* ---- run_verify.c ---- */
+void run_fail(struct run *r, unsigned long addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void run_mismatch(struct run *r, unsigned long addr, const unsigned char *expected,
+		  const unsigned char *actual, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void run_verify_all(struct run *r);
+void run_inject_corruption(struct run *r);
+
+/* ---- run_report.c ---- */
+void run_progress(struct run *r, double elapsed, bool final);
+void run_report(struct run *r, FILE *out);
+void run_report_json(struct run *r, FILE *out);
+
+/* ---- the PRNG (run_vcpu.c): splitmix64 for seeds, xorshift64* for streams ---- */
+uint64_t run_seed_mix(uint64_t x);
+uint64_t run_rand(uint64_t *state);
+
+#endif /* GMAP_TOOLS_RUN_H */

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap run` output: the progress line (a terminal only), the summary table and
+ * the same numbers as one JSON object. Both are computed from one struct
+ * summary so that they cannot disagree.
+ */
+#include <string.h>
+
+#include "run.h"
+
+#define CRST_BYTES    (4 * PAGE_SIZE)
+#define HOST_PT_BYTES PAGE_SIZE /* 256 PTEs and 256 PGSTEs */
+#define MIB	      (1024.0 * 1024.0)
+
+struct summary {
+	struct run_counts c;
+	struct vcpu_stats s;
+	unsigned long links, unlinks;
+	double per_s, hit_rate;
+	unsigned long model_bytes;
+};
+
+static const char *const json_event[NR_EVENTS] = { "pageout", "migrate", "mprotect", "remap",
+						   "discard" };
+
+static void add_counts(struct run_counts *t, const struct run_counts *c)
+{
+	t->reads += c->reads;
+	t->writes += c->writes;
+	for (int m = 0; m < NR_MODES; m++)
+		t->mode[m] += c->mode[m];
+	t->checked += c->checked;
+	t->failed_writes += c->failed_writes;
+	for (int p = 0; p < NR_RUN_PICS; p++)
+		t->pics[p] += c->pics[p];
+	t->unexpected += c->unexpected;
+	t->discards += c->discards;
+	t->discards_deferred += c->discards_deferred;
+}
+
+static void add_stats(struct vcpu_stats *t, const struct vcpu_stats *s)
+{
+	t->accesses += s->accesses;
+	t->tlb_hits += s->tlb_hits;
+	t->tlb_misses += s->tlb_misses;
+	t->faults += s->faults;
+	t->purges += s->purges;
+	t->prefix_refreshes += s->prefix_refreshes;
+	t->pics += s->pics;
+	t->retries += s->retries;
+}
+
+static void summarize(const struct run *r, struct summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int k = 0; k < r->cfg.nvcpus; k++) {
+		add_counts(&sum->c, &r->vcpus[k].c);
+		add_stats(&sum->s, &r->vcpus[k].stats);
+	}
+	/* Every link made is still there or was removed by an unmap of the segment. */
+	sum->unlinks = r->unmapped_linked;
+	sum->links = r->linked + sum->unlinks;
+	sum->per_s = r->elapsed > 0 ? (double)r->accesses / r->elapsed : 0;
+	if (sum->s.tlb_hits + sum->s.tlb_misses)
+		sum->hit_rate =
+			(double)sum->s.tlb_hits / (double)(sum->s.tlb_hits + sum->s.tlb_misses);
+	sum->model_bytes = r->lay.ndata * PAGE_SIZE + r->cfg.nvcpus * PREFIX_AREA_SIZE;
+}
+
+static unsigned long events(const struct run *r, const struct summary *sum, int e)
+{
+	return e == EV_DISCARD ? sum->c.discards : r->events[e];
+}
+
+static unsigned long skipped(const struct run *r, const struct summary *sum, int e)
+{
+	return e == EV_DISCARD ? sum->c.discards_deferred : r->skipped[e];
+}
+
+/**
+ * run_progress() - redraw the progress line on standard error
+ * @r:       the run
+ * @elapsed: seconds since the vCPUs started
+ * @final:   erase the line instead
+ */
+void run_progress(struct run *r, double elapsed, bool final)
+{
+	unsigned long t = run_total_accesses(r), nfail;
+
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	pthread_mutex_lock(&r->fail_lock);
+	nfail = r->nfailures;
+	pthread_mutex_unlock(&r->fail_lock);
+	if (r->cfg.ops)
+		fprintf(stderr, "\r  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
+	else
+		fprintf(stderr, "\r  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
+	fprintf(stderr, "  %6.2f M/s  failures %lu\033[K", elapsed > 0 ? t / elapsed / 1e6 : 0.0,
+		nfail);
+	fflush(stderr);
+}
+
+/* ---- the table ----------------------------------------------------------------------------- */
+
+static void print_access_lines(const struct run *r, const struct summary *sum, FILE *out)
+{
+	fprintf(out, "  %-22s %.2f s\n", "time", r->elapsed);
+	fprintf(out, "  %-22s %lu  (%.0f/s)\n", "accesses", r->accesses, sum->per_s);
+	fprintf(out, "  %-22s %lu / %lu  (%lu writes refused, not applied)\n", "  reads / writes",
+		sum->c.reads, sum->c.writes, sum->c.failed_writes);
+	fprintf(out, "  %-22s %lu / %lu / %lu\n", "  absolute / DAT / real", sum->c.mode[MODE_ABS],
+		sum->c.mode[MODE_DAT], sum->c.mode[MODE_REAL]);
+	fprintf(out, "  %-22s %lu\n", "  reads checked", sum->c.checked);
+	fprintf(out, "  %-22s %.2f %%  (hits %lu, misses %lu, purges %lu, retries %lu)\n",
+		"TLB hit rate", 100.0 * sum->hit_rate, sum->s.tlb_hits, sum->s.tlb_misses,
+		sum->s.purges, sum->s.retries);
+	fprintf(out, "  %-22s gmap_fault %lu, host %lu (zero-fill %lu, swap-in %lu)\n", "faults",
+		sum->s.faults, r->mm_stats.faults, r->mm_stats.zero_fills, r->mm_stats.swap_ins);
+	fprintf(out, "  %-22s %lu / %lu  (gmap_unlink calls for freed host tables: %lu)\n",
+		"links / unlinks", sum->links, sum->unlinks, r->mm_stats.unlinks);
+	fprintf(out, "  %-22s %lu\n", "notifier calls", r->notifier_calls);
+	fprintf(out, "  %-22s %lu\n", "prefix refreshes", sum->s.prefix_refreshes);
+}
+
+static void print_event_lines(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct mm_stats *m = &r->mm_stats;
+
+	fprintf(out, "  %-22s page-out %lu (+%lu without frame), migrate %lu (+%lu),\n",
+		"host events", events(r, sum, EV_PAGEOUT), skipped(r, sum, EV_PAGEOUT),
+		events(r, sum, EV_MIGRATE), skipped(r, sum, EV_MIGRATE));
+	fprintf(out, "  %-22s mprotect %lu, remap %lu, discard %lu (+%lu deferred)\n", "",
+		events(r, sum, EV_MPROTECT), events(r, sum, EV_REMAP), events(r, sum, EV_DISCARD),
+		skipped(r, sum, EV_DISCARD));
+	fprintf(out,
+		"  %-22s swap-outs %lu, swap-ins %lu, migrations %lu, pages discarded %lu,\n"
+		"  %-22s IPTEs %lu, notifications %lu\n",
+		"host mm", m->swap_outs, m->swap_ins, m->migrations, m->discards, "", m->iptes,
+		m->notifications);
+	fprintf(out, "  %-22s protection %lu, addressing %lu, page-translation %lu\n",
+		"guest PICs expected", sum->c.pics[PIC_PROTECTION], sum->c.pics[PIC_ADDRESSING],
+		sum->c.pics[PIC_PAGE_TRANSLATION]);
+	fprintf(out, "  %-22s %lu\n", "guest PICs unexpected", sum->c.unexpected);
+}
+
+static void print_memory_lines(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct mm_stats *m = &r->mm_stats;
+
+	fprintf(out, "  %-22s frames %lu (%.1f MiB), swap slots %lu (%.1f MiB)\n", "memory",
+		m->frames, m->frames * PAGE_SIZE / MIB, m->swap_slots,
+		m->swap_slots * PAGE_SIZE / MIB);
+	fprintf(out, "  %-22s host page tables %lu (%.1f MiB), host CRSTs %lu (%lu KiB)\n", "",
+		m->page_tables, m->page_tables * HOST_PT_BYTES / MIB, m->crst_tables,
+		m->crst_tables * CRST_BYTES / 1024);
+	fprintf(out, "  %-22s gmap CRSTs %lu (%lu KiB, %lu segments linked), model %.1f MiB\n", "",
+		r->gmap_tables, r->gmap_tables * CRST_BYTES / 1024, r->linked,
+		sum->model_bytes / MIB);
+	fprintf(out, "  %-22s %lu\n", "pages verified", r->pages_verified);
+}
+
+static void print_failure(const struct run_failure *f, FILE *out)
+{
+	fprintf(out, "  0x%lx: %s", f->addr, f->what);
+	if (f->nbytes) {
+		fputs(": expected", out);
+		for (unsigned int i = 0; i < f->nbytes; i++)
+			fprintf(out, " %02x", f->expected[i]);
+		fputs(", actual", out);
+		for (unsigned int i = 0; i < f->nbytes; i++)
+			fprintf(out, " %02x", f->actual[i]);
+	}
+	fputc('\n', out);
+}
+
+/**
+ * run_report() - print the summary table
+ * @r:   the run, finished and verified
+ * @out: where to
+ */
+void run_report(struct run *r, FILE *out)
+{
+	struct summary sum;
+
+	summarize(r, &sum);
+	fprintf(out, "gmap run: %u vCPU%s, %lu MiB guest memory (%lu data pages), seed %lu\n",
+		r->cfg.nvcpus, r->cfg.nvcpus == 1 ? "" : "s", r->cfg.guest_mem >> 20, r->lay.ndata,
+		r->cfg.seed);
+	print_access_lines(r, &sum, out);
+	print_event_lines(r, &sum, out);
+	print_memory_lines(r, &sum, out);
+	if (r->injected)
+		fprintf(out, "  %-22s flipped the byte at 0x%lx\n", "--inject-corruption",
+			r->injected);
+	if (!r->nfailures) {
+		fputs("integrity: OK\n", out);
+		return;
+	}
+	fprintf(out, "integrity: FAILED, %lu failure%s%s\n", r->nfailures,
+		r->nfailures == 1 ? "" : "s",
+		r->nfailures > RUN_MAX_FAILURES ? ", the first:" : ":");
+	for (unsigned long i = 0; i < r->nfailures && i < RUN_MAX_FAILURES; i++)
+		print_failure(&r->failures[i], out);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void json_bytes(FILE *out, const char *key, const unsigned char *b, unsigned int n)
+{
+	fprintf(out, ",\"%s\":\"", key);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, "%02x", b[i]);
+	fputc('"', out);
+}
+
+static void json_failures(const struct run *r, FILE *out)
+{
+	fprintf(out, ",\"failures\":%lu,\"failure_list\":[", r->nfailures);
+	for (unsigned long i = 0; i < r->nfailures && i < RUN_MAX_FAILURES; i++) {
+		const struct run_failure *f = &r->failures[i];
+
+		fprintf(out, "%s{\"addr\":\"0x%lx\",\"what\":", i ? "," : "", f->addr);
+		json_string(out, f->what);
+		if (f->nbytes) {
+			json_bytes(out, "expected", f->expected, f->nbytes);
+			json_bytes(out, "actual", f->actual, f->nbytes);
+		}
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+static void json_accesses(const struct run *r, const struct summary *sum, FILE *out)
+{
+	fprintf(out,
+		"{\"seed\":%lu,\"vcpus\":%u,\"guest_mem\":%lu,\"data_pages\":%lu,\"seconds\":%.3f,"
+		"\"accesses\":%lu,\"accesses_per_s\":%.0f,\"reads\":%lu,\"writes\":%lu,"
+		"\"failed_writes\":%lu,\"reads_checked\":%lu,",
+		r->cfg.seed, r->cfg.nvcpus, r->cfg.guest_mem, r->lay.ndata, r->elapsed, r->accesses,
+		sum->per_s, sum->c.reads, sum->c.writes, sum->c.failed_writes, sum->c.checked);
+	fprintf(out, "\"modes\":{\"absolute\":%lu,\"dat\":%lu,\"real\":%lu},",
+		sum->c.mode[MODE_ABS], sum->c.mode[MODE_DAT], sum->c.mode[MODE_REAL]);
+	fprintf(out,
+		"\"tlb\":{\"hits\":%lu,\"misses\":%lu,\"hit_rate\":%.4f,\"purges\":%lu,"
+		"\"retries\":%lu},",
+		sum->s.tlb_hits, sum->s.tlb_misses, sum->hit_rate, sum->s.purges, sum->s.retries);
+	fprintf(out,
+		"\"faults\":{\"gmap\":%lu,\"host\":%lu,\"zero_fills\":%lu,\"swap_ins\":%lu},"
+		"\"links\":%lu,\"unlinks\":%lu,\"gmap_unlink_calls\":%lu,\"notifier_calls\":%lu,"
+		"\"prefix_refreshes\":%lu,",
+		sum->s.faults, r->mm_stats.faults, r->mm_stats.zero_fills, r->mm_stats.swap_ins,
+		sum->links, sum->unlinks, r->mm_stats.unlinks, r->notifier_calls,
+		sum->s.prefix_refreshes);
+}
+
+static void json_events(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct mm_stats *m = &r->mm_stats;
+
+	fputs("\"events\":{", out);
+	for (int e = 0; e < NR_EVENTS; e++)
+		fprintf(out, "%s\"%s\":%lu", e ? "," : "", json_event[e], events(r, sum, e));
+	fputs("},\"events_skipped\":{", out);
+	for (int e = 0; e < NR_EVENTS; e++)
+		fprintf(out, "%s\"%s\":%lu", e ? "," : "", json_event[e], skipped(r, sum, e));
+	fprintf(out,
+		"},\"host_mm\":{\"swap_outs\":%lu,\"swap_ins\":%lu,\"migrations\":%lu,"
+		"\"discarded_pages\":%lu,\"iptes\":%lu,\"notifications\":%lu},",
+		m->swap_outs, m->swap_ins, m->migrations, m->discards, m->iptes, m->notifications);
+	fprintf(out,
+		"\"pics\":{\"protection\":%lu,\"addressing\":%lu,\"page_translation\":%lu,"
+		"\"unexpected\":%lu},",
+		sum->c.pics[PIC_PROTECTION], sum->c.pics[PIC_ADDRESSING],
+		sum->c.pics[PIC_PAGE_TRANSLATION], sum->c.unexpected);
+}
+
+static void json_memory(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct mm_stats *m = &r->mm_stats;
+
+	fprintf(out,
+		"\"memory\":{\"frames\":%lu,\"frame_bytes\":%lu,\"swap_slots\":%lu,"
+		"\"host_page_tables\":%lu,\"host_page_table_bytes\":%lu,\"host_crst_tables\":%lu,"
+		"\"host_crst_bytes\":%lu,\"gmap_crst_tables\":%lu,\"gmap_crst_bytes\":%lu,"
+		"\"linked_segments\":%lu,\"model_bytes\":%lu},\"pages_verified\":%lu",
+		m->frames, m->frames * PAGE_SIZE, m->swap_slots, m->page_tables,
+		m->page_tables * HOST_PT_BYTES, m->crst_tables, m->crst_tables * CRST_BYTES,
+		r->gmap_tables, r->gmap_tables * CRST_BYTES, r->linked, sum->model_bytes,
+		r->pages_verified);
+}
+
+/**
+ * run_report_json() - print the summary as one JSON object on one line
+ * @r:   the run, finished and verified
+ * @out: where to
+ */
+void run_report_json(struct run *r, FILE *out)
+{
+	struct summary sum;
+
+	summarize(r, &sum);
+	json_accesses(r, &sum, out);
+	json_events(r, &sum, out);
+	json_memory(r, &sum, out);
+	if (r->injected)
+		fprintf(out, ",\"injected\":\"0x%lx\"", r->injected);
+	json_failures(r, out);
+	fprintf(out, ",\"integrity\":\"%s\"}\n", r->nfailures ? "FAILED" : "OK");
+}
