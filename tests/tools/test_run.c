@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap run` end to end: the built command runs a short scenario with a fixed
+ * seed and a fixed number of accesses, and its JSON must say that every access
+ * was done, every kind of host event happened, nothing unexpected was seen and
+ * every page was verified. Two runs with one seed must do the same accesses and
+ * the same events. The verifier's self-test (--inject-corruption) must make the
+ * run fail and name the changed byte. Bad options give one line and exit 2.
+ *
+ * argv[1] is the path of the gmap executable (meson passes it).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OPS "100000"
+
+static const char *gmap_path;
+
+struct output {
+	int status;
+	char *out, *err;
+};
+
+static char *slurp(FILE *f)
+{
+	long len;
+	char *buf;
+
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+/* Run `gmap run ARGS...` (NULL-terminated) with its output in anonymous files. */
+static struct output gmap_run(const char *arg, ...)
+{
+	const char *argv[24] = { gmap_path, "run" };
+	FILE *out = tmpfile(), *err = tmpfile();
+	struct output o;
+	int argc = 2, status;
+	va_list ap;
+	pid_t pid;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	va_start(ap, arg);
+	for (const char *a = arg; a; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (dup2(fileno(out), 1) < 0 || dup2(fileno(err), 2) < 0)
+			_exit(126);
+		execv(gmap_path, (char **)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	o.status = WEXITSTATUS(status);
+	o.out = slurp(out);
+	o.err = slurp(err);
+	return o;
+}
+
+static void output_free(struct output *o)
+{
+	free(o->out);
+	free(o->err);
+}
+
+/*
+ * The number after "key": in @json, looked for inside the object "section":{...}
+ * when @section is given. Enough JSON for the command's flat output.
+ */
+static unsigned long json_num(const char *json, const char *section, const char *key)
+{
+	char pat[64];
+	const char *p = json;
+	char *end;
+	unsigned long v;
+
+	if (section) {
+		snprintf(pat, sizeof(pat), "\"%s\":{", section);
+		p = strstr(p, pat);
+		assert_non_null(p);
+	}
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(p, pat);
+	if (!p)
+		fail_msg("no \"%s\" in %s", key, json);
+	v = strtoul(p + strlen(pat), &end, 10);
+	assert_true(end > p + strlen(pat));
+	return v;
+}
+
+static const char *const events[] = { "pageout", "migrate", "mprotect", "remap", "discard" };
+
+static void test_json_ops(void **state)
+{
+	struct output o = gmap_run("--ops", OPS, "--seed", "1", "--json", NULL);
+	unsigned long pages;
+
+	(void)state;
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_string_equal(o.err, "");
+	/* One JSON object on one line. */
+	assert_int_equal(o.out[0], '{');
+	assert_ptr_equal(strchr(o.out, '\n'), o.out + strlen(o.out) - 1);
+	assert_non_null(strstr(o.out, "\"integrity\":\"OK\"}"));
+	assert_int_equal(json_num(o.out, NULL, "accesses"), strtoul(OPS, NULL, 10));
+	assert_int_equal(json_num(o.out, NULL, "failures"), 0);
+	assert_int_equal(json_num(o.out, "pics", "unexpected"), 0);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (!json_num(o.out, "events", events[i]))
+			fail_msg("no %s event: %s", events[i], o.out);
+	/* The scenario provokes each expected kind of program interruption. */
+	assert_true(json_num(o.out, "pics", "protection") > 0);
+	assert_true(json_num(o.out, "pics", "page_translation") > 0);
+	assert_true(json_num(o.out, "modes", "dat") > 0);
+	assert_true(json_num(o.out, "modes", "real") > 0);
+	assert_true(json_num(o.out, NULL, "reads_checked") > 0);
+	/* 1 GiB by default: every page of it compared at the end. */
+	pages = json_num(o.out, NULL, "guest_mem") / 4096;
+	assert_int_equal(pages, 262144);
+	assert_int_equal(json_num(o.out, NULL, "pages_verified"), pages);
+	assert_true(json_num(o.out, NULL, "notifier_calls") > 0);
+	assert_true(json_num(o.out, NULL, "unlinks") > 0);
+	output_free(&o);
+}
+
+/* Accesses and events depend on the seed and --ops only, not on the interleaving. */
+static void test_same_seed_same_work(void **state)
+{
+	static const char *const counts[] = { "reads", "writes", "absolute", "dat", "real" };
+	struct output a =
+		gmap_run("--ops", "40000", "--seed", "7", "--guest-mem", "32M", "--json", NULL);
+	struct output b =
+		gmap_run("--ops", "40000", "--seed", "7", "--guest-mem", "32M", "--json", NULL);
+
+	(void)state;
+	assert_int_equal(a.status, 0);
+	assert_int_equal(b.status, 0);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		const char *section = i < 2 ? NULL : "modes";
+
+		assert_int_equal(json_num(a.out, section, counts[i]),
+				 json_num(b.out, section, counts[i]));
+	}
+	/* Done plus skipped (no frame to page out, segment busy) is what was due. */
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		assert_int_equal(json_num(a.out, "events", events[i]) +
+					 json_num(a.out, "events_skipped", events[i]),
+				 json_num(b.out, "events", events[i]) +
+					 json_num(b.out, "events_skipped", events[i]));
+	output_free(&a);
+	output_free(&b);
+}
+
+static void test_inject_corruption_fails(void **state)
+{
+	struct output o = gmap_run("--ops", "20000", "--seed", "3", "--guest-mem", "16M", "--json",
+				   "--inject-corruption", NULL);
+	const char *inj, *item;
+	char addr[40];
+
+	(void)state;
+	assert_int_equal(o.status, 1);
+	assert_non_null(strstr(o.out, "\"integrity\":\"FAILED\"}"));
+	assert_int_equal(json_num(o.out, NULL, "failures"), 1);
+	/* The one failure is a mismatch at the byte that was flipped. */
+	inj = strstr(o.out, "\"injected\":\"");
+	assert_non_null(inj);
+	assert_int_equal(sscanf(inj, "\"injected\":\"%39[0-9a-fx]\"", addr), 1);
+	item = strstr(o.out, "\"failure_list\":[{\"addr\":\"");
+	assert_non_null(item);
+	assert_int_equal(
+		strncmp(item + strlen("\"failure_list\":[{\"addr\":\""), addr, strlen(addr)), 0);
+	assert_non_null(strstr(item, "\"expected\":\""));
+	assert_non_null(strstr(item, "\"actual\":\""));
+	output_free(&o);
+}
+
+/* The table ends with the verdict; no progress line when standard error is a file. */
+static void test_text_summary(void **state)
+{
+	struct output o = gmap_run("--ops", "20000", "--seed", "2", "--guest-mem", "16M", "--vcpus",
+				   "3", NULL);
+	size_t n = strlen(o.out);
+
+	(void)state;
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.err, "");
+	assert_true(n > 14);
+	assert_string_equal(o.out + n - 14, "integrity: OK\n");
+	assert_non_null(strstr(o.out, "gmap run: 3 vCPUs, 16 MiB guest memory"));
+	assert_non_null(strstr(o.out, "TLB hit rate"));
+	assert_non_null(strstr(o.out, "prefix refreshes"));
+	output_free(&o);
+}
+
+static void expect_usage_error(const char *a, const char *b, const char *c)
+{
+	struct output o = gmap_run(a, b, c, NULL);
+	const char *nl = strchr(o.err, '\n');
+
+	if (o.status != 2)
+		fail_msg("'%s %s %s': exit %d", a, b ? b : "", c ? c : "", o.status);
+	assert_string_equal(o.out, "");
+	assert_int_equal(strncmp(o.err, "gmap run: ", 10), 0);
+	/* Exactly one line. */
+	assert_non_null(nl);
+	assert_int_equal(nl[1], 0);
+	output_free(&o);
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	expect_usage_error("--vcpus", "0", NULL);
+	expect_usage_error("--vcpus", "65", NULL);
+	expect_usage_error("--vcpus", NULL, NULL);
+	expect_usage_error("--guest-mem", "15M", NULL);
+	expect_usage_error("--guest-mem", "1T", NULL);
+	expect_usage_error("--guest-mem", "20000000", NULL); /* not a multiple of 1 MiB */
+	expect_usage_error("--ops", "0", NULL);
+	expect_usage_error("--ops", "10", "--duration");
+	expect_usage_error("--ops", "10x", NULL);
+	expect_usage_error("--duration", "0", NULL);
+	expect_usage_error("--duration", "nan", NULL);
+	expect_usage_error("--seed", "-1", NULL);
+	expect_usage_error("--remap-rate", "1001", NULL);
+	expect_usage_error("--discard-rate", "-1", NULL);
+	expect_usage_error("--no-such-option", NULL, NULL);
+	expect_usage_error("--json", "surplus", NULL);
+}
+
+static void test_help(void **state)
+{
+	static const char *const options[] = {
+		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
+		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
+		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption"
+	};
+	struct output o = gmap_run("--help", NULL);
+
+	(void)state;
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.err, "");
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (!strstr(o.out, options[i]))
+			fail_msg("--help does not mention %s", options[i]);
+	assert_non_null(strstr(o.out, "Exit status"));
+	output_free(&o);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_ops),
+		cmocka_unit_test(test_same_seed_same_work),
+		cmocka_unit_test(test_inject_corruption_fails),
+		cmocka_unit_test(test_text_summary),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_help),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-GMAP\n", argv[0]);
+		return 2;
+	}
+	gmap_path = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
