@@ -1,6 +1,7 @@
 #!/bin/sh
-# `make demo`: the main job. Until `gmap run` exists it walks the DAT tables of
-# the built-in example image with `gmap translate`, printing every level.
+# `make demo`: the main job. `gmap run` with its default scenario: a 1 GiB guest,
+# one vCPU per CPU and the host thread's events for 12 seconds, then every page
+# verified (about 13 s in all on two cores). Exit status 0 means integrity OK.
 set -eu
 build=${1:-build}
-exec "$build/gmap" translate --example --verbose
+exec "$build/gmap" run
