@@ -399,57 +399,6 @@ static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, 
 	return 0;
 }
 
-enum addr_kind { ABSOLUTE, REAL };
-
-static int access_abs(struct vcpu *v, unsigned long addr, void *buf, size_t len, bool write,
-		      enum addr_kind kind)
-{
-	unsigned long n, gaddr;
-	struct gmap *g;
-	int rc;
-
-	if (!v || (!buf && len))
-		return -EINVAL;
-	g = vcpu_gmap(v, &rc);
-	if (!g)
-		return rc;
-	v->stats.accesses++;
-	rc = refresh_prefix(v, g);
-	while (!rc && len) {
-		n = PAGE_SIZE - (addr & ~PAGE_MASK);
-		if (n > len)
-			n = len;
-		gaddr = kind == REAL ? dat_real_to_abs(addr, v->prefix) : addr;
-		rc = access_abs_page(v, g, gaddr, addr, buf, n, write);
-		addr += n;
-		buf = (char *)buf + n;
-		len -= n;
-		if (len && !addr) /* wrapped around the address space */
-			rc = deliver_pic(v, PGM_ADDRESSING, 0);
-	}
-	return count_pic(v, rc);
-}
-
-int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
-{
-	return access_abs(vcpu, gaddr, buf, len, false, ABSOLUTE);
-}
-
-int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len)
-{
-	return access_abs(vcpu, gaddr, (void *)buf, len, true, ABSOLUTE);
-}
-
-int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len)
-{
-	return access_abs(vcpu, raddr, buf, len, false, REAL);
-}
-
-int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len)
-{
-	return access_abs(vcpu, raddr, (void *)buf, len, true, REAL);
-}
-
 int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix)
 {
 	if (!vcpu || (prefix & ~PREFIX_MASK))
@@ -541,11 +490,44 @@ static int xlate_virt(struct vcpu *v, struct gmap *g, unsigned long asce, unsign
 	return 0;
 }
 
-static int access_virt(struct vcpu *v, unsigned long asce, unsigned long va, void *buf, size_t len,
-		       bool write)
+/* Access up to the end of one page at guest virtual @va (DAT on with @asce). */
+static int access_virt_page(struct vcpu *v, struct gmap *g, unsigned long asce, unsigned long va,
+			    void *buf, size_t n, bool write)
 {
-	unsigned long n, gen;
+	unsigned long gen;
 	struct xlate x;
+	int rc;
+
+	do {
+		do {
+			rc = xlate_virt(v, g, asce, va, write, &x, &gen);
+		} while (rc == -EAGAIN);
+	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
+	return rc;
+}
+
+/* How the addresses of an access are to be understood. */
+enum addr_kind { ABSOLUTE, REAL, VIRTUAL };
+
+/* One page of an access, dispatched by the kind of address. */
+static int access_page(struct vcpu *v, struct gmap *g, enum addr_kind kind, unsigned long asce,
+		       unsigned long addr, void *buf, size_t n, bool write)
+{
+	switch (kind) {
+	case VIRTUAL:
+		return access_virt_page(v, g, asce, addr, buf, n, write);
+	case REAL:
+		return access_abs_page(v, g, dat_real_to_abs(addr, v->prefix), addr, buf, n, write);
+	default:
+		return access_abs_page(v, g, addr, addr, buf, n, write);
+	}
+}
+
+/* Every access: check, find the gmap, re-arm the prefix pages, then page by page. */
+static int guest_access(struct vcpu *v, enum addr_kind kind, unsigned long asce, unsigned long addr,
+			void *buf, size_t len, bool write)
+{
+	unsigned long n;
 	struct gmap *g;
 	int rc;
 
@@ -557,30 +539,48 @@ static int access_virt(struct vcpu *v, unsigned long asce, unsigned long va, voi
 	v->stats.accesses++;
 	rc = refresh_prefix(v, g);
 	while (!rc && len) {
-		n = PAGE_SIZE - (va & ~PAGE_MASK);
+		n = PAGE_SIZE - (addr & ~PAGE_MASK);
 		if (n > len)
 			n = len;
-		do {
-			do {
-				rc = xlate_virt(v, g, asce, va, write, &x, &gen);
-			} while (rc == -EAGAIN);
-		} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
-		va += n;
+		rc = access_page(v, g, kind, asce, addr, buf, n, write);
+		addr += n;
 		buf = (char *)buf + n;
 		len -= n;
+		if (!rc && len && !addr) /* wrapped around the address space */
+			rc = deliver_pic(v, PGM_ADDRESSING, 0);
 	}
 	return count_pic(v, rc);
 }
 
+int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
+{
+	return guest_access(vcpu, ABSOLUTE, 0, gaddr, buf, len, false);
+}
+
+int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len)
+{
+	return guest_access(vcpu, ABSOLUTE, 0, gaddr, (void *)buf, len, true);
+}
+
+int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len)
+{
+	return guest_access(vcpu, REAL, 0, raddr, buf, len, false);
+}
+
+int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len)
+{
+	return guest_access(vcpu, REAL, 0, raddr, (void *)buf, len, true);
+}
+
 int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len)
 {
-	return access_virt(vcpu, asce, va, buf, len, false);
+	return guest_access(vcpu, VIRTUAL, asce, va, buf, len, false);
 }
 
 int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
 		    size_t len)
 {
-	return access_virt(vcpu, asce, va, (void *)buf, len, true);
+	return guest_access(vcpu, VIRTUAL, asce, va, (void *)buf, len, true);
 }
 
 unsigned long vcpu_last_teid(struct vcpu *vcpu)
