@@ -147,32 +147,24 @@ int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int faul
 	return rc;
 }
 
+static void zap_pte(struct mm_struct *mm, unsigned long addr, pte_t *ptep, void *arg)
+{
+	unsigned long pte = ptep->pte;
+
+	(void)arg;
+	if (pte_none(__pte(pte)))
+		return;
+	ptep_xchg_notify(mm, addr, ptep, __pte(_PAGE_INVALID), true);
+	if (pte_present(__pte(pte))) {
+		page_free_rcu((void *)pte_frame(pte));
+		mm_count(&mm->count.frames, -1);
+	} else if (pte_swap(__pte(pte))) {
+		swap_slot_free(&mm->swap, pte_swap_slot(pte));
+	}
+}
+
 /* Drop every page in [start, end): frames and swap slots are freed. */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	unsigned long addr, pte;
-	spinlock_t *ptl;
-	pte_t *ptep;
-
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		ptep = mm_pte_lookup(mm, addr);
-		if (!ptep) {
-			/* No page table: skip to the last page of this segment. */
-			addr = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE - PAGE_SIZE;
-			continue;
-		}
-		ptl = pte_lockptr(mm, ptep);
-		spin_lock(ptl);
-		pte = ptep->pte;
-		if (!pte_none(__pte(pte))) {
-			ptep_xchg_notify(mm, addr, ptep, __pte(_PAGE_INVALID), true);
-			if (pte_present(__pte(pte))) {
-				page_free_rcu((void *)pte_frame(pte));
-				mm_count(&mm->count.frames, -1);
-			} else if (pte_swap(__pte(pte))) {
-				swap_slot_free(&mm->swap, pte_swap_slot(pte));
-			}
-		}
-		spin_unlock(ptl);
-	}
+	mm_for_each_pte_locked(mm, start, end, zap_pte, NULL);
 }

@@ -203,30 +203,22 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 	return rc;
 }
 
+static void protect_pte(struct mm_struct *mm, unsigned long addr, pte_t *ptep, void *arg)
+{
+	unsigned long pte = ptep->pte, new;
+
+	if (!pte_present(__pte(pte)))
+		return;
+	new = mk_pte(pte_frame(pte), *(int *)arg, pte & _PAGE_DIRTY);
+	if (new != pte)
+		ptep_xchg_notify(mm, addr, ptep, __pte(new), true);
+}
+
 /* Give present PTEs in [start, end) the protection @prot. */
 static void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end,
 			      int prot)
 {
-	unsigned long addr, pte, new;
-	spinlock_t *ptl;
-	pte_t *ptep;
-
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		ptep = mm_pte_lookup(mm, addr);
-		if (!ptep) {
-			addr = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE - PAGE_SIZE;
-			continue;
-		}
-		ptl = pte_lockptr(mm, ptep);
-		spin_lock(ptl);
-		pte = ptep->pte;
-		if (pte_present(__pte(pte))) {
-			new = mk_pte(pte_frame(pte), prot, pte & _PAGE_DIRTY);
-			if (new != pte)
-				ptep_xchg_notify(mm, addr, ptep, __pte(new), true);
-		}
-		spin_unlock(ptl);
-	}
+	mm_for_each_pte_locked(mm, start, end, protect_pte, &prot);
 }
 
 int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot)

@@ -90,6 +90,11 @@ void mm_free_tables(struct mm_struct *mm);
 pte_t ptep_xchg_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new,
 		       bool notify);
 void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+/* Called for each PTE of a range with its page-table lock held. */
+typedef void (*pte_fn)(struct mm_struct *mm, unsigned long addr, pte_t *ptep, void *arg);
+/* Run @fn on every PTE of [start, end) (page aligned) that has a page table. */
+void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn,
+			    void *arg);
 
 /* PTE encodings of the host. */
 static inline bool prot_readable(int prot)

@@ -149,6 +149,30 @@ void mm_free_tables(struct mm_struct *mm)
 	}
 }
 
+void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn,
+			    void *arg)
+{
+	unsigned long addr = start, seg_end;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	while (addr < end) {
+		seg_end = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE;
+		if (seg_end > end || !seg_end)
+			seg_end = end;
+		ptep = mm_pte_lookup(mm, addr);
+		if (ptep) {
+			/* One lock round per page table, not per PTE. */
+			ptl = pte_lockptr(mm, ptep);
+			spin_lock(ptl);
+			for (; addr < seg_end; addr += PAGE_SIZE, ptep++)
+				fn(mm, addr, ptep, arg);
+			spin_unlock(ptl);
+		}
+		addr = seg_end;
+	}
+}
+
 spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep)
 {
 	(void)mm;
