@@ -44,6 +44,8 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
+
 #include <gmap/alloc.h>
 #include <gmap/gmap_locked.h>
 
@@ -100,23 +102,6 @@ static unsigned long ops_scale_num = 100; /* ops are multiplied by this / 100 */
 
 static atomic_long notified, armed_pages;
 static struct gmap_notifier counter;
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dULL;
-}
-
-static unsigned long below(struct rng *r, unsigned long n)
-{
-	return (unsigned long)(rnd(r) % n);
-}
 
 static unsigned long per_round(unsigned long ops)
 {

@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
+
 #include "mmtest.h"
 
 /* DATA straddles a segment boundary: two page tables, few pages, many collisions. */
@@ -50,23 +52,6 @@
 static struct mm_struct *mm;
 static pthread_barrier_t round_barrier;
 static unsigned long ops_scale_num = 100; /* ops are multiplied by this / 100 */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dULL;
-}
-
-static unsigned long below(struct rng *r, unsigned long n)
-{
-	return (unsigned long)(rnd(r) % n);
-}
 
 static void fill_random(struct rng *r, unsigned char *buf, size_t len)
 {

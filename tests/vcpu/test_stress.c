@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
+
 #include <gmap/alloc.h>
 #include <gmap/vcpu.h>
 
@@ -78,23 +80,6 @@ static struct gmap *gmap;
 static pthread_barrier_t barrier;
 static atomic_uint vcpus_done; /* vCPUs through with this round's accesses */
 static unsigned long total_accesses = ACCESSES;
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dULL;
-}
-
-static unsigned long below(struct rng *r, unsigned long n)
-{
-	return (unsigned long)(rnd(r) % n);
-}
 
 /* ---- vCPUs ---------------------------------------------------------------------------------- */
 
