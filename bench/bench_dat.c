@@ -31,29 +31,20 @@
  *
  * Output: one JSON document on stdout. Exit 1 if a walk gives a wrong result.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/resource.h>
 
 #include <gmap/dat.h>
 
-#define BENCH_INLINE   inline __attribute__((always_inline))
-#define BENCH_NOINLINE __attribute__((noinline))
+#include "bench_util.h"
 
-#define MIB	      (1UL << 20)
+#define BENCH_INLINE inline __attribute__((always_inline))
+
 #define LINE_SIZE     64UL
 #define HOT_ADDRESSES 16UL /* a power of two: the hot loop indexes with i & (HOT_ADDRESSES - 1) */
 #define VERIFY_MAX    4096UL
-
-/* Read once at run time; the compiler cannot prove it is zero. */
-static volatile unsigned long bench_zero;
-/* Results are stored here so that no measured call can be dropped. */
-static volatile unsigned long bench_sink;
 
 /* ---- parameters ----------------------------------------------------------------------------- */
 
@@ -70,126 +61,12 @@ struct params {
 	unsigned long seed;
 };
 
-struct machine {
-	char cpu_model[128];
-	long cpus;
-	bool virtualized;
+/* The data caches of CPU 0: the cold working set is sized by the last level. */
+struct caches {
 	unsigned long l1d, l2, llc;
-	char thp[64];
-	char load_start[64], load_end[64];
-	unsigned long peak_rss;
 };
-
-/* ---- random numbers --------------------------------------------------------------------- */
-
-static unsigned long rng_state;
-
-/* splitmix64: fast, good enough to scatter addresses and table choices. */
-static unsigned long rnd(void)
-{
-	unsigned long z = (rng_state += 0x9e3779b97f4a7c15UL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-	return z ^ (z >> 31);
-}
-
-static unsigned long rnd_below(unsigned long n)
-{
-	return (unsigned long)(((unsigned __int128)rnd() * n) >> 64);
-}
-
-/* ---- small helpers ---------------------------------------------------------------------- */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats stats_of(const double *v, unsigned int n)
-{
-	double s[64];
-	struct stats st;
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-static void *xalloc(size_t size)
-{
-	void *p = malloc(size);
-
-	if (!p) {
-		fprintf(stderr, "bench_dat: out of memory (%zu bytes)\n", size);
-		exit(1);
-	}
-	return p;
-}
 
 /* ---- machine description ---------------------------------------------------------------- */
-
-static void trim(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = 0;
-}
-
-/* First line of a small file, or "" if it cannot be read. */
-static void read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (!fgets(buf, (int)size, f))
-		buf[0] = 0;
-	fclose(f);
-	trim(buf);
-}
-
-static void read_cpuinfo(struct machine *m)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[4096];
-
-	snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (!colon)
-			continue;
-		if (!strncmp(line, "model name", 10) && !strcmp(m->cpu_model, "unknown")) {
-			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", colon + 2);
-			trim(m->cpu_model);
-		} else if (!strncmp(line, "flags", 5) && strstr(colon, " hypervisor")) {
-			m->virtualized = true;
-		}
-	}
-	fclose(f);
-}
 
 /* Sizes like "32K" or "32768K" from sysfs. */
 static unsigned long parse_size(const char *s)
@@ -204,73 +81,30 @@ static unsigned long parse_size(const char *s)
 	return v;
 }
 
-static void read_caches(struct machine *m)
+static void read_caches(struct caches *c)
 {
 	for (int i = 0; i < 8; i++) {
 		char path[128], level[16], type[32], size[32];
 
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
-		read_line(path, level, sizeof(level));
+		bench_read_line(path, level, sizeof(level));
 		if (!level[0])
 			break;
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
-		read_line(path, type, sizeof(type));
+		bench_read_line(path, type, sizeof(type));
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-		read_line(path, size, sizeof(size));
+		bench_read_line(path, size, sizeof(size));
 		if (!strcmp(type, "Instruction"))
 			continue;
 		if (level[0] == '1')
-			m->l1d = parse_size(size);
+			c->l1d = parse_size(size);
 		else if (level[0] == '2')
-			m->l2 = parse_size(size);
-		if (parse_size(size) > m->llc)
-			m->llc = parse_size(size);
+			c->l2 = parse_size(size);
+		if (parse_size(size) > c->llc)
+			c->llc = parse_size(size);
 	}
-	if (!m->llc)
-		m->llc = 32 * MIB; /* unknown: assume a large one so the cold set stays cold */
-}
-
-static void read_loadavg(char *buf, size_t size)
-{
-	char *p;
-
-	read_line("/proc/loadavg", buf, size);
-	/* Keep the three averages, drop the run-queue and pid fields. */
-	p = buf;
-	for (int spaces = 0; *p; p++) {
-		if (*p == ' ' && ++spaces == 3) {
-			*p = 0;
-			break;
-		}
-	}
-}
-
-static unsigned long read_peak_rss(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long kib = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmHWM:", 6))
-			kib = strtoul(line + 6, NULL, 10);
-	fclose(f);
-	return kib << 10;
-}
-
-static void describe_machine(struct machine *m)
-{
-	char thp[sizeof(m->thp)];
-
-	memset(m, 0, sizeof(*m));
-	read_cpuinfo(m);
-	m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	read_caches(m);
-	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
-	snprintf(m->thp, sizeof(m->thp), "%s", thp[0] ? thp : "unknown");
-	read_loadavg(m->load_start, sizeof(m->load_start));
+	if (!c->llc)
+		c->llc = 32 * MIB; /* unknown: assume a large one so the cold set stays cold */
 }
 
 /* ---- table pools ------------------------------------------------------------------------ */
@@ -317,14 +151,12 @@ static void pool_alloc(struct pool *p, int level, unsigned long n)
 {
 	p->level = level;
 	p->n = n;
-	p->tables = xalloc(n * sizeof(*p->tables));
+	p->tables = bench_malloc(n * sizeof(*p->tables));
 	for (unsigned long i = 0; i < n; i++) {
 		p->tables[i] = level == DAT_LEVEL_PTE ? page_table_alloc()
 						      : crst_table_alloc(empty_entry(level));
-		if (!p->tables[i]) {
-			fprintf(stderr, "bench_dat: table allocation failed\n");
-			exit(1);
-		}
+		if (!p->tables[i])
+			bench_fail("table allocation failed");
 	}
 }
 
@@ -340,7 +172,7 @@ static unsigned long link_entry(int level, unsigned long origin)
 /* A valid leaf entry of @level: a 4 KiB page, a 1 MiB segment or a 2 GiB region frame. */
 static unsigned long leaf_entry(int level)
 {
-	unsigned long frame = rnd() & ((1UL << 52) - 1);
+	unsigned long frame = bench_rnd() & ((1UL << 52) - 1);
 
 	switch (level) {
 	case DAT_LEVEL_PTE:
@@ -362,7 +194,7 @@ static void pool_fill(struct pool *p, const struct pool *below)
 			if (below)
 				p->tables[t][i] = link_entry(
 					p->level,
-					(unsigned long)below->tables[rnd_below(below->n)]);
+					(unsigned long)below->tables[bench_rnd_below(below->n)]);
 			else
 				p->tables[t][i] = leaf_entry(p->level);
 		}
@@ -461,11 +293,12 @@ static unsigned long va_mask(int top)
 static void make_sequence(struct xlat *seq, unsigned long n, const struct tree *t, bool one_space)
 {
 	const struct pool *top = &t->pools[t->top];
-	unsigned long fixed = asce_of(t->top, top->tables[rnd_below(top->n)]);
+	unsigned long fixed = asce_of(t->top, top->tables[bench_rnd_below(top->n)]);
 
 	for (unsigned long i = 0; i < n; i++) {
-		seq[i].asce = one_space ? fixed : asce_of(t->top, top->tables[rnd_below(top->n)]);
-		seq[i].va = rnd() & va_mask(t->top);
+		seq[i].asce =
+			one_space ? fixed : asce_of(t->top, top->tables[bench_rnd_below(top->n)]);
+		seq[i].va = bench_rnd() & va_mask(t->top);
 	}
 }
 
@@ -644,21 +477,11 @@ enum series {
 	NSERIES,
 };
 
-/* Involuntary context switches of this thread so far: a timed run that saw one was preempted. */
-static long preemptions(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return 0;
-	return ru.ru_nivcsw;
-}
-
 static double time_series(enum series which, const struct xlat *seq, unsigned long n,
 			  unsigned long mask, unsigned long zero, const struct tree *t,
 			  const struct params *p, unsigned long *failures)
 {
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	switch (which) {
 	case SERIES_WALK:
@@ -671,7 +494,7 @@ static double time_series(enum series which, const struct xlat *seq, unsigned lo
 		bench_sink = run_walk_indep(seq, n, mask, p->edat, failures);
 		break;
 	}
-	return (now_ns() - t0) / (double)n;
+	return (bench_now_ns() - t0) / (double)n;
 }
 
 /* One case being measured: its tables, its requests and the times so far. */
@@ -681,7 +504,7 @@ struct run {
 	struct xlat *seq;
 	unsigned long mask; /* hot: the requests are cycled */
 	bool slices;	    /* cold: every timed run gets fresh requests */
-	double v[NSERIES][64];
+	double v[NSERIES][BENCH_MAX_REPS];
 	unsigned long failures;
 };
 
@@ -711,10 +534,10 @@ static void run_rep(struct run *u, unsigned int rep, const struct params *p)
 			if (!u->slices)
 				time_series(s, slice, n / 16 + 1, u->mask, zero, &u->t, p,
 					    &u->failures);
-			before = preemptions();
+			before = bench_preemptions();
 			u->v[s][rep] =
 				time_series(s, slice, n, u->mask, zero, &u->t, p, &u->failures);
-			if (preemptions() == before)
+			if (bench_preemptions() == before)
 				break;
 			u->r->preempted++;
 			if (u->slices || attempt == 2)
@@ -727,11 +550,8 @@ static void run_finish(struct run *u, const struct params *p)
 {
 	struct case_result *r = u->r;
 
-	if (u->failures) {
-		fprintf(stderr, "bench_dat: %s: %lu translations failed\n", r->kind->name,
-			u->failures);
-		exit(1);
-	}
+	if (u->failures)
+		bench_fail("%s: %lu translations failed", r->kind->name, u->failures);
 	r->walk = stats_of(u->v[SERIES_WALK], p->reps);
 	r->chain = stats_of(u->v[SERIES_CHAIN], p->reps);
 	r->indep = stats_of(u->v[SERIES_INDEP], p->reps);
@@ -757,7 +577,7 @@ static void run_hot(const struct params *p, struct case_result *results)
 					   .addresses = HOT_ADDRESSES,
 					   .n = p->hot_n };
 		*u = (struct run){ .r = r, .mask = HOT_ADDRESSES - 1 };
-		u->seq = xalloc(HOT_ADDRESSES * sizeof(*u->seq));
+		u->seq = bench_malloc(HOT_ADDRESSES * sizeof(*u->seq));
 		tree_build(&u->t, &kinds[k], 0);
 		make_sequence(u->seq, HOT_ADDRESSES, &u->t, true);
 		if (verify(u->seq, HOT_ADDRESSES, &u->t, p->edat, &r->fetches, &r->table_bytes))
@@ -780,7 +600,7 @@ static void run_cold(const struct case_kind *k, const struct params *p, struct c
 	struct run u;
 
 	u = (struct run){ .r = r, .mask = ~0UL, .slices = true };
-	u.seq = xalloc(len * sizeof(*u.seq));
+	u.seq = bench_malloc(len * sizeof(*u.seq));
 	tree_build(&u.t, k, p->cold_bytes);
 	make_sequence(u.seq, len, &u.t, false);
 	*r = (struct case_result){ .kind = k,
@@ -811,16 +631,14 @@ static void **make_ring(unsigned long bytes)
 {
 	unsigned long lines = bytes / LINE_SIZE, step = LINE_SIZE / sizeof(void *);
 	void **mem = aligned_alloc(LINE_SIZE, bytes);
-	unsigned int *order = xalloc(lines * sizeof(*order));
+	unsigned int *order = bench_malloc(lines * sizeof(*order));
 
-	if (!mem) {
-		fprintf(stderr, "bench_dat: out of memory\n");
-		exit(1);
-	}
+	if (!mem)
+		bench_fail("out of memory");
 	for (unsigned long i = 0; i < lines; i++)
 		order[i] = (unsigned int)i;
 	for (unsigned long i = lines - 1; i > 0; i--) {
-		unsigned long j = rnd_below(i + 1);
+		unsigned long j = bench_rnd_below(i + 1);
 		unsigned int tmp = order[i];
 
 		order[i] = order[j];
@@ -837,14 +655,14 @@ static struct stats chase_ns(unsigned long bytes, unsigned long n, unsigned int 
 {
 	void **ring = make_ring(bytes);
 	void *p = ring;
-	double v[64];
+	double v[BENCH_MAX_REPS];
 
 	p = chase(p, n / 8 + 1);
 	for (unsigned int r = 0; r < reps; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		p = chase(p, n);
-		v[r] = (now_ns() - t0) / (double)n;
+		v[r] = (bench_now_ns() - t0) / (double)n;
 	}
 	bench_sink = (unsigned long)p;
 	free(ring);
@@ -853,145 +671,19 @@ static struct stats chase_ns(unsigned long bytes, unsigned long n, unsigned int 
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-/* A minimal emitter: it tracks nesting so that every separator is right by construction. */
-struct json {
-	int depth;
-	bool first[8];
-};
-
-static void json_string(const char *s)
+static void print_machine(struct json *j, const struct bench_machine *m, const struct caches *c)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void json_sep(struct json *j)
-{
-	if (j->depth) {
-		if (!j->first[j->depth])
-			putchar(',');
-		putchar('\n');
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", stdout);
-	}
-	j->first[j->depth] = false;
-}
-
-static void json_key(struct json *j, const char *key)
-{
-	json_sep(j);
-	if (key) {
-		json_string(key);
-		fputs(": ", stdout);
-	}
-}
-
-static void json_open(struct json *j, const char *key, char brace)
-{
-	json_key(j, key);
-	putchar(brace);
-	j->first[++j->depth] = true;
-}
-
-static void json_close(struct json *j, char brace)
-{
-	bool empty = j->first[j->depth];
-
-	j->depth--;
-	if (!empty) {
-		putchar('\n');
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", stdout);
-	}
-	putchar(brace);
-	if (!j->depth)
-		putchar('\n');
-}
-
-static void json_str(struct json *j, const char *key, const char *val)
-{
-	json_key(j, key);
-	json_string(val);
-}
-
-static void json_ulong(struct json *j, const char *key, unsigned long val)
-{
-	json_key(j, key);
-	printf("%lu", val);
-}
-
-static void json_double(struct json *j, const char *key, double val, int decimals)
-{
-	json_key(j, key);
-	printf("%.*f", decimals, val);
-}
-
-static void json_bool(struct json *j, const char *key, bool val)
-{
-	json_key(j, key);
-	fputs(val ? "true" : "false", stdout);
-}
-
-static void json_stats(struct json *j, const char *prefix, const struct stats *s)
-{
-	char key[64];
-
-	snprintf(key, sizeof(key), "%s_ns_median", prefix);
-	json_double(j, key, s->median, 2);
-	snprintf(key, sizeof(key), "%s_ns_min", prefix);
-	json_double(j, key, s->min, 2);
-	snprintf(key, sizeof(key), "%s_ns_max", prefix);
-	json_double(j, key, s->max, 2);
-}
-
-static void print_machine(struct json *j, const struct machine *m)
-{
-	json_open(j, "machine", '{');
-	json_str(j, "cpu_model", m->cpu_model);
-	json_ulong(j, "cpus_online", (unsigned long)m->cpus);
-	json_bool(j, "virtualized", m->virtualized);
-	json_ulong(j, "l1d_bytes", m->l1d);
-	json_ulong(j, "l2_bytes", m->l2);
-	json_ulong(j, "llc_bytes", m->llc);
+	json_machine_open(j, m);
+	json_ulong(j, "l1d_bytes", c->l1d);
+	json_ulong(j, "l2_bytes", c->l2);
+	json_ulong(j, "llc_bytes", c->llc);
 	json_str(j, "transparent_hugepage", m->thp);
-	json_str(j, "loadavg_start", m->load_start);
-	json_str(j, "loadavg_end", m->load_end);
-	json_ulong(j, "peak_rss_bytes", m->peak_rss);
-	json_close(j, '}');
-}
-
-static void print_build(struct json *j)
-{
-	json_open(j, "build", '{');
-	json_str(j, "compiler", __VERSION__);
-#ifdef __OPTIMIZE__
-	json_bool(j, "optimized", true);
-#else
-	json_bool(j, "optimized", false);
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	json_bool(j, "sanitized", true);
-#else
-	json_bool(j, "sanitized", false);
-#endif
-	json_close(j, '}');
+	json_machine_close(j, m);
 }
 
 static void print_params(struct json *j, const struct params *p)
 {
-	json_open(j, "params", '{');
-	json_bool(j, "quick", p->quick);
-	json_ulong(j, "reps", p->reps);
+	json_params_open(j, p->quick, p->reps);
 	json_ulong(j, "edat", p->edat);
 	json_ulong(j, "hot_addresses", HOT_ADDRESSES);
 	json_ulong(j, "hot_translations_per_rep", p->hot_n);
@@ -1021,10 +713,10 @@ static void print_case(struct json *j, const struct case_result *r)
 	json_ulong(j, "addresses", r->addresses);
 	json_ulong(j, "working_set_bytes", r->table_bytes);
 	json_ulong(j, "translations_per_rep", r->n);
-	json_stats(j, "walk", &r->walk);
-	json_stats(j, "chain", &r->chain);
+	json_stats(j, "walk_ns", &r->walk, 2);
+	json_stats(j, "chain_ns", &r->chain, 2);
 	json_double(j, "ratio", r->ratio, 3);
-	json_stats(j, "walk_indep", &r->indep);
+	json_stats(j, "walk_indep_ns", &r->indep, 2);
 	json_ulong(j, "preempted_runs", r->preempted);
 	json_close(j, '}');
 }
@@ -1047,42 +739,18 @@ static void usage(FILE *f)
 		"  --help        this text\n");
 }
 
-static unsigned long parse_num(const char *opt, const char *arg, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v;
-
-	if (!arg) {
-		fprintf(stderr, "bench_dat: %s needs a value\n", opt);
-		exit(2);
-	}
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || end == arg || v < lo || v > hi) {
-		fprintf(stderr, "bench_dat: %s: expected a number from %lu to %lu\n", opt, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static void parse_args(int argc, char **argv, struct params *p, const struct machine *m)
+static void parse_args(int argc, char **argv, struct params *p, const struct caches *c)
 {
 	unsigned long cold_mib = 0, reps = 0, seed = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--quick")) {
-			p->quick = true;
-		} else if (!strcmp(argv[i], "--reps")) {
-			reps = parse_num(argv[i], argv[i + 1], 1, 64);
-			i++;
-		} else if (!strcmp(argv[i], "--seed")) {
-			seed = parse_num(argv[i], argv[i + 1], 1, ~0UL);
+		if (bench_common_option(argv, &i, usage, &p->quick, &reps))
+			continue;
+		if (!strcmp(argv[i], "--seed")) {
+			seed = bench_parse_num(argv[i], argv[i + 1], 1, ~0UL);
 			i++;
 		} else if (!strcmp(argv[i], "--cold-mib")) {
-			cold_mib = parse_num(argv[i], argv[i + 1], 1, 1024);
+			cold_mib = bench_parse_num(argv[i], argv[i + 1], 1, 1024);
 			i++;
 		} else {
 			fprintf(stderr, "bench_dat: unknown option %s\n", argv[i]);
@@ -1103,7 +771,7 @@ static void parse_args(int argc, char **argv, struct params *p, const struct mac
 	} else {
 		p->reps = 11;
 		/* 8 x the LLC: a random line is in the cache about 1 time in 8. */
-		p->cold_bytes = 8 * m->llc < 64 * MIB ? 64 * MIB : 8 * m->llc;
+		p->cold_bytes = 8 * c->llc < 64 * MIB ? 64 * MIB : 8 * c->llc;
 		if (p->cold_bytes > 512 * MIB)
 			p->cold_bytes = 512 * MIB;
 		p->hot_n = 300000;
@@ -1121,31 +789,33 @@ static void parse_args(int argc, char **argv, struct params *p, const struct mac
 int main(int argc, char **argv)
 {
 	static struct case_result results[2 * NKINDS];
-	struct machine m;
+	struct bench_machine m;
+	struct caches c = { 0 };
 	struct params p = { 0 };
 	struct stats l1, mem;
 	struct json j = { 0 };
 
-	describe_machine(&m);
-	parse_args(argc, argv, &p, &m);
-	rng_state = p.seed;
+	bench_set_name("bench_dat");
+	bench_describe_machine(&m);
+	read_caches(&c);
+	parse_args(argc, argv, &p, &c);
+	bench_seed(p.seed);
 
 	l1 = chase_ns(4096, p.l1_n, p.reps);
 	mem = chase_ns(p.mem_bytes, p.mem_n, p.reps);
 	run_hot(&p, results);
 	for (unsigned long k = 0; k < NKINDS; k++)
 		run_cold(&kinds[k], &p, &results[NKINDS + k]);
-	read_loadavg(m.load_end, sizeof(m.load_end));
-	m.peak_rss = read_peak_rss();
+	bench_machine_done(&m);
 
 	json_open(&j, NULL, '{');
 	json_str(&j, "benchmark", "bench_dat");
-	print_machine(&j, &m);
-	print_build(&j);
+	print_machine(&j, &m, &c);
+	json_build(&j);
 	print_params(&j, &p);
 	json_open(&j, "dep_load", '{');
-	json_stats(&j, "l1", &l1);
-	json_stats(&j, "mem", &mem);
+	json_stats(&j, "l1_ns", &l1, 2);
+	json_stats(&j, "mem_ns", &mem, 2);
 	json_ulong(&j, "mem_bytes", p.mem_bytes);
 	json_close(&j, '}');
 	json_open(&j, "cases", '[');

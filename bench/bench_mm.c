@@ -34,22 +34,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/vfs.h>
 
 #include <gmap/alloc.h>
 #include <gmap/mm.h>
 
-#define BENCH_NOINLINE __attribute__((noinline))
+#include "bench_util.h"
 
-#define MIB	      (1UL << 20)
 #define PAGES_PER_PT  (_SEGMENT_SIZE / PAGE_SIZE) /* pages one host page table maps */
 #define HOT_PAGES     64UL /* a power of two: the 4 KiB copies cycle with i & (HOT_PAGES - 1) */
-#define MAX_REPS      64U
-#define MAX_SAMPLES   (3 * MAX_REPS)
 #define PATTERN(page) (0x9a6e000000000000UL | (page))
 
 /* ---- parameters ----------------------------------------------------------------------------- */
@@ -66,62 +60,7 @@ struct params {
 	char swap_fs[32];
 };
 
-struct machine {
-	char cpu_model[128];
-	long cpus;
-	bool virtualized;
-	char thp[64];
-	char load_start[64], load_end[64];
-	unsigned long peak_rss;
-};
-
 /* ---- small helpers -------------------------------------------------------------------------- */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats stats_of(const double *v, unsigned int n)
-{
-	double s[MAX_SAMPLES];
-	struct stats st;
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-static void die(const char *what, long rc)
-{
-	fprintf(stderr, "bench_mm: %s failed (%ld)\n", what, rc);
-	exit(1);
-}
-
-static void check(bool ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "bench_mm: check failed: %s\n", what);
-		exit(1);
-	}
-}
 
 /*
  * Page-aligned, like the frames: with source and destination at different offsets
@@ -133,99 +72,12 @@ static void *xalloc(size_t size)
 	void *p = aligned_alloc(PAGE_SIZE, (size + PAGE_SIZE - 1) & PAGE_MASK);
 
 	if (!p)
-		die("malloc", (long)size);
+		bench_die("malloc", (long)size);
 	memset(p, 0, size); /* fault the buffer in before anything is timed */
 	return p;
 }
 
 /* ---- machine description -------------------------------------------------------------------- */
-
-static void trim(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = 0;
-}
-
-/* First line of a small file, or "" if it cannot be read. */
-static void read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (!fgets(buf, (int)size, f))
-		buf[0] = 0;
-	fclose(f);
-	trim(buf);
-}
-
-static void read_cpuinfo(struct machine *m)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[4096];
-
-	snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (!colon)
-			continue;
-		if (!strncmp(line, "model name", 10) && !strcmp(m->cpu_model, "unknown")) {
-			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", colon + 2);
-			trim(m->cpu_model);
-		} else if (!strncmp(line, "flags", 5) && strstr(colon, " hypervisor")) {
-			m->virtualized = true;
-		}
-	}
-	fclose(f);
-}
-
-static void read_loadavg(char *buf, size_t size)
-{
-	char *p;
-
-	read_line("/proc/loadavg", buf, size);
-	/* Keep the three averages, drop the run-queue and pid fields. */
-	p = buf;
-	for (int spaces = 0; *p; p++) {
-		if (*p == ' ' && ++spaces == 3) {
-			*p = 0;
-			break;
-		}
-	}
-}
-
-static unsigned long read_peak_rss(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long kib = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmHWM:", 6))
-			kib = strtoul(line + 6, NULL, 10);
-	fclose(f);
-	return kib << 10;
-}
-
-static void describe_machine(struct machine *m)
-{
-	char thp[sizeof(m->thp)];
-
-	memset(m, 0, sizeof(*m));
-	read_cpuinfo(m);
-	m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
-	snprintf(m->thp, sizeof(m->thp), "%s", thp[0] ? thp : "unknown");
-	read_loadavg(m->load_start, sizeof(m->load_start));
-}
 
 /* The directory the library puts its swap file in (same order as src/mm/swap.c) and its type. */
 static void describe_swap_dir(struct params *p)
@@ -254,66 +106,6 @@ static void describe_swap_dir(struct params *p)
 			snprintf(p->swap_fs, sizeof(p->swap_fs), "%s", fs[i].name);
 }
 
-/* ---- series of timed runs ------------------------------------------------------------------- */
-
-/* One measured quantity: ns per page (or GB/s) of every timed run, and what the kernel did. */
-struct series {
-	const char *name;
-	const char *op;
-	unsigned long pages; /* pages per timed run */
-	unsigned int n;
-	double v[MAX_SAMPLES];
-	double minflt[MAX_SAMPLES]; /* kernel minor faults per page */
-	unsigned long preempted;    /* timed runs that lost the CPU */
-};
-
-struct probe {
-	double t0;
-	long minflt, nivcsw;
-};
-
-static void usage_now(long *minflt, long *nivcsw)
-{
-	struct rusage ru;
-
-	/* Faults of the whole process: the RCU thread's frees count too. */
-	getrusage(RUSAGE_SELF, &ru);
-	*minflt = ru.ru_minflt;
-	getrusage(RUSAGE_THREAD, &ru);
-	*nivcsw = ru.ru_nivcsw;
-}
-
-static void probe_start(struct probe *pr)
-{
-	usage_now(&pr->minflt, &pr->nivcsw);
-	pr->t0 = now_ns();
-}
-
-/* Record the run that started at @pr; returns its ns per page. */
-static double probe_end(const struct probe *pr, struct series *s)
-{
-	double ns = now_ns() - pr->t0;
-	long minflt, nivcsw;
-
-	usage_now(&minflt, &nivcsw);
-	if (s->n >= MAX_SAMPLES)
-		die("too many samples", s->n);
-	s->v[s->n] = ns / (double)s->pages;
-	s->minflt[s->n] = (double)(minflt - pr->minflt) / (double)s->pages;
-	s->n++;
-	if (nivcsw != pr->nivcsw)
-		s->preempted++;
-	return s->v[s->n - 1];
-}
-
-/* A run made of the last runs of @a and @b, e.g. a page-out and the page-in after it. */
-static void series_add_sum(struct series *s, const struct series *a, const struct series *b)
-{
-	s->v[s->n] = a->v[a->n - 1] + b->v[b->n - 1];
-	s->minflt[s->n] = a->minflt[a->n - 1] + b->minflt[b->n - 1];
-	s->n++;
-}
-
 /* ---- mappings -------------------------------------------------------------------------------- */
 
 static struct mm_struct *new_mm(void)
@@ -321,7 +113,7 @@ static struct mm_struct *new_mm(void)
 	struct mm_struct *mm = mm_create();
 
 	if (!mm)
-		die("mm_create", 0);
+		bench_die("mm_create", 0);
 	return mm;
 }
 
@@ -331,9 +123,9 @@ static unsigned long map_pages(struct mm_struct *mm, unsigned long pages)
 				     MAP_PRIVATE | MAP_ANONYMOUS);
 
 	if (base >= TASK_SIZE)
-		die("mm_mmap", (long)base);
+		bench_die("mm_mmap", (long)base);
 	/* Mappings of 1 MiB or more are 1 MiB aligned: a page table every PAGES_PER_PT pages. */
-	check(!(base & ~_SEGMENT_MASK), "mapping is 1 MiB aligned");
+	bench_check(!(base & ~_SEGMENT_MASK), "mapping is 1 MiB aligned");
 	return base;
 }
 
@@ -345,7 +137,7 @@ static void populate(struct mm_struct *mm, unsigned long base, unsigned long pag
 		int rc = mm_write(mm, base + i * PAGE_SIZE, &word, sizeof(word));
 
 		if (rc)
-			die("mm_write (populate)", rc);
+			bench_die("mm_write (populate)", rc);
 	}
 }
 
@@ -355,7 +147,7 @@ static unsigned long first_word(struct mm_struct *mm, unsigned long addr)
 	int rc = mm_read(mm, addr, &word, sizeof(word));
 
 	if (rc)
-		die("mm_read (check)", rc);
+		bench_die("mm_read (check)", rc);
 	return word;
 }
 
@@ -363,7 +155,7 @@ static void check_pattern(struct mm_struct *mm, unsigned long base, unsigned lon
 			  const char *what)
 {
 	for (unsigned long i = 0; i < pages; i++)
-		check(first_word(mm, base + i * PAGE_SIZE) == (zero ? 0 : PATTERN(i)), what);
+		bench_check(first_word(mm, base + i * PAGE_SIZE) == (zero ? 0 : PATTERN(i)), what);
 }
 
 static void destroy_mm(struct mm_struct *mm)
@@ -385,7 +177,7 @@ static BENCH_NOINLINE void fault_loop(struct mm_struct *mm, unsigned long base, 
 			continue;
 		rc = fixup_user_fault(mm, base + i * PAGE_SIZE, flags, unlocked);
 		if (rc)
-			die("fixup_user_fault", rc);
+			bench_die("fixup_user_fault", rc);
 	}
 	mmap_read_unlock(mm);
 }
@@ -399,7 +191,7 @@ static BENCH_NOINLINE void write_byte_loop(struct mm_struct *mm, unsigned long b
 		int rc = mm_write(mm, base + i * PAGE_SIZE, &one, 1);
 
 		if (rc)
-			die("mm_write", rc);
+			bench_die("mm_write", rc);
 	}
 }
 
@@ -407,7 +199,8 @@ static BENCH_NOINLINE void read_word_loop(struct mm_struct *mm, unsigned long ba
 					  unsigned long pages)
 {
 	for (unsigned long i = 0; i < pages; i++)
-		check(first_word(mm, base + i * PAGE_SIZE) == PATTERN(i), "page-in by mm_read");
+		bench_check(first_word(mm, base + i * PAGE_SIZE) == PATTERN(i),
+			    "page-in by mm_read");
 }
 
 static BENCH_NOINLINE void page_out_loop(struct mm_struct *mm, unsigned long base,
@@ -417,7 +210,7 @@ static BENCH_NOINLINE void page_out_loop(struct mm_struct *mm, unsigned long bas
 		int rc = mm_page_out(mm, base + i * PAGE_SIZE);
 
 		if (rc)
-			die("mm_page_out", rc);
+			bench_die("mm_page_out", rc);
 	}
 }
 
@@ -428,7 +221,7 @@ static BENCH_NOINLINE void migrate_loop(struct mm_struct *mm, unsigned long base
 		int rc = mm_migrate_page(mm, base + i * PAGE_SIZE);
 
 		if (rc)
-			die("mm_migrate_page", rc);
+			bench_die("mm_migrate_page", rc);
 	}
 }
 
@@ -439,7 +232,7 @@ static BENCH_NOINLINE void discard_pages_loop(struct mm_struct *mm, unsigned lon
 		int rc = mm_discard(mm, base + i * PAGE_SIZE, PAGE_SIZE);
 
 		if (rc)
-			die("mm_discard", rc);
+			bench_die("mm_discard", rc);
 	}
 }
 
@@ -452,7 +245,7 @@ static BENCH_NOINLINE void os_touch_loop(unsigned char *mem, unsigned long pages
 		else
 			mem[i * PAGE_SIZE] = 1;
 	}
-	__asm__ volatile("" : : "r"(mem) : "memory");
+	bench_clobber(mem);
 }
 
 /* ---- first touch ---------------------------------------------------------------------------- */
@@ -475,54 +268,54 @@ static void check_first_touch(struct mm_struct *mm, unsigned long pages)
 	struct mm_stats st;
 
 	mm_get_stats(mm, &st);
-	check(st.zero_fills == pages && st.frames == pages, "one zero fill per page");
-	check(st.page_tables == (pages + PAGES_PER_PT - 1) / PAGES_PER_PT,
-	      "one page table per 256 pages");
+	bench_check(st.zero_fills == pages && st.frames == pages, "one zero fill per page");
+	bench_check(st.page_tables == (pages + PAGES_PER_PT - 1) / PAGES_PER_PT,
+		    "one page table per 256 pages");
 }
 
 /* One first touch of kind @kind into s[kind], then the mm's destruction into s[FT_DESTROY]. */
-static void first_touch_mm(enum first_touch kind, const struct params *p, struct series *s)
+static void first_touch_mm(enum first_touch kind, const struct params *p, struct bench_series *s)
 {
 	struct mm_struct *mm = new_mm();
 	unsigned long base = map_pages(mm, p->fault_pages);
-	struct probe pr;
+	struct bench_probe pr;
 
 	/* Page 0 of every segment first, untimed: its fault allocates the page table. */
 	if (kind == FT_FIXUP_PT_PRESENT)
 		for (unsigned long i = 0; i < p->fault_pages; i += PAGES_PER_PT)
 			fault_loop(mm, base + i * PAGE_SIZE, 1, FAULT_FLAG_WRITE, NULL, 0);
-	probe_start(&pr);
+	bench_probe_start(&pr);
 	if (kind == FT_MM_WRITE)
 		write_byte_loop(mm, base, p->fault_pages);
 	else
 		fault_loop(mm, base, p->fault_pages, FAULT_FLAG_WRITE, NULL,
 			   kind == FT_FIXUP_PT_PRESENT ? PAGES_PER_PT - 1 : 0);
-	probe_end(&pr, &s[kind]);
+	bench_probe_end(&pr, &s[kind]);
 	check_first_touch(mm, p->fault_pages);
-	probe_start(&pr);
+	bench_probe_start(&pr);
 	destroy_mm(mm);
-	probe_end(&pr, &s[FT_DESTROY]);
+	bench_probe_end(&pr, &s[FT_DESTROY]);
 }
 
 /* One floor run into s[FT_OS_TOUCH or FT_OS_FILL], then its munmap() into s[FT_OS_UNMAP]. */
-static void first_touch_os(bool fill, const struct params *p, struct series *s)
+static void first_touch_os(bool fill, const struct params *p, struct bench_series *s)
 {
 	size_t len = p->fault_pages * PAGE_SIZE;
 	unsigned char *mem =
 		mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct probe pr;
+	struct bench_probe pr;
 
 	if (mem == MAP_FAILED)
-		die("mmap", errno);
-	probe_start(&pr);
+		bench_die("mmap", errno);
+	bench_probe_start(&pr);
 	os_touch_loop(mem, p->fault_pages, fill);
-	probe_end(&pr, &s[fill ? FT_OS_FILL : FT_OS_TOUCH]);
-	probe_start(&pr);
+	bench_probe_end(&pr, &s[fill ? FT_OS_FILL : FT_OS_TOUCH]);
+	bench_probe_start(&pr);
 	munmap(mem, len);
-	probe_end(&pr, &s[FT_OS_UNMAP]);
+	bench_probe_end(&pr, &s[FT_OS_UNMAP]);
 }
 
-static void run_first_touch(const struct params *p, struct series *s)
+static void run_first_touch(const struct params *p, struct bench_series *s)
 {
 	static const char *const names[NR_FT_SERIES][2] = {
 		{ "first_touch_fixup", "fixup_user_fault(FAULT_FLAG_WRITE), untouched pages" },
@@ -537,11 +330,11 @@ static void run_first_touch(const struct params *p, struct series *s)
 	};
 
 	for (int k = 0; k < NR_FT_SERIES; k++)
-		s[k] = (struct series){ .name = names[k][0],
-					.op = names[k][1],
-					.pages = p->fault_pages };
+		s[k] = (struct bench_series){ .name = names[k][0],
+					      .what = names[k][1],
+					      .per_run = p->fault_pages };
 	/* The page tables exist for all but one page in PAGES_PER_PT. */
-	s[FT_FIXUP_PT_PRESENT].pages = p->fault_pages - p->fault_pages / PAGES_PER_PT;
+	s[FT_FIXUP_PT_PRESENT].per_run = p->fault_pages - p->fault_pages / PAGES_PER_PT;
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		/* Rotate the order so that drift on a shared machine hits the kinds alike. */
 		for (int i = 0; i < NR_FT; i++) {
@@ -568,7 +361,7 @@ enum swap_series {
 	NR_SW,
 };
 
-static void run_swap(const struct params *p, struct series *s)
+static void run_swap(const struct params *p, struct bench_series *s)
 {
 	static const char *const names[NR_SW][2] = {
 		{ "page_out", "mm_page_out() of a present dirty page" },
@@ -586,34 +379,36 @@ static void run_swap(const struct params *p, struct series *s)
 	struct mm_stats st;
 
 	for (int k = 0; k < NR_SW; k++)
-		s[k] = (struct series){ .name = names[k][0],
-					.op = names[k][1],
-					.pages = p->swap_pages };
+		s[k] = (struct bench_series){ .name = names[k][0],
+					      .what = names[k][1],
+					      .per_run = p->swap_pages };
 	populate(mm, base, p->swap_pages);
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		for (int i = 0; i < 3; i++) {
 			int in = SW_IN_FIXUP + (int)((rep + (unsigned int)i) % 3);
 			bool unlocked = false;
-			struct probe pr;
+			struct bench_probe pr;
 
-			probe_start(&pr);
+			bench_probe_start(&pr);
 			page_out_loop(mm, base, p->swap_pages);
-			probe_end(&pr, &s[SW_OUT]);
+			bench_probe_end(&pr, &s[SW_OUT]);
 			gm_quiesce();
 			mm_get_stats(mm, &st);
-			check(st.swap_slots == p->swap_pages && st.frames == 0,
-			      "all pages swapped");
-			probe_start(&pr);
+			bench_check(st.swap_slots == p->swap_pages && st.frames == 0,
+				    "all pages swapped");
+			bench_probe_start(&pr);
 			if (in == SW_IN_MM_READ)
 				read_word_loop(mm, base, p->swap_pages);
 			else
 				fault_loop(mm, base, p->swap_pages, 0,
 					   in == SW_IN_UNLOCKED ? &unlocked : NULL, 0);
-			probe_end(&pr, &s[in]);
-			series_add_sum(&s[in + SW_RT_FIXUP - SW_IN_FIXUP], &s[SW_OUT], &s[in]);
-			check(in != SW_IN_UNLOCKED || unlocked, "swap-in dropped mmap_lock");
+			bench_probe_end(&pr, &s[in]);
+			bench_series_combine(&s[in + SW_RT_FIXUP - SW_IN_FIXUP], &s[SW_OUT], &s[in],
+					     1);
+			bench_check(in != SW_IN_UNLOCKED || unlocked, "swap-in dropped mmap_lock");
 			mm_get_stats(mm, &st);
-			check(st.swap_slots == 0 && st.frames == p->swap_pages, "all pages back");
+			bench_check(st.swap_slots == 0 && st.frames == p->swap_pages,
+				    "all pages back");
 			check_pattern(mm, base, p->swap_pages, false, "contents survive swap");
 		}
 	}
@@ -622,25 +417,25 @@ static void run_swap(const struct params *p, struct series *s)
 
 /* ---- migration and discard ------------------------------------------------------------------ */
 
-static void run_migrate(const struct params *p, struct series *s)
+static void run_migrate(const struct params *p, struct bench_series *s)
 {
 	struct mm_struct *mm = new_mm();
 	unsigned long base = map_pages(mm, p->fault_pages);
 	unsigned long before;
-	struct probe pr;
+	struct bench_probe pr;
 
-	*s = (struct series){ .name = "migrate",
-			      .op = "mm_migrate_page() of a present dirty page",
-			      .pages = p->fault_pages };
+	*s = (struct bench_series){ .name = "migrate",
+				    .what = "mm_migrate_page() of a present dirty page",
+				    .per_run = p->fault_pages };
 	populate(mm, base, p->fault_pages);
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		before = mm_lookup_pte(mm, base);
-		probe_start(&pr);
+		bench_probe_start(&pr);
 		migrate_loop(mm, base, p->fault_pages);
-		probe_end(&pr, s);
+		bench_probe_end(&pr, s);
 		gm_quiesce();
-		check((mm_lookup_pte(mm, base) & PAGE_MASK) != (before & PAGE_MASK),
-		      "migration moved the frame");
+		bench_check((mm_lookup_pte(mm, base) & PAGE_MASK) != (before & PAGE_MASK),
+			    "migration moved the frame");
 	}
 	check_pattern(mm, base, p->fault_pages, false, "contents survive migration");
 	destroy_mm(mm);
@@ -654,7 +449,7 @@ enum discard_series {
 	NR_DI,
 };
 
-static void run_discard(const struct params *p, struct series *s)
+static void run_discard(const struct params *p, struct bench_series *s)
 {
 	static const char *const names[NR_DI][2] = {
 		{ "discard_range", "mm_discard() of the whole mapping in one call" },
@@ -667,30 +462,31 @@ static void run_discard(const struct params *p, struct series *s)
 	unsigned long base = map_pages(mm, p->fault_pages);
 
 	for (int k = 0; k < NR_DI; k++)
-		s[k] = (struct series){ .name = names[k][0],
-					.op = names[k][1],
-					.pages = p->fault_pages };
+		s[k] = (struct bench_series){ .name = names[k][0],
+					      .what = names[k][1],
+					      .per_run = p->fault_pages };
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		for (int i = 0; i < 2; i++) {
 			int kind = (rep + (unsigned int)i) % 2 ? DI_PAGES : DI_RANGE;
-			struct probe pr;
+			struct bench_probe pr;
 			int rc = 0;
 
 			populate(mm, base, p->fault_pages);
-			probe_start(&pr);
+			bench_probe_start(&pr);
 			if (kind == DI_RANGE)
 				rc = mm_discard(mm, base, p->fault_pages * PAGE_SIZE);
 			else
 				discard_pages_loop(mm, base, p->fault_pages);
-			probe_end(&pr, &s[kind]);
+			bench_probe_end(&pr, &s[kind]);
 			if (rc)
-				die("mm_discard", rc);
+				bench_die("mm_discard", rc);
 			gm_quiesce();
-			probe_start(&pr);
+			bench_probe_start(&pr);
 			fault_loop(mm, base, p->fault_pages, FAULT_FLAG_WRITE, NULL, 0);
-			probe_end(&pr, &s[DI_REFAULT]);
+			bench_probe_end(&pr, &s[DI_REFAULT]);
 			if (kind == DI_RANGE)
-				series_add_sum(&s[DI_RT_RANGE], &s[DI_RANGE], &s[DI_REFAULT]);
+				bench_series_combine(&s[DI_RT_RANGE], &s[DI_RANGE], &s[DI_REFAULT],
+						     1);
 			check_pattern(mm, base, p->fault_pages, true, "discarded pages read zero");
 		}
 	}
@@ -712,7 +508,7 @@ struct copy_result {
 	const char *op;
 	unsigned long bytes; /* per timed run */
 	unsigned long calls; /* mm_read/mm_write calls per timed run */
-	struct series mm, frames, flat;
+	struct bench_series mm, frames, flat;
 	struct stats mm_gbps, frames_gbps, flat_gbps;
 	double ratio;
 };
@@ -731,7 +527,7 @@ static BENCH_NOINLINE void mm_copy_large(const struct copy_setup *c, bool write,
 		       : mm_read(c->mm, c->base, c->buf, len);
 
 	if (rc)
-		die(write ? "mm_write" : "mm_read", rc);
+		bench_die(write ? "mm_write" : "mm_read", rc);
 }
 
 static BENCH_NOINLINE void frames_copy_large(const struct copy_setup *c, bool write)
@@ -747,7 +543,7 @@ static BENCH_NOINLINE void frames_copy_large(const struct copy_setup *c, bool wr
 static BENCH_NOINLINE void flat_copy(void *dst, const void *src, size_t len)
 {
 	memcpy(dst, src, len);
-	__asm__ volatile("" : : "r"(dst) : "memory");
+	bench_clobber(dst);
 }
 
 static BENCH_NOINLINE void mm_copy_4k(const struct copy_setup *c, bool write, unsigned long n)
@@ -758,7 +554,7 @@ static BENCH_NOINLINE void mm_copy_4k(const struct copy_setup *c, bool write, un
 			       : mm_read(c->mm, addr, c->buf, PAGE_SIZE);
 
 		if (rc)
-			die(write ? "mm_write" : "mm_read", rc);
+			bench_die(write ? "mm_write" : "mm_read", rc);
 	}
 }
 
@@ -771,7 +567,7 @@ static BENCH_NOINLINE void frames_copy_4k(const struct copy_setup *c, bool write
 			memcpy(f, c->buf, PAGE_SIZE);
 		else
 			memcpy(c->buf, f, PAGE_SIZE);
-		__asm__ volatile("" : : "r"(f) : "memory");
+		bench_clobber(f);
 	}
 }
 
@@ -784,7 +580,7 @@ static BENCH_NOINLINE void flat_copy_4k(const struct copy_setup *c, bool write, 
 			memcpy(f, c->buf, PAGE_SIZE);
 		else
 			memcpy(c->buf, f, PAGE_SIZE);
-		__asm__ volatile("" : : "r"(f) : "memory");
+		bench_clobber(f);
 	}
 }
 
@@ -792,7 +588,7 @@ static BENCH_NOINLINE void flat_copy_4k(const struct copy_setup *c, bool write, 
 static void copy_check(const struct copy_setup *c)
 {
 	for (unsigned long i = 0; i < c->pages; i++)
-		check(!memcmp(c->buf + i * PAGE_SIZE, c->frame[i], PAGE_SIZE), "large copy");
+		bench_check(!memcmp(c->buf + i * PAGE_SIZE, c->frame[i], PAGE_SIZE), "large copy");
 }
 
 /* Time one run of @variant (0 mm, 1 frames, 2 flat) of copy @k into its series. */
@@ -801,10 +597,10 @@ static void time_copy(struct copy_result *r, enum copy_kind k, int variant,
 {
 	bool write = k == CP_WRITE_LARGE || k == CP_WRITE_4K;
 	bool large = k == CP_READ_LARGE || k == CP_WRITE_LARGE;
-	struct series *s = variant == 0 ? &r->mm : variant == 1 ? &r->frames : &r->flat;
-	struct probe pr;
+	struct bench_series *s = variant == 0 ? &r->mm : variant == 1 ? &r->frames : &r->flat;
+	struct bench_probe pr;
 
-	probe_start(&pr);
+	bench_probe_start(&pr);
 	if (large && variant == 0)
 		mm_copy_large(c, write, r->bytes);
 	else if (large && variant == 1)
@@ -817,13 +613,13 @@ static void time_copy(struct copy_result *r, enum copy_kind k, int variant,
 		frames_copy_4k(c, write, r->calls);
 	else
 		flat_copy_4k(c, write, r->calls);
-	probe_end(&pr, s);
+	bench_probe_end(&pr, s);
 	if (large && variant == 0)
 		copy_check(c);
 }
 
 /* Convert ns per page into GB/s: bytes per ns. */
-static struct stats gbps_of(const struct series *s)
+static struct stats gbps_of(const struct bench_series *s)
 {
 	struct stats ns = stats_of(s->v, s->n), g;
 
@@ -848,9 +644,7 @@ static void run_copies(const struct params *p, struct copy_result *r)
 	c.base = map_pages(c.mm, c.pages);
 	c.buf = xalloc(p->copy_bytes);
 	c.flat = xalloc(p->copy_bytes);
-	c.frame = malloc(c.pages * sizeof(*c.frame));
-	if (!c.frame)
-		die("malloc", 0);
+	c.frame = bench_malloc(c.pages * sizeof(*c.frame));
 	populate(c.mm, c.base, c.pages);
 	for (unsigned long i = 0; i < c.pages; i++)
 		c.frame[i] =
@@ -861,7 +655,7 @@ static void run_copies(const struct params *p, struct copy_result *r)
 		r[k] = (struct copy_result){ .name = names[k][0], .op = names[k][1] };
 		r[k].bytes = large ? p->copy_bytes : p->small_n * PAGE_SIZE;
 		r[k].calls = large ? 1 : p->small_n;
-		r[k].mm.pages = r[k].frames.pages = r[k].flat.pages = r[k].bytes / PAGE_SIZE;
+		r[k].mm.per_run = r[k].frames.per_run = r[k].flat.per_run = r[k].bytes / PAGE_SIZE;
 	}
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		for (int k = 0; k < NR_CP; k++) {
@@ -886,142 +680,9 @@ static void run_copies(const struct params *p, struct copy_result *r)
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
-/* A minimal emitter: it tracks nesting so that every separator is right by construction. */
-struct json {
-	int depth;
-	bool first[8];
-};
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void json_sep(struct json *j)
-{
-	if (j->depth) {
-		if (!j->first[j->depth])
-			putchar(',');
-		putchar('\n');
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", stdout);
-	}
-	j->first[j->depth] = false;
-}
-
-static void json_key(struct json *j, const char *key)
-{
-	json_sep(j);
-	if (key) {
-		json_string(key);
-		fputs(": ", stdout);
-	}
-}
-
-static void json_open(struct json *j, const char *key, char brace)
-{
-	json_key(j, key);
-	putchar(brace);
-	j->first[++j->depth] = true;
-}
-
-static void json_close(struct json *j, char brace)
-{
-	bool empty = j->first[j->depth];
-
-	j->depth--;
-	if (!empty) {
-		putchar('\n');
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", stdout);
-	}
-	putchar(brace);
-	if (!j->depth)
-		putchar('\n');
-}
-
-static void json_str(struct json *j, const char *key, const char *val)
-{
-	json_key(j, key);
-	json_string(val);
-}
-
-static void json_ulong(struct json *j, const char *key, unsigned long val)
-{
-	json_key(j, key);
-	printf("%lu", val);
-}
-
-static void json_double(struct json *j, const char *key, double val, int decimals)
-{
-	json_key(j, key);
-	printf("%.*f", decimals, val);
-}
-
-static void json_bool(struct json *j, const char *key, bool val)
-{
-	json_key(j, key);
-	fputs(val ? "true" : "false", stdout);
-}
-
-static void json_stats(struct json *j, const char *prefix, const struct stats *s, int decimals)
-{
-	char key[64];
-
-	snprintf(key, sizeof(key), "%s_median", prefix);
-	json_double(j, key, s->median, decimals);
-	snprintf(key, sizeof(key), "%s_min", prefix);
-	json_double(j, key, s->min, decimals);
-	snprintf(key, sizeof(key), "%s_max", prefix);
-	json_double(j, key, s->max, decimals);
-}
-
-static void print_machine(struct json *j, const struct machine *m)
-{
-	json_open(j, "machine", '{');
-	json_str(j, "cpu_model", m->cpu_model);
-	json_ulong(j, "cpus_online", (unsigned long)m->cpus);
-	json_bool(j, "virtualized", m->virtualized);
-	json_str(j, "transparent_hugepage", m->thp);
-	json_str(j, "loadavg_start", m->load_start);
-	json_str(j, "loadavg_end", m->load_end);
-	json_ulong(j, "peak_rss_bytes", m->peak_rss);
-	json_close(j, '}');
-}
-
-static void print_build(struct json *j)
-{
-	json_open(j, "build", '{');
-	json_str(j, "compiler", __VERSION__);
-#ifdef __OPTIMIZE__
-	json_bool(j, "optimized", true);
-#else
-	json_bool(j, "optimized", false);
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	json_bool(j, "sanitized", true);
-#else
-	json_bool(j, "sanitized", false);
-#endif
-	json_close(j, '}');
-}
-
 static void print_params(struct json *j, const struct params *p, double seconds)
 {
-	json_open(j, "params", '{');
-	json_bool(j, "quick", p->quick);
-	json_ulong(j, "reps", p->reps);
+	json_params_open(j, p->quick, p->reps);
 	json_ulong(j, "fault_pages", p->fault_pages);
 	json_ulong(j, "swap_pages", p->swap_pages);
 	json_ulong(j, "copy_bytes", p->copy_bytes);
@@ -1037,7 +698,7 @@ static void print_params(struct json *j, const struct params *p, double seconds)
 	json_close(j, '}');
 }
 
-static void print_series(struct json *j, const struct series *s)
+static void print_series(struct json *j, const struct bench_series *s)
 {
 	struct stats ns, flt;
 
@@ -1047,8 +708,8 @@ static void print_series(struct json *j, const struct series *s)
 	flt = stats_of(s->minflt, s->n);
 	json_open(j, NULL, '{');
 	json_str(j, "name", s->name);
-	json_str(j, "op", s->op);
-	json_ulong(j, "pages_per_run", s->pages);
+	json_str(j, "op", s->what);
+	json_ulong(j, "pages_per_run", s->per_run);
 	json_ulong(j, "runs", s->n);
 	json_stats(j, "ns_per_page", &ns, 1);
 	json_double(j, "os_minor_faults_per_page", flt.median, 3);
@@ -1094,24 +755,6 @@ static void usage(FILE *f)
 		   "  --help          this text\n");
 }
 
-static unsigned long parse_num(const char *opt, const char *arg, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v;
-
-	if (!arg) {
-		fprintf(stderr, "bench_mm: %s needs a value\n", opt);
-		exit(2);
-	}
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || end == arg || v < lo || v > hi) {
-		fprintf(stderr, "bench_mm: %s: expected a number from %lu to %lu\n", opt, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 static void parse_args(int argc, char **argv, struct params *p)
 {
 	unsigned long reps = 0, fault_mib = 0, swap_mib = 0, copy_mib = 0;
@@ -1119,19 +762,14 @@ static void parse_args(int argc, char **argv, struct params *p)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--quick")) {
-			p->quick = true;
-		} else if (!strcmp(a, "--reps")) {
-			reps = parse_num(a, argv[++i], 1, MAX_REPS);
-		} else if (!strcmp(a, "--fault-mib")) {
-			fault_mib = parse_num(a, argv[++i], 1, 1024);
+		if (bench_common_option(argv, &i, usage, &p->quick, &reps))
+			continue;
+		if (!strcmp(a, "--fault-mib")) {
+			fault_mib = bench_parse_num(a, argv[++i], 1, 1024);
 		} else if (!strcmp(a, "--swap-mib")) {
-			swap_mib = parse_num(a, argv[++i], 1, 1024);
+			swap_mib = bench_parse_num(a, argv[++i], 1, 1024);
 		} else if (!strcmp(a, "--copy-mib")) {
-			copy_mib = parse_num(a, argv[++i], 1, 512);
+			copy_mib = bench_parse_num(a, argv[++i], 1, 512);
 		} else if (!strcmp(a, "--only") && argv[i + 1]) {
 			p->only = argv[++i];
 		} else if (!strcmp(a, "--swap-dir") && argv[i + 1]) {
@@ -1178,16 +816,17 @@ static bool selected(const struct params *p, const char *group)
 
 int main(int argc, char **argv)
 {
-	static struct series ft[NR_FT_SERIES], sw[NR_SW], mig, di[NR_DI];
+	static struct bench_series ft[NR_FT_SERIES], sw[NR_SW], mig, di[NR_DI];
 	static struct copy_result cp[NR_CP];
 	struct params p = { 0 };
 	struct json j = { 0 };
-	struct machine m;
+	struct bench_machine m;
 	double t0;
 
-	describe_machine(&m);
+	bench_set_name("bench_mm");
+	bench_describe_machine(&m);
 	parse_args(argc, argv, &p);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	if (selected(&p, "first_touch"))
 		run_first_touch(&p, ft);
 	if (selected(&p, "swap"))
@@ -1198,14 +837,15 @@ int main(int argc, char **argv)
 		run_discard(&p, di);
 	if (selected(&p, "copies"))
 		run_copies(&p, cp);
-	read_loadavg(m.load_end, sizeof(m.load_end));
-	m.peak_rss = read_peak_rss();
+	bench_machine_done(&m);
 
 	json_open(&j, NULL, '{');
 	json_str(&j, "benchmark", "bench_mm");
-	print_machine(&j, &m);
-	print_build(&j);
-	print_params(&j, &p, (now_ns() - t0) / 1e9);
+	json_machine_open(&j, &m);
+	json_str(&j, "transparent_hugepage", m.thp);
+	json_machine_close(&j, &m);
+	json_build(&j);
+	print_params(&j, &p, (bench_now_ns() - t0) / 1e9);
 	json_open(&j, "cases", '[');
 	for (int k = 0; k < NR_FT_SERIES; k++)
 		print_series(&j, &ft[k]);

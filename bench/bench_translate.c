@@ -33,15 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <gmap/dat.h>
 
+#include "bench_util.h"
 #include "image.h"
 
 #define GIB	    (1UL << 30)
-#define MIB	    (1UL << 20)
 #define R1T	    0x0UL
 #define R2T	    0x4000UL
 #define R3T	    0x8000UL
@@ -69,7 +68,6 @@ struct files {
 
 static unsigned int *frames; /* frame number of each virtual page */
 static unsigned long *addrs;
-static volatile unsigned long sink;
 
 static unsigned long rng_next(unsigned long *s)
 {
@@ -77,27 +75,6 @@ static unsigned long rng_next(unsigned long *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what)
@@ -241,7 +218,7 @@ static double run_command(const struct files *fl, const struct params *p)
 	int status;
 
 	snprintf(asce, sizeof(asce), "0x%lx", ASCE);
-	t0 = now();
+	t0 = bench_now_ns();
 	pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -254,11 +231,9 @@ static double run_command(const struct files *fl, const struct params *p)
 		      (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "bench_translate: %s failed (status 0x%x)\n", p->gmap, status);
-		exit(1);
-	}
-	return now() - t0;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		bench_fail("%s failed (status 0x%x)", p->gmap, status);
+	return (bench_now_ns() - t0) / 1e9;
 }
 
 static bool check(unsigned long va, const struct dat_result *res, const struct params *p)
@@ -276,21 +251,18 @@ static double run_walk(struct image *img, const struct params *p)
 	struct dat_config cfg = { .asce = ASCE, .storage_size = img->end };
 	struct dat_result res;
 	unsigned long sum = 0;
-	double t0 = now();
+	double t0 = bench_now_ns();
 
 	for (unsigned long i = 0; i < p->naddrs; i++) {
 		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
 		sum += res.real + res.pic;
 	}
-	t0 = now() - t0;
-	sink = sum;
+	t0 = (bench_now_ns() - t0) / 1e9;
+	bench_sink = sum;
 	for (unsigned long i = 0; i < p->naddrs; i += CHECK_EVERY) {
 		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
-		if (!check(addrs[i], &res, p)) {
-			fprintf(stderr, "bench_translate: wrong result for 0x%lx (pic 0x%x)\n",
-				addrs[i], res.pic);
-			exit(1);
-		}
+		if (!check(addrs[i], &res, p))
+			bench_fail("wrong result for 0x%lx (pic 0x%x)", addrs[i], res.pic);
 	}
 	return t0;
 }
@@ -303,18 +275,17 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 	struct image img;
 
 	make_image(fl->image, elf, p);
-	if (image_open(&img, fl->image, err, sizeof(err))) {
-		fprintf(stderr, "bench_translate: %s: %s\n", fl->image, err);
-		exit(1);
-	}
+	if (image_open(&img, fl->image, err, sizeof(err)))
+		bench_fail("%s: %s", fl->image, err);
 	for (int r = 0; r < p->reps; r++) {
 		cmd[r] = run_command(fl, p);
 		walk[r] = run_walk(&img, p);
 	}
 	image_close(&img);
 	unlink(fl->image);
-	cmd_med = median(cmd, p->reps);
-	walk_med = median(walk, p->reps);
+	cmd_med = stats_of(cmd, (unsigned int)p->reps).median;
+	walk_med = stats_of(walk, (unsigned int)p->reps).median;
+	bench_sort(cmd, (unsigned int)p->reps); /* command_s lists the runs fastest first */
 	printf("    {\"image\": \"%s\", \"segments\": %u,\n"
 	       "     \"command_s_median\": %.4f, \"command_addresses_per_s\": %.0f,\n"
 	       "     \"walk_ns_per_address\": %.1f, \"walk_addresses_per_s\": %.0f,\n"
@@ -370,6 +341,7 @@ int main(int argc, char **argv)
 	unsigned long seed = 0x9e3779b97f4a7c15UL, npages;
 	int fd;
 
+	bench_set_name("bench_translate");
 	parse_args(argc, argv, &p);
 	if (access(p.gmap, X_OK)) {
 		fprintf(stderr, "bench_translate: no gmap command at %s (use --gmap)\n", p.gmap);

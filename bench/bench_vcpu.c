@@ -33,24 +33,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <endian.h>
 #include <sys/mman.h>
 
 #include <gmap/alloc.h>
 #include <gmap/vcpu.h>
 
-#define BENCH_NOINLINE __attribute__((noinline))
+#include "bench_util.h"
 
-#define MIB	    (1UL << 20)
 #define HBASE	    0x100000000UL
 #define GMEM	    (64 * MIB)
 #define HIT_PAGES   64UL
 #define MISS_PAGES  4096UL
 #define FAULT_PAGES 2048UL
 #define MAX_THREADS 2
-#define MAX_REPS    64U
 /*
  * Guest layout: per thread a hit area and a miss area, the fault area, the guest
  * tables. The hit areas start 256 KiB into their segment: the TLB slots of their
@@ -66,60 +62,6 @@
 #define GASCE	     (GSTO | _ASCE_TYPE_SEGMENT | 3)
 #define MAPPED_SEGS  48UL
 
-/* ---- helpers -------------------------------------------------------------------------------- */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void die(const char *what, long rc)
-{
-	fprintf(stderr, "bench_vcpu: %s failed (%ld)\n", what, rc);
-	exit(1);
-}
-
-static void check(bool ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "bench_vcpu: check failed: %s\n", what);
-		exit(1);
-	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats stats_of(const double *v, unsigned int n)
-{
-	double s[MAX_REPS];
-	struct stats st;
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	st.min = s[0];
-	st.max = s[n - 1];
-	st.median = n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	return st;
-}
-
-/* Keep the compiler from dropping or merging copies whose result nobody reads. */
-static inline void clobber(void *p)
-{
-	__asm__ volatile("" : : "r"(p) : "memory");
-}
-
 /* ---- the guest ------------------------------------------------------------------------------ */
 
 static struct mm_struct *mm;
@@ -131,7 +73,7 @@ static void put_entry(unsigned long gaddr, unsigned long val)
 	int rc = mm_write(mm, HBASE + gaddr, &be, sizeof(be));
 
 	if (rc)
-		die("mm_write (guest table)", rc);
+		bench_die("mm_write (guest table)", rc);
 }
 
 static void build_guest(void)
@@ -139,15 +81,15 @@ static void build_guest(void)
 	int rc;
 
 	mm = mm_create();
-	check(mm != NULL, "mm_create");
+	bench_check(mm != NULL, "mm_create");
 	if (mm_mmap(mm, HBASE, GMEM, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != HBASE)
-		die("mm_mmap", 0);
+		bench_die("mm_mmap", 0);
 	gmap = gmap_create(mm, GMEM - 1);
-	check(gmap != NULL, "gmap_create");
+	bench_check(gmap != NULL, "gmap_create");
 	rc = gmap_map_segment(gmap, HBASE, 0, GMEM);
 	if (rc)
-		die("gmap_map_segment", rc);
+		bench_die("gmap_map_segment", rc);
 	/* Guest DAT tables: segment table + one page table per mapped segment. */
 	for (unsigned long sx = 0; sx < _CRST_ENTRIES; sx++)
 		put_entry(GSTO + sx * 8, _SEGMENT_ENTRY_EMPTY);
@@ -164,7 +106,7 @@ static void build_guest(void)
 
 		rc = mm_write(mm, HBASE + g, &word, sizeof(word));
 		if (rc)
-			die("mm_write (populate)", rc);
+			bench_die("mm_write (populate)", rc);
 	}
 }
 
@@ -173,7 +115,7 @@ static unsigned char *frame_of(unsigned long g)
 {
 	unsigned long pte = mm_lookup_pte(mm, HBASE + g);
 
-	check(!(pte & _PAGE_INVALID), "data page present");
+	bench_check(!(pte & _PAGE_INVALID), "data page present");
 	return (unsigned char *)(pte & PAGE_MASK);
 }
 
@@ -229,8 +171,8 @@ static BENCH_NOINLINE void vcpu_loop(const struct kase *k, struct runner *r, uns
 			rc = k->write ? vcpu_write(r->vcpu, g, r->buf, k->len)
 				      : vcpu_read(r->vcpu, g, r->buf, k->len);
 		if (rc)
-			die(k->name, rc);
-		clobber(r->buf);
+			bench_die(k->name, rc);
+		bench_clobber(r->buf);
 	}
 }
 
@@ -244,8 +186,8 @@ static BENCH_NOINLINE void memcpy_loop(const struct kase *k, struct runner *r, u
 			memcpy(mem + off, r->buf, k->len);
 		else
 			memcpy(r->buf, mem + off, k->len);
-		clobber(r->buf);
-		clobber(mem);
+		bench_clobber(r->buf);
+		bench_clobber(mem);
 	}
 }
 
@@ -257,10 +199,10 @@ static void make_fresh(struct runner *r, bool vcpu_turn)
 	if (vcpu_turn) {
 		rc = gmap_discard(gmap, r->base, r->base + r->pages * PAGE_SIZE);
 		if (rc)
-			die("gmap_discard", rc);
+			bench_die("gmap_discard", rc);
 		gm_quiesce(); /* deferred frees outside the timed loop */
 	} else if (madvise(r->os_mem, r->pages * PAGE_SIZE, MADV_DONTNEED)) {
-		die("madvise", errno);
+		bench_die("madvise", errno);
 	}
 }
 
@@ -268,20 +210,20 @@ static void runner_init(struct runner *r, const struct kase *k, unsigned int thr
 {
 	memset(r, 0, sizeof(*r));
 	r->vcpu = vcpu_create();
-	check(r->vcpu != NULL, "vcpu_create");
+	bench_check(r->vcpu != NULL, "vcpu_create");
 	r->base = area_base(k->area, thread);
 	r->pages = area_pages(k->area);
 	r->buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	check(r->buf != NULL, "buffer");
+	bench_check(r->buf != NULL, "buffer");
 	memset(r->buf, 0x5a, PAGE_SIZE);
 	if (k->area == FAULT) {
 		r->os_mem = mmap(NULL, r->pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		check(r->os_mem != MAP_FAILED, "mmap");
+		bench_check(r->os_mem != MAP_FAILED, "mmap");
 		return;
 	}
 	r->frames = malloc(r->pages * sizeof(*r->frames));
-	check(r->frames != NULL, "frames");
+	bench_check(r->frames != NULL, "frames");
 	for (unsigned long p = 0; p < r->pages; p++)
 		r->frames[p] = frame_of(r->base + p * PAGE_SIZE);
 }
@@ -305,22 +247,22 @@ static void check_contents(const struct kase *k, struct runner *r)
 	unsigned char *seen = malloc(2 * PAGE_SIZE), *host = seen + PAGE_SIZE;
 	unsigned long word;
 
-	check(seen != NULL, "buffer");
+	bench_check(seen != NULL, "buffer");
 	for (unsigned long p = 0; p < r->pages; p += 97) {
 		unsigned long g = r->base + p * PAGE_SIZE;
 		int rc = vcpu_read(r->vcpu, g, seen, PAGE_SIZE);
 
 		if (rc)
-			die("vcpu_read (check)", rc);
+			bench_die("vcpu_read (check)", rc);
 		rc = mm_read(mm, HBASE + g, host, PAGE_SIZE);
 		if (rc)
-			die("mm_read (check)", rc);
-		check(!memcmp(seen, host, PAGE_SIZE), "vCPU and host see the same page");
+			bench_die("mm_read (check)", rc);
+		bench_check(!memcmp(seen, host, PAGE_SIZE), "vCPU and host see the same page");
 		memcpy(&word, seen + offset_of(k, p, r->pages), sizeof(word));
 		if (k->write)
-			check(word == 0x5a5a5a5a5a5a5a5aUL, "written bytes landed");
+			bench_check(word == 0x5a5a5a5a5a5a5a5aUL, "written bytes landed");
 		else if (k->area == FAULT)
-			check(word == 0, "a fresh page reads zero");
+			bench_check(word == 0, "a fresh page reads zero");
 	}
 	free(seen);
 }
@@ -329,7 +271,7 @@ struct result {
 	const struct kase *k;
 	unsigned long accesses; /* per repetition */
 	unsigned int reps;
-	double vcpu[MAX_REPS], copy[MAX_REPS];
+	double vcpu[BENCH_MAX_REPS], copy[BENCH_MAX_REPS];
 	struct stats vs, cs;
 	double hits, misses, faults; /* per access, from the vCPU's counters */
 };
@@ -378,12 +320,12 @@ static void run_case(const struct params *p, const struct kase *k, struct result
 
 			if (k->area == FAULT)
 				make_fresh(&r, vcpu_turn);
-			t = now_ns();
+			t = bench_now_ns();
 			if (vcpu_turn)
 				vcpu_loop(k, &r, n);
 			else
 				memcpy_loop(k, &r, n);
-			t = (now_ns() - t) / (double)n;
+			t = (bench_now_ns() - t) / (double)n;
 			if (vcpu_turn)
 				res->vcpu[rep] = t;
 			else
@@ -445,12 +387,12 @@ static void *worker_main(void *arg)
 	vcpu_loop(w->k, &r, r.pages);
 	memcpy_loop(w->k, &r, r.pages);
 	pthread_barrier_wait(w->start);
-	t = now_ns();
+	t = bench_now_ns();
 	if (w->copy)
 		memcpy_loop(w->k, &r, w->n);
 	else
 		vcpu_loop(w->k, &r, w->n);
-	w->ns = now_ns() - t;
+	w->ns = bench_now_ns() - t;
 	runner_destroy(&r);
 	gmap_disable(gmap);
 	return NULL;
@@ -469,7 +411,7 @@ static double run_threads(const struct kase *k, unsigned int threads, bool copy,
 			.k = k, .thread = t, .copy = copy, .n = n, .start = &start
 		};
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]))
-			die("pthread_create", t);
+			bench_die("pthread_create", t);
 	}
 	for (unsigned int t = 0; t < threads; t++) {
 		pthread_join(w[t].tid, NULL);
@@ -482,7 +424,7 @@ static double run_threads(const struct kase *k, unsigned int threads, bool copy,
 
 struct scaling {
 	const struct kase *k;
-	double vcpu[MAX_THREADS][MAX_REPS], copy[MAX_THREADS][MAX_REPS];
+	double vcpu[MAX_THREADS][BENCH_MAX_REPS], copy[MAX_THREADS][BENCH_MAX_REPS];
 	struct stats vs[MAX_THREADS], cs[MAX_THREADS];
 };
 
@@ -504,26 +446,6 @@ static void run_scaling(const struct params *p, const struct kase *k, struct sca
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
-
-static void read_first_line(const char *path, const char *key, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	char line[512];
-
-	snprintf(buf, size, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (key && (strncmp(line, key, strlen(key)) || !colon))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(buf, size, "%s", key ? colon + 2 : line);
-		break;
-	}
-	fclose(f);
-}
 
 static const char *op_of(const struct kase *k)
 {
@@ -598,27 +520,27 @@ static void parse_args(int argc, char **argv, struct params *p)
 			p->reps = 3;
 			p->hit_n = 20000;
 			p->miss_n = MISS_PAGES;
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-			p->reps = (unsigned int)strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--reps")) {
+			p->reps = (unsigned int)bench_parse_num(argv[i], argv[i + 1], 1,
+								BENCH_MAX_REPS);
+			i++;
 		} else {
 			fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
 			exit(2);
 		}
 	}
-	if (p->reps < 1 || p->reps > MAX_REPS)
-		die("--reps out of range", p->reps);
 }
 
 int main(int argc, char **argv)
 {
 	static struct result res[NCASES];
 	static struct scaling sc[NSCALED];
-	char cpu[512], load0[512], load1[512];
+	struct bench_machine m;
 	struct params p;
 
+	bench_set_name("bench_vcpu");
 	parse_args(argc, argv, &p);
-	read_first_line("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
-	read_first_line("/proc/loadavg", NULL, load0, sizeof(load0));
+	bench_describe_machine(&m);
 	build_guest();
 	gmap_enable(gmap);
 	for (unsigned int i = 0; i < NCASES; i++) {
@@ -628,12 +550,12 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < NSCALED; i++)
 		run_scaling(&p, &cases[scaled[i]], &sc[i]);
 	gmap_disable(gmap);
-	read_first_line("/proc/loadavg", NULL, load1, sizeof(load1));
+	bench_machine_done(&m);
 
 	printf("{\n  \"benchmark\": \"bench_vcpu\",\n");
 	printf("  \"machine\": {\"cpu_model\": \"%s\", \"cpus_online\": %ld, "
 	       "\"loadavg_start\": \"%s\", \"loadavg_end\": \"%s\"},\n",
-	       cpu, sysconf(_SC_NPROCESSORS_ONLN), load0, load1);
+	       m.cpu_model, m.cpus, m.load_start, m.load_end);
 	printf("  \"params\": {\"quick\": %s, \"reps\": %u, \"tlb_entries\": 512, "
 	       "\"hit_pages\": %lu, \"miss_pages\": %lu, \"fault_pages\": %lu},\n",
 	       p.quick ? "true" : "false", p.reps, HIT_PAGES, MISS_PAGES, FAULT_PAGES);
