@@ -87,12 +87,19 @@ static int swap_grow(struct swap_file *sf)
 	return 0;
 }
 
-static long find_free_slot(const struct swap_file *sf)
+/*
+ * The lowest free slot. Every word below sf->first_free is full, so the search
+ * starts there: page-outs stay O(1) amortised instead of rescanning from slot 0.
+ */
+static long find_free_slot(struct swap_file *sf)
 {
-	for (unsigned long w = 0; w < sf->nslots / BITS_PER_LONG; w++)
-		if (~sf->used[w])
+	for (unsigned long w = sf->first_free; w < sf->nslots / BITS_PER_LONG; w++) {
+		if (~sf->used[w]) {
+			sf->first_free = w;
 			return (long)(w * BITS_PER_LONG +
 				      (unsigned long)__builtin_ctzl(~sf->used[w]));
+		}
+	}
 	return -1;
 }
 
