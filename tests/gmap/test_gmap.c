@@ -428,6 +428,46 @@ static void test_dat_walk_matches_mm_across_events(void **state)
 	}
 }
 
+/*
+ * Shadow gmaps are refused where the kernel has BUG_ON(gmap_is_shadow()): here
+ * with -EINVAL. A gmap is marked as a shadow by giving it a parent, which is all
+ * gmap_is_shadow() looks at.
+ */
+static void test_shadow_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct gmap *g = f->gmap, *sg = gmap_alloc((1UL << 31) - 1);
+	unsigned long val;
+	spinlock_t *ptl;
+
+	assert_non_null(sg);
+	sg->mm = f->mm;
+	sg->parent = g;
+	assert_int_equal(gmap_map_segment(sg, HBASE, 0, SEG), -EINVAL);
+	assert_int_equal(gmap_unmap_segment(sg, 0, SEG), -EINVAL);
+	assert_int_equal(gmap_fault(sg, 0, 0), -EINVAL);
+	assert_int_equal(gmap_discard(sg, 0, 4096), -EINVAL);
+	assert_int_equal(gmap_mprotect_notify(sg, 0, 4096, PROT_READ), -EINVAL);
+	mmap_read_lock(f->mm);
+	assert_int_equal(__gmap_link(sg, 0, HBASE), -EINVAL);
+	assert_int_equal(gmap_read_table(sg, 0, &val), -EINVAL);
+	assert_int_equal(gmap_pte_op_fixup(sg, 0, HBASE, PROT_READ), -EINVAL);
+	/* Shadows map nothing through guest_to_host. */
+	assert_true(IS_ERR_VALUE(__gmap_translate(sg, 0)));
+	/* The pte walk of a shadow locks its guest_table_lock and finds nothing here. */
+	assert_null(gmap_pte_op_walk(sg, 0, &ptl));
+	assert_true(spin_trylock(&sg->guest_table_lock));
+	spin_unlock(&sg->guest_table_lock);
+	/* A removed shadow cannot be walked at all. */
+	assert_non_null(gmap_table_walk(sg, 0, 1));
+	sg->removed = true;
+	assert_null(gmap_table_walk(sg, 0, 1));
+	mmap_read_unlock(f->mm);
+	sg->parent = NULL;
+	sg->mm = NULL;
+	gmap_put(sg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_table_free_unlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlink_and_unmap_by_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dat_walk_matches_mm_across_events, setup,
 						teardown),
 	};
