@@ -197,6 +197,9 @@ static void test_map_translate_unmap(void **state)
 	assert_int_equal(gmap_unmap_segment(g, 0x40100000UL, SEG), 0);
 	assert_int_equal((long)gmap_translate(g, 0x40100000UL), -EFAULT);
 	assert_int_equal(gmap_translate(g, 0x40200000UL), HBASE + 2 * SEG);
+	/* Host address 0 is a mapping, not "no mapping" (the kernel's VALID_GADDR_FLAG lesson). */
+	assert_int_equal(gmap_map_segment(g, 0, 0x50000000UL, SEG), 0);
+	assert_int_equal(gmap_translate(g, 0x50000123UL), 0x123);
 	/* Remap over an existing mapping. */
 	assert_int_equal(gmap_map_segment(g, HBASE + 7 * SEG, 0x40200000UL, SEG), 0);
 	assert_int_equal(gmap_translate(g, 0x40200010UL), HBASE + 7 * SEG + 0x10);
@@ -381,6 +384,9 @@ static void test_discard(void **state)
 	assert_memory_equal(buf, zero, sizeof(buf));
 	mm_read(f->mm, HBASE + SEG + 4096, buf, sizeof(buf));
 	assert_memory_equal(buf, zero, sizeof(buf));
+	/* A guest segment whose host range has no VMA is skipped (kernel fix B6). */
+	assert_int_equal(gmap_map_segment(g, HBASE + NSEG * SEG, 0x50000000UL, SEG), 0);
+	assert_int_equal(gmap_discard(g, 0x50000000UL, 0x50000000UL + SEG), 0);
 	assert_int_equal(gmap_discard(g, 1, 4096), -EINVAL);
 	assert_int_equal(gmap_discard(g, 8192, 4096), -EINVAL);
 	assert_int_equal(gmap_discard(g, -4096UL, 0), -EINVAL);
