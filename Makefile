@@ -1,6 +1,6 @@
 # libgmap: `make` builds, `make demo` runs the main job, `make check` runs every
-# test under AddressSanitizer + UndefinedBehaviorSanitizer (and the threaded
-# stress tests under ThreadSanitizer), `make bench` runs the benchmarks.
+# test under AddressSanitizer + UndefinedBehaviorSanitizer and again (all but the
+# benchmark smoke tests) under ThreadSanitizer, `make bench` runs the benchmarks.
 # Missing Debian packages are installed first (scripts/ensure-deps.sh).
 
 BUILD      ?= build
@@ -10,7 +10,7 @@ MESON_OPTS ?=
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
 .PHONY: all deps build demo check check-asan check-tsan bench format clean
 
@@ -36,11 +36,11 @@ $(TSAN)/build.ninja:
 
 check-asan: deps $(CHECK)/build.ninja
 	ninja -C $(CHECK)
-	meson test -C $(CHECK) --print-errorlogs --no-suite stress-tsan || true
+	meson test -C $(CHECK) --print-errorlogs || true
 
 check-tsan: deps $(TSAN)/build.ninja
 	ninja -C $(TSAN)
-	meson test -C $(TSAN) --print-errorlogs --suite stress --suite stress-tsan || true
+	meson test -C $(TSAN) --print-errorlogs --no-suite bench || true
 
 check: check-asan check-tsan
 	@./scripts/test-summary.py $(CHECK)/meson-logs/testlog.json $(TSAN)/meson-logs/testlog.json
