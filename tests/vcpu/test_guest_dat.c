@@ -23,9 +23,7 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
-#define SEG   _SEGMENT_SIZE
-#define HBASE 0x100000000UL
-#define GMEM  (16 * SEG) /* guest absolute 0 .. 16 MiB */
+#include "guest.h"
 
 /* One chain of guest tables, each table in its own pages. */
 #define R1T  0x400000UL
@@ -239,17 +237,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->mm = mm_create();
-	if (!f->mm || mm_mmap(f->mm, HBASE, GMEM, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != HBASE)
+	if (guest_setup(&f->mm, &f->gmap, &f->vcpu))
 		return -1;
-	f->gmap = gmap_create(f->mm, GMEM - 1);
-	if (!f->gmap || gmap_map_segment(f->gmap, HBASE, 0, GMEM))
-		return -1;
-	f->vcpu = vcpu_create();
-	if (!f->vcpu)
-		return -1;
-	gmap_enable(f->gmap);
 	*state = f;
 	build_chain(f);
 	return 0;
@@ -259,12 +248,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gmap_disable(f->gmap);
-	vcpu_destroy(f->vcpu);
-	gmap_remove(f->gmap);
-	mm_destroy(f->mm);
+	guest_teardown(f->mm, f->gmap, f->vcpu);
 	free(f);
-	gm_quiesce();
 	return 0;
 }
 
