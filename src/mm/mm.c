@@ -95,10 +95,10 @@ static bool prot_valid(int prot)
 	return !(prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
-/* Validate and page-align a range; 0 or -EINVAL. */
-static int check_range(unsigned long addr, unsigned long *len)
+/* Validate the mm and a range, page-aligning its length; 0 or -EINVAL. */
+static int check_range(struct mm_struct *mm, unsigned long addr, unsigned long *len)
 {
-	if (addr & ~PAGE_MASK || !*len || *len > TASK_SIZE)
+	if (!mm || addr & ~PAGE_MASK || !*len || *len > TASK_SIZE)
 		return -EINVAL;
 	*len = page_align(*len);
 	if (addr > TASK_SIZE - *len)
@@ -192,9 +192,7 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	int rc;
 
-	if (!mm)
-		return -EINVAL;
-	rc = check_range(addr, &len);
+	rc = check_range(mm, addr, &len);
 	if (rc)
 		return rc;
 	mmap_write_lock(mm);
@@ -225,9 +223,9 @@ int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, int
 {
 	int rc;
 
-	if (!mm || !prot_valid(prot))
+	if (!prot_valid(prot))
 		return -EINVAL;
-	rc = check_range(addr, &len);
+	rc = check_range(mm, addr, &len);
 	if (rc)
 		return rc;
 	mmap_write_lock(mm);
@@ -424,9 +422,7 @@ int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	int rc;
 
-	if (!mm)
-		return -EINVAL;
-	rc = check_range(addr, &len);
+	rc = check_range(mm, addr, &len);
 	if (rc)
 		return rc;
 	mmap_read_lock(mm);
