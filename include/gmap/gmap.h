@@ -194,7 +194,9 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * @to:   target address in the guest address space
  * @len:  length of the memory area to map
  *
- * All three must be 1 MiB aligned. A mapping already at @to is replaced.
+ * All three must be 1 MiB aligned. A mapping already at @to is replaced. If an
+ * allocation fails part-way, the whole target range is left unmapped (mappings
+ * that were there before included), as the kernel does.
  *
  * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
  */
