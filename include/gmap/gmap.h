@@ -183,7 +183,7 @@ struct gmap *gmap_get_enabled(void);
  * @len:  length of the memory area to unmap
  *
  * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
- * wrap-around, shadow gmap).
+ * wrap-around, shadow gmap, a gmap without an mm).
  */
 int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
 

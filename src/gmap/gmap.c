@@ -254,7 +254,7 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len)
 {
 	int flush = 0;
 
-	if (!gmap || gmap_is_shadow(gmap) || !segment_range_ok(to, len))
+	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || !segment_range_ok(to, len))
 		return -EINVAL;
 	mmap_write_lock(gmap->mm);
 	for (unsigned long off = 0; off < len; off += PMD_SIZE)

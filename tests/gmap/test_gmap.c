@@ -183,6 +183,25 @@ static void test_map_segment_errors(void **state)
 	assert_int_equal(gmap_unmap_segment(g, 0x40000000UL, SEG), 0);
 }
 
+/* A gmap from gmap_alloc() has no mm: the calls that need one refuse it. */
+static void test_gmap_without_mm_refused(void **state)
+{
+	struct gmap *g = gmap_alloc(-1UL);
+	unsigned long val;
+
+	(void)state;
+	assert_non_null(g);
+	assert_int_equal(gmap_map_segment(g, HBASE, 0, SEG), -EINVAL);
+	assert_int_equal(gmap_unmap_segment(g, 0, SEG), -EINVAL);
+	assert_int_equal(gmap_fault(g, 0, 0), -EINVAL);
+	assert_int_equal(gmap_discard(g, 0, 4096), -EINVAL);
+	assert_int_equal(gmap_mprotect_notify(g, 0, 4096, PROT_READ), -EINVAL);
+	assert_int_equal(gmap_read_table(g, 0, &val), -EINVAL);
+	assert_true(IS_ERR_VALUE(gmap_translate(g, 0)));
+	gmap_put(g);
+	gm_quiesce();
+}
+
 static void test_map_translate_unmap(void **state)
 {
 	struct fixture *f = *state;
@@ -482,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_is_per_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_segment_errors, setup, teardown),
+		cmocka_unit_test(test_gmap_without_mm_refused),
 		cmocka_unit_test_setup_teardown(test_map_translate_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_links_to_host_page_table, setup,
 						teardown),
