@@ -32,9 +32,18 @@ static unsigned long faulted_pte(unsigned long pte, const struct vm_area_struct 
 	return mk_pte((unsigned long)frame, vma->prot, write);
 }
 
-/* Read the swap slot of @pte with mmap_lock dropped; the caller starts over. */
-static int prefetch_swap(struct mm_struct *mm, unsigned long pte, struct prefetch *pre)
+/*
+ * Read the swap slot of *@ptep with mmap_lock dropped; the caller starts over.
+ * Slot and generation are taken under the page-table lock while the PTE still
+ * names the slot: a generation read after a concurrent swap-in freed the slot
+ * would also match a later page-out into the same slot, and the stale contents
+ * read here would then be installed. Returns 0, -EAGAIN if the PTE no longer
+ * names a slot (mmap_lock was kept), -ENOMEM or -EIO.
+ */
+static int prefetch_swap(struct mm_struct *mm, pte_t *ptep, struct prefetch *pre)
 {
+	spinlock_t *ptl = pte_lockptr(mm, ptep);
+	unsigned long pte;
 	int rc;
 
 	if (!pre->frame) {
@@ -42,8 +51,15 @@ static int prefetch_swap(struct mm_struct *mm, unsigned long pte, struct prefetc
 		if (!pre->frame)
 			return -ENOMEM;
 	}
-	pre->slot = pte_swap_slot(pte);
-	pre->gen = swap_slot_gen(&mm->swap, pre->slot);
+	spin_lock(ptl);
+	pte = ptep->pte;
+	if (pte_swap(__pte(pte))) {
+		pre->slot = pte_swap_slot(pte);
+		pre->gen = swap_slot_gen(&mm->swap, pre->slot);
+	}
+	spin_unlock(ptl);
+	if (!pte_swap(__pte(pte)))
+		return -EAGAIN;
 	mmap_read_unlock(mm);
 	rc = swap_read(&mm->swap, pre->slot, pre->frame);
 	mmap_read_lock(mm);
@@ -127,7 +143,9 @@ int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int faul
 			break;
 		pte = pte_load(ptep);
 		if (unlocked && pte_swap(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
-			rc = prefetch_swap(mm, pte, &pre);
+			rc = prefetch_swap(mm, ptep, &pre);
+			if (rc == -EAGAIN)
+				continue;
 			*unlocked = true;
 			if (rc)
 				break;
