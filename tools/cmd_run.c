@@ -145,8 +145,10 @@ static bool parse_size(const char *s, unsigned long *out)
 		return false;
 	if (!*end)
 		return true;
-	u = strchr(units, end[0] & ~0x20);
-	if (!u || end[1] || *out > (1UL << 40))
+	/* A space would fold to NUL, which strchr() finds: the T of "KMG". */
+	u = end[0] & ~0x20 ? strchr(units, end[0] & ~0x20) : NULL;
+	/* The shift must not wrap a huge count around to a size in range. */
+	if (!u || end[1] || *out > (~0UL >> (10 * (u - units + 1))))
 		return false;
 	*out <<= 10 * (u - units + 1);
 	return true;

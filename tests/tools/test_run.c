@@ -240,6 +240,8 @@ static void test_bad_options(void **state)
 	expect_usage_error("--guest-mem", "15M", NULL);
 	expect_usage_error("--guest-mem", "1T", NULL);
 	expect_usage_error("--guest-mem", "20000000", NULL); /* not a multiple of 1 MiB */
+	/* (2^34 + 1) GiB: the shift wraps to 1 GiB, which must not be taken for it. */
+	expect_usage_error("--guest-mem", "17179869185G", NULL);
 	expect_usage_error("--ops", "0", NULL);
 	expect_usage_error("--ops", "10", "--duration");
 	expect_usage_error("--ops", "10x", NULL);
