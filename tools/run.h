@@ -94,7 +94,7 @@ struct run_vcpu {
 	unsigned char lowcore[PREFIX_AREA_SIZE]; /* the model of its prefix area */
 	unsigned long hot[32];			 /* its hot set (own data pages) */
 	unsigned long cursor;			 /* sequential walk over its own pages */
-	unsigned long quota;			 /* --ops: accesses to do; 0: until stopped */
+	unsigned long quota;			 /* --ops: accesses to do (may be 0) */
 	atomic_ulong done;			 /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */

@@ -402,8 +402,9 @@ static void workload(struct run_vcpu *v)
 	for (unsigned int i = 0; i < 32; i++)
 		v->hot[i] = run_rand(&v->rng) % v->nown;
 	v->cursor = run_rand(&v->rng) % v->nown;
+	/* With --ops, a quota of 0 (fewer ops than vCPUs) means nothing to do. */
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) &&
-	       (!v->quota || n < v->quota)) {
+	       (!r->cfg.ops || n < v->quota)) {
 		if (paced && !(n & 63))
 			pace(v);
 		step(v, discard_below);

@@ -25,6 +25,8 @@
 #define OPS "100000"
 
 static const char *gmap_path;
+/* Seconds after which a run's child is killed (0: never): a hang must fail, not stall. */
+static unsigned int child_alarm;
 
 struct output {
 	int status;
@@ -68,6 +70,7 @@ static struct output gmap_run(const char *arg, ...)
 	if (!pid) {
 		if (dup2(fileno(out), 1) < 0 || dup2(fileno(err), 2) < 0)
 			_exit(126);
+		alarm(child_alarm);
 		execv(gmap_path, (char **)argv);
 		_exit(127);
 	}
@@ -174,6 +177,25 @@ static void test_same_seed_same_work(void **state)
 	output_free(&b);
 }
 
+/*
+ * With fewer --ops than vCPUs some vCPUs have no access to do. They must not take
+ * a quota of 0 for "until stopped": with --ops nothing stops them, and the run hung.
+ */
+static void test_fewer_ops_than_vcpus(void **state)
+{
+	struct output o;
+
+	(void)state;
+	child_alarm = 120;
+	o = gmap_run("--ops", "1", "--vcpus", "2", "--seed", "1", "--guest-mem", "16M", "--json",
+		     NULL);
+	child_alarm = 0;
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_int_equal(json_num(o.out, NULL, "accesses"), 1);
+	output_free(&o);
+}
+
 static void test_inject_corruption_fails(void **state)
 {
 	struct output o = gmap_run("--ops", "20000", "--seed", "3", "--guest-mem", "16M", "--json",
@@ -278,6 +300,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_ops),
 		cmocka_unit_test(test_same_seed_same_work),
+		cmocka_unit_test(test_fewer_ops_than_vcpus),
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_bad_options),
