@@ -230,7 +230,8 @@ void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 
 	mm_count(&mm->count.iptes, 1);
 	/* No listener: skip the read-side section (a TLS lookup in liburcu-bp). */
-	if (!atomic_load_explicit(&mm->tlb, memory_order_relaxed))
+	/* seq_cst, paired with the PTE store before it and a registering vCPU's walk. */
+	if (!atomic_load(&mm->tlb))
 		return;
 	rcu_read_lock();
 	set = atomic_load_explicit(&mm->tlb, memory_order_acquire);
@@ -340,7 +341,7 @@ static void ptep_flush_direct(struct mm_struct *mm, unsigned long addr, pte_t *p
 
 	if (old & _PAGE_INVALID)
 		return;
-	__atomic_store_n(&ptep->pte, old | _PAGE_INVALID, __ATOMIC_RELEASE);
+	__atomic_store_n(&ptep->pte, old | _PAGE_INVALID, __ATOMIC_SEQ_CST);
 	mm_tlb_ipte(mm, addr & PAGE_MASK, ptep);
 }
 
