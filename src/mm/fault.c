@@ -21,12 +21,29 @@ static bool vma_permits(const struct vm_area_struct *vma, bool write)
 	return write ? (vma->prot & PROT_WRITE) : prot_readable(vma->prot);
 }
 
+/*
+ * A fault on a present page changes only what the access needs, the way the
+ * kernel's pte_mkyoung()/pte_mkdirty() do: a readable page becomes valid, and
+ * only a write (already checked against the VMA) drops the protection. Every
+ * other bit stays, above all a _PAGE_PROTECT that ptep_force_prot() set for a
+ * gmap: rebuilding the PTE from the VMA would silently undo it.
+ */
+static unsigned long present_pte_faulted(unsigned long pte, bool write)
+{
+	if (pte & _PAGE_READ)
+		pte = (pte & ~_PAGE_INVALID) | _PAGE_YOUNG;
+	if (write)
+		pte = (pte & ~(_PAGE_PROTECT | _PAGE_INVALID)) | _PAGE_WRITE | _PAGE_DIRTY |
+		      _PAGE_YOUNG;
+	return pte;
+}
+
 /* The PTE a fault installs over @pte, or 0 if it needs a frame it was not given. */
 static unsigned long faulted_pte(unsigned long pte, const struct vm_area_struct *vma, bool write,
 				 void *frame)
 {
 	if (pte_present(__pte(pte)))
-		return mk_pte(pte_frame(pte), vma->prot, write || (pte & _PAGE_DIRTY));
+		return present_pte_faulted(pte, write);
 	if (!frame)
 		return 0;
 	return mk_pte((unsigned long)frame, vma->prot, write);
