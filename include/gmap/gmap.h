@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <urcu/list.h>
 
@@ -285,6 +286,99 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
  * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.
  */
 int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val);
+
+
+/* ---- shadow gmaps (vSIE) ------------------------------------------------------------------ */
+
+/**
+ * gmap_shadow_valid() - check if a shadow guest address space matches the
+ * given properties and is still valid
+ * @sg:         pointer to the shadow guest address space structure
+ * @asce:       ASCE for which the shadow table is requested
+ * @edat_level: edat level to be used for the shadow translation
+ *
+ * Return: 1 if the gmap shadow is still valid and matches the given properties,
+ * the caller can continue using it. 0 otherwise (also for NULL or a gmap that
+ * is no shadow): the caller has to request a new shadow gmap in this case.
+ */
+int gmap_shadow_valid(struct gmap *sg, unsigned long asce, int edat_level);
+
+/**
+ * gmap_shadow() - create/find a shadow guest address space
+ * @parent:     pointer to the parent gmap
+ * @asce:       ASCE for which the shadow table is created (guest-2's view of
+ *              guest-3 memory; a real-space ASCE gives a shadow of fake tables)
+ * @edat_level: edat level to be used for the shadow translation (0, 1 or 2)
+ *
+ * The pages of the top level page table referred by the asce parameter will be
+ * set to read-only and marked in the PGSTEs of the host process (only after
+ * the shadow is on the parent's children list, so that a concurrent change is
+ * seen). The shadow table will be removed automatically on any change to the
+ * PTE mapping for the source table. The returned shadow carries a reference
+ * for the caller (gmap_put() it); the parent's children list holds another.
+ * Only one real-space shadow exists per parent: a new one replaces the old.
+ *
+ * Return: a guest address space structure, ERR_PTR(-ENOMEM) if out of memory,
+ * ERR_PTR(-EAGAIN) if the caller has to retry (another thread is creating the
+ * same shadow) and ERR_PTR(-EFAULT) if the parent gmap table could not be
+ * protected, or if @parent's host uses 1 MiB segments (refused, as the kernel
+ * refuses vSIE there). ERR_PTR(-EINVAL) for a NULL or shadow @parent, a parent
+ * without an mm, or an @edat_level outside 0..2.
+ */
+struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level);
+
+/**
+ * struct gmap_shadow_stats - what the shadow code did, process-wide
+ * @created:        shadow gmaps created by gmap_shadow()
+ * @reused:         gmap_shadow() calls answered with an existing shadow
+ * @removed:        shadows removed whole (top-level table changed, replaced
+ *                  real-space shadow)
+ * @r1_entries:     region-first entries shadowed (gmap_shadow_r2t())
+ * @r2_entries:     region-second entries shadowed (gmap_shadow_r3t())
+ * @r3_entries:     region-third entries shadowed (gmap_shadow_sgt())
+ * @sg_entries:     segment entries shadowed (gmap_shadow_pgt())
+ * @pg_entries:     page entries shadowed (gmap_shadow_page())
+ * @unshadow_r2t:   region-second tables unshadowed
+ * @unshadow_r3t:   region-third tables unshadowed
+ * @unshadow_sgt:   segment tables unshadowed
+ * @unshadow_pgt:   page tables unshadowed
+ * @unshadow_page:  shadow PTEs unshadowed
+ * @notifications:  gmap_shadow_notify() calls
+ * @rmaps_live:     reverse mappings currently held by all shadows
+ * @rmap_duplicates: rmaps not inserted because an identical one existed
+ * @tables_live:    shadow region, segment and page tables currently allocated
+ */
+struct gmap_shadow_stats {
+	unsigned long created, reused, removed;
+	unsigned long r1_entries, r2_entries, r3_entries, sg_entries, pg_entries;
+	unsigned long unshadow_r2t, unshadow_r3t, unshadow_sgt, unshadow_pgt, unshadow_page;
+	unsigned long notifications;
+	unsigned long rmaps_live, rmap_duplicates;
+	unsigned long tables_live;
+};
+
+/** gmap_shadow_get_stats() - snapshot the process-wide shadow counters */
+void gmap_shadow_get_stats(struct gmap_shadow_stats *stats);
+
+/**
+ * gmap_shadow_audit() - check every valid entry of a shadow against its sources
+ * @sg:  the shadow gmap
+ * @out: where to describe each violation (one line each), or NULL
+ *
+ * Beyond the kernel: proves isolation. Every valid shadow region, segment and
+ * page entry is compared with a fresh composition of guest-2's tables (read
+ * now from guest-2 memory through the parent, without faulting anything in)
+ * and the parent gmap: a valid shadow table must shadow the table that
+ * guest-2's entry designates now (with its source pages still write-protected
+ * and armed in the parent), a valid shadow PTE must map the frame that the
+ * composition gives now, at least as protected as guest-2's DAT protection,
+ * and writable only if the parent's host PTE is. Takes mmap_lock for reading
+ * and sg->guest_table_lock; a removed shadow has nothing to check.
+ *
+ * Return: the number of violations (0 for a sound shadow), or -EINVAL if @sg
+ * is not a shadow gmap.
+ */
+long gmap_shadow_audit(struct gmap *sg, FILE *out);
 
 #ifdef __cplusplus
 }

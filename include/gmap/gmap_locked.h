@@ -149,6 +149,332 @@ void gmap_pte_op_end(spinlock_t *ptl);
  */
 void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigned long bits);
 
+
+/* ---- shadow gmaps (vSIE) ------------------------------------------------------------------ */
+
+/*
+ * Reverse-map addresses: the shadow address aligned to the level whose entry
+ * the rmap names, with the kind of entry in the low three bits.
+ */
+#define _SHADOW_RMAP_MASK    0x7UL
+#define _SHADOW_RMAP_REGION1 0x5UL /* a region-first entry: unshadow its r2t */
+#define _SHADOW_RMAP_REGION2 0x4UL /* a region-second entry: unshadow its r3t */
+#define _SHADOW_RMAP_REGION3 0x3UL /* a region-third entry: unshadow its sgt */
+#define _SHADOW_RMAP_SEGMENT 0x2UL /* a segment entry: unshadow its page table */
+#define _SHADOW_RMAP_PGTABLE 0x1UL /* a page-table entry: unshadow the page */
+
+/* Tag of a shadow table's recorded origin: it maps a block, it shadows no table. */
+#define GMAP_SHADOW_FAKE_TABLE 1UL
+
+/**
+ * gmap_find_shadow() - find a specific asce in the list of shadow tables
+ * @parent:     pointer to the parent gmap
+ * @asce:       ASCE for which the shadow table is created
+ * @edat_level: edat level to be used for the shadow translation
+ *
+ * Called with @parent->shadow_lock held. A shadow that is found gets a
+ * reference for the caller.
+ *
+ * Return: the pointer to a gmap if a shadow table with the given asce is
+ * already available, ERR_PTR(-EAGAIN) if another one is just being created,
+ * otherwise NULL.
+ */
+struct gmap *gmap_find_shadow(struct gmap *parent, unsigned long asce, int edat_level);
+
+/**
+ * gmap_shadow_r2t() - create an empty shadow region 2 table
+ * @sg:    pointer to the shadow guest address space structure
+ * @saddr: faulting address in the shadow gmap
+ * @r2t:   parent gmap address of the region 2 table to get shadowed (the
+ *         guest-2 region-first entry value: origin, P, TF, TL)
+ * @fake:  r2t references contiguous guest memory block, not a r2t
+ *
+ * The r2t parameter specifies the address of the source table. The pages of
+ * the source table within its TF..TL range are made read-only in the parent
+ * gmap address space, each with a reverse mapping, before the shadow entry
+ * becomes valid. A write to the source table area @r2t will automatically
+ * remove the shadow r2 table and all of its descendants.
+ * Called with sg->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
+ * table structure is incomplete (or another thread is shadowing the same entry,
+ * or the shadow was removed meanwhile), -ENOMEM if out of memory, -EFAULT if an
+ * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ */
+int gmap_shadow_r2t(struct gmap *sg, unsigned long saddr, unsigned long r2t, int fake);
+
+/**
+ * gmap_shadow_r3t() - create a shadow region 3 table
+ * @sg:    pointer to the shadow guest address space structure
+ * @saddr: faulting address in the shadow gmap
+ * @r3t:   parent gmap address of the region 3 table to get shadowed
+ * @fake:  r3t references contiguous guest memory block, not a r3t
+ *
+ * As gmap_shadow_r2t(), one level lower. Called with sg->mm's mmap_lock held
+ * for reading.
+ *
+ * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
+ * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
+ * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ */
+int gmap_shadow_r3t(struct gmap *sg, unsigned long saddr, unsigned long r3t, int fake);
+
+/**
+ * gmap_shadow_sgt() - create a shadow segment table
+ * @sg:    pointer to the shadow guest address space structure
+ * @saddr: faulting address in the shadow gmap
+ * @sgt:   parent gmap address of the segment table to get shadowed
+ * @fake:  sgt references contiguous guest memory block, not a sgt
+ *
+ * Called with sg->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
+ * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
+ * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow
+ * or @sgt is a large (EDAT-2) region-third entry, which the caller shadows
+ * with @fake instead.
+ */
+int gmap_shadow_sgt(struct gmap *sg, unsigned long saddr, unsigned long sgt, int fake);
+
+/**
+ * gmap_shadow_pgt_lookup() - find a shadow page table
+ * @sg:             pointer to the shadow guest address space structure
+ * @saddr:          the address in the shadow guest address space
+ * @pgt:            parent gmap address of the page table to get shadowed
+ * @dat_protection: if the pgtable is marked as protected by dat
+ * @fake:           pgt references contiguous guest memory block, not a pgtable
+ *
+ * Called with sg->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if the shadow page table was found and -EAGAIN if the page table
+ * was not found (-EINVAL for a gmap that is no shadow).
+ */
+int gmap_shadow_pgt_lookup(struct gmap *sg, unsigned long saddr, unsigned long *pgt,
+			   int *dat_protection, int *fake);
+
+/**
+ * gmap_shadow_pgt() - instantiate a shadow page table
+ * @sg:    pointer to the shadow guest address space structure
+ * @saddr: faulting address in the shadow gmap
+ * @pgt:   parent gmap address of the page table to get shadowed (the guest-2
+ *         segment entry value: origin and P)
+ * @fake:  pgt references contiguous guest memory block, not a pgtable
+ *
+ * The 4 KiB page that holds the 2 KiB source table is write-protected in the
+ * parent with a reverse mapping before the shadow segment entry is valid.
+ * Called with sg->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
+ * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
+ * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow
+ * or @pgt is a large (EDAT-1) segment entry.
+ */
+int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int fake);
+
+/**
+ * gmap_shadow_page() - create a shadow page mapping
+ * @sg:    pointer to the shadow guest address space structure
+ * @saddr: faulting address in the shadow gmap
+ * @pte:   pte in parent gmap address space to get shadowed (guest-2's PTE
+ *         value with the accumulated DAT protection OR'ed in)
+ *
+ * The parent page is faulted in (writable if @pte grants write access) and
+ * armed with PGSTE_VSIE_BIT, so that any change of it removes the shadow PTE.
+ * Called with sg->mm's mmap_lock held for reading.
+ *
+ * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
+ * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
+ * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ */
+int gmap_shadow_page(struct gmap *sg, unsigned long saddr, pte_t pte);
+
+/**
+ * gmap_protect_rmap() - modify access rights to memory and create an rmap
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow gmap
+ * @paddr: address in the parent guest address space
+ * @len:   length of the memory area to protect
+ * @prot:  indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
+ *
+ * Each page gets @prot and PGSTE_VSIE_BIT in the parent, and a reverse mapping
+ * @raddr keyed by its host address. Called with sg->mm's mmap_lock held for
+ * reading.
+ *
+ * Return: 0 if successfully protected and the rmap was created, -ENOMEM if out
+ * of memory and -EFAULT if paddr is invalid; -EINVAL for a gmap that is no
+ * shadow, an unaligned @paddr or @len, or another @prot.
+ */
+int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
+		      unsigned long len, int prot);
+
+/**
+ * gmap_rmap_preload() - make sure gmap_insert_rmap() on @sg needs no allocation
+ * @sg: the shadow gmap whose host_to_rmap the next insert goes to
+ *
+ * The analogue of radix_tree_preload(): allocates, outside any lock, what one
+ * insert may need and keeps it for the calling thread until
+ * gmap_rmap_preload_end(). gmap_protect_rmap() and gmap_shadow_page() do this
+ * themselves; callers of gmap_insert_rmap() outside libgmap do it around their
+ * locked section.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gmap_rmap_preload(struct gmap *sg);
+
+/** gmap_rmap_preload_end() - give back what gmap_rmap_preload() kept and did not use */
+void gmap_rmap_preload_end(void);
+
+/**
+ * gmap_insert_rmap() - add a rmap to the host_to_rmap radix tree
+ * @sg:     pointer to the shadow guest address space structure
+ * @vmaddr: vm address associated with the rmap
+ * @rmap:   pointer to the rmap structure (from gm_malloc()); owned by @sg after
+ *          the call
+ *
+ * Called with the sg->guest_table_lock. An rmap identical to one already listed
+ * for @vmaddr is freed instead of inserted (the duplicate growth the kernel
+ * fixed in 2022). A new key needs a node from gmap_rmap_preload(); without one
+ * the shadow is removed whole (gmap_unshadow()), which is always safe, rather
+ * than keep an entry that no rmap would tear down. Nothing happens (and @rmap
+ * stays the caller's) for a NULL @rmap or a gmap that is no shadow.
+ */
+void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap);
+
+/**
+ * gmap_idte_one() - invalidate a single region or segment table entry
+ * @asce:  region or segment table *origin* + table-type bits
+ * @vaddr: virtual address to identify the table entry to flush
+ *
+ * The invalid bit of a single region or segment table entry is set and the
+ * associated TLB entries depending on the entry are flushed. The table-type of
+ * the @asce identifies the portion of the @vaddr that is used as the
+ * invalidation index. The table must be a shadow table (the TLBs that can hold
+ * translations through it are those of its shadow gmap's mm). Called with the
+ * owning sg->guest_table_lock.
+ */
+void gmap_idte_one(unsigned long asce, unsigned long vaddr);
+
+/**
+ * gmap_unshadow_page() - remove a page from a shadow page table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void gmap_unshadow_page(struct gmap *sg, unsigned long raddr);
+
+/**
+ * __gmap_unshadow_pgt() - remove all entries from a shadow page table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ * @pgt:   pointer to the start of a shadow page table
+ *
+ * Called with the sg->guest_table_lock, after the segment entry that pointed
+ * at @pgt was invalidated and flushed.
+ */
+void __gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr, unsigned long *pgt);
+
+/**
+ * gmap_unshadow_pgt() - remove a shadow page table from a segment entry
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: address in the shadow guest address space
+ *
+ * Called with the sg->guest_table_lock. The table is freed after an RCU grace
+ * period, when no lock-free walker can still be reading it.
+ */
+void gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr);
+
+/**
+ * __gmap_unshadow_sgt() - remove all entries from a shadow segment table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ * @sgt:   pointer to the start of a shadow segment table
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void __gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr, unsigned long *sgt);
+
+/**
+ * gmap_unshadow_sgt() - remove a shadow segment table from a region-3 entry
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ *
+ * Called with the shadow->guest_table_lock.
+ */
+void gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr);
+
+/**
+ * __gmap_unshadow_r3t() - remove all entries from a shadow region-3 table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: address in the shadow guest address space
+ * @r3t:   pointer to the start of a shadow region-3 table
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void __gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr, unsigned long *r3t);
+
+/**
+ * gmap_unshadow_r3t() - remove a shadow region-3 table from a region-2 entry
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr);
+
+/**
+ * __gmap_unshadow_r2t() - remove all entries from a shadow region-2 table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ * @r2t:   pointer to the start of a shadow region-2 table
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void __gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr, unsigned long *r2t);
+
+/**
+ * gmap_unshadow_r2t() - remove a shadow region-2 table from a region-1 entry
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ *
+ * Called with the sg->guest_table_lock.
+ */
+void gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr);
+
+/**
+ * __gmap_unshadow_r1t() - remove all entries from a shadow region-1 table
+ * @sg:    pointer to the shadow guest address space structure
+ * @raddr: rmap address in the shadow guest address space
+ * @r1t:   pointer to the start of a shadow region-1 table
+ *
+ * Called with the shadow->guest_table_lock.
+ */
+void __gmap_unshadow_r1t(struct gmap *sg, unsigned long raddr, unsigned long *r1t);
+
+/**
+ * gmap_unshadow() - remove a shadow page table completely
+ * @sg: pointer to the shadow guest address space structure
+ *
+ * Marks the shadow removed, tells the notifiers that [0, -1] is gone, purges
+ * the TLBs and tears down every table below the top-level one (entries in the
+ * "being created" state included). Called with sg->guest_table_lock.
+ */
+void gmap_unshadow(struct gmap *sg);
+
+/**
+ * gmap_shadow_notify() - handle notifications for shadow gmap
+ * @sg:     the shadow gmap
+ * @vmaddr: host address of the parent page that is about to change
+ * @gaddr:  the parent (guest-2) address of that page
+ * @pte:    the parent's host PTE
+ *
+ * A change of a page of the top-level source table removes the whole shadow
+ * (off the children list, the list's reference dropped); otherwise every
+ * shadow entry whose reverse mapping names the page is unshadowed and the
+ * rmaps are freed. Called with sg->parent->shadow_lock.
+ */
+void gmap_shadow_notify(struct gmap *sg, unsigned long vmaddr, unsigned long gaddr, pte_t *pte);
+
 #ifdef __cplusplus
 }
 #endif

@@ -361,6 +361,20 @@ struct mm_gmap_ops {
 void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops);
 
 /**
+ * mm_allow_gmap_hpage_1m() - record that @mm's gmaps may use 1 MiB host segments
+ * @mm: the address space (NULL is ignored)
+ *
+ * The capability KVM_CAP_S390_HPAGE_1M enables. libgmap's host still maps
+ * 4 KiB pages; what the flag changes is what the kernel changes for vSIE:
+ * gmap_shadow() refuses to shadow a gmap of such an mm (-EFAULT). It cannot be
+ * withdrawn, as in KVM.
+ */
+void mm_allow_gmap_hpage_1m(struct mm_struct *mm);
+
+/** mm_gmap_hpage_1m() - true if mm_allow_gmap_hpage_1m() was called for @mm */
+bool mm_gmap_hpage_1m(struct mm_struct *mm);
+
+/**
  * struct mm_tlb_listener - a TLB that must forget translations when they change
  * @ipte:      a PTE that was valid has been invalidated (IPTE); @ptep identifies it
  * @flush_all: everything derived from @asce must go (IDTE clearing-by-ASCE)

@@ -136,6 +136,40 @@ unsigned long vcpu_last_teid(struct vcpu *vcpu);
 /** vcpu_get_stats() - the counters of @vcpu */
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
 
+
+/* ---- vSIE: running guest-3 through shadow gmaps ------------------------------------------- */
+
+/* Bits of the shadow fault's @datptr (the MVPG partial-execution identification). */
+#define VSIE_PEI_DAT_PROT 0x2UL /* DAT protection applied above the page */
+#define VSIE_PEI_NOT_PTE  0x4UL /* the address names a region or segment entry, not a PTE */
+
+/**
+ * vsie_shadow_fault() - resolve a guest-3 access through a shadow gmap
+ * @sg:     the shadow gmap (from gmap_shadow())
+ * @saddr:  the guest-3 address
+ * @datptr: if not NULL, receives the guest-2 absolute address of the last DAT
+ *          entry looked at (the PTE, or with VSIE_PEI_NOT_PTE the region or
+ *          segment entry that raised the exception), with VSIE_PEI_DAT_PROT
+ *          if DAT protection applied above the page
+ *
+ * KVM's kvm_s390_shadow_fault(): the fast path finds the shadow page table
+ * (gmap_shadow_pgt_lookup()); otherwise guest-2's tables for guest-3 are walked
+ * through the parent (gmap_read_table(), big-endian) from sg->orig_asce with
+ * the ASCE-type, table-offset/length, invalid, table-type, common-segment/
+ * region and EDAT checks, and the missing shadow levels are built
+ * (gmap_shadow_r2t() ... gmap_shadow_pgt()); then the shadow PTE
+ * (gmap_shadow_page()) with guest-2's DAT protection. Takes the mm's
+ * mmap_lock for reading.
+ *
+ * Return: 0 if the shadow now maps @saddr; a positive program-interruption
+ * code for guest-2 (PGM_ASCE_TYPE, PGM_REGION_FIRST/SECOND/THIRD_TRANS,
+ * PGM_SEGMENT_TRANSLATION, PGM_PAGE_TRANSLATION, PGM_TRANSLATION_SPEC);
+ * -EAGAIN to retry (the shadow changed meanwhile); -EFAULT if a guest-2 table
+ * or page lies outside guest-2 memory (vSIE makes that an addressing exception
+ * for guest-2); -ENOMEM; -EINVAL if @sg is not a shadow gmap.
+ */
+int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datptr);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,7 +16,8 @@
 
 struct page_desc {
 	spinlock_t ptl;	     /* page tables: the page-table lock */
-	unsigned long index; /* tables: first address the table maps */
+	unsigned long index; /* tables: first address the table maps (shadows: the source) */
+	void *owner;	     /* shadow tables: the shadow gmap they belong to */
 	struct rcu_head rcu; /* deferred free */
 	void *page;	     /* the block this descriptor describes */
 };

@@ -12,7 +12,7 @@
 
 #include <gmap/alloc.h>
 
-#include "gmap_internal.h"
+#include "shadow_internal.h"
 
 static __thread struct gmap *enabled_gmap;
 
@@ -143,8 +143,13 @@ static void gmap_free_crst(unsigned long *table, int level)
 
 void gmap_free(struct gmap *gmap)
 {
+	struct gmap *parent;
+
 	if (!gmap)
 		return;
+	parent = gmap->parent;
+	if (parent && gmap->host_to_rmap)
+		gmap_shadow_free(gmap);
 	if (gmap->table) {
 		if (!(gmap_is_shadow(gmap) && gmap->removed))
 			gmap_flush_tlb(gmap);
@@ -156,6 +161,8 @@ void gmap_free(struct gmap *gmap)
 	spin_lock_destroy(&gmap->guest_table_lock);
 	spin_lock_destroy(&gmap->shadow_lock);
 	gm_free(gmap);
+	/* A shadow held a reference to its parent. */
+	gmap_put(parent);
 }
 
 struct gmap *gmap_get(struct gmap *gmap)
@@ -182,7 +189,7 @@ void gmap_remove(struct gmap *gmap)
 	spin_lock(&gmap->shadow_lock);
 	cds_list_for_each_entry_safe(sg, next, &gmap->children, list)
 	{
-		cds_list_del(&sg->list);
+		cds_list_del_init(&sg->list);
 		gmap_put(sg);
 	}
 	spin_unlock(&gmap->shadow_lock);
@@ -223,15 +230,19 @@ unsigned long __gmap_segment_gaddr(unsigned long *entry)
 
 int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 {
-	unsigned long entry;
+	unsigned long entry, gaddr = 0;
 	int flush = 0;
 
 	spin_lock(&gmap->guest_table_lock);
 	if (ulmap_delete(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry)) {
 		flush = *(unsigned long *)entry != _SEGMENT_ENTRY_EMPTY;
+		gaddr = __gmap_segment_gaddr((unsigned long *)entry);
 		gmap_entry_publish((unsigned long *)entry, _SEGMENT_ENTRY_EMPTY);
 	}
 	spin_unlock(&gmap->guest_table_lock);
+	/* Shadow entries built through this segment must not outlive the link. */
+	if (flush)
+		gmap_shadow_segment_gone(gmap, vmaddr & PMD_MASK, gaddr);
 	return flush;
 }
 

@@ -10,7 +10,7 @@
 #include <endian.h>
 #include <errno.h>
 
-#include "gmap_internal.h"
+#include "shadow_internal.h"
 
 static CDS_LIST_HEAD(gmap_notifier_list);
 static DEFINE_SPINLOCK(gmap_notifier_lock);
@@ -126,7 +126,7 @@ static unsigned long ptep_vmaddr(pte_t *ptep, unsigned long gaddr)
  * Give every page of [gaddr, gaddr + len) the protection @prot and arm @bits,
  * faulting pages in and linking them as needed. mmap_lock held for reading.
  */
-static int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
+int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
 			      unsigned long bits)
 {
 	unsigned long vmaddr;
@@ -206,6 +206,18 @@ int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val)
 	}
 }
 
+/* A page of @gmap that shadows were built from is about to change. */
+static void notify_shadows(struct gmap *gmap, unsigned long vmaddr, unsigned long gaddr,
+			   pte_t *pte)
+{
+	struct gmap *sg, *next;
+
+	spin_lock(&gmap->shadow_lock);
+	cds_list_for_each_entry_safe(sg, next, &gmap->children, list)
+		gmap_shadow_notify(sg, vmaddr, gaddr, pte);
+	spin_unlock(&gmap->shadow_lock);
+}
+
 void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigned long bits)
 {
 	/* The page's offset in its 1 MiB segment, from the PTE's index in its table. */
@@ -225,6 +237,8 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 		spin_unlock(&gmap->guest_table_lock);
 		if (!linked)
 			continue;
+		if (bits & PGSTE_VSIE_BIT)
+			notify_shadows(gmap, vmaddr, gaddr, pte);
 		if (bits & PGSTE_IN_BIT)
 			gmap_call_notifier(gmap, gaddr, gaddr + PAGE_SIZE - 1);
 	}

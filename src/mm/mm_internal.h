@@ -34,6 +34,7 @@ struct mm_context {
 	struct cds_list_head gmap_list; /* RCU list of the gmaps of this mm */
 	spinlock_t lock;		/* protects gmap_list updates and gmap_asce */
 	unsigned long gmap_asce;	/* 0: no gmap, -1UL: several, else the single gmap's ASCE */
+	bool allow_gmap_hpage_1m;	/* KVM_CAP_S390_HPAGE_1M: vSIE is refused */
 };
 
 struct tlb_listener_set {

@@ -315,6 +315,17 @@ void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops)
 	atomic_store(&mm->gmap_ops, ops);
 }
 
+void mm_allow_gmap_hpage_1m(struct mm_struct *mm)
+{
+	if (mm)
+		__atomic_store_n(&mm->context.allow_gmap_hpage_1m, true, __ATOMIC_RELAXED);
+}
+
+bool mm_gmap_hpage_1m(struct mm_struct *mm)
+{
+	return mm && __atomic_load_n(&mm->context.allow_gmap_hpage_1m, __ATOMIC_RELAXED);
+}
+
 /* ---- the exchange primitive ---------------------------------------------------------------- */
 
 /* Clear armed notify bits and tell the gmaps, before the PTE changes. */
