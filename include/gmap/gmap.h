@@ -12,7 +12,9 @@
 #define GMAP_GMAP_H
 
 #include <errno.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 
 #include <urcu/list.h>
@@ -35,11 +37,11 @@ struct ulmap;
  * @guest_to_host:    guest segment number -> host segment address
  * @host_to_guest:    host segment number -> gmap segment entry
  * @guest_table_lock: protects the gmap's own table entries and host_to_guest
- * @ref_count:        references; the last gmap_put() frees
+ * @ref_count:        references; the last gmap_put() frees (a std::atomic<int> in C++)
  * @table:            top-level region or segment table
  * @asce:             ASCE of the top-level table
  * @asce_end:         highest guest address the gmap can map
- * @private:          for the embedder (KVM keeps its struct kvm here)
+ * @private:          for the embedder (KVM keeps its struct kvm here); private_ in C++
  * @pfault_enabled:   asynchronous page faults allowed
  * @host_to_rmap:     shadows: host page number -> reverse mappings
  * @children:         shadow gmaps of this gmap
@@ -55,16 +57,20 @@ struct gmap {
 	struct mm_struct *mm;
 	struct ulmap *guest_to_host;
 	struct ulmap *host_to_guest;
-	spinlock_t guest_table_lock;
-	atomic_int ref_count;
+	gmap_spinlock_t guest_table_lock;
+	GMAP_ATOMIC(int) ref_count;
 	unsigned long *table;
 	unsigned long asce;
 	unsigned long asce_end;
+#ifdef __cplusplus
+	void *private_; /* "private" is a C++ keyword */
+#else
 	void *private;
+#endif
 	bool pfault_enabled;
 	struct ulmap *host_to_rmap;
 	struct cds_list_head children;
-	spinlock_t shadow_lock;
+	gmap_spinlock_t shadow_lock;
 	struct gmap *parent;
 	unsigned long orig_asce;
 	int edat_level;

@@ -114,7 +114,7 @@ unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level
  *
  * Return: a pointer to the locked pte for a guest address, or NULL.
  */
-pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, spinlock_t **ptl);
+gmap_pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, gmap_spinlock_t **ptl);
 
 /**
  * gmap_pte_op_fixup() - force a page in and connect the gmap page table
@@ -135,7 +135,7 @@ int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmad
  * gmap_pte_op_end() - release the page table lock
  * @ptl: the lock from gmap_pte_op_walk()
  */
-void gmap_pte_op_end(spinlock_t *ptl);
+void gmap_pte_op_end(gmap_spinlock_t *ptl);
 
 /**
  * ptep_notify() - call all invalidation callbacks for a specific pte
@@ -147,7 +147,7 @@ void gmap_pte_op_end(spinlock_t *ptl);
  * The host mm calls this, with the page-table lock and the PGSTE lock held,
  * before it changes a PTE whose notify bits were armed.
  */
-void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigned long bits);
+void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, gmap_pte_t *pte, unsigned long bits);
 
 #ifdef __cplusplus
 }

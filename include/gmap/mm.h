@@ -32,31 +32,69 @@ extern "C" {
 struct mm_struct;
 
 /* The host address space ends here (a region-third ASCE reaches 4 TiB). */
-#define TASK_SIZE_MAX (1UL << 42)
-#define TASK_SIZE     TASK_SIZE_MAX
+#define GMAP_TASK_SIZE_MAX (1UL << 42)
+#define GMAP_TASK_SIZE	   GMAP_TASK_SIZE_MAX
 /* mm_mmap() never picks an address below this one. */
-#define MMAP_MIN_ADDR 0x10000UL
+#define GMAP_MMAP_MIN_ADDR 0x10000UL
 
 /* fault_flags of fixup_user_fault() */
-#define FAULT_FLAG_WRITE 0x01U
+#define GMAP_FAULT_FLAG_WRITE 0x01U
+
+/** gmap_pte_none() - the PTE was never used (no frame, no swap slot); pte_none() */
+static inline bool gmap_pte_none(gmap_pte_t pte)
+{
+	return gmap_pte_val(pte) == GMAP_PAGE_INVALID;
+}
+
+/** gmap_pte_present() - the PTE maps a frame (valid or not); pte_present() */
+static inline bool gmap_pte_present(gmap_pte_t pte)
+{
+	return gmap_pte_val(pte) & GMAP_PAGE_PRESENT;
+}
+
+/** gmap_pte_swap() - the PTE holds a swap entry; pte_swap() */
+static inline bool gmap_pte_swap(gmap_pte_t pte)
+{
+	return (gmap_pte_val(pte) & (GMAP_PAGE_PROTECT | GMAP_PAGE_PRESENT)) == GMAP_PAGE_PROTECT;
+}
+
+#ifndef GMAP_NO_KERNEL_NAMES
+/* The kernel's names (see <gmap/types.h> on names). */
+#ifndef TASK_SIZE_MAX
+#define TASK_SIZE_MAX GMAP_TASK_SIZE_MAX
+#endif
+#ifndef TASK_SIZE
+#define TASK_SIZE TASK_SIZE_MAX
+#endif
+#ifndef MMAP_MIN_ADDR
+#define MMAP_MIN_ADDR GMAP_MMAP_MIN_ADDR
+#endif
+#ifndef FAULT_FLAG_WRITE
+#define FAULT_FLAG_WRITE GMAP_FAULT_FLAG_WRITE
+#endif
+GMAP_STATIC_ASSERT(
+	TASK_SIZE_MAX == GMAP_TASK_SIZE_MAX && TASK_SIZE == GMAP_TASK_SIZE &&
+		MMAP_MIN_ADDR == GMAP_MMAP_MIN_ADDR && FAULT_FLAG_WRITE == GMAP_FAULT_FLAG_WRITE,
+	"a kernel name defined elsewhere differs from libgmap's: define GMAP_NO_KERNEL_NAMES");
 
 /* The swap entry encoding of a PTE: slot in the offset field, I and P set, not present. */
 #define _PAGE_SWP_SHIFT PAGE_SHIFT
 
 static inline bool pte_none(pte_t pte)
 {
-	return pte_val(pte) == _PAGE_INVALID;
+	return gmap_pte_none(pte);
 }
 
 static inline bool pte_present(pte_t pte)
 {
-	return pte_val(pte) & _PAGE_PRESENT;
+	return gmap_pte_present(pte);
 }
 
 static inline bool pte_swap(pte_t pte)
 {
-	return (pte_val(pte) & (_PAGE_PROTECT | _PAGE_PRESENT)) == _PAGE_PROTECT;
+	return gmap_pte_swap(pte);
 }
+#endif /* GMAP_NO_KERNEL_NAMES */
 
 /**
  * mm_create() - create an empty host address space
@@ -251,7 +289,7 @@ unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr);
  *
  * Return: the page table's lock.
  */
-spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep);
+gmap_spinlock_t *pte_lockptr(struct mm_struct *mm, gmap_pte_t *ptep);
 
 /**
  * pte_table_vmaddr() - first host address mapped by the page table holding @ptep
@@ -259,7 +297,7 @@ spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep);
  *
  * Return: the 1 MiB aligned host address the table maps.
  */
-unsigned long pte_table_vmaddr(pte_t *ptep);
+unsigned long pte_table_vmaddr(gmap_pte_t *ptep);
 
 /**
  * get_locked_pte() - find or create the PTE for @addr and lock its table
@@ -269,10 +307,10 @@ unsigned long pte_table_vmaddr(pte_t *ptep);
  *
  * Return: the PTE, or NULL on allocation failure.
  */
-pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl);
+gmap_pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, gmap_spinlock_t **ptl);
 
 /** pte_unmap_unlock() - release the page-table lock taken by get_locked_pte() */
-void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl);
+void pte_unmap_unlock(gmap_pte_t *ptep, gmap_spinlock_t *ptl);
 
 /**
  * pgste_get_lock() - take the PGSTE lock bit of @ptep's PGSTE
@@ -280,25 +318,26 @@ void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl);
  *
  * Return: the PGSTE value (with PGSTE_PCL_BIT set).
  */
-unsigned long pgste_get_lock(pte_t *ptep);
+unsigned long pgste_get_lock(gmap_pte_t *ptep);
 
 /** pgste_set_unlock() - store @pgste (lock bit cleared) and release the lock */
-void pgste_set_unlock(pte_t *ptep, unsigned long pgste);
+void pgste_set_unlock(gmap_pte_t *ptep, unsigned long pgste);
 
 /**
  * ptep_xchg_direct() - replace a host PTE, notifying and purging first
  * @mm:   the address space
  * @addr: host address the PTE maps
  * @ptep: the PTE; the caller holds its page-table lock
- * @new:  the new value
+ * @new_pte: the new value (@new in the kernel, a keyword in C++)
  *
  * The one primitive through which host PTEs change: armed notify bits are
  * cleared and reported through the gmap hooks, a valid old PTE is invalidated
- * and the TLB listeners purge it, then @new is stored.
+ * and the TLB listeners purge it, then @new_pte is stored.
  *
  * Return: the old value.
  */
-pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new);
+gmap_pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep,
+			    gmap_pte_t new_pte);
 
 /**
  * ptep_force_prot() - restrict a PTE and arm notification bits
@@ -311,7 +350,7 @@ pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pt
  * Return: 0, or -EAGAIN if the PTE is invalid and @prot is not PROT_NONE, or
  * protected and @prot asks for write access: fault the page in first.
  */
-int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int prot,
+int ptep_force_prot(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep, int prot,
 		    unsigned long bit);
 
 /**
@@ -327,8 +366,8 @@ int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int p
  * Return: 1 if the shadow PTE was filled, 0 if it was already valid, -EAGAIN if
  * the source is invalid, or read-only while guest-2 grants write access.
  */
-int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte_t *tptep,
-		    pte_t pte);
+int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, gmap_pte_t *sptep, gmap_pte_t *tptep,
+		    gmap_pte_t pte);
 
 /**
  * ptep_unshadow_pte() - invalidate a shadow PTE and purge it from TLBs
@@ -336,7 +375,7 @@ int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte
  * @saddr: the shadow address
  * @ptep:  the shadow PTE
  */
-void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep);
+void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, gmap_pte_t *ptep);
 
 /**
  * ptep_set_notify() - arm PGSTE_IN_BIT for @ptep
@@ -344,7 +383,7 @@ void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep);
  * @addr: host address
  * @ptep: the PTE; the caller holds its page-table lock
  */
-void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+void ptep_set_notify(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep);
 
 /**
  * struct mm_gmap_ops - the upward calls of the host mm, installed by the gmap layer
@@ -352,7 +391,7 @@ void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
  * @unlink:      the host page table @table that maps @vmaddr is about to be freed
  */
 struct mm_gmap_ops {
-	void (*ptep_notify)(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep,
+	void (*ptep_notify)(struct mm_struct *mm, unsigned long vmaddr, gmap_pte_t *ptep,
 			    unsigned long bits);
 	void (*unlink)(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr);
 };
@@ -370,7 +409,7 @@ void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops);
  */
 struct mm_tlb_listener {
 	void (*ipte)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
-		     pte_t *ptep);
+		     gmap_pte_t *ptep);
 	void (*flush_all)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce);
 };
 
