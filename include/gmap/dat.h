@@ -545,6 +545,10 @@ unsigned int dat_translate(const struct dat_config *cfg, unsigned long va, enum 
  *
  * Entries are plain native loads; this is the fast path used for host and gmap tables.
  *
+ * Context: the tables must stay allocated during the walk: for the host tables (mm_asce())
+ *          and a gmap's tables the caller holds the mm's mmap_lock, under which no page
+ *          table is freed, and a reference on the gmap.
+ *
  * Return: 0 or the program-interruption code.
  */
 unsigned int dat_translate_native(const struct dat_config *cfg, unsigned long va,

@@ -158,6 +158,9 @@ void gmap_put(struct gmap *gmap);
  *
  * Unlinks the gmap from its mm, waits until no lock-free reader of the mm's
  * gmap list can still see it, and drops the owner's reference.
+ *
+ * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
+ *          notifier or TLB-listener callback.
  */
 void gmap_remove(struct gmap *gmap);
 
@@ -188,6 +191,8 @@ struct gmap *gmap_get_enabled(void);
  * @to:   address in the guest address space
  * @len:  length of the memory area to unmap
  *
+ * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
+ *
  * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
  * wrap-around, shadow gmap, a gmap without an mm).
  */
@@ -204,6 +209,8 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * allocation fails part-way, the whole target range is left unmapped (mappings
  * that were there before included), as the kernel does.
  *
+ * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
+ *
  * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
  */
 int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len);
@@ -215,6 +222,9 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
  *
  * This function does not establish potentially missing page table entries.
  *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Under the
+ *          lock, use __gmap_translate().
+ *
  * Return: the host address which corresponds to the guest address or -EFAULT
  * (as unsigned long, see IS_ERR_VALUE()) if no such mapping exists.
  */
@@ -225,6 +235,9 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr);
  * @gmap:        pointer to guest mapping meta data structure
  * @gaddr:       guest address
  * @fault_flags: flags to pass down to the host fault handler (FAULT_FLAG_WRITE)
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Under the
+ *          lock, use fixup_user_fault() and __gmap_link().
  *
  * Return: 0 on success, -ENOMEM for out of memory conditions, and -EFAULT if the
  * guest address is not mapped, the host refuses the access, or the vm address is
@@ -240,6 +253,8 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
  *
  * Host pages that back the range are dropped; the next access gives zeroes.
  * Unmapped parts of the range are skipped.
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, or -EINVAL for unaligned bounds, @from > @to, or a shadow gmap.
  */
@@ -258,6 +273,9 @@ void gmap_register_pte_notifier(struct gmap_notifier *nb);
  * @nb: pointer to the gmap notifier block
  *
  * Returns when no call of @nb can still be running.
+ *
+ * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
+ *          notifier or TLB-listener callback.
  */
 void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
 
@@ -270,6 +288,9 @@ void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
  * @prot:  indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
  *
  * This function establishes missing page table entries.
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Not from a
+ *          notifier or TLB-listener callback.
  *
  * Return: 0 if for each page in the given range a gmap mapping exists, the new
  * access rights could be set and the notifier could be armed. -EFAULT if the
@@ -285,7 +306,7 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
  * @gaddr: guest absolute address of the 8-byte, 8-byte aligned entry
  * @val:   receives the big-endian entry as a value
  *
- * Called with gmap->mm's mmap_lock held for reading.
+ * Context: gmap->mm's mmap_lock held for reading; a page fault may drop and retake it.
  *
  * Return: 0 if the value was read, -ENOMEM if out of memory, -EFAULT if reading
  * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.

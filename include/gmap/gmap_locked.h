@@ -18,6 +18,9 @@ extern "C" {
  * __gmap_segment_gaddr() - find virtual address from segment pointer
  * @entry: pointer to a segment table entry in the guest address space
  *
+ * Context: any; @entry is in a table of a gmap the caller holds a reference on (the kernel
+ *          looks it up under guest_table_lock).
+ *
  * Return: the virtual address in the guest address space for the segment.
  */
 unsigned long __gmap_segment_gaddr(unsigned long *entry);
@@ -26,6 +29,9 @@ unsigned long __gmap_segment_gaddr(unsigned long *entry);
  * __gmap_unlink_by_vmaddr() - unlink a single segment via a host address
  * @gmap:   pointer to the guest address space structure
  * @vmaddr: address in the host process address space
+ *
+ * Context: mmap_lock held for writing (an unmap, or the host freeing the page table), so
+ *          that nothing relinks the segment meanwhile; takes gmap->guest_table_lock.
  *
  * Return: 1 if a TLB flush is required.
  */
@@ -36,7 +42,7 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr);
  * @gmap:  pointer to the guest address space structure
  * @gaddr: address in the guest address space
  *
- * Called with mmap_lock held for writing.
+ * Context: mmap_lock held for writing; takes gmap->guest_table_lock.
  *
  * Return: 1 if a TLB flush is required.
  */
@@ -47,8 +53,9 @@ int __gmap_unmap_by_gaddr(struct gmap *gmap, unsigned long gaddr);
  * @gmap:  pointer to guest mapping meta data structure
  * @gaddr: guest address
  *
- * The mmap_lock of the gmap's mm must be held. Can also be called for shadow
- * gmaps (which map nothing this way).
+ * Can also be called for shadow gmaps (which map nothing this way).
+ *
+ * Context: mmap_lock held (for reading is enough).
  *
  * Return: user space address which corresponds to the guest address or -EFAULT.
  */
@@ -61,6 +68,9 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr);
  * @vmaddr: vm address associated with the host page table
  *
  * The host mm calls this (through its hooks) before it frees a page table.
+ *
+ * Context: mmap_lock held for writing: the host mm calls it from mm_munmap() and
+ *          mm_destroy(); takes each gmap's guest_table_lock.
  */
 void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr);
 
@@ -70,7 +80,8 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
  * @gaddr:  guest address
  * @vmaddr: vm address, already faulted in (its host page table exists)
  *
- * The mmap_lock of the gmap's mm must be held.
+ * Context: mmap_lock held (for reading is enough); allocates, then takes
+ *          mm->page_table_lock and gmap->guest_table_lock, so the caller holds no spinlock.
  *
  * Return: 0 on success, -ENOMEM for out of memory conditions, -EFAULT if the vm
  * address is already mapped to a different guest segment or has no host page
@@ -83,6 +94,8 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr);
  * @gmap:  pointer to guest mapping meta data structure
  * @start: start virtual address in the guest address space
  * @end:   end virtual address in the guest address space (inclusive)
+ *
+ * Context: any; the callbacks run on the calling thread with the caller's locks held.
  */
 void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long end);
 
@@ -94,6 +107,13 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
  *         4 region-first entry
  *
  * Can also be called for shadow gmaps.
+ *
+ * Context: a non-shadow gmap's caller holds gmap->mm's mmap_lock (for reading is enough)
+ *          and a reference on the gmap, and uses the pointer only while it holds the lock:
+ *          at level 0 it points into a host page table, which mm_munmap() frees under
+ *          mmap_lock held for writing; at levels 1 to 4 into the gmap's own tables, freed
+ *          by gmap_free(). A shadow gmap's caller holds sg->guest_table_lock, as in the
+ *          kernel. Entries change under the caller: read them with atomic loads.
  *
  * Return: a table entry pointer for the given guest address and @level, or NULL
  * if the gmap page tables could not be walked to the requested level (invalid
@@ -109,8 +129,10 @@ unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level
  * @gaddr: virtual address in the guest address space
  * @ptl:   receives the lock to pass to gmap_pte_op_end()
  *
- * Called with mmap_lock held. Can also be called for shadow gmaps, whose lock
- * is the guest_table_lock.
+ * Can also be called for shadow gmaps.
+ *
+ * Context: mmap_lock held; on success returns with *@ptl held (the host page table's lock,
+ *          or a shadow's guest_table_lock); release it with gmap_pte_op_end().
  *
  * Return: a pointer to the locked pte for a guest address, or NULL.
  */
@@ -123,7 +145,8 @@ gmap_pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, gmap_spinlo
  * @vmaddr: address in the host process address space
  * @prot:   indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
  *
- * Called with mmap_lock held for reading.
+ * Context: mmap_lock held for reading, no spinlock held; a swap-in drops and retakes the
+ *          lock (then 0 is returned and the caller looks up again).
  *
  * Return: 0 if the caller can retry __gmap_translate (might fail again), -ENOMEM
  * if out of memory and -EFAULT if anything goes wrong while fixing up or
@@ -134,6 +157,8 @@ int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmad
 /**
  * gmap_pte_op_end() - release the page table lock
  * @ptl: the lock from gmap_pte_op_walk()
+ *
+ * Context: @ptl held, from gmap_pte_op_walk().
  */
 void gmap_pte_op_end(gmap_spinlock_t *ptl);
 
@@ -146,6 +171,9 @@ void gmap_pte_op_end(gmap_spinlock_t *ptl);
  *
  * The host mm calls this, with the page-table lock and the PGSTE lock held,
  * before it changes a PTE whose notify bits were armed.
+ *
+ * Context: mmap_lock, @pte's page-table lock and its PGSTE lock held; takes each gmap's
+ *          guest_table_lock and runs the notifiers.
  */
 void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, gmap_pte_t *pte, unsigned long bits);
 
