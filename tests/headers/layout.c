@@ -11,20 +11,14 @@
 #include <gmap/gmap.h>
 #include <gmap/vcpu.h>
 
+#define OFFSET(m) offsetof(struct gmap, m),
+
 const struct gmap_layout gmap_layout_c = {
 	.size = sizeof(struct gmap),
 	.align = _Alignof(struct gmap),
-	.mm = offsetof(struct gmap, mm),
-	.guest_table_lock = offsetof(struct gmap, guest_table_lock),
-	.ref_count = offsetof(struct gmap, ref_count),
-	.ref_count_size = sizeof(((struct gmap *)0)->ref_count),
-	.table = offsetof(struct gmap, table),
-	.asce = offsetof(struct gmap, asce),
+	.offsets = { GMAP_LAYOUT_MEMBERS(OFFSET) },
 	.private_ = offsetof(struct gmap, private),
-	.pfault_enabled = offsetof(struct gmap, pfault_enabled),
-	.shadow_lock = offsetof(struct gmap, shadow_lock),
-	.parent = offsetof(struct gmap, parent),
-	.initialized = offsetof(struct gmap, initialized),
+	.ref_count_size = sizeof(((struct gmap *)0)->ref_count),
 	.pte_size = sizeof(pte_t),
 	.spinlock_size = sizeof(spinlock_t),
 	.dat_result_size = sizeof(struct dat_result),

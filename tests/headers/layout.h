@@ -9,10 +9,22 @@
 extern "C" {
 #endif
 
+/* The members of struct gmap that both languages spell alike (private is apart). */
+/* clang-format off */
+#define GMAP_LAYOUT_MEMBERS(X)                                                   \
+	X(list) X(mm) X(guest_to_host) X(host_to_guest) X(guest_table_lock)      \
+	X(ref_count) X(table) X(asce) X(asce_end) X(pfault_enabled)              \
+	X(host_to_rmap) X(children) X(shadow_lock) X(parent) X(orig_asce)       \
+	X(edat_level) X(removed) X(initialized)
+/* clang-format on */
+
+#define GMAP_LAYOUT_COUNT(m) +1
+enum { GMAP_LAYOUT_NMEMBERS = 0 GMAP_LAYOUT_MEMBERS(GMAP_LAYOUT_COUNT) };
+
 struct gmap_layout {
 	size_t size, align;
-	size_t mm, guest_table_lock, ref_count, ref_count_size, table, asce, private_;
-	size_t pfault_enabled, shadow_lock, parent, initialized;
+	size_t offsets[GMAP_LAYOUT_NMEMBERS];
+	size_t private_, ref_count_size;
 	size_t pte_size, spinlock_size, dat_result_size, vcpu_stats_size;
 };
 

@@ -32,20 +32,15 @@ static int failures;
 static void check_layout()
 {
 	const gmap_layout &c = gmap_layout_c;
+#define OFFSET(m) offsetof(struct gmap, m),
+	const size_t offsets[] = { GMAP_LAYOUT_MEMBERS(OFFSET) };
 
 	CHECK(sizeof(struct gmap) == c.size);
 	CHECK(alignof(struct gmap) == c.align);
-	CHECK(offsetof(struct gmap, mm) == c.mm);
-	CHECK(offsetof(struct gmap, guest_table_lock) == c.guest_table_lock);
-	CHECK(offsetof(struct gmap, ref_count) == c.ref_count);
-	CHECK(sizeof(((struct gmap *)nullptr)->ref_count) == c.ref_count_size);
-	CHECK(offsetof(struct gmap, table) == c.table);
-	CHECK(offsetof(struct gmap, asce) == c.asce);
+	for (size_t i = 0; i < GMAP_LAYOUT_NMEMBERS; i++)
+		CHECK(offsets[i] == c.offsets[i]);
 	CHECK(offsetof(struct gmap, private_) == c.private_);
-	CHECK(offsetof(struct gmap, pfault_enabled) == c.pfault_enabled);
-	CHECK(offsetof(struct gmap, shadow_lock) == c.shadow_lock);
-	CHECK(offsetof(struct gmap, parent) == c.parent);
-	CHECK(offsetof(struct gmap, initialized) == c.initialized);
+	CHECK(sizeof(((struct gmap *)nullptr)->ref_count) == c.ref_count_size);
 	CHECK(sizeof(pte_t) == c.pte_size);
 	CHECK(sizeof(spinlock_t) == c.spinlock_size);
 	CHECK(sizeof(struct dat_result) == c.dat_result_size);
