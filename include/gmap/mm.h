@@ -272,9 +272,10 @@ unsigned long mm_asce(struct mm_struct *mm);
  * @mm:   the address space
  * @addr: host virtual address
  *
- * Context: the caller holds mmap_lock (for reading is enough): the walk reads the host page
- *          table without a lock, and mm_munmap() frees page tables under mmap_lock held for
- *          writing. The value is a snapshot; the PTE may change at once.
+ * Context: the caller holds mmap_lock (for reading is enough), or is the only thread that
+ *          unmaps and destroys @mm: the walk reads the host page table without a lock, and
+ *          mm_munmap() frees page tables under mmap_lock held for writing. The value is a
+ *          snapshot; the PTE may change at once.
  *
  * Return: the PTE value, or _PAGE_INVALID if no page table exists.
  */
