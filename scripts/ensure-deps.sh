@@ -4,7 +4,8 @@
 # `make demo` and `make check` work there.
 set -eu
 
-packages="meson ninja-build pkg-config liburcu-dev libcmocka-dev libunicorn-dev"
+# g++ builds the test that the public headers compile as C++.
+packages="meson ninja-build pkg-config g++ liburcu-dev libcmocka-dev libunicorn-dev"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -19,22 +19,94 @@
 extern "C" {
 #endif
 
+/*
+ * ---- libgmap's names, always defined ------------------------------------------------------
+ * What a caller needs for the arguments and results of the API without the kernel's
+ * names (see <gmap/types.h>): geometry, ASCE types, the PTE bits of mm_lookup_pte(),
+ * the notify bits and the program-interruption codes. Each has the value of its
+ * kernel twin below (GMAP_PAGE_SIZE is PAGE_SIZE, GMAP_PAGE_INVALID is _PAGE_INVALID).
+ */
+#define GMAP_PAGE_SHIFT	   12
+#define GMAP_PAGE_SIZE	   (1UL << GMAP_PAGE_SHIFT)
+#define GMAP_PAGE_MASK	   (~(GMAP_PAGE_SIZE - 1))
+#define GMAP_SEGMENT_SHIFT 20
+#define GMAP_SEGMENT_SIZE  (1UL << GMAP_SEGMENT_SHIFT)
+#define GMAP_SEGMENT_MASK  (~(GMAP_SEGMENT_SIZE - 1))
+#define GMAP_REGION3_SHIFT 31
+#define GMAP_REGION3_SIZE  (1UL << GMAP_REGION3_SHIFT)
+#define GMAP_REGION2_SHIFT 42
+#define GMAP_REGION2_SIZE  (1UL << GMAP_REGION2_SHIFT)
+#define GMAP_REGION1_SHIFT 53
+#define GMAP_REGION1_SIZE  (1UL << GMAP_REGION1_SHIFT)
+#define GMAP_CRST_ENTRIES  2048UL
+#define GMAP_PAGE_ENTRIES  256UL
+
+#define GMAP_ASCE_ORIGIN       (~0xfffUL)
+#define GMAP_ASCE_TYPE_MASK    0x0cUL
+#define GMAP_ASCE_TYPE_REGION1 0x0cUL
+#define GMAP_ASCE_TYPE_REGION2 0x08UL
+#define GMAP_ASCE_TYPE_REGION3 0x04UL
+#define GMAP_ASCE_TYPE_SEGMENT 0x00UL
+#define GMAP_ASCE_TABLE_LENGTH 0x03UL
+
+#define GMAP_PAGE_PROTECT   0x200UL
+#define GMAP_PAGE_INVALID   0x400UL
+#define GMAP_PAGE_PRESENT   0x001UL
+#define GMAP_PGSTE_IN_BIT   0x0000000000004000UL
+#define GMAP_PGSTE_VSIE_BIT 0x0000000000002000UL
+
+#define GMAP_PGM_PROTECTION	     0x04
+#define GMAP_PGM_ADDRESSING	     0x05
+#define GMAP_PGM_SEGMENT_TRANSLATION 0x10
+#define GMAP_PGM_PAGE_TRANSLATION    0x11
+#define GMAP_PGM_TRANSLATION_SPEC    0x12
+#define GMAP_PGM_ASCE_TYPE	     0x38
+#define GMAP_PGM_REGION_FIRST_TRANS  0x39
+#define GMAP_PGM_REGION_SECOND_TRANS 0x3a
+#define GMAP_PGM_REGION_THIRD_TRANS  0x3b
+
+#ifndef GMAP_NO_KERNEL_NAMES
 /* ---- geometry ---------------------------------------------------------------------------- */
 
+/*
+ * Spelled exactly as glibc's <sys/user.h> spells them, so that either header
+ * may come first: an identical redefinition is no redefinition in C.
+ */
+/* clang-format off */
+#ifndef PAGE_SHIFT
 #define PAGE_SHIFT 12
-#define PAGE_SIZE  (1UL << PAGE_SHIFT)
-#define PAGE_MASK  (~(PAGE_SIZE - 1))
+#endif
+#ifndef PAGE_SIZE
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#endif
+#ifndef PAGE_MASK
+#define PAGE_MASK (~(PAGE_SIZE-1))
+#endif
+/* clang-format on */
+GMAP_STATIC_ASSERT(
+	PAGE_SHIFT == GMAP_PAGE_SHIFT && PAGE_SIZE == GMAP_PAGE_SIZE && PAGE_MASK == GMAP_PAGE_MASK,
+	"PAGE_SIZE defined elsewhere differs from libgmap's: define GMAP_NO_KERNEL_NAMES");
 
-#define _CRST_ENTRIES	  2048UL
-#define _PAGE_ENTRIES	  256UL
-#define _CRST_TABLE_SIZE  (_CRST_ENTRIES * 8)
-#define _PAGE_TABLE_SIZE  (_PAGE_ENTRIES * 8)
-#define CRST_ALLOC_ORDER  2
-#define PTRS_PER_PTE	  _PAGE_ENTRIES
-#define PTRS_PER_PMD	  _CRST_ENTRIES
-#define PTRS_PER_PUD	  _CRST_ENTRIES
-#define PTRS_PER_P4D	  _CRST_ENTRIES
-#define PTRS_PER_PGD	  _CRST_ENTRIES
+#define _CRST_ENTRIES	 2048UL
+#define _PAGE_ENTRIES	 256UL
+#define _CRST_TABLE_SIZE (_CRST_ENTRIES * 8)
+#define _PAGE_TABLE_SIZE (_PAGE_ENTRIES * 8)
+#define CRST_ALLOC_ORDER 2
+#ifndef PTRS_PER_PTE
+#define PTRS_PER_PTE _PAGE_ENTRIES
+#endif
+#ifndef PTRS_PER_PMD
+#define PTRS_PER_PMD _CRST_ENTRIES
+#endif
+#ifndef PTRS_PER_PUD
+#define PTRS_PER_PUD _CRST_ENTRIES
+#endif
+#ifndef PTRS_PER_P4D
+#define PTRS_PER_P4D _CRST_ENTRIES
+#endif
+#ifndef PTRS_PER_PGD
+#define PTRS_PER_PGD _CRST_ENTRIES
+#endif
 
 #define _REGION1_SHIFT 53
 #define _REGION2_SHIFT 42
@@ -57,17 +129,51 @@ extern "C" {
 #define _REGION3_MASK (~(_REGION3_SIZE - 1))
 #define _SEGMENT_MASK (~(_SEGMENT_SIZE - 1))
 
-#define PMD_SHIFT   _SEGMENT_SHIFT
-#define PUD_SHIFT   _REGION3_SHIFT
-#define P4D_SHIFT   _REGION2_SHIFT
+#ifndef PMD_SHIFT
+#define PMD_SHIFT _SEGMENT_SHIFT
+#endif
+#ifndef PUD_SHIFT
+#define PUD_SHIFT _REGION3_SHIFT
+#endif
+#ifndef P4D_SHIFT
+#define P4D_SHIFT _REGION2_SHIFT
+#endif
+#ifndef PGDIR_SHIFT
 #define PGDIR_SHIFT _REGION1_SHIFT
-#define PMD_SIZE    _SEGMENT_SIZE
-#define PMD_MASK    _SEGMENT_MASK
-#define PUD_SIZE    _REGION3_SIZE
-#define PUD_MASK    _REGION3_MASK
+#endif
+#ifndef PMD_SIZE
+#define PMD_SIZE _SEGMENT_SIZE
+#endif
+#ifndef PMD_MASK
+#define PMD_MASK _SEGMENT_MASK
+#endif
+#ifndef PUD_SIZE
+#define PUD_SIZE _REGION3_SIZE
+#endif
+#ifndef PUD_MASK
+#define PUD_MASK _REGION3_MASK
+#endif
+#ifndef HPAGE_SHIFT
 #define HPAGE_SHIFT _SEGMENT_SHIFT
-#define HPAGE_SIZE  _SEGMENT_SIZE
-#define HPAGE_MASK  _SEGMENT_MASK
+#endif
+#ifndef HPAGE_SIZE
+#define HPAGE_SIZE _SEGMENT_SIZE
+#endif
+#ifndef HPAGE_MASK
+#define HPAGE_MASK _SEGMENT_MASK
+#endif
+/* Generic Linux names that other headers may define first: they must agree. */
+GMAP_STATIC_ASSERT(PTRS_PER_PTE == GMAP_PAGE_ENTRIES && PTRS_PER_PMD == GMAP_CRST_ENTRIES &&
+			   PTRS_PER_PUD == GMAP_CRST_ENTRIES && PTRS_PER_P4D == GMAP_CRST_ENTRIES &&
+			   PTRS_PER_PGD == GMAP_CRST_ENTRIES && PMD_SHIFT == GMAP_SEGMENT_SHIFT &&
+			   PUD_SHIFT == GMAP_REGION3_SHIFT && P4D_SHIFT == GMAP_REGION2_SHIFT &&
+			   PGDIR_SHIFT == GMAP_REGION1_SHIFT && PMD_SIZE == GMAP_SEGMENT_SIZE &&
+			   PMD_MASK == GMAP_SEGMENT_MASK && PUD_SIZE == GMAP_REGION3_SIZE &&
+			   PUD_MASK == ~(GMAP_REGION3_SIZE - 1) &&
+			   HPAGE_SHIFT == GMAP_SEGMENT_SHIFT && HPAGE_SIZE == GMAP_SEGMENT_SIZE &&
+			   HPAGE_MASK == GMAP_SEGMENT_MASK,
+		   "a page-table name defined elsewhere differs from libgmap's: define "
+		   "GMAP_NO_KERNEL_NAMES");
 
 /* ---- ASCE -------------------------------------------------------------------------------- */
 
@@ -176,10 +282,11 @@ extern "C" {
 #define PGM_REGION_FIRST_TRANS	0x39
 #define PGM_REGION_SECOND_TRANS 0x3a
 #define PGM_REGION_THIRD_TRANS	0x3b
+#endif /* GMAP_NO_KERNEL_NAMES */
 
 /* ---- translation-exception identification ------------------------------------------------ */
 
-#define TEID_ADDR_MASK	 PAGE_MASK
+#define TEID_ADDR_MASK	 GMAP_PAGE_MASK
 #define TEID_FETCH	 0x800UL /* bits 52-53 = 10 */
 #define TEID_STORE	 0x400UL /* bits 52-53 = 01 */
 #define TEID_PROT_LAP	 0x080UL /* bit 56, ESOP-2 code 4 (with bit 61 clear) */
@@ -212,27 +319,27 @@ static inline unsigned long dat_real_to_abs(unsigned long real, unsigned long pr
 
 static inline unsigned long dat_rfx(unsigned long va)
 {
-	return (va >> _REGION1_SHIFT) & 0x7ff;
+	return (va >> GMAP_REGION1_SHIFT) & 0x7ff;
 }
 
 static inline unsigned long dat_rsx(unsigned long va)
 {
-	return (va >> _REGION2_SHIFT) & 0x7ff;
+	return (va >> GMAP_REGION2_SHIFT) & 0x7ff;
 }
 
 static inline unsigned long dat_rtx(unsigned long va)
 {
-	return (va >> _REGION3_SHIFT) & 0x7ff;
+	return (va >> GMAP_REGION3_SHIFT) & 0x7ff;
 }
 
 static inline unsigned long dat_sx(unsigned long va)
 {
-	return (va >> _SEGMENT_SHIFT) & 0x7ff;
+	return (va >> GMAP_SEGMENT_SHIFT) & 0x7ff;
 }
 
 static inline unsigned long dat_px(unsigned long va)
 {
-	return (va >> PAGE_SHIFT) & 0xff;
+	return (va >> GMAP_PAGE_SHIFT) & 0xff;
 }
 
 /**
@@ -243,7 +350,7 @@ static inline unsigned long dat_px(unsigned long va)
  */
 static inline unsigned long asce_end(unsigned long asce)
 {
-	unsigned int dt = (asce & _ASCE_TYPE_MASK) >> 2;
+	unsigned int dt = (asce & GMAP_ASCE_TYPE_MASK) >> 2;
 
 	return dt == 3 ? 0 : 1UL << (31 + 11 * dt);
 }
@@ -303,7 +410,7 @@ void page_table_free_pgste_rcu(unsigned long *table);
 /** pgste_of() - the PGSTE that belongs to the PTE at @ptep in a PGSTE page table. */
 static inline unsigned long *pgste_of(unsigned long *ptep)
 {
-	return ptep + _PAGE_ENTRIES;
+	return ptep + GMAP_PAGE_ENTRIES;
 }
 
 /* ---- the walker -------------------------------------------------------------------------- */
@@ -437,6 +544,10 @@ unsigned int dat_translate(const struct dat_config *cfg, unsigned long va, enum 
  * @res:    receives the outcome
  *
  * Entries are plain native loads; this is the fast path used for host and gmap tables.
+ *
+ * Context: the tables must stay allocated during the walk: for the host tables (mm_asce())
+ *          and a gmap's tables the caller holds the mm's mmap_lock, under which no page
+ *          table is freed, and a reference on the gmap.
  *
  * Return: 0 or the program-interruption code.
  */

@@ -12,7 +12,9 @@
 #define GMAP_GMAP_H
 
 #include <errno.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,11 +38,11 @@ struct ulmap;
  * @guest_to_host:    guest segment number -> host segment address
  * @host_to_guest:    host segment number -> gmap segment entry
  * @guest_table_lock: protects the gmap's own table entries and host_to_guest
- * @ref_count:        references; the last gmap_put() frees
+ * @ref_count:        references; the last gmap_put() frees (a std::atomic<int> in C++)
  * @table:            top-level region or segment table
  * @asce:             ASCE of the top-level table
  * @asce_end:         highest guest address the gmap can map
- * @private:          for the embedder (KVM keeps its struct kvm here)
+ * @private:          for the embedder (KVM keeps its struct kvm here); private_ in C++
  * @pfault_enabled:   asynchronous page faults allowed
  * @host_to_rmap:     shadows: host page number -> reverse mappings
  * @children:         shadow gmaps of this gmap
@@ -56,16 +58,20 @@ struct gmap {
 	struct mm_struct *mm;
 	struct ulmap *guest_to_host;
 	struct ulmap *host_to_guest;
-	spinlock_t guest_table_lock;
-	atomic_int ref_count;
+	gmap_spinlock_t guest_table_lock;
+	GMAP_ATOMIC(int) ref_count;
 	unsigned long *table;
 	unsigned long asce;
 	unsigned long asce_end;
+#ifdef __cplusplus
+	void *private_; /* "private" is a C++ keyword */
+#else
 	void *private;
+#endif
 	bool pfault_enabled;
 	struct ulmap *host_to_rmap;
 	struct cds_list_head children;
-	spinlock_t shadow_lock;
+	gmap_spinlock_t shadow_lock;
 	struct gmap *parent;
 	unsigned long orig_asce;
 	int edat_level;
@@ -153,6 +159,9 @@ void gmap_put(struct gmap *gmap);
  *
  * Unlinks the gmap from its mm, waits until no lock-free reader of the mm's
  * gmap list can still see it, and drops the owner's reference.
+ *
+ * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
+ *          notifier or TLB-listener callback.
  */
 void gmap_remove(struct gmap *gmap);
 
@@ -183,6 +192,8 @@ struct gmap *gmap_get_enabled(void);
  * @to:   address in the guest address space
  * @len:  length of the memory area to unmap
  *
+ * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
+ *
  * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
  * wrap-around, shadow gmap, a gmap without an mm).
  */
@@ -199,6 +210,8 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * allocation fails part-way, the whole target range is left unmapped (mappings
  * that were there before included), as the kernel does.
  *
+ * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
+ *
  * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
  */
 int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len);
@@ -210,6 +223,9 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
  *
  * This function does not establish potentially missing page table entries.
  *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Under the
+ *          lock, use __gmap_translate().
+ *
  * Return: the host address which corresponds to the guest address or -EFAULT
  * (as unsigned long, see IS_ERR_VALUE()) if no such mapping exists.
  */
@@ -220,6 +236,9 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr);
  * @gmap:        pointer to guest mapping meta data structure
  * @gaddr:       guest address
  * @fault_flags: flags to pass down to the host fault handler (FAULT_FLAG_WRITE)
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Under the
+ *          lock, use fixup_user_fault() and __gmap_link().
  *
  * Return: 0 on success, -ENOMEM for out of memory conditions, and -EFAULT if the
  * guest address is not mapped, the host refuses the access, or the vm address is
@@ -235,6 +254,8 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
  *
  * Host pages that back the range are dropped; the next access gives zeroes.
  * Unmapped parts of the range are skipped.
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, or -EINVAL for unaligned bounds, @from > @to, or a shadow gmap.
  */
@@ -253,6 +274,9 @@ void gmap_register_pte_notifier(struct gmap_notifier *nb);
  * @nb: pointer to the gmap notifier block
  *
  * Returns when no call of @nb can still be running.
+ *
+ * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
+ *          notifier or TLB-listener callback.
  */
 void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
 
@@ -265,6 +289,9 @@ void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
  * @prot:  indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
  *
  * This function establishes missing page table entries.
+ *
+ * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Not from a
+ *          notifier or TLB-listener callback.
  *
  * Return: 0 if for each page in the given range a gmap mapping exists, the new
  * access rights could be set and the notifier could be armed. -EFAULT if the
@@ -280,7 +307,7 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
  * @gaddr: guest absolute address of the 8-byte, 8-byte aligned entry
  * @val:   receives the big-endian entry as a value
  *
- * Called with gmap->mm's mmap_lock held for reading.
+ * Context: gmap->mm's mmap_lock held for reading; a page fault may drop and retake it.
  *
  * Return: 0 if the value was read, -ENOMEM if out of memory, -EFAULT if reading
  * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.
@@ -324,6 +351,9 @@ int gmap_shadow_valid(struct gmap *sg, unsigned long asce, int edat_level);
  * protected, or if @parent's host uses 1 MiB segments (refused, as the kernel
  * refuses vSIE there). ERR_PTR(-EINVAL) for a NULL or shadow @parent, a parent
  * without an mm, or an @edat_level outside 0..2.
+ *
+ * Context: takes mmap_lock for reading, @parent->shadow_lock and the shadow's guest_table_lock;
+ * the caller must not hold them.
  */
 struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level);
 
@@ -377,6 +407,8 @@ void gmap_shadow_get_stats(struct gmap_shadow_stats *stats);
  *
  * Return: the number of violations (0 for a sound shadow), or -EINVAL if @sg
  * is not a shadow gmap.
+ *
+ * Context: takes mmap_lock for reading and @sg->guest_table_lock; the caller must not hold them.
  */
 long gmap_shadow_audit(struct gmap *sg, FILE *out);
 

@@ -18,6 +18,9 @@ extern "C" {
  * __gmap_segment_gaddr() - find virtual address from segment pointer
  * @entry: pointer to a segment table entry in the guest address space
  *
+ * Context: any; @entry is in a table of a gmap the caller holds a reference on (the kernel
+ *          looks it up under guest_table_lock).
+ *
  * Return: the virtual address in the guest address space for the segment.
  */
 unsigned long __gmap_segment_gaddr(unsigned long *entry);
@@ -26,6 +29,9 @@ unsigned long __gmap_segment_gaddr(unsigned long *entry);
  * __gmap_unlink_by_vmaddr() - unlink a single segment via a host address
  * @gmap:   pointer to the guest address space structure
  * @vmaddr: address in the host process address space
+ *
+ * Context: mmap_lock held for writing (an unmap, or the host freeing the page table), so
+ *          that nothing relinks the segment meanwhile; takes gmap->guest_table_lock.
  *
  * Return: 1 if a TLB flush is required.
  */
@@ -36,7 +42,7 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr);
  * @gmap:  pointer to the guest address space structure
  * @gaddr: address in the guest address space
  *
- * Called with mmap_lock held for writing.
+ * Context: mmap_lock held for writing; takes gmap->guest_table_lock.
  *
  * Return: 1 if a TLB flush is required.
  */
@@ -47,8 +53,9 @@ int __gmap_unmap_by_gaddr(struct gmap *gmap, unsigned long gaddr);
  * @gmap:  pointer to guest mapping meta data structure
  * @gaddr: guest address
  *
- * The mmap_lock of the gmap's mm must be held. Can also be called for shadow
- * gmaps (which map nothing this way).
+ * Can also be called for shadow gmaps (which map nothing this way).
+ *
+ * Context: mmap_lock held (for reading is enough).
  *
  * Return: user space address which corresponds to the guest address or -EFAULT.
  */
@@ -61,6 +68,9 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr);
  * @vmaddr: vm address associated with the host page table
  *
  * The host mm calls this (through its hooks) before it frees a page table.
+ *
+ * Context: mmap_lock held for writing: the host mm calls it from mm_munmap() and
+ *          mm_destroy(); takes each gmap's guest_table_lock.
  */
 void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr);
 
@@ -70,7 +80,8 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
  * @gaddr:  guest address
  * @vmaddr: vm address, already faulted in (its host page table exists)
  *
- * The mmap_lock of the gmap's mm must be held.
+ * Context: mmap_lock held (for reading is enough); allocates, then takes
+ *          mm->page_table_lock and gmap->guest_table_lock, so the caller holds no spinlock.
  *
  * Return: 0 on success, -ENOMEM for out of memory conditions, -EFAULT if the vm
  * address is already mapped to a different guest segment or has no host page
@@ -83,6 +94,8 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr);
  * @gmap:  pointer to guest mapping meta data structure
  * @start: start virtual address in the guest address space
  * @end:   end virtual address in the guest address space (inclusive)
+ *
+ * Context: any; the callbacks run on the calling thread with the caller's locks held.
  */
 void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long end);
 
@@ -94,6 +107,13 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
  *         4 region-first entry
  *
  * Can also be called for shadow gmaps.
+ *
+ * Context: a non-shadow gmap's caller holds gmap->mm's mmap_lock (for reading is enough)
+ *          and a reference on the gmap, and uses the pointer only while it holds the lock:
+ *          at level 0 it points into a host page table, which mm_munmap() frees under
+ *          mmap_lock held for writing; at levels 1 to 4 into the gmap's own tables, freed
+ *          by gmap_free(). A shadow gmap's caller holds sg->guest_table_lock, as in the
+ *          kernel. Entries change under the caller: read them with atomic loads.
  *
  * Return: a table entry pointer for the given guest address and @level, or NULL
  * if the gmap page tables could not be walked to the requested level (invalid
@@ -109,12 +129,14 @@ unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level
  * @gaddr: virtual address in the guest address space
  * @ptl:   receives the lock to pass to gmap_pte_op_end()
  *
- * Called with mmap_lock held. Can also be called for shadow gmaps, whose lock
- * is the guest_table_lock.
+ * Can also be called for shadow gmaps.
+ *
+ * Context: mmap_lock held; on success returns with *@ptl held (the host page table's lock,
+ *          or a shadow's guest_table_lock); release it with gmap_pte_op_end().
  *
  * Return: a pointer to the locked pte for a guest address, or NULL.
  */
-pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, spinlock_t **ptl);
+gmap_pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, gmap_spinlock_t **ptl);
 
 /**
  * gmap_pte_op_fixup() - force a page in and connect the gmap page table
@@ -123,7 +145,8 @@ pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, spinlock_t **ptl
  * @vmaddr: address in the host process address space
  * @prot:   indicates access rights: PROT_NONE, PROT_READ or PROT_WRITE
  *
- * Called with mmap_lock held for reading.
+ * Context: mmap_lock held for reading, no spinlock held; a swap-in drops and retakes the
+ *          lock (then 0 is returned and the caller looks up again).
  *
  * Return: 0 if the caller can retry __gmap_translate (might fail again), -ENOMEM
  * if out of memory and -EFAULT if anything goes wrong while fixing up or
@@ -134,8 +157,10 @@ int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmad
 /**
  * gmap_pte_op_end() - release the page table lock
  * @ptl: the lock from gmap_pte_op_walk()
+ *
+ * Context: @ptl held, from gmap_pte_op_walk().
  */
-void gmap_pte_op_end(spinlock_t *ptl);
+void gmap_pte_op_end(gmap_spinlock_t *ptl);
 
 /**
  * ptep_notify() - call all invalidation callbacks for a specific pte
@@ -146,8 +171,11 @@ void gmap_pte_op_end(spinlock_t *ptl);
  *
  * The host mm calls this, with the page-table lock and the PGSTE lock held,
  * before it changes a PTE whose notify bits were armed.
+ *
+ * Context: mmap_lock, @pte's page-table lock and its PGSTE lock held; takes each gmap's
+ *          guest_table_lock and runs the notifiers.
  */
-void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigned long bits);
+void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, gmap_pte_t *pte, unsigned long bits);
 
 
 /* ---- shadow gmaps (vSIE) ------------------------------------------------------------------ */
@@ -178,6 +206,8 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
  * Return: the pointer to a gmap if a shadow table with the given asce is
  * already available, ERR_PTR(-EAGAIN) if another one is just being created,
  * otherwise NULL.
+ *
+ * Context: @parent->shadow_lock held.
  */
 struct gmap *gmap_find_shadow(struct gmap *parent, unsigned long asce, int edat_level);
 
@@ -200,6 +230,9 @@ struct gmap *gmap_find_shadow(struct gmap *parent, unsigned long asce, int edat_
  * table structure is incomplete (or another thread is shadowing the same entry,
  * or the shadow was removed meanwhile), -ENOMEM if out of memory, -EFAULT if an
  * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
 int gmap_shadow_r2t(struct gmap *sg, unsigned long saddr, unsigned long r2t, int fake);
 
@@ -216,6 +249,9 @@ int gmap_shadow_r2t(struct gmap *sg, unsigned long saddr, unsigned long r2t, int
  * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
  * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
  * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
 int gmap_shadow_r3t(struct gmap *sg, unsigned long saddr, unsigned long r3t, int fake);
 
@@ -233,6 +269,9 @@ int gmap_shadow_r3t(struct gmap *sg, unsigned long saddr, unsigned long r3t, int
  * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow
  * or @sgt is a large (EDAT-2) region-third entry, which the caller shadows
  * with @fake instead.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
 int gmap_shadow_sgt(struct gmap *sg, unsigned long saddr, unsigned long sgt, int fake);
 
@@ -248,6 +287,8 @@ int gmap_shadow_sgt(struct gmap *sg, unsigned long saddr, unsigned long sgt, int
  *
  * Return: 0 if the shadow page table was found and -EAGAIN if the page table
  * was not found (-EINVAL for a gmap that is no shadow).
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock.
  */
 int gmap_shadow_pgt_lookup(struct gmap *sg, unsigned long saddr, unsigned long *pgt,
 			   int *dat_protection, int *fake);
@@ -268,6 +309,9 @@ int gmap_shadow_pgt_lookup(struct gmap *sg, unsigned long saddr, unsigned long *
  * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
  * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow
  * or @pgt is a large (EDAT-1) segment entry.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
 int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int fake);
 
@@ -285,8 +329,11 @@ int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int
  * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
  * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
  * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
-int gmap_shadow_page(struct gmap *sg, unsigned long saddr, pte_t pte);
+int gmap_shadow_page(struct gmap *sg, unsigned long saddr, gmap_pte_t pte);
 
 /**
  * gmap_protect_rmap() - modify access rights to memory and create an rmap
@@ -303,6 +350,9 @@ int gmap_shadow_page(struct gmap *sg, unsigned long saddr, pte_t pte);
  * Return: 0 if successfully protected and the rmap was created, -ENOMEM if out
  * of memory and -EFAULT if paddr is invalid; -EINVAL for a gmap that is no
  * shadow, an unaligned @paddr or @len, or another @prot.
+ *
+ * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
+ * locks.
  */
 int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		      unsigned long len, int prot);
@@ -318,6 +368,8 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
  * locked section.
  *
  * Return: 0 or -ENOMEM.
+ *
+ * Context: process context, it allocates: call it before taking sg->guest_table_lock.
  */
 int gmap_rmap_preload(struct gmap *sg);
 
@@ -337,6 +389,8 @@ void gmap_rmap_preload_end(void);
  * the shadow is removed whole (gmap_unshadow()), which is always safe, rather
  * than keep an entry that no rmap would tear down. Nothing happens (and @rmap
  * stays the caller's) for a NULL @rmap or a gmap that is no shadow.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap);
 
@@ -351,6 +405,8 @@ void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *r
  * invalidation index. The table must be a shadow table (the TLBs that can hold
  * translations through it are those of its shadow gmap's mm). Called with the
  * owning sg->guest_table_lock.
+ *
+ * Context: the owning sg->guest_table_lock held.
  */
 void gmap_idte_one(unsigned long asce, unsigned long vaddr);
 
@@ -360,6 +416,8 @@ void gmap_idte_one(unsigned long asce, unsigned long vaddr);
  * @raddr: rmap address in the shadow guest address space
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow_page(struct gmap *sg, unsigned long raddr);
 
@@ -371,6 +429,8 @@ void gmap_unshadow_page(struct gmap *sg, unsigned long raddr);
  *
  * Called with the sg->guest_table_lock, after the segment entry that pointed
  * at @pgt was invalidated and flushed.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void __gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr, unsigned long *pgt);
 
@@ -381,6 +441,8 @@ void __gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr, unsigned long *pg
  *
  * Called with the sg->guest_table_lock. The table is freed after an RCU grace
  * period, when no lock-free walker can still be reading it.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr);
 
@@ -391,6 +453,8 @@ void gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr);
  * @sgt:   pointer to the start of a shadow segment table
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void __gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr, unsigned long *sgt);
 
@@ -400,6 +464,8 @@ void __gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr, unsigned long *sg
  * @raddr: rmap address in the shadow guest address space
  *
  * Called with the shadow->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr);
 
@@ -410,6 +476,8 @@ void gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr);
  * @r3t:   pointer to the start of a shadow region-3 table
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void __gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr, unsigned long *r3t);
 
@@ -419,6 +487,8 @@ void __gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr, unsigned long *r3
  * @raddr: rmap address in the shadow guest address space
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr);
 
@@ -429,6 +499,8 @@ void gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr);
  * @r2t:   pointer to the start of a shadow region-2 table
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void __gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr, unsigned long *r2t);
 
@@ -438,6 +510,8 @@ void __gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr, unsigned long *r2
  * @raddr: rmap address in the shadow guest address space
  *
  * Called with the sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr);
 
@@ -448,6 +522,8 @@ void gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr);
  * @r1t:   pointer to the start of a shadow region-1 table
  *
  * Called with the shadow->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void __gmap_unshadow_r1t(struct gmap *sg, unsigned long raddr, unsigned long *r1t);
 
@@ -458,6 +534,8 @@ void __gmap_unshadow_r1t(struct gmap *sg, unsigned long raddr, unsigned long *r1
  * Marks the shadow removed, tells the notifiers that [0, -1] is gone, purges
  * the TLBs and tears down every table below the top-level one (entries in the
  * "being created" state included). Called with sg->guest_table_lock.
+ *
+ * Context: sg->guest_table_lock held.
  */
 void gmap_unshadow(struct gmap *sg);
 
@@ -472,8 +550,12 @@ void gmap_unshadow(struct gmap *sg);
  * (off the children list, the list's reference dropped); otherwise every
  * shadow entry whose reverse mapping names the page is unshadowed and the
  * rmaps are freed. Called with sg->parent->shadow_lock.
+ *
+ * Context: sg->parent->shadow_lock held (from ptep_notify(): also the parent PTE's page-table lock
+ * and PGSTE lock); takes sg->guest_table_lock.
  */
-void gmap_shadow_notify(struct gmap *sg, unsigned long vmaddr, unsigned long gaddr, pte_t *pte);
+void gmap_shadow_notify(struct gmap *sg, unsigned long vmaddr, unsigned long gaddr,
+			gmap_pte_t *pte);
 
 #ifdef __cplusplus
 }

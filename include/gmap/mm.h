@@ -32,31 +32,69 @@ extern "C" {
 struct mm_struct;
 
 /* The host address space ends here (a region-third ASCE reaches 4 TiB). */
-#define TASK_SIZE_MAX (1UL << 42)
-#define TASK_SIZE     TASK_SIZE_MAX
+#define GMAP_TASK_SIZE_MAX (1UL << 42)
+#define GMAP_TASK_SIZE	   GMAP_TASK_SIZE_MAX
 /* mm_mmap() never picks an address below this one. */
-#define MMAP_MIN_ADDR 0x10000UL
+#define GMAP_MMAP_MIN_ADDR 0x10000UL
 
 /* fault_flags of fixup_user_fault() */
-#define FAULT_FLAG_WRITE 0x01U
+#define GMAP_FAULT_FLAG_WRITE 0x01U
+
+/** gmap_pte_none() - the PTE was never used (no frame, no swap slot); pte_none() */
+static inline bool gmap_pte_none(gmap_pte_t pte)
+{
+	return gmap_pte_val(pte) == GMAP_PAGE_INVALID;
+}
+
+/** gmap_pte_present() - the PTE maps a frame (valid or not); pte_present() */
+static inline bool gmap_pte_present(gmap_pte_t pte)
+{
+	return gmap_pte_val(pte) & GMAP_PAGE_PRESENT;
+}
+
+/** gmap_pte_swap() - the PTE holds a swap entry; pte_swap() */
+static inline bool gmap_pte_swap(gmap_pte_t pte)
+{
+	return (gmap_pte_val(pte) & (GMAP_PAGE_PROTECT | GMAP_PAGE_PRESENT)) == GMAP_PAGE_PROTECT;
+}
+
+#ifndef GMAP_NO_KERNEL_NAMES
+/* The kernel's names (see <gmap/types.h> on names). */
+#ifndef TASK_SIZE_MAX
+#define TASK_SIZE_MAX GMAP_TASK_SIZE_MAX
+#endif
+#ifndef TASK_SIZE
+#define TASK_SIZE TASK_SIZE_MAX
+#endif
+#ifndef MMAP_MIN_ADDR
+#define MMAP_MIN_ADDR GMAP_MMAP_MIN_ADDR
+#endif
+#ifndef FAULT_FLAG_WRITE
+#define FAULT_FLAG_WRITE GMAP_FAULT_FLAG_WRITE
+#endif
+GMAP_STATIC_ASSERT(
+	TASK_SIZE_MAX == GMAP_TASK_SIZE_MAX && TASK_SIZE == GMAP_TASK_SIZE &&
+		MMAP_MIN_ADDR == GMAP_MMAP_MIN_ADDR && FAULT_FLAG_WRITE == GMAP_FAULT_FLAG_WRITE,
+	"a kernel name defined elsewhere differs from libgmap's: define GMAP_NO_KERNEL_NAMES");
 
 /* The swap entry encoding of a PTE: slot in the offset field, I and P set, not present. */
 #define _PAGE_SWP_SHIFT PAGE_SHIFT
 
 static inline bool pte_none(pte_t pte)
 {
-	return pte_val(pte) == _PAGE_INVALID;
+	return gmap_pte_none(pte);
 }
 
 static inline bool pte_present(pte_t pte)
 {
-	return pte_val(pte) & _PAGE_PRESENT;
+	return gmap_pte_present(pte);
 }
 
 static inline bool pte_swap(pte_t pte)
 {
-	return (pte_val(pte) & (_PAGE_PROTECT | _PAGE_PRESENT)) == _PAGE_PROTECT;
+	return gmap_pte_swap(pte);
 }
+#endif /* GMAP_NO_KERNEL_NAMES */
 
 /**
  * mm_create() - create an empty host address space
@@ -68,6 +106,8 @@ struct mm_struct *mm_create(void);
 /**
  * mm_destroy() - unmap everything and free the address space
  * @mm: the mm; its gmaps must have been removed. NULL is ignored.
+ *
+ * Context: no other thread uses @mm any more; the caller holds none of its locks.
  */
 void mm_destroy(struct mm_struct *mm);
 
@@ -81,6 +121,8 @@ void mm_destroy(struct mm_struct *mm);
  *
  * MAP_FIXED replaces what was mapped there. Chosen addresses of mappings of 1 MiB
  * or more are 1 MiB aligned, as gmap_map_segment() needs.
+ *
+ * Context: takes @mm's mmap_lock for writing; the caller must not hold it.
  *
  * Return: the address, or a negative errno as unsigned long (IS_ERR_VALUE()):
  * -EINVAL for a zero length, an unaligned MAP_FIXED address, unknown prot or
@@ -99,6 +141,9 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
  * Frames and swap slots are freed; page tables whose 1 MiB segment no longer
  * overlaps any mapping are freed after gmap_unlink() was told.
  *
+ * Context: takes @mm's mmap_lock for writing; the caller must not hold it. Notifier and
+ *          TLB-listener callbacks run on the calling thread.
+ *
  * Return: 0, -EINVAL for an unaligned address, a zero length or a range beyond
  * TASK_SIZE, -ENOMEM if splitting a mapping failed to allocate.
  */
@@ -110,6 +155,9 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
  * @addr: page-aligned start
  * @len:  length, rounded up to whole pages
  * @prot: new protection
+ *
+ * Context: takes @mm's mmap_lock for writing; the caller must not hold it. Notifier and
+ *          TLB-listener callbacks run on the calling thread.
  *
  * Return: 0, -EINVAL for bad arguments, -ENOMEM if part of the range is not
  * mapped or splitting a mapping failed to allocate (nothing changed then).
@@ -123,6 +171,8 @@ int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, int
  * @buf:  destination buffer
  * @len:  byte count
  *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
+ *
  * Return: 0, -EFAULT if part of the range is not mapped readable, -ENOMEM, -EIO.
  */
 int mm_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
@@ -134,6 +184,8 @@ int mm_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
  * @buf:  source buffer
  * @len:  byte count
  *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
+ *
  * Return: 0, -EFAULT if part of the range is not mapped writable, -ENOMEM, -EIO.
  */
 int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t len);
@@ -142,6 +194,8 @@ int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t l
  * mm_page_out() - write a page to the swap file and free its frame
  * @mm:   the address space
  * @addr: address in the page
+ *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, -EFAULT outside a mapping, -ENOENT if the page has no frame,
  * -ENOMEM, -EIO if the swap file could not be written (the page stays).
@@ -152,6 +206,8 @@ int mm_page_out(struct mm_struct *mm, unsigned long addr);
  * mm_migrate_page() - move a page's contents to a new frame
  * @mm:   the address space
  * @addr: address in the page
+ *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, -EFAULT outside a mapping, -ENOENT if the page has no frame, -ENOMEM.
  */
@@ -164,6 +220,8 @@ int mm_migrate_page(struct mm_struct *mm, unsigned long addr);
  * @len:  length, rounded up to whole pages
  *
  * The next touch of a discarded page gives zeroes.
+ *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, -EINVAL for bad arguments, -ENOMEM if part of the range is not mapped.
  */
@@ -181,12 +239,20 @@ int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len);
  * swap-in drops mmap_lock while it reads the swap file and then sets *@unlocked:
  * whatever the caller looked up under the lock may have changed.
  *
+ * Context: mmap_lock held for reading; with @unlocked given it may be dropped and retaken.
+ *          Takes the page-table lock, so the caller holds no spinlock.
+ *
  * Return: 0, -EFAULT outside a mapping or against its protection, -ENOMEM, -EIO.
  */
 int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
 		     bool *unlocked);
 
-/* The mmap_lock, with the kernel's names. */
+/*
+ * The mmap_lock, with the kernel's names. It is not recursive and prefers writers:
+ * a thread that holds it, for reading too, must not take it again (with a writer
+ * waiting in between, both would wait forever). Functions documented with
+ * "takes mmap_lock" are therefore called without it.
+ */
 void mmap_read_lock(struct mm_struct *mm);
 void mmap_read_unlock(struct mm_struct *mm);
 void mmap_write_lock(struct mm_struct *mm);
@@ -205,6 +271,11 @@ unsigned long mm_asce(struct mm_struct *mm);
  * mm_lookup_pte() - read the PTE that maps @addr
  * @mm:   the address space
  * @addr: host virtual address
+ *
+ * Context: the caller holds mmap_lock (for reading is enough), or is the only thread that
+ *          unmaps and destroys @mm: the walk reads the host page table without a lock, and
+ *          mm_munmap() frees page tables under mmap_lock held for writing. The value is a
+ *          snapshot; the PTE may change at once.
  *
  * Return: the PTE value, or _PAGE_INVALID if no page table exists.
  */
@@ -230,7 +301,11 @@ struct mm_stats {
 	unsigned long lock_drops;    /* faults that dropped mmap_lock */
 };
 
-/** mm_get_stats() - snapshot the counters of @mm */
+/**
+ * mm_get_stats() - snapshot the counters of @mm
+ *
+ * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
+ */
 void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
 
 /* ---- page-table access for the gmap layer -------------------------------------------------- */
@@ -239,6 +314,9 @@ void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
  * mm_segment_entry() - the host segment-table entry for @addr
  * @mm:   the address space; caller holds mmap_lock
  * @addr: host virtual address
+ *
+ * Context: mmap_lock held; the entry may change under it (host faults populate it under the
+ *          mm's page-table lock), the table it is in stays.
  *
  * Return: pointer to the entry, or NULL if the region-third entry is invalid.
  */
@@ -249,17 +327,21 @@ unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr);
  * @mm:   the address space
  * @ptep: any entry of a host page table
  *
+ * Context: mmap_lock held, so that @ptep's page table stays.
+ *
  * Return: the page table's lock.
  */
-spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep);
+gmap_spinlock_t *pte_lockptr(struct mm_struct *mm, gmap_pte_t *ptep);
 
 /**
  * pte_table_vmaddr() - first host address mapped by the page table holding @ptep
  * @ptep: any entry of a host page table
  *
+ * Context: mmap_lock held, so that @ptep's page table stays.
+ *
  * Return: the 1 MiB aligned host address the table maps.
  */
-unsigned long pte_table_vmaddr(pte_t *ptep);
+unsigned long pte_table_vmaddr(gmap_pte_t *ptep);
 
 /**
  * get_locked_pte() - find or create the PTE for @addr and lock its table
@@ -267,38 +349,55 @@ unsigned long pte_table_vmaddr(pte_t *ptep);
  * @addr: host virtual address
  * @ptl:  receives the page-table lock, held on success
  *
+ * Context: mmap_lock held; may allocate, so no spinlock held. Returns with *@ptl held.
+ *
  * Return: the PTE, or NULL on allocation failure.
  */
-pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl);
+gmap_pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, gmap_spinlock_t **ptl);
 
-/** pte_unmap_unlock() - release the page-table lock taken by get_locked_pte() */
-void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl);
+/**
+ * pte_unmap_unlock() - release the page-table lock taken by get_locked_pte()
+ *
+ * Context: @ptl held, from get_locked_pte().
+ */
+void pte_unmap_unlock(gmap_pte_t *ptep, gmap_spinlock_t *ptl);
 
 /**
  * pgste_get_lock() - take the PGSTE lock bit of @ptep's PGSTE
  * @ptep: entry of a page table with PGSTEs
  *
+ * Context: the caller holds the page-table lock of @ptep's table (for a shadow PTE, its
+ *          shadow's guest_table_lock); the PGSTE lock is the innermost lock.
+ *
  * Return: the PGSTE value (with PGSTE_PCL_BIT set).
  */
-unsigned long pgste_get_lock(pte_t *ptep);
+unsigned long pgste_get_lock(gmap_pte_t *ptep);
 
-/** pgste_set_unlock() - store @pgste (lock bit cleared) and release the lock */
-void pgste_set_unlock(pte_t *ptep, unsigned long pgste);
+/**
+ * pgste_set_unlock() - store @pgste (lock bit cleared) and release the lock
+ *
+ * Context: @ptep's PGSTE lock held, from pgste_get_lock().
+ */
+void pgste_set_unlock(gmap_pte_t *ptep, unsigned long pgste);
 
 /**
  * ptep_xchg_direct() - replace a host PTE, notifying and purging first
  * @mm:   the address space
  * @addr: host address the PTE maps
  * @ptep: the PTE; the caller holds its page-table lock
- * @new:  the new value
+ * @new_pte: the new value (@new in the kernel, a keyword in C++)
  *
  * The one primitive through which host PTEs change: armed notify bits are
  * cleared and reported through the gmap hooks, a valid old PTE is invalidated
- * and the TLB listeners purge it, then @new is stored.
+ * and the TLB listeners purge it, then @new_pte is stored.
+ *
+ * Context: mmap_lock and @ptep's page-table lock held; takes the PGSTE lock. Notifier and
+ *          TLB-listener callbacks run inside, with these locks held.
  *
  * Return: the old value.
  */
-pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new);
+gmap_pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep,
+			    gmap_pte_t new_pte);
 
 /**
  * ptep_force_prot() - restrict a PTE and arm notification bits
@@ -308,10 +407,12 @@ pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pt
  * @prot: PROT_NONE (invalidate), PROT_READ (write-protect) or PROT_WRITE (arm only)
  * @bit:  PGSTE_IN_BIT and/or PGSTE_VSIE_BIT to arm
  *
+ * Context: mmap_lock and @ptep's page-table lock held; takes the PGSTE lock.
+ *
  * Return: 0, or -EAGAIN if the PTE is invalid and @prot is not PROT_NONE, or
  * protected and @prot asks for write access: fault the page in first.
  */
-int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int prot,
+int ptep_force_prot(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep, int prot,
 		    unsigned long bit);
 
 /**
@@ -324,27 +425,34 @@ int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int p
  *
  * Arms PGSTE_VSIE_BIT of the source so that any change of it unshadows.
  *
+ * Context: mmap_lock, @sptep's page-table lock and the shadow's guest_table_lock held, as
+ *          gmap_shadow_page() holds them; takes both PGSTE locks.
+ *
  * Return: 1 if the shadow PTE was filled, 0 if it was already valid, -EAGAIN if
  * the source is invalid, or read-only while guest-2 grants write access.
  */
-int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte_t *tptep,
-		    pte_t pte);
+int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, gmap_pte_t *sptep, gmap_pte_t *tptep,
+		    gmap_pte_t pte);
 
 /**
  * ptep_unshadow_pte() - invalidate a shadow PTE and purge it from TLBs
  * @mm:    the address space
  * @saddr: the shadow address
  * @ptep:  the shadow PTE
+ *
+ * Context: the shadow's guest_table_lock held; takes the PGSTE lock.
  */
-void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep);
+void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, gmap_pte_t *ptep);
 
 /**
  * ptep_set_notify() - arm PGSTE_IN_BIT for @ptep
  * @mm:   the address space
  * @addr: host address
  * @ptep: the PTE; the caller holds its page-table lock
+ *
+ * Context: mmap_lock and @ptep's page-table lock held; takes the PGSTE lock.
  */
-void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+void ptep_set_notify(struct mm_struct *mm, unsigned long addr, gmap_pte_t *ptep);
 
 /**
  * struct mm_gmap_ops - the upward calls of the host mm, installed by the gmap layer
@@ -352,7 +460,7 @@ void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
  * @unlink:      the host page table @table that maps @vmaddr is about to be freed
  */
 struct mm_gmap_ops {
-	void (*ptep_notify)(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep,
+	void (*ptep_notify)(struct mm_struct *mm, unsigned long vmaddr, gmap_pte_t *ptep,
 			    unsigned long bits);
 	void (*unlink)(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr);
 };
@@ -384,21 +492,32 @@ bool mm_gmap_hpage_1m(struct mm_struct *mm);
  */
 struct mm_tlb_listener {
 	void (*ipte)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
-		     pte_t *ptep);
+		     gmap_pte_t *ptep);
 	void (*flush_all)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce);
 };
 
 /**
  * mm_register_tlb_listener() - subscribe @l to the purges of @mm
  *
+ * Context: allocates; not from a TLB-listener callback.
+ *
  * Return: 0, or -ENOMEM.
  */
 int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
-/** mm_unregister_tlb_listener() - unsubscribe @l; returns after no callback runs on it */
+/**
+ * mm_unregister_tlb_listener() - unsubscribe @l; returns after no callback runs on it
+ *
+ * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
+ *          notifier or TLB-listener callback.
+ */
 void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
-/** mm_flush_asce() - tell every TLB listener to drop what it derived from @asce */
+/**
+ * mm_flush_asce() - tell every TLB listener to drop what it derived from @asce
+ *
+ * Context: any; the listeners' callbacks run on the calling thread.
+ */
 void mm_flush_asce(struct mm_struct *mm, unsigned long asce);
 
 #ifdef __cplusplus

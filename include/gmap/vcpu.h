@@ -48,6 +48,9 @@ struct vcpu *vcpu_create(void);
 /**
  * vcpu_destroy() - destroy a vCPU
  * @vcpu: the vCPU, or NULL; must be destroyed before the mm it accessed
+ *
+ * Context: no access of @vcpu is running; waits for an RCU grace period, so the caller
+ *          holds no libgmap lock. Not from a notifier or TLB-listener callback.
  */
 void vcpu_destroy(struct vcpu *vcpu);
 
@@ -58,12 +61,19 @@ void vcpu_destroy(struct vcpu *vcpu);
  * @buf: destination
  * @len: byte count; the range may cross pages
  *
+ * Context: the thread that enabled the gmap; gmap->mm's mmap_lock not held (a fault takes
+ *          it for reading). Not from a notifier or TLB-listener callback.
+ *
  * Return: 0, a positive PIC, or -EINVAL (no gmap enabled, bad arguments),
  * -ENOMEM.
  */
 int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len);
 
-/** vcpu_write() - write guest absolute storage; see vcpu_read() */
+/**
+ * vcpu_write() - write guest absolute storage; see vcpu_read()
+ *
+ * Context: as vcpu_read().
+ */
 int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len);
 
 /**
@@ -82,10 +92,18 @@ int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix);
 /** vcpu_get_prefix() - the prefix register */
 unsigned long vcpu_get_prefix(struct vcpu *vcpu);
 
-/** vcpu_read_real() - read guest real storage (prefixing applied); see vcpu_read() */
+/**
+ * vcpu_read_real() - read guest real storage (prefixing applied); see vcpu_read()
+ *
+ * Context: as vcpu_read().
+ */
 int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len);
 
-/** vcpu_write_real() - write guest real storage (prefixing applied); see vcpu_read() */
+/**
+ * vcpu_write_real() - write guest real storage (prefixing applied); see vcpu_read()
+ *
+ * Context: as vcpu_read().
+ */
 int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len);
 
 /**
@@ -112,12 +130,19 @@ int vcpu_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep);
  * The result is cached in the TLB with the guest's and the host's protection
  * combined. After changing its tables the guest purges with vcpu_purge_tlb().
  *
+ * Context: the thread that enabled the gmap; gmap->mm's mmap_lock not held (a fault takes
+ *          it for reading). Not from a notifier or TLB-listener callback.
+ *
  * Return: 0, a positive PIC (the guest's DAT exceptions included), or a
  * negative errno.
  */
 int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len);
 
-/** vcpu_write_virt() - write with DAT on; see vcpu_read_virt() */
+/**
+ * vcpu_write_virt() - write with DAT on; see vcpu_read_virt()
+ *
+ * Context: as vcpu_read().
+ */
 int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
 		    size_t len);
 
@@ -167,6 +192,8 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
  * -EAGAIN to retry (the shadow changed meanwhile); -EFAULT if a guest-2 table
  * or page lies outside guest-2 memory (vSIE makes that an addressing exception
  * for guest-2); -ENOMEM; -EINVAL if @sg is not a shadow gmap.
+ *
+ * Context: takes mmap_lock for reading and the shadow's locks; the caller must not hold them.
  */
 int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datptr);
 

@@ -18,6 +18,7 @@ unsigned int dat_translate(const struct dat_config *cfg, unsigned long va, enum 
 	return dat_walk(cfg, va, access, read, ctx, res);
 }
 
+/* Context: the caller keeps the tables allocated (the mm's mmap_lock). */
 unsigned int dat_translate_native(const struct dat_config *cfg, unsigned long va,
 				  enum dat_access access, struct dat_result *res)
 {

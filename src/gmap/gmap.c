@@ -221,6 +221,7 @@ struct gmap *gmap_get_enabled(void)
 	return enabled_gmap;
 }
 
+/* Context: any; @entry is in a table of a gmap the caller holds a reference on. */
 unsigned long __gmap_segment_gaddr(unsigned long *entry)
 {
 	unsigned long offset = (((unsigned long)entry / sizeof(*entry)) & (_CRST_ENTRIES - 1));
@@ -228,6 +229,7 @@ unsigned long __gmap_segment_gaddr(unsigned long *entry)
 	return page_desc(entry)->index + offset * _SEGMENT_SIZE;
 }
 
+/* Context: mmap_lock held for writing; takes gmap->guest_table_lock. */
 int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 {
 	unsigned long entry, gaddr = 0;
@@ -246,6 +248,7 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 	return flush;
 }
 
+/* Context: mmap_lock held for writing. */
 int __gmap_unmap_by_gaddr(struct gmap *gmap, unsigned long gaddr)
 {
 	unsigned long vmaddr;
@@ -314,6 +317,7 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
 	return -ENOMEM;
 }
 
+/* Context: mmap_lock held (for reading is enough). */
 unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
 {
 	unsigned long vmaddr;
@@ -335,6 +339,7 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 	return rc;
 }
 
+/* Context: mmap_lock held for writing (the host frees @table). */
 void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr)
 {
 	struct gmap *gmap;
@@ -390,6 +395,7 @@ static unsigned long *gmap_segment_entry_alloc(struct gmap *gmap, unsigned long 
 	return table + dat_sx(gaddr);
 }
 
+/* Context: mmap_lock held; takes mm->page_table_lock, then gmap->guest_table_lock. */
 int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 {
 	struct mm_struct *mm;

@@ -30,6 +30,7 @@ void gmap_unregister_pte_notifier(struct gmap_notifier *nb)
 	gm_synchronize_rcu();
 }
 
+/* Context: any; the callbacks run with the caller's locks held. */
 void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long end)
 {
 	struct gmap_notifier *nb;
@@ -40,6 +41,7 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
 	gm_rcu_read_unlock();
 }
 
+/* Context: mmap_lock held (level 0 is in a host page table); shadows: guest_table_lock. */
 unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level)
 {
 	const unsigned long asce_type = gmap->asce & _ASCE_TYPE_MASK;
@@ -71,6 +73,7 @@ unsigned long *gmap_table_walk(struct gmap *gmap, unsigned long gaddr, int level
 	return (unsigned long *)(e & _SEGMENT_ENTRY_ORIGIN) + dat_px(gaddr);
 }
 
+/* Context: mmap_lock held; returns with *@ptl held. */
 pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, spinlock_t **ptl)
 {
 	unsigned long *table;
@@ -95,6 +98,7 @@ pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, spinlock_t **ptl
 	return ptep;
 }
 
+/* Context: mmap_lock held for reading, no spinlock. */
 int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr, int prot)
 {
 	unsigned int fault_flags = prot == PROT_WRITE ? FAULT_FLAG_WRITE : 0;
@@ -111,6 +115,7 @@ int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmad
 	return __gmap_link(gmap, gaddr, vmaddr);
 }
 
+/* Context: @ptl held, from gmap_pte_op_walk(). */
 void gmap_pte_op_end(spinlock_t *ptl)
 {
 	spin_unlock(ptl);
@@ -172,6 +177,7 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
 	return rc;
 }
 
+/* Context: mmap_lock held for reading. */
 int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val)
 {
 	unsigned long vmaddr, pte;
@@ -218,6 +224,7 @@ static void notify_shadows(struct gmap *gmap, unsigned long vmaddr, unsigned lon
 	spin_unlock(&gmap->shadow_lock);
 }
 
+/* Context: mmap_lock, @pte's page-table lock and PGSTE lock held. */
 void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigned long bits)
 {
 	/* The page's offset in its 1 MiB segment, from the PTE's index in its table. */

@@ -57,6 +57,7 @@ int gmap_shadow_valid(struct gmap *sg, unsigned long asce, int edat_level)
 	return sg->orig_asce == asce && sg->edat_level == edat_level;
 }
 
+/* Context: @parent->shadow_lock held. */
 struct gmap *gmap_find_shadow(struct gmap *parent, unsigned long asce, int edat_level)
 {
 	struct gmap *sg;
@@ -249,6 +250,7 @@ static bool rmap_listed(const struct gmap_rmap *head, unsigned long raddr)
 	return false;
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap)
 {
 	unsigned long key = vmaddr >> PAGE_SHIFT, *slot;
@@ -278,8 +280,9 @@ void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *r
 	gmap_unshadow(sg);
 }
 
-int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
-		      unsigned long len, int prot)
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
+int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr, unsigned long len,
+		      int prot)
 {
 	struct gmap_rmap *rmap;
 	unsigned long vmaddr;
@@ -429,7 +432,8 @@ static int shadow_crst(struct gmap *sg, unsigned long saddr, unsigned long src, 
 		crst_table_free(child);
 		return rc;
 	}
-	entry = (unsigned long)child | _REGION_ENTRY_LENGTH | lv->entry_type | _REGION_ENTRY_INVALID;
+	entry = (unsigned long)child | _REGION_ENTRY_LENGTH | lv->entry_type |
+		_REGION_ENTRY_INVALID;
 	if (sg->edat_level >= 1)
 		entry |= src & _REGION_ENTRY_PROTECT;
 	shadow_count_add(&shadow_count.tables_live, 1);
@@ -445,31 +449,49 @@ static int shadow_crst(struct gmap *sg, unsigned long saddr, unsigned long src, 
 	return shadow_finish(sg, saddr, lv, child, start, len);
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
 int gmap_shadow_r2t(struct gmap *sg, unsigned long saddr, unsigned long r2t, int fake)
 {
 	static const struct shadow_level lv = {
-		DAT_LEVEL_REGION1, _REGION_ENTRY_TYPE_R1, _REGION2_ENTRY_EMPTY, _REGION1_MASK,
-		_SHADOW_RMAP_REGION1, &shadow_count.r1_entries, gmap_unshadow_r2t,
+		.level = DAT_LEVEL_REGION1,
+		.entry_type = _REGION_ENTRY_TYPE_R1,
+		.empty = _REGION2_ENTRY_EMPTY,
+		.mask = _REGION1_MASK,
+		.rmap_type = _SHADOW_RMAP_REGION1,
+		.counter = &shadow_count.r1_entries,
+		.unshadow = gmap_unshadow_r2t,
 	};
 
 	return shadow_crst(sg, saddr, r2t, fake, &lv);
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
 int gmap_shadow_r3t(struct gmap *sg, unsigned long saddr, unsigned long r3t, int fake)
 {
 	static const struct shadow_level lv = {
-		DAT_LEVEL_REGION2, _REGION_ENTRY_TYPE_R2, _REGION3_ENTRY_EMPTY, _REGION2_MASK,
-		_SHADOW_RMAP_REGION2, &shadow_count.r2_entries, gmap_unshadow_r3t,
+		.level = DAT_LEVEL_REGION2,
+		.entry_type = _REGION_ENTRY_TYPE_R2,
+		.empty = _REGION3_ENTRY_EMPTY,
+		.mask = _REGION2_MASK,
+		.rmap_type = _SHADOW_RMAP_REGION2,
+		.counter = &shadow_count.r2_entries,
+		.unshadow = gmap_unshadow_r3t,
 	};
 
 	return shadow_crst(sg, saddr, r3t, fake, &lv);
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
 int gmap_shadow_sgt(struct gmap *sg, unsigned long saddr, unsigned long sgt, int fake)
 {
 	static const struct shadow_level lv = {
-		DAT_LEVEL_REGION3, _REGION_ENTRY_TYPE_R3, _SEGMENT_ENTRY_EMPTY, _REGION3_MASK,
-		_SHADOW_RMAP_REGION3, &shadow_count.r3_entries, gmap_unshadow_sgt,
+		.level = DAT_LEVEL_REGION3,
+		.entry_type = _REGION_ENTRY_TYPE_R3,
+		.empty = _SEGMENT_ENTRY_EMPTY,
+		.mask = _REGION3_MASK,
+		.rmap_type = _SHADOW_RMAP_REGION3,
+		.counter = &shadow_count.r3_entries,
+		.unshadow = gmap_unshadow_sgt,
 	};
 
 	/* A 2 GiB frame is shadowed with a fake segment table, never as a table. */
@@ -478,6 +500,7 @@ int gmap_shadow_sgt(struct gmap *sg, unsigned long saddr, unsigned long sgt, int
 	return shadow_crst(sg, saddr, sgt, fake, &lv);
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock. */
 int gmap_shadow_pgt_lookup(struct gmap *sg, unsigned long saddr, unsigned long *pgt,
 			   int *dat_protection, int *fake)
 {
@@ -502,11 +525,17 @@ int gmap_shadow_pgt_lookup(struct gmap *sg, unsigned long saddr, unsigned long *
 	return rc;
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
 int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int fake)
 {
 	static const struct shadow_level lv = {
-		DAT_LEVEL_SEGMENT, 0, 0, _SEGMENT_MASK, _SHADOW_RMAP_SEGMENT,
-		&shadow_count.sg_entries, gmap_unshadow_pgt,
+		.level = DAT_LEVEL_SEGMENT,
+		.entry_type = 0,
+		.empty = 0,
+		.mask = _SEGMENT_MASK,
+		.rmap_type = _SHADOW_RMAP_SEGMENT,
+		.counter = &shadow_count.sg_entries,
+		.unshadow = gmap_unshadow_pgt,
 	};
 	unsigned long *table, *child, entry;
 	int rc;
@@ -516,8 +545,8 @@ int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int
 	child = page_table_alloc_pgste();
 	if (!child)
 		return -ENOMEM;
-	shadow_table_set_origin(child, sg,
-				(pgt & _SEGMENT_ENTRY_ORIGIN) | (fake ? GMAP_SHADOW_FAKE_TABLE : 0));
+	shadow_table_set_origin(
+		child, sg, (pgt & _SEGMENT_ENTRY_ORIGIN) | (fake ? GMAP_SHADOW_FAKE_TABLE : 0));
 	spin_lock(&sg->guest_table_lock);
 	table = gmap_table_walk(sg, saddr, DAT_LEVEL_SEGMENT);
 	rc = shadow_entry_claim(table);
@@ -577,6 +606,7 @@ static int shadow_page_once(struct gmap *sg, unsigned long saddr, pte_t pte, uns
 	return rc;
 }
 
+/* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
 int gmap_shadow_page(struct gmap *sg, unsigned long saddr, pte_t pte)
 {
 	unsigned long paddr = pte_val(pte) & PAGE_MASK, vmaddr;

@@ -96,16 +96,17 @@ static void check_watched(struct audit *a, unsigned long paddr, unsigned long le
 		pgste = ptep ? __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_RELAXED) : 0;
 		if (!(pte & _PAGE_PRESENT) || (pte & _PAGE_INVALID) || !(pte & _PAGE_PROTECT) ||
 		    !(pgste & PGSTE_VSIE_BIT))
-			violation(a, "source page 0x%lx (raddr 0x%lx) not write-protected and armed "
-				     "(pte 0x%lx pgste 0x%lx)",
+			violation(a,
+				  "source page 0x%lx (raddr 0x%lx) not write-protected and armed "
+				  "(pte 0x%lx pgste 0x%lx)",
 				  paddr, raddr, pte, pgste);
 		else if (need_rmap && !rmap_present(a->sg, vmaddr, raddr))
 			violation(a, "source page 0x%lx has no rmap 0x%lx", paddr, raddr);
 	}
 }
 
-static void audit_table(struct audit *a, const unsigned long *table, int level,
-			unsigned long base, const struct source *src);
+static void audit_table(struct audit *a, const unsigned long *table, int level, unsigned long base,
+			const struct source *src);
 
 /* A valid shadow PTE of @saddr against the page guest-2 and the parent give now. */
 static void audit_pte(struct audit *a, unsigned long spte, unsigned long saddr,
@@ -174,7 +175,8 @@ static bool expected_child(struct audit *a, const struct source *src, int level,
 	if (level == DAT_LEVEL_SEGMENT) {
 		child->prot |= g & _SEGMENT_ENTRY_PROTECT;
 		child->fake = edat >= 1 && (g & _SEGMENT_ENTRY_LARGE);
-		child->origin = g & (child->fake ? _SEGMENT_ENTRY_ORIGIN_LARGE : _SEGMENT_ENTRY_ORIGIN);
+		child->origin =
+			g & (child->fake ? _SEGMENT_ENTRY_ORIGIN_LARGE : _SEGMENT_ENTRY_ORIGIN);
 		return true;
 	}
 	if (edat >= 1)
@@ -186,7 +188,8 @@ static bool expected_child(struct audit *a, const struct source *src, int level,
 		child->tl = g & _REGION_ENTRY_LENGTH;
 		check_watched(a, child->origin + child->tf * PAGE_SIZE,
 			      (child->tl + 1 - child->tf) * PAGE_SIZE,
-			      (saddr & ~((1UL << level_shift(level)) - 1)) | rmap_type(level), true);
+			      (saddr & ~((1UL << level_shift(level)) - 1)) | rmap_type(level),
+			      true);
 	}
 	return true;
 }
@@ -212,15 +215,15 @@ static void audit_entry(struct audit *a, unsigned long e, int level, unsigned lo
 	}
 	rec = shadow_table_origin(child);
 	if (rec != (want.origin | (want.fake ? GMAP_SHADOW_FAKE_TABLE : 0))) {
-		violation(a, "saddr 0x%lx level %d: shadows 0x%lx, guest-2 now gives 0x%lx%s", saddr,
-			  level, rec, want.origin, want.fake ? " (block)" : "");
+		violation(a, "saddr 0x%lx level %d: shadows 0x%lx, guest-2 now gives 0x%lx%s",
+			  saddr, level, rec, want.origin, want.fake ? " (block)" : "");
 		return;
 	}
 	audit_table(a, child, level - 1, saddr, &want);
 }
 
-static void audit_table(struct audit *a, const unsigned long *table, int level,
-			unsigned long base, const struct source *src)
+static void audit_table(struct audit *a, const unsigned long *table, int level, unsigned long base,
+			const struct source *src)
 {
 	unsigned long n = level == DAT_LEVEL_PTE ? _PAGE_ENTRIES : _CRST_ENTRIES, e, saddr;
 
@@ -249,8 +252,8 @@ long gmap_shadow_audit(struct gmap *sg, FILE *out)
 	spin_lock(&sg->guest_table_lock);
 	if (!sg->removed) {
 		if (!(asce & _ASCE_REAL_SPACE)) {
-			top = (struct source){ asce & _ASCE_ORIGIN, false, 0, asce & _ASCE_TABLE_LENGTH,
-					       false };
+			top = (struct source){ asce & _ASCE_ORIGIN, false, 0,
+					       asce & _ASCE_TABLE_LENGTH, false };
 			if (__atomic_load_n(&sg->initialized, __ATOMIC_ACQUIRE))
 				check_watched(&a, top.origin, (top.tl + 1) * PAGE_SIZE, 0, false);
 		}

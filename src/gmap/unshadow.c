@@ -21,6 +21,7 @@ static unsigned long level_size(int level)
 				      : 1UL << (_SEGMENT_SHIFT + 11 * (unsigned int)(level - 1));
 }
 
+/* Context: the owning sg->guest_table_lock held. */
 void gmap_idte_one(unsigned long asce, unsigned long vaddr)
 {
 	unsigned long *table = (unsigned long *)(asce & _ASCE_ORIGIN);
@@ -36,6 +37,7 @@ void gmap_idte_one(unsigned long asce, unsigned long vaddr)
 		gmap_flush_tlb(sg);
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow_page(struct gmap *sg, unsigned long raddr)
 {
 	pte_t *ptep;
@@ -50,6 +52,7 @@ void gmap_unshadow_page(struct gmap *sg, unsigned long raddr)
 	shadow_count_add(&shadow_count.unshadow_page, 1);
 }
 
+/* Context: sg->guest_table_lock held. */
 void __gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr, unsigned long *pgt)
 {
 	(void)sg;
@@ -89,6 +92,7 @@ static unsigned long *shadow_unhook(struct gmap *sg, unsigned long raddr, int le
 	return table;
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr)
 {
 	unsigned long *pgt = shadow_unhook(sg, raddr, DAT_LEVEL_SEGMENT, _SEGMENT_ENTRY_EMPTY);
@@ -97,6 +101,7 @@ void gmap_unshadow_pgt(struct gmap *sg, unsigned long raddr)
 		shadow_pgt_free(sg, raddr & _SEGMENT_MASK, pgt);
 }
 
+/* Context: sg->guest_table_lock held. */
 void __gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr, unsigned long *sgt)
 {
 	unsigned long e;
@@ -122,6 +127,7 @@ static void shadow_crst_free(struct gmap *sg, unsigned long raddr, unsigned long
 	shadow_count_add(counter, 1);
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow_sgt(struct gmap *sg, unsigned long raddr)
 {
 	unsigned long *sgt = shadow_unhook(sg, raddr, DAT_LEVEL_REGION3, _REGION3_ENTRY_EMPTY);
@@ -149,12 +155,14 @@ static void unshadow_region_entries(struct gmap *sg, unsigned long raddr, unsign
 	}
 }
 
+/* Context: sg->guest_table_lock held. */
 void __gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr, unsigned long *r3t)
 {
 	unshadow_region_entries(sg, raddr, r3t, DAT_LEVEL_REGION3, _REGION3_ENTRY_EMPTY,
 				__gmap_unshadow_sgt, &shadow_count.unshadow_sgt);
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr)
 {
 	unsigned long *r3t = shadow_unhook(sg, raddr, DAT_LEVEL_REGION2, _REGION2_ENTRY_EMPTY);
@@ -163,12 +171,14 @@ void gmap_unshadow_r3t(struct gmap *sg, unsigned long raddr)
 		shadow_crst_free(sg, raddr, r3t, __gmap_unshadow_r3t, &shadow_count.unshadow_r3t);
 }
 
+/* Context: sg->guest_table_lock held. */
 void __gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr, unsigned long *r2t)
 {
 	unshadow_region_entries(sg, raddr, r2t, DAT_LEVEL_REGION2, _REGION2_ENTRY_EMPTY,
 				__gmap_unshadow_r3t, &shadow_count.unshadow_r3t);
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr)
 {
 	unsigned long *r2t = shadow_unhook(sg, raddr, DAT_LEVEL_REGION1, _REGION1_ENTRY_EMPTY);
@@ -177,6 +187,7 @@ void gmap_unshadow_r2t(struct gmap *sg, unsigned long raddr)
 		shadow_crst_free(sg, raddr, r2t, __gmap_unshadow_r2t, &shadow_count.unshadow_r2t);
 }
 
+/* Context: sg->guest_table_lock held. */
 void __gmap_unshadow_r1t(struct gmap *sg, unsigned long raddr, unsigned long *r1t)
 {
 	unshadow_region_entries(sg, raddr, r1t, DAT_LEVEL_REGION1, _REGION1_ENTRY_EMPTY,
@@ -202,6 +213,7 @@ static void unshadow_top(struct gmap *sg)
 	}
 }
 
+/* Context: sg->guest_table_lock held. */
 void gmap_unshadow(struct gmap *sg)
 {
 	if (!sg || !gmap_is_shadow(sg) || __atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE))
@@ -269,6 +281,10 @@ static bool in_top_level_source(const struct gmap *sg, unsigned long gaddr)
 	return !(sg->orig_asce & _ASCE_REAL_SPACE) && gaddr >= start && gaddr < end;
 }
 
+/*
+ * Context: sg->parent->shadow_lock held (from ptep_notify(): also the parent PTE's
+ * page-table lock and PGSTE lock); takes sg->guest_table_lock.
+ */
 void gmap_shadow_notify(struct gmap *sg, unsigned long vmaddr, unsigned long gaddr, pte_t *pte)
 {
 	(void)pte;

@@ -136,6 +136,7 @@ out:
 	return rc;
 }
 
+/* Context: mmap_lock held for reading; dropped and retaken for a swap-in. */
 int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
 		     bool *unlocked)
 {

@@ -40,6 +40,7 @@ static unsigned long *segment_table(struct mm_struct *mm, unsigned long addr)
 	return (unsigned long *)(r3e & _REGION_ENTRY_ORIGIN);
 }
 
+/* Context: mmap_lock held. */
 unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long *sgt;
@@ -62,6 +63,7 @@ pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr)
 	return (pte_t *)((unsigned long *)(e & _SEGMENT_ENTRY_ORIGIN) + dat_px(addr));
 }
 
+/* Context: mmap_lock held, so that no page table is freed during the walk. */
 unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr)
 {
 	pte_t *ptep = mm_pte_lookup(mm, addr);
@@ -173,17 +175,20 @@ void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned 
 	}
 }
 
+/* Context: mmap_lock held, so that @ptep's table stays. */
 spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep)
 {
 	(void)mm;
 	return &page_desc(ptep)->ptl;
 }
 
+/* Context: mmap_lock held, so that @ptep's table stays. */
 unsigned long pte_table_vmaddr(pte_t *ptep)
 {
 	return page_desc(ptep)->index;
 }
 
+/* Context: mmap_lock held, no spinlock; returns with *@ptl held. */
 pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl)
 {
 	pte_t *ptep = mm_pte_alloc(mm, addr);
@@ -195,6 +200,7 @@ pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl
 	return ptep;
 }
 
+/* Context: @ptl held, from get_locked_pte(). */
 void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl)
 {
 	(void)ptep;
@@ -203,6 +209,7 @@ void pte_unmap_unlock(pte_t *ptep, spinlock_t *ptl)
 
 /* ---- PGSTE lock ---------------------------------------------------------------------------- */
 
+/* Context: the page-table lock of @ptep's table held (a shadow's guest_table_lock). */
 unsigned long pgste_get_lock(pte_t *ptep)
 {
 	unsigned long *pgste = pgste_of(&ptep->pte), old;
@@ -217,6 +224,7 @@ unsigned long pgste_get_lock(pte_t *ptep)
 	}
 }
 
+/* Context: @ptep's PGSTE lock held. */
 void pgste_set_unlock(pte_t *ptep, unsigned long pgste)
 {
 	__atomic_store_n(pgste_of(&ptep->pte), pgste & ~PGSTE_PCL_BIT, __ATOMIC_RELEASE);
@@ -370,11 +378,13 @@ pte_t ptep_xchg_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pt
 	return old;
 }
 
+/* Context: mmap_lock and @ptep's page-table lock held. */
 pte_t ptep_xchg_direct(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new)
 {
 	return ptep_xchg_notify(mm, addr, ptep, new, true);
 }
 
+/* Context: mmap_lock and @ptep's page-table lock held. */
 int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int prot,
 		    unsigned long bit)
 {
@@ -397,6 +407,7 @@ int ptep_force_prot(struct mm_struct *mm, unsigned long addr, pte_t *ptep, int p
 	return 0;
 }
 
+/* Context: @sptep's page-table lock and the shadow's guest_table_lock held. */
 int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte_t *tptep,
 		    pte_t pte)
 {
@@ -422,6 +433,7 @@ int ptep_shadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *sptep, pte
 	return rc;
 }
 
+/* Context: the shadow's guest_table_lock held. */
 void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep)
 {
 	unsigned long pgste = pgste_get_lock(ptep);
@@ -431,6 +443,7 @@ void ptep_unshadow_pte(struct mm_struct *mm, unsigned long saddr, pte_t *ptep)
 	pgste_set_unlock(ptep, pgste);
 }
 
+/* Context: mmap_lock and @ptep's page-table lock held. */
 void ptep_set_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
 	unsigned long pgste = pgste_get_lock(ptep);

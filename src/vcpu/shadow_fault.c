@@ -13,9 +13,9 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
-#define _REGION3_ENTRY_CR   0x10UL /* common region */
-#define _SEGMENT_ENTRY_CS   0x10UL /* common segment */
-#define _PAGE_ZERO_BIT	    _PAGE_LARGE /* bit 52 of a PTE must be zero */
+#define _REGION3_ENTRY_CR 0x10UL      /* common region */
+#define _SEGMENT_ENTRY_CS 0x10UL      /* common segment */
+#define _PAGE_ZERO_BIT	  _PAGE_LARGE /* bit 52 of a PTE must be zero */
 
 /* The index of @va in a table whose entries are of @level, and its top two bits. */
 static unsigned long level_index(unsigned long va, int level)
@@ -28,7 +28,8 @@ static unsigned long level_size(int level)
 	return 1UL << (_SEGMENT_SHIFT + 11 * (unsigned int)(level - 1));
 }
 
-/* The exception for an address beyond the tables of @level (index out of range or entry invalid). */
+/* The exception for an address beyond the tables of @level (index out of range or entry invalid).
+ */
 static unsigned int translation_pic(int level)
 {
 	static const unsigned int pic[] = { PGM_PAGE_TRANSLATION, PGM_SEGMENT_TRANSLATION,
@@ -150,7 +151,8 @@ static int walk_level(struct walk *w, int level)
 		rc = gmap_read_table(w->sg->parent, w->ptr + idx * 8, &e);
 		if (rc)
 			return rc;
-		pic = level == DAT_LEVEL_SEGMENT ? check_segment(w, &e) : check_region(w, level, &e);
+		pic = level == DAT_LEVEL_SEGMENT ? check_segment(w, &e)
+						 : check_region(w, level, &e);
 		if (pic)
 			return (int)pic;
 	}

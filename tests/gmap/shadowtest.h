@@ -16,19 +16,19 @@
 
 #include "mm/mm_internal.h"
 
-#define G2_SIZE	 (64UL << 20)		/* guest-2 memory: absolute 0 .. 64 MiB */
-#define G2_HOST	 0x200000000UL		/* where it lives in the host */
+#define G2_SIZE (64UL << 20)  /* guest-2 memory: absolute 0 .. 64 MiB */
+#define G2_HOST 0x200000000UL /* where it lives in the host */
 
 /* Guest-2 tables for guest-3 (a full chain, one table per level). */
-#define G2_R1T	 0x100000UL
-#define G2_R2T	 0x110000UL
-#define G2_R3T	 0x120000UL
-#define G2_SGT	 0x130000UL
-#define G2_PGT	 0x140000UL /* 2 KiB; a second one at + 0x800 */
-#define G2_DATA	 0x400000UL /* data pages of guest-3 from here */
+#define G2_R1T	0x100000UL
+#define G2_R2T	0x110000UL
+#define G2_R3T	0x120000UL
+#define G2_SGT	0x130000UL
+#define G2_PGT	0x140000UL /* 2 KiB; a second one at + 0x800 */
+#define G2_DATA 0x400000UL /* data pages of guest-3 from here */
 
 /* The guest-3 address the chain translates: rfx 1, rsx 2, rtx 3, sx 4, px 5. */
-#define G3_ADDR	 ((1UL << 53) | (2UL << 42) | (3UL << 31) | (4UL << 20) | (5UL << 12))
+#define G3_ADDR ((1UL << 53) | (2UL << 42) | (3UL << 31) | (4UL << 20) | (5UL << 12))
 
 struct g2 {
 	struct mm_struct *mm;

@@ -92,8 +92,7 @@ static void test_create_reuse_and_references(void **state)
 	assert_ptr_equal(cds_list_first_entry(&g->parent->children, struct gmap, list), sg);
 	/* Top-level source pages: read-only in the parent, armed for VSIE. */
 	for (unsigned long p = 0; p < 4; p++) {
-		assert_true(mm_lookup_pte(g->mm, G2_HOST + G2_R1T + p * PAGE_SIZE) &
-			    _PAGE_PROTECT);
+		assert_true(mm_lookup_pte(g->mm, G2_HOST + G2_R1T + p * PAGE_SIZE) & _PAGE_PROTECT);
 		assert_true(g2_pgste(g, G2_R1T + p * PAGE_SIZE) & PGSTE_VSIE_BIT);
 	}
 	again = gmap_shadow(g->parent, ASCE_R1, 0);
@@ -309,9 +308,9 @@ static void test_dat_protection_propagates(void **state)
 	assert_maps(g, sg, G3_ADDR, G2_DATA + 5 * PAGE_SIZE, true);
 	gmap_put(sg);
 	/* Region P counts only with EDAT-1. */
-	assert_int_equal(g2_put(g, G2_R2T + 16, G2_R3T | _REGION_ENTRY_TYPE_R2 | 3 |
-							 _REGION_ENTRY_PROTECT),
-			 0);
+	assert_int_equal(
+		g2_put(g, G2_R2T + 16, G2_R3T | _REGION_ENTRY_TYPE_R2 | 3 | _REGION_ENTRY_PROTECT),
+		0);
 	for (int edat = 0; edat <= 1; edat++) {
 		sg = shadow_ok(g, ASCE_R1, edat);
 		assert_int_equal(shadow_fault_retry(sg, G3_ADDR + PAGE_SIZE), 0);
@@ -361,9 +360,10 @@ static void test_edat2_region_frame(void **state)
 	struct gmap *sg = shadow_ok(g, ASCE_R1, 2);
 
 	/* A 2 GiB frame at 0 (guest-2 memory is its first 64 MiB), protected. */
-	assert_int_equal(g2_put(g, G2_R3T + 24, _REGION_ENTRY_TYPE_R3 | _REGION3_ENTRY_LARGE |
-							 _REGION_ENTRY_PROTECT),
-			 0);
+	assert_int_equal(
+		g2_put(g, G2_R3T + 24,
+		       _REGION_ENTRY_TYPE_R3 | _REGION3_ENTRY_LARGE | _REGION_ENTRY_PROTECT),
+		0);
 	assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
 	assert_maps(g, sg, G3_ADDR, (4UL << 20) + 5 * PAGE_SIZE, true);
 	assert_audit_clean(sg);
@@ -488,9 +488,8 @@ static void test_host_events_on_data_pages(void **state)
 	assert_int_equal(shadow_fault_retry(sg, a), 0);
 	assert_maps(g, sg, a, G2_DATA + 5 * PAGE_SIZE, false);
 	/* A read-only host mapping: a writable shadow PTE must go. */
-	assert_int_equal(mm_mprotect(g->mm, G2_HOST + G2_DATA + 5 * PAGE_SIZE, PAGE_SIZE,
-				     PROT_READ),
-			 0);
+	assert_int_equal(
+		mm_mprotect(g->mm, G2_HOST + G2_DATA + 5 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
 	assert_int_equal(shadow_pte_of(sg, a), _PAGE_INVALID);
 	/* Guest-2 writable, host read-only: the fault cannot give write access. */
 	assert_int_equal(vsie_shadow_fault(sg, a, NULL), -EFAULT);

@@ -122,9 +122,9 @@ struct fault_case {
 /* Bring the page at @addr into the state the case describes. */
 static void prepare(struct mm_struct *mm, unsigned long addr, const struct fault_case *c)
 {
-	assert_int_equal(mm_mmap(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_ANON_PRIVATE | MAP_FIXED),
-			 addr);
+	assert_int_equal(
+		mm_mmap(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANON_PRIVATE | MAP_FIXED),
+		addr);
 	assert_int_equal(fault(mm, addr, c->dirty), 0);
 	assert_int_equal(!!(mm_lookup_pte(mm, addr) & _PAGE_DIRTY), c->dirty);
 	if (!c->vma_rw)
@@ -159,7 +159,8 @@ static void check_case(struct mm_struct *mm, unsigned long addr, const struct fa
 		assert_int_equal(pgste_bits(mm, addr), c->armed);
 		return;
 	}
-	assert_int_equal(after & ~(_PAGE_PROTECT | _PAGE_DIRTY), before & ~(_PAGE_PROTECT | _PAGE_DIRTY));
+	assert_int_equal(after & ~(_PAGE_PROTECT | _PAGE_DIRTY),
+			 before & ~(_PAGE_PROTECT | _PAGE_DIRTY));
 	assert_true(after & _PAGE_DIRTY);
 	assert_false(after & (_PAGE_PROTECT | _PAGE_INVALID));
 	/* The change notifies exactly the armed bits, once, and consumes them. */
@@ -193,9 +194,9 @@ static void test_read_fault_revalidates_invalid_page(void **state)
 	spinlock_t *ptl;
 	pte_t *ptep;
 
-	assert_int_equal(mm_mmap(mm, BASE, PAGE_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_ANON_PRIVATE | MAP_FIXED),
-			 BASE);
+	assert_int_equal(
+		mm_mmap(mm, BASE, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANON_PRIVATE | MAP_FIXED),
+		BASE);
 	assert_int_equal(fault(mm, BASE, true), 0);
 	mmap_read_lock(mm);
 	ptep = get_locked_pte(mm, BASE, &ptl);
