@@ -201,6 +201,8 @@ struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level
 	spin_unlock(&parent->shadow_lock);
 	/* Protect after insertion, so that a concurrent change is seen and removes it. */
 	rc = shadow_protect_top(new);
+	if (shadow_build_hook)
+		shadow_build_hook(new, 0, DAT_LEVEL_ASCE);
 	spin_lock(&parent->shadow_lock);
 	__atomic_store_n(&new->initialized, true, __ATOMIC_RELEASE);
 	if (rc)

@@ -49,8 +49,10 @@ static inline int asce_top_level(unsigned long asce)
 
 /*
  * Test hook: called (without locks) after a shadow entry of @level was published
- * in its "being built" state and before its source is protected, so that tests
- * replay the races of that window deterministically. NULL outside tests.
+ * in its "being built" state and before its source is protected, and with
+ * DAT_LEVEL_ASCE after gmap_shadow() protected a new shadow's top-level source
+ * but before the shadow is marked initialized, so that tests replay the races
+ * of those windows deterministically. NULL outside tests.
  */
 extern void (*shadow_build_hook)(struct gmap *sg, unsigned long saddr, int level);
 

@@ -174,6 +174,48 @@ static void test_one_real_space_shadow_per_parent(void **state)
 	gmap_put(b);
 }
 
+static struct g2 *store_race_g2;
+static bool store_race_listed;
+
+static void store_during_creation(struct gmap *sg, unsigned long saddr, int level)
+{
+	struct gmap *child;
+
+	(void)saddr;
+	if (level != DAT_LEVEL_ASCE)
+		return;
+	spin_lock(&sg->parent->shadow_lock);
+	cds_list_for_each_entry(child, &sg->parent->children, list) store_race_listed |=
+		child == sg;
+	spin_unlock(&sg->parent->shadow_lock);
+	assert_int_equal(g2_put(store_race_g2, G2_R1T + 0x100, 0), 0);
+}
+
+/*
+ * The top-level source is protected after the shadow is listed: a store that
+ * lands right after the protection finds the shadow and removes it.
+ */
+static void test_store_while_creating_removes_the_new_shadow(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg;
+
+	store_race_g2 = g;
+	store_race_listed = false;
+	shadow_build_hook = store_during_creation;
+	sg = shadow_ok(g, ASCE_R1, 0);
+	shadow_build_hook = NULL;
+	assert_true(store_race_listed);
+	assert_true(sg->removed);
+	assert_false(gmap_shadow_valid(sg, ASCE_R1, 0));
+	assert_true(cds_list_empty(&g->parent->children));
+	gmap_put(sg);
+	/* The next request builds a new one from the new contents. */
+	sg = shadow_ok(g, ASCE_R1, 0);
+	assert_false(sg->removed);
+	gmap_put(sg);
+}
+
 /* ---- the shadow fault at every level ------------------------------------------------------ */
 
 static void test_every_asce_type(void **state)
@@ -211,6 +253,38 @@ static void test_every_asce_type(void **state)
 		assert_audit_clean(sg);
 		gmap_put(sg);
 	}
+}
+
+/* Only the pages of a source table between its TF and TL are protected. */
+static void test_table_offset_and_length_bound_the_protection(void **state)
+{
+	struct g2 *g = *state;
+	unsigned long saddr =
+		(1UL << 53) | (0x202UL << 42) | (3UL << 31) | (4UL << 20) | (5UL << 12);
+	struct gmap *sg;
+
+	assert_int_equal(g2_put(g, G2_R1T + 8, G2_R2T | _REGION_ENTRY_TYPE_R1 | 0x40 | 2), 0);
+	assert_int_equal(g2_put(g, G2_R2T + 0x202 * 8, G2_R3T | _REGION_ENTRY_TYPE_R2 | 3), 0);
+	sg = shadow_ok(g, ASCE_R1, 0);
+	assert_int_equal(shadow_fault_retry(sg, saddr), 0);
+	assert_maps(g, sg, saddr, G2_DATA + 5 * PAGE_SIZE, false);
+	for (unsigned long p = 0; p < 4; p++) {
+		bool watched = p == 1 || p == 2;
+
+		assert_int_equal(!!(g2_pgste(g, G2_R2T + p * PAGE_SIZE) & PGSTE_VSIE_BIT), watched);
+		assert_int_equal(
+			!!(mm_lookup_pte(g->mm, G2_HOST + G2_R2T + p * PAGE_SIZE) & _PAGE_PROTECT),
+			watched);
+	}
+	/* rsx top bits 0 lie before TF: region-second translation. */
+	assert_int_equal(vsie_shadow_fault(sg, G3_ADDR, NULL), PGM_REGION_SECOND_TRANS);
+	/* A store outside TF..TL leaves the shadow alone; inside, the r3t goes. */
+	assert_int_equal(g2_put(g, G2_R2T + 8, 0), 0);
+	assert_false(shadow_pte_of(sg, saddr) & _PAGE_INVALID);
+	assert_int_equal(g2_put(g, G2_R2T + PAGE_SIZE + 8, 0), 0);
+	assert_int_equal(shadow_pte_of(sg, saddr), _PAGE_INVALID);
+	assert_audit_clean(sg);
+	gmap_put(sg);
 }
 
 static void test_lookup_fast_path(void **state)
@@ -734,6 +808,8 @@ int main(void)
 		T(test_find_shadow_while_being_created),
 		T(test_shadow_errors),
 		T(test_one_real_space_shadow_per_parent),
+		T(test_store_while_creating_removes_the_new_shadow),
+		T(test_table_offset_and_length_bound_the_protection),
 		T(test_every_asce_type),
 		T(test_lookup_fast_path),
 		T(test_program_interruption_codes),
