@@ -47,8 +47,11 @@ struct ulmap;
  * @parent:           the parent of a shadow gmap, NULL otherwise
  * @orig_asce:        shadows: the guest ASCE this shadow represents
  * @edat_level:       shadows: 0, 1 or 2
- * @removed:          shadows: torn down
+ * @removed:          shadows: torn down; gmaps: gmap_remove() was called
  * @initialized:      shadows: ready for use
+ * @seqno:            creation sequence number, unique for the life of the process:
+ *                    unlike the address, never reused by a later gmap
+ * @mm_ref:           the gmap holds a reference on @mm (gmap_create())
  */
 struct gmap {
 	struct cds_list_head list;
@@ -70,6 +73,8 @@ struct gmap {
 	int edat_level;
 	bool removed;
 	bool initialized;
+	unsigned long seqno;
+	bool mm_ref;
 };
 
 /**
@@ -117,6 +122,8 @@ struct gmap *gmap_alloc(unsigned long limit);
  * @mm:    pointer to the parent mm_struct
  * @limit: maximum size of the gmap address space
  *
+ * The gmap holds a reference on @mm until it is freed (see mm_destroy()).
+ *
  * Return: a guest address space structure added to @mm's gmaps, or NULL (also
  * for a NULL @mm).
  */
@@ -150,8 +157,16 @@ void gmap_put(struct gmap *gmap);
  * gmap_remove() - remove a guest address space but do not free it yet
  * @gmap: pointer to the guest address space structure
  *
- * Unlinks the gmap from its mm, waits until no lock-free reader of the mm's
- * gmap list can still see it, and drops the owner's reference.
+ * Drops the gmap's shadows, unmaps every segment, unlinks the gmap from its mm,
+ * waits until no lock-free reader of the mm's gmap list can still see it, and
+ * drops the owner's reference.
+ *
+ * Other references keep the structure alive, not its mappings: a thread that
+ * still has the gmap enabled (gmap_enable() holds a reference) and a holder of
+ * gmap_get() may go on calling into it, but it maps nothing any more —
+ * gmap_fault() and gmap_translate() give -EFAULT, vCPU accesses
+ * PGM_ADDRESSING, gmap_map_segment() -EINVAL. The memory goes with the last
+ * reference (gmap_disable() on that thread, or gmap_put()). No lock held.
  */
 void gmap_remove(struct gmap *gmap);
 
@@ -159,13 +174,17 @@ void gmap_remove(struct gmap *gmap);
  * gmap_enable() - switch primary space to the guest address space
  * @gmap: pointer to the guest address space structure
  *
- * Per thread: the calling thread (a vCPU) now runs @gmap.
+ * Per thread: the calling thread (a vCPU) now runs @gmap. The thread holds a
+ * reference on @gmap until it enables another one or calls gmap_disable(),
+ * which it does before it exits; gmap_remove() on another thread therefore
+ * never frees a gmap under a running vCPU (see gmap_remove()).
  */
 void gmap_enable(struct gmap *gmap);
 
 /**
  * gmap_disable() - switch back to the standard primary address space
- * @gmap: pointer to the guest address space structure
+ * @gmap: pointer to the guest address space structure (unused: the calling
+ *        thread's enabled gmap is disabled and its reference dropped)
  */
 void gmap_disable(struct gmap *gmap);
 

@@ -67,9 +67,31 @@ struct mm_struct *mm_create(void);
 
 /**
  * mm_destroy() - unmap everything and free the address space
- * @mm: the mm; its gmaps must have been removed. NULL is ignored.
+ * @mm: the mm, or NULL (ignored)
+ *
+ * Drops the creator's reference. Every gmap created on @mm and every vCPU that
+ * accessed a gmap of @mm holds a reference too, so with gmaps or vCPUs still
+ * alive the teardown is deferred: it happens when the last of them lets go
+ * (the last gmap_put() of a gmap, vcpu_destroy(), or the vCPU moving to a gmap
+ * of another mm). Until then @mm keeps working for them; the caller must not
+ * use it any more.
  */
 void mm_destroy(struct mm_struct *mm);
+
+/**
+ * mmgrab() - take a reference that keeps @mm from being freed
+ * @mm: the address space, or NULL (ignored)
+ */
+void mmgrab(struct mm_struct *mm);
+
+/**
+ * mmdrop() - drop a reference taken with mmgrab()
+ * @mm: the address space, or NULL (ignored)
+ *
+ * The last reference (mm_destroy() included) unmaps everything and frees @mm:
+ * the caller holds no lock of @mm and is not in an RCU read-side section.
+ */
+void mmdrop(struct mm_struct *mm);
 
 /**
  * mm_mmap() - map anonymous private memory
@@ -77,14 +99,15 @@ void mm_destroy(struct mm_struct *mm);
  * @addr:  0 to let the mm choose, a hint, or with MAP_FIXED the exact page-aligned address
  * @len:   length in bytes, rounded up to whole pages
  * @prot:  PROT_NONE or a combination of PROT_READ, PROT_WRITE, PROT_EXEC
- * @flags: MAP_PRIVATE | MAP_ANONYMOUS, optionally MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE
+ * @flags: MAP_PRIVATE | MAP_ANONYMOUS (both required), optionally MAP_FIXED,
+ *         MAP_FIXED_NOREPLACE, MAP_NORESERVE
  *
  * MAP_FIXED replaces what was mapped there. Chosen addresses of mappings of 1 MiB
  * or more are 1 MiB aligned, as gmap_map_segment() needs.
  *
  * Return: the address, or a negative errno as unsigned long (IS_ERR_VALUE()):
  * -EINVAL for a zero length, an unaligned MAP_FIXED address, unknown prot or
- * flags, or MAP_SHARED; -ENOMEM when the address space or memory is exhausted;
+ * flags, MAP_SHARED, flags without MAP_PRIVATE or MAP_ANONYMOUS (0 included); -ENOMEM when the address space or memory is exhausted;
  * -EEXIST for MAP_FIXED_NOREPLACE over an existing mapping.
  */
 unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot,
@@ -197,7 +220,7 @@ void mmap_write_unlock(struct mm_struct *mm);
  * @mm: the address space
  *
  * Return: a region-third ASCE; dat_translate_native() over it translates host
- * virtual addresses to frames.
+ * virtual addresses to frames. 0 for a NULL @mm.
  */
 unsigned long mm_asce(struct mm_struct *mm);
 
@@ -206,7 +229,7 @@ unsigned long mm_asce(struct mm_struct *mm);
  * @mm:   the address space
  * @addr: host virtual address
  *
- * Return: the PTE value, or _PAGE_INVALID if no page table exists.
+ * Return: the PTE value, or _PAGE_INVALID if no page table exists or @mm is NULL.
  */
 unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr);
 
@@ -230,7 +253,7 @@ struct mm_stats {
 	unsigned long lock_drops;    /* faults that dropped mmap_lock */
 };
 
-/** mm_get_stats() - snapshot the counters of @mm */
+/** mm_get_stats() - snapshot the counters of @mm (all zero for a NULL @mm; NULL @stats is ignored) */
 void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
 
 /* ---- page-table access for the gmap layer -------------------------------------------------- */
@@ -376,15 +399,29 @@ struct mm_tlb_listener {
 
 /**
  * mm_register_tlb_listener() - subscribe @l to the purges of @mm
+ * @mm: the address space
+ * @l:  the listener, not yet subscribed
  *
- * Return: 0, or -ENOMEM.
+ * Ends with a sequentially consistent fence, the registering half of a Dekker
+ * pairing with the IPTE: a PTE that the caller reads after this returns is
+ * either the one an IPTE replaced, or that IPTE calls @l.
+ *
+ * Return: 0, -EINVAL for a NULL argument, or -ENOMEM.
  */
 int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
-/** mm_unregister_tlb_listener() - unsubscribe @l; returns after no callback runs on it */
+/**
+ * mm_unregister_tlb_listener() - unsubscribe @l
+ * @mm: the address space (NULL is ignored)
+ * @l:  a subscribed listener
+ *
+ * Never allocates, so it cannot fail or wait for memory. Returns after no
+ * callback runs on @l any more; must not be called from a callback or in an
+ * RCU read-side section.
+ */
 void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
-/** mm_flush_asce() - tell every TLB listener to drop what it derived from @asce */
+/** mm_flush_asce() - tell every TLB listener to drop what it derived from @asce (NULL @mm: none) */
 void mm_flush_asce(struct mm_struct *mm, unsigned long asce);
 
 #ifdef __cplusplus

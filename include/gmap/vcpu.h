@@ -47,7 +47,11 @@ struct vcpu *vcpu_create(void);
 
 /**
  * vcpu_destroy() - destroy a vCPU
- * @vcpu: the vCPU, or NULL; must be destroyed before the mm it accessed
+ * @vcpu: the vCPU, or NULL
+ *
+ * A vCPU holds a reference on the mm of the gmap it last accessed (to follow
+ * its TLB purges); destroying the vCPU drops it, which may be what finally
+ * frees an mm already passed to mm_destroy().
  */
 void vcpu_destroy(struct vcpu *vcpu);
 
@@ -133,7 +137,7 @@ void vcpu_purge_tlb(struct vcpu *vcpu);
  */
 unsigned long vcpu_last_teid(struct vcpu *vcpu);
 
-/** vcpu_get_stats() - the counters of @vcpu */
+/** vcpu_get_stats() - the counters of @vcpu (all zero for a NULL @vcpu; NULL @stats is ignored) */
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
 
 #ifdef __cplusplus

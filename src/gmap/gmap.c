@@ -15,6 +15,8 @@
 #include "gmap_internal.h"
 
 static __thread struct gmap *enabled_gmap;
+/* The last gmap sequence number handed out. */
+static atomic_ulong last_seqno;
 
 static const struct mm_gmap_ops gmap_mm_ops = {
 	.ptep_notify = ptep_notify,
@@ -87,6 +89,7 @@ struct gmap *gmap_alloc(unsigned long limit)
 	page_desc(gmap->table)->index = 0;
 	gmap->asce = atype | _ASCE_TABLE_LENGTH | _ASCE_USER_BITS | (unsigned long)gmap->table;
 	gmap->asce_end = end;
+	gmap->seqno = atomic_fetch_add_explicit(&last_seqno, 1, memory_order_relaxed) + 1;
 	return gmap;
 }
 
@@ -113,6 +116,8 @@ struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
 	if (!gmap)
 		return NULL;
 	gmap->mm = mm;
+	gmap->mm_ref = true;
+	mmgrab(mm);
 	mm_set_gmap_ops(mm, &gmap_mm_ops);
 	spin_lock(&mm->context.lock);
 	gm_list_add_rcu(&gmap->list, &mm->context.gmap_list);
@@ -155,6 +160,8 @@ void gmap_free(struct gmap *gmap)
 	ulmap_free(gmap->host_to_rmap);
 	spin_lock_destroy(&gmap->guest_table_lock);
 	spin_lock_destroy(&gmap->shadow_lock);
+	if (gmap->mm_ref)
+		mmdrop(gmap->mm);
 	gm_free(gmap);
 }
 
@@ -169,6 +176,31 @@ void gmap_put(struct gmap *gmap)
 {
 	if (gmap && atomic_fetch_sub_explicit(&gmap->ref_count, 1, memory_order_acq_rel) == 1)
 		gmap_free(gmap);
+}
+
+static void clear_segment_entry(unsigned long key, unsigned long entry, void *arg)
+{
+	(void)key;
+	(void)arg;
+	gmap_entry_publish((unsigned long *)entry, _SEGMENT_ENTRY_EMPTY);
+}
+
+/*
+ * Unmap every segment of a gmap that is being removed and refuse new mappings:
+ * threads that still have it enabled and gmap_get() holders keep a valid
+ * structure but reach no host memory through it, which the host (no longer
+ * telling this gmap about its changes) could take away under them.
+ */
+static void gmap_unmap_all(struct gmap *gmap)
+{
+	mmap_write_lock(gmap->mm);
+	gmap->removed = true;
+	ulmap_clear(gmap->guest_to_host, NULL, NULL);
+	spin_lock(&gmap->guest_table_lock);
+	ulmap_clear(gmap->host_to_guest, clear_segment_entry, NULL);
+	spin_unlock(&gmap->guest_table_lock);
+	mmap_write_unlock(gmap->mm);
+	gmap_flush_tlb(gmap);
 }
 
 void gmap_remove(struct gmap *gmap)
@@ -188,6 +220,7 @@ void gmap_remove(struct gmap *gmap)
 	spin_unlock(&gmap->shadow_lock);
 	mm = gmap->mm;
 	if (mm) {
+		gmap_unmap_all(gmap);
 		spin_lock(&mm->context.lock);
 		gm_list_del_rcu(&gmap->list);
 		update_gmap_asce(mm);
@@ -200,13 +233,19 @@ void gmap_remove(struct gmap *gmap)
 
 void gmap_enable(struct gmap *gmap)
 {
-	enabled_gmap = gmap;
+	struct gmap *old = enabled_gmap;
+
+	enabled_gmap = gmap_get(gmap);
+	gmap_put(old);
 }
 
 void gmap_disable(struct gmap *gmap)
 {
+	struct gmap *old = enabled_gmap;
+
 	(void)gmap;
 	enabled_gmap = NULL;
+	gmap_put(old);
 }
 
 struct gmap *gmap_get_enabled(void)
@@ -291,6 +330,10 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
 	if (from + len > TASK_SIZE_MAX || to + len - 1 > gmap->asce_end)
 		return -EINVAL;
 	mmap_write_lock(gmap->mm);
+	if (gmap->removed) {
+		mmap_write_unlock(gmap->mm);
+		return -EINVAL;
+	}
 	for (off = 0; off < len; off += PMD_SIZE)
 		if (map_one_segment(gmap, from + off, to + off, &flush))
 			break;
@@ -388,7 +431,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
 		return -EINVAL;
-	if (gaddr > gmap->asce_end)
+	if (gaddr > gmap->asce_end || gmap->removed)
 		return -EFAULT;
 	mm = gmap->mm;
 	table = gmap_segment_entry_alloc(gmap, gaddr);

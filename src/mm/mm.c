@@ -17,6 +17,7 @@ struct mm_struct *mm_create(void)
 
 	if (!mm)
 		return NULL;
+	atomic_init(&mm->users, 1);
 	mm->pgd = crst_table_alloc(_REGION3_ENTRY_EMPTY);
 	if (!mm->pgd) {
 		gm_free(mm);
@@ -36,12 +37,11 @@ struct mm_struct *mm_create(void)
 	return mm;
 }
 
-void mm_destroy(struct mm_struct *mm)
+/* The last reference is gone: unmap everything and free the address space. */
+static void mm_free(struct mm_struct *mm)
 {
 	struct tlb_listener_set *set;
 
-	if (!mm)
-		return;
 	mmap_write_lock(mm);
 	for (struct vm_area_struct *v = mm->mmap; v; v = v->next)
 		zap_pte_range(mm, v->vm_start, v->vm_end);
@@ -58,6 +58,23 @@ void mm_destroy(struct mm_struct *mm)
 	spin_lock_destroy(&mm->context.lock);
 	pthread_rwlock_destroy(&mm->mmap_lock);
 	gm_free(mm);
+}
+
+void mmgrab(struct mm_struct *mm)
+{
+	if (mm)
+		atomic_fetch_add_explicit(&mm->users, 1, memory_order_relaxed);
+}
+
+void mmdrop(struct mm_struct *mm)
+{
+	if (mm && atomic_fetch_sub_explicit(&mm->users, 1, memory_order_acq_rel) == 1)
+		mm_free(mm);
+}
+
+void mm_destroy(struct mm_struct *mm)
+{
+	mmdrop(mm);
 }
 
 void mmap_read_lock(struct mm_struct *mm)
@@ -82,7 +99,7 @@ void mmap_write_unlock(struct mm_struct *mm)
 
 unsigned long mm_asce(struct mm_struct *mm)
 {
-	return mm->asce;
+	return mm ? mm->asce : 0;
 }
 
 static unsigned long page_align(unsigned long len)
@@ -132,12 +149,14 @@ static int do_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len
 	return 0;
 }
 
+/* Private anonymous memory is all there is: both flags are required, as Linux requires one type. */
 static bool flags_valid(int flags)
 {
 	const int known =
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_NORESERVE;
+	const int required = MAP_PRIVATE | MAP_ANONYMOUS;
 
-	return !(flags & ~known) && !(flags & MAP_SHARED);
+	return !(flags & ~known) && (flags & required) == required;
 }
 
 static unsigned long choose_address(struct mm_struct *mm, unsigned long hint, unsigned long len)
@@ -441,7 +460,11 @@ static unsigned long counter(atomic_ulong *c)
 
 void mm_get_stats(struct mm_struct *mm, struct mm_stats *s)
 {
+	if (!s)
+		return;
 	memset(s, 0, sizeof(*s));
+	if (!mm)
+		return;
 	mmap_read_lock(mm);
 	for (struct vm_area_struct *v = mm->mmap; v; v = v->next) {
 		s->vmas++;

@@ -38,8 +38,8 @@ struct mm_context {
 
 struct tlb_listener_set {
 	struct rcu_head rcu;
-	unsigned int n;
-	struct mm_tlb_listener *l[];
+	unsigned int n;			     /* slots; fixed once published */
+	struct mm_tlb_listener *_Atomic l[]; /* NULL: unsubscribed */
 };
 
 struct mm_counters {
@@ -49,6 +49,7 @@ struct mm_counters {
 };
 
 struct mm_struct {
+	atomic_long users; /* mm_destroy()'s reference, one per gmap and per subscribed vCPU */
 	pthread_rwlock_t mmap_lock;
 	spinlock_t page_table_lock; /* populating region-third entries and segment entries */
 	unsigned long *pgd;	    /* the region-third table */

@@ -49,8 +49,8 @@ struct vcpu {
 	atomic_ulong seq; /* odd while a copy window is open */
 	unsigned long prefix;
 	atomic_bool prefix_stale;
-	struct gmap *_Atomic gmap; /* the gmap last used, for the prefix notifier */
-	struct mm_struct *listener_mm;
+	atomic_ulong gmap_seqno; /* the gmap last used (gmap->seqno), for the prefix notifier */
+	struct mm_struct *listener_mm; /* subscribed to its purges, holding a reference */
 	struct mm_tlb_listener listener;
 	unsigned int edat;
 	bool iep;
@@ -127,7 +127,7 @@ static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long 
 	{
 		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
 
-		if (atomic_load(&v->gmap) == gmap && prefix <= end &&
+		if (atomic_load(&v->gmap_seqno) == gmap->seqno && prefix <= end &&
 		    start <= prefix + 2 * PAGE_SIZE - 1)
 			atomic_store(&v->prefix_stale, true);
 	}
@@ -152,7 +152,7 @@ struct vcpu *vcpu_create(void)
 	atomic_init(&v->gen, 1); /* zeroed TLB entries have generation 0: invalid */
 	atomic_init(&v->seq, 0);
 	atomic_init(&v->prefix_stale, false);
-	atomic_init(&v->gmap, NULL);
+	atomic_init(&v->gmap_seqno, 0);
 	atomic_init(&v->purges, 0);
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
@@ -162,12 +162,21 @@ struct vcpu *vcpu_create(void)
 	return v;
 }
 
+/* Stop following the purges of the mm last accessed, and let go of it. */
+static void vcpu_unsubscribe(struct vcpu *v)
+{
+	if (!v->listener_mm)
+		return;
+	mm_unregister_tlb_listener(v->listener_mm, &v->listener);
+	mmdrop(v->listener_mm);
+	v->listener_mm = NULL;
+}
+
 void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	if (vcpu->listener_mm)
-		mm_unregister_tlb_listener(vcpu->listener_mm, &vcpu->listener);
+	vcpu_unsubscribe(vcpu);
 	spin_lock(&all_vcpus_lock);
 	gm_list_del_rcu(&vcpu->node);
 	spin_unlock(&all_vcpus_lock);
@@ -178,6 +187,11 @@ void vcpu_destroy(struct vcpu *vcpu)
 /*
  * The gmap of the calling thread, with this vCPU subscribed to the purges of its
  * mm. Returns NULL with *rc set when there is none or subscribing failed.
+ *
+ * The subscription holds a reference on the mm, so v->listener_mm cannot be
+ * freed and its address reused by another mm while it is set. The gmap is
+ * recognised by its sequence number, not its address: a gmap created where a
+ * freed one was must still get its prefix pages armed.
  */
 static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 {
@@ -187,17 +201,16 @@ static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 	if (!g || !g->mm)
 		return NULL;
 	if (v->listener_mm != g->mm) {
-		if (v->listener_mm)
-			mm_unregister_tlb_listener(v->listener_mm, &v->listener);
-		v->listener_mm = NULL;
+		vcpu_unsubscribe(v);
 		*rc = mm_register_tlb_listener(g->mm, &v->listener);
 		if (*rc)
 			return NULL;
+		mmgrab(g->mm);
 		v->listener_mm = g->mm;
 		vcpu_purge_wait(v);
 	}
-	if (atomic_load(&v->gmap) != g) {
-		atomic_store(&v->gmap, g);
+	if (atomic_load(&v->gmap_seqno) != g->seqno) {
+		atomic_store(&v->gmap_seqno, g->seqno);
 		atomic_store(&v->prefix_stale, true);
 		vcpu_purge_wait(v);
 	}
@@ -590,6 +603,12 @@ unsigned long vcpu_last_teid(struct vcpu *vcpu)
 
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 {
+	if (!stats)
+		return;
+	if (!vcpu) {
+		*stats = (struct vcpu_stats){ 0 };
+		return;
+	}
 	*stats = vcpu->stats;
 	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
 }
