@@ -11,6 +11,12 @@
  * frame is done before it goes on to copy, free or reuse that frame. Nothing in
  * a window takes a lock, so a purger holding page-table locks cannot deadlock
  * with it. Both sides use sequentially consistent atomics (a Dekker pattern).
+ *
+ * The first access to an mm has a second Dekker pairing, with the IPTE: the vCPU
+ * publishes its TLB listener and then walks; the IPTE stores the invalid PTE and
+ * then reads the listeners. Registration ends with a seq_cst fence and the IPTE
+ * has one between its store and its read (src/mm/pgtable.c), so by the C11 fence
+ * rules either the walk sees the invalid PTE or the IPTE calls the listener.
  */
 #include <endian.h>
 #include <errno.h>
@@ -23,6 +29,7 @@
 #include <gmap/vcpu.h>
 
 #include "core/rcu.h"
+#include "vcpu_hooks.h"
 
 #define TLB_ENTRIES 512UL
 
@@ -65,6 +72,14 @@ struct xlate {
 	unsigned long frame;
 	bool writable;
 };
+
+void (*vcpu_test_hook)(struct vcpu *vcpu, enum vcpu_hook_point point);
+
+static void test_hook(struct vcpu *v, enum vcpu_hook_point point)
+{
+	if (vcpu_test_hook)
+		vcpu_test_hook(v, point);
+}
 
 static CDS_LIST_HEAD(all_vcpus);
 static DEFINE_SPINLOCK(all_vcpus_lock);
@@ -208,6 +223,7 @@ static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 		mmgrab(g->mm);
 		v->listener_mm = g->mm;
 		vcpu_purge_wait(v);
+		test_hook(v, VCPU_HOOK_SUBSCRIBED);
 	}
 	if (atomic_load(&v->gmap_seqno) != g->seqno) {
 		atomic_store(&v->gmap_seqno, g->seqno);
@@ -348,6 +364,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 			x->writable = !res.prot;
 			*e = (struct tlb_entry){ page, absolute_space, x->frame, *gen,
 						 g,    x->writable };
+			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
 		rc = resolve_gmap_exception(v, g, gaddr, laddr, write, pic);
