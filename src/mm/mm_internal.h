@@ -140,6 +140,22 @@ static inline unsigned long pte_swap_slot(unsigned long pte)
 	return pte >> _PAGE_SWP_SHIFT;
 }
 
+static inline unsigned long page_align(unsigned long len)
+{
+	return (len + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+/* Validate the mm and a range, page-aligning its length; 0 or -EINVAL. */
+static inline int check_range(struct mm_struct *mm, unsigned long addr, unsigned long *len)
+{
+	if (!mm || addr & ~PAGE_MASK || !*len || *len > TASK_SIZE)
+		return -EINVAL;
+	*len = page_align(*len);
+	if (addr > TASK_SIZE - *len)
+		return -EINVAL;
+	return 0;
+}
+
 static inline unsigned long pte_load(pte_t *ptep)
 {
 	return __atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE);
@@ -154,7 +170,7 @@ unsigned long swap_slot_gen(struct swap_file *sf, unsigned long slot);
 int swap_write(struct swap_file *sf, unsigned long slot, const void *page);
 int swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
-/* ---- fault.c / mm.c ---- */
+/* ---- fault.c / events.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 /* Discard the pages of [start, end) that lie in mappings; mmap_lock held. */
 void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
