@@ -258,6 +258,55 @@ void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
 
 /* ---- page-table access for the gmap layer -------------------------------------------------- */
 
+struct cds_list_head;
+
+/**
+ * mm_gmap_list() - the RCU list of the gmaps of @mm (the kernel's mm->context.gmap_list)
+ * @mm: the address space
+ *
+ * Walk it with gm_list_for_each_entry_rcu() inside an RCU read-side section.
+ *
+ * Return: the list head.
+ */
+struct cds_list_head *mm_gmap_list(struct mm_struct *mm);
+
+/**
+ * mm_gmap_list_add() - add a gmap's node to mm_gmap_list()
+ * @mm:   the address space
+ * @node: the gmap's list node, not on any list
+ *
+ * Takes the list's lock (the kernel's mm->context.lock); no lock held by the caller.
+ */
+void mm_gmap_list_add(struct mm_struct *mm, struct cds_list_head *node);
+
+/**
+ * mm_gmap_list_del() - remove a gmap's node from mm_gmap_list()
+ * @mm:   the address space
+ * @node: the gmap's list node
+ *
+ * Lock-free readers may still see the node until a grace period has passed.
+ */
+void mm_gmap_list_del(struct mm_struct *mm, struct cds_list_head *node);
+
+/**
+ * pmd_lock() - lock the host segment entry @pmd against concurrent population
+ * @mm:  the address space
+ * @pmd: a host segment-table entry (mm_segment_entry())
+ *
+ * Return: the lock, held; release it with spin_unlock().
+ */
+spinlock_t *pmd_lock(struct mm_struct *mm, unsigned long *pmd);
+
+/**
+ * mm_discard_mapped() - discard the pages of [@start, @end) that lie in mappings
+ * @mm:    the address space; the caller holds mmap_lock
+ * @start: page-aligned start
+ * @end:   page-aligned end (exclusive)
+ *
+ * Like mm_discard() without its checks, for a range that may have holes.
+ */
+void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
+
 /**
  * mm_segment_entry() - the host segment-table entry for @addr
  * @mm:   the address space; caller holds mmap_lock

@@ -93,19 +93,6 @@ struct gmap *gmap_alloc(unsigned long limit)
 	return gmap;
 }
 
-/* Recompute mm->context.gmap_asce: 0 without gmaps, the ASCE of a single one, else -1. */
-static void update_gmap_asce(struct mm_struct *mm)
-{
-	struct cds_list_head *head = &mm->context.gmap_list;
-	unsigned long asce = 0;
-
-	if (!cds_list_empty(head))
-		asce = head->next->next == head
-			       ? cds_list_entry(head->next, struct gmap, list)->asce
-			       : -1UL;
-	__atomic_store_n(&mm->context.gmap_asce, asce, __ATOMIC_RELAXED);
-}
-
 struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
 {
 	struct gmap *gmap;
@@ -119,10 +106,7 @@ struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
 	gmap->mm_ref = true;
 	mmgrab(mm);
 	mm_set_gmap_ops(mm, &gmap_mm_ops);
-	spin_lock(&mm->context.lock);
-	gm_list_add_rcu(&gmap->list, &mm->context.gmap_list);
-	update_gmap_asce(mm);
-	spin_unlock(&mm->context.lock);
+	mm_gmap_list_add(mm, &gmap->list);
 	return gmap;
 }
 
@@ -221,10 +205,7 @@ void gmap_remove(struct gmap *gmap)
 	mm = gmap->mm;
 	if (mm) {
 		gmap_unmap_all(gmap);
-		spin_lock(&mm->context.lock);
-		gm_list_del_rcu(&gmap->list);
-		update_gmap_asce(mm);
-		spin_unlock(&mm->context.lock);
+		mm_gmap_list_del(mm, &gmap->list);
 		/* No lock-free walker of the gmap list may still see it. */
 		gm_synchronize_rcu();
 	}
@@ -373,7 +354,7 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
 
 	(void)table;
 	rcu_read_lock();
-	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		if (__gmap_unlink_by_vmaddr(gmap, vmaddr))
 			gmap_flush_tlb(gmap);
@@ -427,6 +408,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	struct mm_struct *mm;
 	struct ulmap_preload pre;
 	unsigned long *table, *pmd;
+	spinlock_t *ptl;
 	int rc;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
@@ -450,7 +432,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	if (rc)
 		return rc;
 	/* Lock order: host segment (pmd) lock, then the gmap's table lock. */
-	spin_lock(&mm->page_table_lock);
+	ptl = pmd_lock(mm, pmd);
 	spin_lock(&gmap->guest_table_lock);
 	if (*table == _SEGMENT_ENTRY_EMPTY) {
 		rc = ulmap_insert(gmap->host_to_guest, vmaddr >> PMD_SHIFT, (unsigned long)table,
@@ -461,7 +443,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 			rc = -EFAULT; /* this host segment is linked to another guest segment */
 	}
 	spin_unlock(&gmap->guest_table_lock);
-	spin_unlock(&mm->page_table_lock);
+	spin_unlock(ptl);
 	ulmap_preload_end(&pre);
 	return rc;
 }

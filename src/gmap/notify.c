@@ -216,7 +216,7 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 	bool linked;
 
 	rcu_read_lock();
-	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		spin_lock(&gmap->guest_table_lock);
 		linked = ulmap_lookup(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry);

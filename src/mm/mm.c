@@ -61,6 +61,25 @@ static void mm_free(struct mm_struct *mm)
 	gm_free(mm);
 }
 
+struct cds_list_head *mm_gmap_list(struct mm_struct *mm)
+{
+	return &mm->context.gmap_list;
+}
+
+void mm_gmap_list_add(struct mm_struct *mm, struct cds_list_head *node)
+{
+	spin_lock(&mm->context.lock);
+	gm_list_add_rcu(node, &mm->context.gmap_list);
+	spin_unlock(&mm->context.lock);
+}
+
+void mm_gmap_list_del(struct mm_struct *mm, struct cds_list_head *node)
+{
+	spin_lock(&mm->context.lock);
+	gm_list_del_rcu(node);
+	spin_unlock(&mm->context.lock);
+}
+
 void mmgrab(struct mm_struct *mm)
 {
 	if (mm)

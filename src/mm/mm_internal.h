@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The inside of struct mm_struct, shared by the files of src/mm and by the gmap
- * layer above (which keeps its gmap list in mm->context, as the kernel does).
+ * The inside of struct mm_struct, shared by the files of src/mm only: the gmap
+ * layer above uses the accessors of <gmap/mm.h> (mm_gmap_list(), pmd_lock(), ...).
  */
 #ifndef GMAP_SRC_MM_INTERNAL_H
 #define GMAP_SRC_MM_INTERNAL_H
@@ -29,11 +29,10 @@ struct swap_file {
 	unsigned long first_free; /* words below it have no free slot */
 };
 
-/* The s390 mm_context_t fields the gmap code uses. */
+/* The s390 mm_context_t fields the gmap code uses, through mm_gmap_list() and friends. */
 struct mm_context {
 	struct cds_list_head gmap_list; /* RCU list of the gmaps of this mm */
-	spinlock_t lock;		/* protects gmap_list updates and gmap_asce */
-	unsigned long gmap_asce;	/* 0: no gmap, -1UL: several, else the single gmap's ASCE */
+	spinlock_t lock;		/* protects gmap_list updates */
 };
 
 struct tlb_listener_set {
@@ -172,7 +171,5 @@ int swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
 /* ---- fault.c / events.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
-/* Discard the pages of [start, end) that lie in mappings; mmap_lock held. */
-void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 #endif /* GMAP_SRC_MM_INTERNAL_H */

@@ -173,6 +173,14 @@ void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned 
 	}
 }
 
+spinlock_t *pmd_lock(struct mm_struct *mm, unsigned long *pmd)
+{
+	/* One lock for every host segment and region-third entry, as populating them needs. */
+	(void)pmd;
+	spin_lock(&mm->page_table_lock);
+	return &mm->page_table_lock;
+}
+
 spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep)
 {
 	(void)mm;
