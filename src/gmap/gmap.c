@@ -353,7 +353,7 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
 	struct gmap *gmap;
 
 	(void)table;
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		if (__gmap_unlink_by_vmaddr(gmap, vmaddr))

@@ -34,7 +34,7 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
 {
 	struct gmap_notifier *nb;
 
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(nb, &gmap_notifier_list, list)
 		nb->notifier_call(gmap, start, end);
 	gm_rcu_read_unlock();
@@ -215,7 +215,7 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 	struct gmap *gmap;
 	bool linked;
 
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		spin_lock(&gmap->guest_table_lock);

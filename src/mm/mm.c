@@ -50,7 +50,7 @@ static void mm_free(struct mm_struct *mm)
 	mm_free_tables(mm);
 	mmap_write_unlock(mm);
 	set = mm->tlb;
-	synchronize_rcu();
+	gm_synchronize_rcu();
 	gm_free(set);
 	crst_table_free(mm->pgd);
 	swap_destroy(&mm->swap);

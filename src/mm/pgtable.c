@@ -263,7 +263,7 @@ void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 	/* No listener: skip the read-side section (a TLS lookup in liburcu-bp). */
 	if (!atomic_load_explicit(&mm->tlb, memory_order_relaxed))
 		return;
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	call_listeners(atomic_load_explicit(&mm->tlb, memory_order_acquire), mm, addr, ptep, 0,
 		       true);
 	gm_rcu_read_unlock();
@@ -273,7 +273,7 @@ void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
 {
 	if (!mm)
 		return;
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	call_listeners(atomic_load_explicit(&mm->tlb, memory_order_acquire), mm, 0, NULL, asce,
 		       false);
 	gm_rcu_read_unlock();

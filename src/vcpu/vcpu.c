@@ -137,7 +137,7 @@ static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long 
 
 	if (gmap_is_shadow(gmap) || start >= 1UL << 31)
 		return;
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(v, &all_vcpus, node)
 	{
 		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
@@ -356,7 +356,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 			return 0;
 		}
 		v->stats.tlb_misses++;
-		rcu_read_lock();
+		gm_rcu_read_lock();
 		pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
 		gm_rcu_read_unlock();
 		if (!pic) {

@@ -116,7 +116,7 @@ static void expect_gmap_list(struct mm_struct *mm, struct gmap **want, int n)
 	struct gmap *g;
 	int i = 0;
 
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(g, mm_gmap_list(mm), list)
 	{
 		assert_true(i < n);
