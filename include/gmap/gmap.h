@@ -95,7 +95,12 @@ struct gmap_rmap {
 	unsigned long raddr;
 };
 
-/* What gmap_mprotect_notify() arms: PGSTE_IN_BIT. Shadows use PGSTE_VSIE_BIT. */
+/*
+ * The notifications the gmap layer arms on pages (its gmap_protect_range() takes
+ * these, as the kernel's does): GMAP_NOTIFY_MPROT is what gmap_mprotect_notify()
+ * arms, reported to the gmap_notifiers; GMAP_NOTIFY_SHADOW protects the source
+ * of shadow tables. The mm stores them as PGSTE_IN_BIT and PGSTE_VSIE_BIT.
+ */
 #define GMAP_NOTIFY_MPROT  0x1
 #define GMAP_NOTIFY_SHADOW 0x2
 

@@ -122,14 +122,22 @@ static unsigned long ptep_vmaddr(pte_t *ptep, unsigned long gaddr)
 	return pte_table_vmaddr(ptep) | (gaddr & ~PMD_MASK & PAGE_MASK);
 }
 
+/* The PGSTE bits that stand for the GMAP_NOTIFY_* bits of the gmap API (the mm's language). */
+static unsigned long notify_pgste_bits(unsigned long bits)
+{
+	return (bits & GMAP_NOTIFY_MPROT ? PGSTE_IN_BIT : 0) |
+	       (bits & GMAP_NOTIFY_SHADOW ? PGSTE_VSIE_BIT : 0);
+}
+
 /*
- * Give every page of [gaddr, gaddr + len) the protection @prot and arm @bits,
- * faulting pages in and linking them as needed. mmap_lock held for reading.
+ * Give every page of [gaddr, gaddr + len) the protection @prot and arm the
+ * notifications @bits (GMAP_NOTIFY_MPROT and/or GMAP_NOTIFY_SHADOW), faulting
+ * pages in and linking them as needed. mmap_lock held for reading.
  */
 static int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
 			      unsigned long bits)
 {
-	unsigned long vmaddr;
+	unsigned long vmaddr, pbits = notify_pgste_bits(bits);
 	spinlock_t *ptl;
 	pte_t *ptep;
 	int rc;
@@ -138,7 +146,7 @@ static int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned l
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(gmap, gaddr, &ptl);
 		if (ptep) {
-			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, bits);
+			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, pbits);
 			gmap_pte_op_end(ptl);
 		}
 		if (rc) {
@@ -167,7 +175,7 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
 	if (gaddr + len < gaddr)
 		return -EINVAL;
 	mmap_read_lock(gmap->mm);
-	rc = gmap_protect_range(gmap, gaddr, len, prot, PGSTE_IN_BIT);
+	rc = gmap_protect_range(gmap, gaddr, len, prot, GMAP_NOTIFY_MPROT);
 	mmap_read_unlock(gmap->mm);
 	return rc;
 }

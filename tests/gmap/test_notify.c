@@ -124,6 +124,18 @@ static void test_arm_then_host_change_notifies_once(void **state)
 	assert_int_equal(second.n, 1);
 }
 
+/* gmap_mprotect_notify() arms GMAP_NOTIFY_MPROT, which the mm keeps as the IN bit only. */
+static void test_mprotect_notify_arms_in_bit(void **state)
+{
+	struct fixture *f = *state;
+	pte_t *ptep;
+
+	assert_int_equal(gmap_mprotect_notify(f->gmap, GBASE, PAGE_SIZE, PROT_READ), 0);
+	ptep = mm_pte_lookup(f->mm, HBASE);
+	assert_non_null(ptep);
+	assert_int_equal(*pgste_of(&ptep->pte) & (PGSTE_IN_BIT | PGSTE_VSIE_BIT), PGSTE_IN_BIT);
+}
+
 static void test_prot_semantics(void **state)
 {
 	struct fixture *f = *state;
@@ -304,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arm_then_host_change_notifies_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_prot_semantics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mprotect_notify_arms_in_bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprotect_notify_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pte_op_helpers, setup, teardown),
