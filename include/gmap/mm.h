@@ -107,8 +107,9 @@ void mmdrop(struct mm_struct *mm);
  *
  * Return: the address, or a negative errno as unsigned long (IS_ERR_VALUE()):
  * -EINVAL for a zero length, an unaligned MAP_FIXED address, unknown prot or
- * flags, MAP_SHARED, flags without MAP_PRIVATE or MAP_ANONYMOUS (0 included); -ENOMEM when the address space or memory is exhausted;
- * -EEXIST for MAP_FIXED_NOREPLACE over an existing mapping.
+ * flags, MAP_SHARED, or flags without MAP_PRIVATE or MAP_ANONYMOUS (0 among
+ * them); -ENOMEM when the address space or memory is exhausted; -EEXIST for
+ * MAP_FIXED_NOREPLACE over an existing mapping.
  */
 unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot,
 		      int flags);
@@ -253,7 +254,11 @@ struct mm_stats {
 	unsigned long lock_drops;    /* faults that dropped mmap_lock */
 };
 
-/** mm_get_stats() - snapshot the counters of @mm (all zero for a NULL @mm; NULL @stats is ignored) */
+/**
+ * mm_get_stats() - snapshot the counters of @mm
+ * @mm:    the address space; NULL gives all-zero counters
+ * @stats: where to store them; NULL is ignored
+ */
 void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
 
 /* ---- page-table access for the gmap layer -------------------------------------------------- */

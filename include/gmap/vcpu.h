@@ -137,7 +137,11 @@ void vcpu_purge_tlb(struct vcpu *vcpu);
  */
 unsigned long vcpu_last_teid(struct vcpu *vcpu);
 
-/** vcpu_get_stats() - the counters of @vcpu (all zero for a NULL @vcpu; NULL @stats is ignored) */
+/**
+ * vcpu_get_stats() - the counters of @vcpu
+ * @vcpu:  the vCPU; NULL gives all-zero counters
+ * @stats: where to store them; NULL is ignored
+ */
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
 
 #ifdef __cplusplus

@@ -306,23 +306,23 @@ static unsigned int live_listeners(struct tlb_listener_set *set)
 
 /*
  * Lock mm->tlb_lock with a set of room for the current listeners and one more in
- * *@new. Allocates outside the lock and tries again (a loop, bounded by the
+ * *@fresh. Allocates outside the lock and tries again (a loop, bounded by the
  * registrations that race with it) if the set grew meanwhile. 0 or -ENOMEM.
  */
-static int lock_with_room(struct mm_struct *mm, struct tlb_listener_set **new)
+static int lock_with_room(struct mm_struct *mm, struct tlb_listener_set **fresh)
 {
 	unsigned int room = 0, need;
 
-	*new = NULL;
+	*fresh = NULL;
 	for (;;) {
 		spin_lock(&mm->tlb_lock);
 		need = live_listeners(mm->tlb) + 1;
-		if (*new && need <= room)
+		if (*fresh && need <= room)
 			return 0;
 		spin_unlock(&mm->tlb_lock);
-		gm_free(*new);
-		*new = gm_malloc(sizeof(**new) + need * sizeof((*new)->l[0]));
-		if (!*new)
+		gm_free(*fresh);
+		*fresh = gm_malloc(sizeof(**fresh) + need * sizeof((*fresh)->l[0]));
+		if (!*fresh)
 			return -ENOMEM;
 		room = need;
 	}
@@ -330,26 +330,26 @@ static int lock_with_room(struct mm_struct *mm, struct tlb_listener_set **new)
 
 int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
 {
-	struct tlb_listener_set *old, *new;
+	struct tlb_listener_set *old, *fresh;
 	struct mm_tlb_listener *o;
 
 	if (!mm || !l)
 		return -EINVAL;
-	if (lock_with_room(mm, &new))
+	if (lock_with_room(mm, &fresh))
 		return -ENOMEM;
 	old = mm->tlb;
-	new->n = 0;
+	fresh->n = 0;
 	for (unsigned int i = 0; old && i < old->n; i++) {
 		o = atomic_load_explicit(&old->l[i], memory_order_relaxed);
 		if (o)
-			atomic_init(&new->l[new->n++], o);
+			atomic_init(&fresh->l[fresh->n++], o);
 	}
-	atomic_init(&new->l[new->n++], l);
+	atomic_init(&fresh->l[fresh->n++], l);
 	/*
 	 * A release store of our own: rcu_assign_pointer() stores inside liburcu,
 	 * where TSan cannot see that the set was filled in before it was published.
 	 */
-	atomic_store_explicit(&mm->tlb, new, memory_order_release);
+	atomic_store_explicit(&mm->tlb, fresh, memory_order_release);
 	spin_unlock(&mm->tlb_lock);
 	retire_listener_set(old);
 	/* The registering half of the Dekker pairing with mm_tlb_ipte(). */

@@ -346,9 +346,8 @@ static void test_two_gmaps_one_segment(void **state)
 	mmap_read_lock(f->mm);
 	ptep = get_locked_pte(f->mm, host + off + PAGE_SIZE, &ptl);
 	assert_non_null(ptep);
-	assert_int_equal(ptep_force_prot(f->mm, host + off + PAGE_SIZE, ptep, PROT_READ,
-					 PGSTE_VSIE_BIT),
-			 0);
+	assert_int_equal(
+		ptep_force_prot(f->mm, host + off + PAGE_SIZE, ptep, PROT_READ, PGSTE_VSIE_BIT), 0);
 	pte_unmap_unlock(ptep, ptl);
 	mmap_read_unlock(f->mm);
 	nlog.n = 0;

@@ -45,8 +45,8 @@ struct counting_listener {
 };
 
 static struct {
-	void *victim;	  /* gm_free() of this keeps the memory in @stash */
-	void *stash;	  /* handed out by the next gm_zalloc() of a struct gmap */
+	void *victim; /* gm_free() of this keeps the memory in @stash */
+	void *stash;  /* handed out by the next gm_zalloc() of a struct gmap */
 	struct mm_struct *mm;
 	unsigned int registrations; /* gm_malloc() calls that still register a listener first */
 	struct counting_listener extra[NEXTRA];
