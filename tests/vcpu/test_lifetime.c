@@ -127,9 +127,9 @@ static void map_host(struct mm_struct *mm, unsigned long addr)
  */
 static void test_gmap_address_reuse(void **state)
 {
-	struct mm_struct *mm;
-	struct gmap *a, *b;
-	struct vcpu *v;
+	struct mm_struct *mm = NULL;
+	struct gmap *a = NULL, *b;
+	struct vcpu *v = NULL;
 	unsigned long r;
 
 	(void)state;
@@ -190,7 +190,7 @@ static void *remote_vcpu(void *arg)
 static void test_remove_while_enabled_elsewhere(void **state)
 {
 	long live = gm_alloc_live();
-	struct mm_struct *mm;
+	struct mm_struct *mm = NULL;
 	struct remote rt;
 	pthread_t t;
 
@@ -217,9 +217,9 @@ static void test_mm_destroy_with_live_gmap_and_vcpu(void **state)
 {
 	long live = gm_alloc_live();
 	unsigned long v = 0x1234, r = 0;
-	struct mm_struct *mm;
-	struct gmap *g;
-	struct vcpu *vcpu;
+	struct mm_struct *mm = NULL;
+	struct gmap *g = NULL;
+	struct vcpu *vcpu = NULL;
 
 	(void)state;
 	for (int vcpu_last = 0; vcpu_last < 2; vcpu_last++) {
@@ -246,9 +246,9 @@ static void test_mm_destroy_with_live_gmap_and_vcpu(void **state)
 static void test_put_after_remove(void **state)
 {
 	long live = gm_alloc_live();
-	struct mm_struct *mm;
-	struct gmap *g;
-	struct vcpu *vcpu;
+	struct mm_struct *mm = NULL;
+	struct gmap *g = NULL;
+	struct vcpu *vcpu = NULL;
 
 	(void)state;
 	assert_int_equal(guest_setup(&mm, &g, &vcpu), 0);
