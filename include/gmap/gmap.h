@@ -222,7 +222,8 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * allocation fails part-way, the whole target range is left unmapped (mappings
  * that were there before included), as the kernel does.
  *
- * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
+ * Return: 0 if the mmap succeeded, -EINVAL (bad arguments, a shadow gmap, a
+ * gmap gmap_remove() was called for) or -ENOMEM if not.
  */
 int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len);
 
