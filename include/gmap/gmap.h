@@ -50,8 +50,11 @@ struct ulmap;
  * @parent:           the parent of a shadow gmap, NULL otherwise
  * @orig_asce:        shadows: the guest ASCE this shadow represents
  * @edat_level:       shadows: 0, 1 or 2
- * @removed:          shadows: torn down
+ * @removed:          shadows: torn down; gmaps: gmap_remove() was called
  * @initialized:      shadows: ready for use
+ * @seqno:            creation sequence number, unique for the life of the process:
+ *                    unlike the address, never reused by a later gmap
+ * @mm_ref:           the gmap holds a reference on @mm (gmap_create())
  */
 struct gmap {
 	struct cds_list_head list;
@@ -77,6 +80,8 @@ struct gmap {
 	int edat_level;
 	bool removed;
 	bool initialized;
+	unsigned long seqno;
+	bool mm_ref;
 };
 
 /**
@@ -97,7 +102,12 @@ struct gmap_rmap {
 	unsigned long raddr;
 };
 
-/* What gmap_mprotect_notify() arms: PGSTE_IN_BIT. Shadows use PGSTE_VSIE_BIT. */
+/*
+ * The notifications the gmap layer arms on pages (its gmap_protect_range() takes
+ * these, as the kernel's does): GMAP_NOTIFY_MPROT is what gmap_mprotect_notify()
+ * arms, reported to the gmap_notifiers; GMAP_NOTIFY_SHADOW protects the source
+ * of shadow tables. The mm stores them as PGSTE_IN_BIT and PGSTE_VSIE_BIT.
+ */
 #define GMAP_NOTIFY_MPROT  0x1
 #define GMAP_NOTIFY_SHADOW 0x2
 
@@ -123,6 +133,8 @@ struct gmap *gmap_alloc(unsigned long limit);
  * gmap_create() - create a guest address space
  * @mm:    pointer to the parent mm_struct
  * @limit: maximum size of the gmap address space
+ *
+ * The gmap holds a reference on @mm until it is freed (see mm_destroy()).
  *
  * Return: a guest address space structure added to @mm's gmaps, or NULL (also
  * for a NULL @mm).
@@ -157,8 +169,16 @@ void gmap_put(struct gmap *gmap);
  * gmap_remove() - remove a guest address space but do not free it yet
  * @gmap: pointer to the guest address space structure
  *
- * Unlinks the gmap from its mm, waits until no lock-free reader of the mm's
- * gmap list can still see it, and drops the owner's reference.
+ * Drops the gmap's shadows, unmaps every segment, unlinks the gmap from its mm,
+ * waits until no lock-free reader of the mm's gmap list can still see it, and
+ * drops the owner's reference.
+ *
+ * Other references keep the structure alive, not its mappings: a thread that
+ * still has the gmap enabled (gmap_enable() holds a reference) and a holder of
+ * gmap_get() may go on calling into it, but it maps nothing any more —
+ * gmap_fault() and gmap_translate() give -EFAULT, vCPU accesses
+ * PGM_ADDRESSING, gmap_map_segment() -EINVAL. The memory goes with the last
+ * reference (gmap_disable() on that thread, or gmap_put()).
  *
  * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
  *          notifier or TLB-listener callback.
@@ -169,13 +189,17 @@ void gmap_remove(struct gmap *gmap);
  * gmap_enable() - switch primary space to the guest address space
  * @gmap: pointer to the guest address space structure
  *
- * Per thread: the calling thread (a vCPU) now runs @gmap.
+ * Per thread: the calling thread (a vCPU) now runs @gmap. The thread holds a
+ * reference on @gmap until it enables another one or calls gmap_disable(),
+ * which it does before it exits; gmap_remove() on another thread therefore
+ * never frees a gmap under a running vCPU (see gmap_remove()).
  */
 void gmap_enable(struct gmap *gmap);
 
 /**
  * gmap_disable() - switch back to the standard primary address space
- * @gmap: pointer to the guest address space structure
+ * @gmap: pointer to the guest address space structure (unused: the calling
+ *        thread's enabled gmap is disabled and its reference dropped)
  */
 void gmap_disable(struct gmap *gmap);
 
@@ -212,7 +236,8 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  *
  * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
  *
- * Return: 0 if the mmap succeeded, -EINVAL or -ENOMEM if not.
+ * Return: 0 if the mmap succeeded, -EINVAL (bad arguments, a shadow gmap, a
+ * gmap gmap_remove() was called for) or -ENOMEM if not.
  */
 int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len);
 

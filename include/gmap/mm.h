@@ -105,11 +105,33 @@ struct mm_struct *mm_create(void);
 
 /**
  * mm_destroy() - unmap everything and free the address space
- * @mm: the mm; its gmaps must have been removed. NULL is ignored.
+ * @mm: the mm, or NULL (ignored)
  *
- * Context: no other thread uses @mm any more; the caller holds none of its locks.
+ * Drops the creator's reference. Every gmap created on @mm and every vCPU that
+ * accessed a gmap of @mm holds a reference too, so with gmaps or vCPUs still
+ * alive the teardown is deferred: it happens when the last of them lets go
+ * (the last gmap_put() of a gmap, vcpu_destroy(), or the vCPU moving to a gmap
+ * of another mm). Until then @mm keeps working for them; the caller must not
+ * use it any more.
+ *
+ * Context: the caller holds none of @mm's locks and does not use @mm afterwards.
  */
 void mm_destroy(struct mm_struct *mm);
+
+/**
+ * mmgrab() - take a reference that keeps @mm from being freed
+ * @mm: the address space, or NULL (ignored)
+ */
+void mmgrab(struct mm_struct *mm);
+
+/**
+ * mmdrop() - drop a reference taken with mmgrab()
+ * @mm: the address space, or NULL (ignored)
+ *
+ * The last reference (mm_destroy() included) unmaps everything and frees @mm:
+ * the caller holds no lock of @mm and is not in an RCU read-side section.
+ */
+void mmdrop(struct mm_struct *mm);
 
 /**
  * mm_mmap() - map anonymous private memory
@@ -117,7 +139,8 @@ void mm_destroy(struct mm_struct *mm);
  * @addr:  0 to let the mm choose, a hint, or with MAP_FIXED the exact page-aligned address
  * @len:   length in bytes, rounded up to whole pages
  * @prot:  PROT_NONE or a combination of PROT_READ, PROT_WRITE, PROT_EXEC
- * @flags: MAP_PRIVATE | MAP_ANONYMOUS, optionally MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE
+ * @flags: MAP_PRIVATE | MAP_ANONYMOUS (both required), optionally MAP_FIXED,
+ *         MAP_FIXED_NOREPLACE, MAP_NORESERVE
  *
  * MAP_FIXED replaces what was mapped there. Chosen addresses of mappings of 1 MiB
  * or more are 1 MiB aligned, as gmap_map_segment() needs.
@@ -126,8 +149,9 @@ void mm_destroy(struct mm_struct *mm);
  *
  * Return: the address, or a negative errno as unsigned long (IS_ERR_VALUE()):
  * -EINVAL for a zero length, an unaligned MAP_FIXED address, unknown prot or
- * flags, or MAP_SHARED; -ENOMEM when the address space or memory is exhausted;
- * -EEXIST for MAP_FIXED_NOREPLACE over an existing mapping.
+ * flags, MAP_SHARED, or flags without MAP_PRIVATE or MAP_ANONYMOUS (0 among
+ * them); -ENOMEM when the address space or memory is exhausted; -EEXIST for
+ * MAP_FIXED_NOREPLACE over an existing mapping.
  */
 unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, int prot,
 		      int flags);
@@ -263,7 +287,7 @@ void mmap_write_unlock(struct mm_struct *mm);
  * @mm: the address space
  *
  * Return: a region-third ASCE; dat_translate_native() over it translates host
- * virtual addresses to frames.
+ * virtual addresses to frames. 0 for a NULL @mm.
  */
 unsigned long mm_asce(struct mm_struct *mm);
 
@@ -277,9 +301,20 @@ unsigned long mm_asce(struct mm_struct *mm);
  *          mm_munmap() frees page tables under mmap_lock held for writing. The value is a
  *          snapshot; the PTE may change at once.
  *
- * Return: the PTE value, or _PAGE_INVALID if no page table exists.
+ * Return: the PTE value, or _PAGE_INVALID if no page table exists or @mm is NULL.
  */
 unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * mm_lookup_pgste() - read the PGSTE of the PTE that maps @addr
+ * @mm:   the address space
+ * @addr: host virtual address
+ *
+ * Context: as mm_lookup_pte(): the caller holds mmap_lock (for reading is enough).
+ *
+ * Return: the PGSTE value (a snapshot), or 0 if no page table exists or @mm is NULL.
+ */
+unsigned long mm_lookup_pgste(struct mm_struct *mm, unsigned long addr);
 
 /** struct mm_stats - counters of one address space */
 struct mm_stats {
@@ -303,12 +338,63 @@ struct mm_stats {
 
 /**
  * mm_get_stats() - snapshot the counters of @mm
+ * @mm:    the address space; NULL gives all-zero counters
+ * @stats: where to store them; NULL is ignored
  *
  * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
  */
 void mm_get_stats(struct mm_struct *mm, struct mm_stats *stats);
 
 /* ---- page-table access for the gmap layer -------------------------------------------------- */
+
+struct cds_list_head;
+
+/**
+ * mm_gmap_list() - the RCU list of the gmaps of @mm (the kernel's mm->context.gmap_list)
+ * @mm: the address space
+ *
+ * Walk it with gm_list_for_each_entry_rcu() inside an RCU read-side section.
+ *
+ * Return: the list head.
+ */
+struct cds_list_head *mm_gmap_list(struct mm_struct *mm);
+
+/**
+ * mm_gmap_list_add() - add a gmap's node to mm_gmap_list()
+ * @mm:   the address space
+ * @node: the gmap's list node, not on any list
+ *
+ * Takes the list's lock (the kernel's mm->context.lock); no lock held by the caller.
+ */
+void mm_gmap_list_add(struct mm_struct *mm, struct cds_list_head *node);
+
+/**
+ * mm_gmap_list_del() - remove a gmap's node from mm_gmap_list()
+ * @mm:   the address space
+ * @node: the gmap's list node
+ *
+ * Lock-free readers may still see the node until a grace period has passed.
+ */
+void mm_gmap_list_del(struct mm_struct *mm, struct cds_list_head *node);
+
+/**
+ * pmd_lock() - lock the host segment entry @pmd against concurrent population
+ * @mm:  the address space
+ * @pmd: a host segment-table entry (mm_segment_entry())
+ *
+ * Return: the lock, held; release it with spin_unlock().
+ */
+gmap_spinlock_t *pmd_lock(struct mm_struct *mm, unsigned long *pmd);
+
+/**
+ * mm_discard_mapped() - discard the pages of [@start, @end) that lie in mappings
+ * @mm:    the address space; the caller holds mmap_lock
+ * @start: page-aligned start
+ * @end:   page-aligned end (exclusive)
+ *
+ * Like mm_discard() without its checks, for a range that may have holes.
+ */
+void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 /**
  * mm_segment_entry() - the host segment-table entry for @addr
@@ -498,23 +584,36 @@ struct mm_tlb_listener {
 
 /**
  * mm_register_tlb_listener() - subscribe @l to the purges of @mm
+ * @mm: the address space
+ * @l:  the listener, not yet subscribed
+ *
+ * Ends with a sequentially consistent fence, the registering half of a Dekker
+ * pairing with the IPTE: a PTE that the caller reads after this returns is
+ * either the one an IPTE replaced, or that IPTE calls @l.
  *
  * Context: allocates; not from a TLB-listener callback.
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, -EINVAL for a NULL argument, or -ENOMEM.
  */
 int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
 /**
- * mm_unregister_tlb_listener() - unsubscribe @l; returns after no callback runs on it
+ * mm_unregister_tlb_listener() - unsubscribe @l
+ * @mm: the address space (NULL is ignored)
+ * @l:  a subscribed listener
+ *
+ * Never allocates, so it cannot fail or wait for memory. Returns after no
+ * callback runs on @l any more.
  *
  * Context: waits for an RCU grace period, so the caller holds no libgmap lock. Not from a
- *          notifier or TLB-listener callback.
+ *          notifier or TLB-listener callback, nor in an RCU read-side section.
  */
 void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l);
 
 /**
  * mm_flush_asce() - tell every TLB listener to drop what it derived from @asce
+ *
+ * A NULL @mm has no listeners.
  *
  * Context: any; the listeners' callbacks run on the calling thread.
  */

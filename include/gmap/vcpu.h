@@ -47,7 +47,11 @@ struct vcpu *vcpu_create(void);
 
 /**
  * vcpu_destroy() - destroy a vCPU
- * @vcpu: the vCPU, or NULL; must be destroyed before the mm it accessed
+ * @vcpu: the vCPU, or NULL
+ *
+ * A vCPU holds a reference on the mm of the gmap it last accessed (to follow
+ * its TLB purges); destroying the vCPU drops it, which may be what finally
+ * frees an mm already passed to mm_destroy().
  *
  * Context: no access of @vcpu is running; waits for an RCU grace period, so the caller
  *          holds no libgmap lock. Not from a notifier or TLB-listener callback.
@@ -158,7 +162,11 @@ void vcpu_purge_tlb(struct vcpu *vcpu);
  */
 unsigned long vcpu_last_teid(struct vcpu *vcpu);
 
-/** vcpu_get_stats() - the counters of @vcpu */
+/**
+ * vcpu_get_stats() - the counters of @vcpu
+ * @vcpu:  the vCPU; NULL gives all-zero counters
+ * @stats: where to store them; NULL is ignored
+ */
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
 
 
@@ -189,7 +197,8 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
  * Return: 0 if the shadow now maps @saddr; a positive program-interruption
  * code for guest-2 (PGM_ASCE_TYPE, PGM_REGION_FIRST/SECOND/THIRD_TRANS,
  * PGM_SEGMENT_TRANSLATION, PGM_PAGE_TRANSLATION, PGM_TRANSLATION_SPEC);
- * -EAGAIN to retry (the shadow changed meanwhile); -EFAULT if a guest-2 table
+ * -EAGAIN to retry (the shadow changed meanwhile, or was removed: then take a new one
+ * with gmap_shadow()); -EFAULT if a guest-2 table
  * or page lies outside guest-2 memory (vSIE makes that an addressing exception
  * for guest-2); -ENOMEM; -EINVAL if @sg is not a shadow gmap.
  *

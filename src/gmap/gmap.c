@@ -15,6 +15,8 @@
 #include "shadow_internal.h"
 
 static __thread struct gmap *enabled_gmap;
+/* The last gmap sequence number handed out. */
+static atomic_ulong last_seqno;
 
 static const struct mm_gmap_ops gmap_mm_ops = {
 	.ptep_notify = ptep_notify,
@@ -87,20 +89,8 @@ struct gmap *gmap_alloc(unsigned long limit)
 	page_desc(gmap->table)->index = 0;
 	gmap->asce = atype | _ASCE_TABLE_LENGTH | _ASCE_USER_BITS | (unsigned long)gmap->table;
 	gmap->asce_end = end;
+	gmap->seqno = atomic_fetch_add_explicit(&last_seqno, 1, memory_order_relaxed) + 1;
 	return gmap;
-}
-
-/* Recompute mm->context.gmap_asce: 0 without gmaps, the ASCE of a single one, else -1. */
-static void update_gmap_asce(struct mm_struct *mm)
-{
-	struct cds_list_head *head = &mm->context.gmap_list;
-	unsigned long asce = 0;
-
-	if (!cds_list_empty(head))
-		asce = head->next->next == head
-			       ? cds_list_entry(head->next, struct gmap, list)->asce
-			       : -1UL;
-	__atomic_store_n(&mm->context.gmap_asce, asce, __ATOMIC_RELAXED);
 }
 
 struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
@@ -113,11 +103,10 @@ struct gmap *gmap_create(struct mm_struct *mm, unsigned long limit)
 	if (!gmap)
 		return NULL;
 	gmap->mm = mm;
+	gmap->mm_ref = true;
+	mmgrab(mm);
 	mm_set_gmap_ops(mm, &gmap_mm_ops);
-	spin_lock(&mm->context.lock);
-	gm_list_add_rcu(&gmap->list, &mm->context.gmap_list);
-	update_gmap_asce(mm);
-	spin_unlock(&mm->context.lock);
+	mm_gmap_list_add(mm, &gmap->list);
 	return gmap;
 }
 
@@ -160,6 +149,8 @@ void gmap_free(struct gmap *gmap)
 	ulmap_free(gmap->host_to_rmap);
 	spin_lock_destroy(&gmap->guest_table_lock);
 	spin_lock_destroy(&gmap->shadow_lock);
+	if (gmap->mm_ref)
+		mmdrop(gmap->mm);
 	gm_free(gmap);
 	/* A shadow held a reference to its parent. */
 	gmap_put(parent);
@@ -178,6 +169,31 @@ void gmap_put(struct gmap *gmap)
 		gmap_free(gmap);
 }
 
+static void clear_segment_entry(unsigned long key, unsigned long entry, void *arg)
+{
+	(void)key;
+	(void)arg;
+	gmap_entry_publish((unsigned long *)entry, _SEGMENT_ENTRY_EMPTY);
+}
+
+/*
+ * Unmap every segment of a gmap that is being removed and refuse new mappings:
+ * threads that still have it enabled and gmap_get() holders keep a valid
+ * structure but reach no host memory through it, which the host (no longer
+ * telling this gmap about its changes) could take away under them.
+ */
+static void gmap_unmap_all(struct gmap *gmap)
+{
+	mmap_write_lock(gmap->mm);
+	gmap->removed = true;
+	ulmap_clear(gmap->guest_to_host, NULL, NULL);
+	spin_lock(&gmap->guest_table_lock);
+	ulmap_clear(gmap->host_to_guest, clear_segment_entry, NULL);
+	spin_unlock(&gmap->guest_table_lock);
+	mmap_write_unlock(gmap->mm);
+	gmap_flush_tlb(gmap);
+}
+
 void gmap_remove(struct gmap *gmap)
 {
 	struct gmap *sg, *next;
@@ -185,20 +201,24 @@ void gmap_remove(struct gmap *gmap)
 
 	if (!gmap)
 		return;
-	/* Drop the shadows of this gmap. */
+	/*
+	 * Drop the shadows of this gmap. One that a vCPU still holds must not
+	 * keep translating: nothing will tell it about host changes any more.
+	 */
 	spin_lock(&gmap->shadow_lock);
 	cds_list_for_each_entry_safe(sg, next, &gmap->children, list)
 	{
+		spin_lock(&sg->guest_table_lock);
+		gmap_unshadow(sg);
+		spin_unlock(&sg->guest_table_lock);
 		cds_list_del_init(&sg->list);
 		gmap_put(sg);
 	}
 	spin_unlock(&gmap->shadow_lock);
 	mm = gmap->mm;
 	if (mm) {
-		spin_lock(&mm->context.lock);
-		gm_list_del_rcu(&gmap->list);
-		update_gmap_asce(mm);
-		spin_unlock(&mm->context.lock);
+		gmap_unmap_all(gmap);
+		mm_gmap_list_del(mm, &gmap->list);
 		/* No lock-free walker of the gmap list may still see it. */
 		gm_synchronize_rcu();
 	}
@@ -207,13 +227,19 @@ void gmap_remove(struct gmap *gmap)
 
 void gmap_enable(struct gmap *gmap)
 {
-	enabled_gmap = gmap;
+	struct gmap *old = enabled_gmap;
+
+	enabled_gmap = gmap_get(gmap);
+	gmap_put(old);
 }
 
 void gmap_disable(struct gmap *gmap)
 {
+	struct gmap *old = enabled_gmap;
+
 	(void)gmap;
 	enabled_gmap = NULL;
+	gmap_put(old);
 }
 
 struct gmap *gmap_get_enabled(void)
@@ -305,6 +331,10 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
 	if (from + len > TASK_SIZE_MAX || to + len - 1 > gmap->asce_end)
 		return -EINVAL;
 	mmap_write_lock(gmap->mm);
+	if (gmap->removed) {
+		mmap_write_unlock(gmap->mm);
+		return -EINVAL;
+	}
 	for (off = 0; off < len; off += PMD_SIZE)
 		if (map_one_segment(gmap, from + off, to + off, &flush))
 			break;
@@ -345,8 +375,8 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
 	struct gmap *gmap;
 
 	(void)table;
-	rcu_read_lock();
-	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_rcu_read_lock();
+	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		if (__gmap_unlink_by_vmaddr(gmap, vmaddr))
 			gmap_flush_tlb(gmap);
@@ -401,11 +431,12 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	struct mm_struct *mm;
 	struct ulmap_preload pre;
 	unsigned long *table, *pmd;
+	spinlock_t *ptl;
 	int rc;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
 		return -EINVAL;
-	if (gaddr > gmap->asce_end)
+	if (gaddr > gmap->asce_end || gmap->removed)
 		return -EFAULT;
 	mm = gmap->mm;
 	table = gmap_segment_entry_alloc(gmap, gaddr);
@@ -424,7 +455,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	if (rc)
 		return rc;
 	/* Lock order: host segment (pmd) lock, then the gmap's table lock. */
-	spin_lock(&mm->page_table_lock);
+	ptl = pmd_lock(mm, pmd);
 	spin_lock(&gmap->guest_table_lock);
 	if (*table == _SEGMENT_ENTRY_EMPTY) {
 		rc = ulmap_insert(gmap->host_to_guest, vmaddr >> PMD_SHIFT, (unsigned long)table,
@@ -435,7 +466,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 			rc = -EFAULT; /* this host segment is linked to another guest segment */
 	}
 	spin_unlock(&gmap->guest_table_lock);
-	spin_unlock(&mm->page_table_lock);
+	spin_unlock(ptl);
 	ulmap_preload_end(&pre);
 	return rc;
 }

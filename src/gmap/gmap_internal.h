@@ -7,7 +7,6 @@
 
 #include "core/pool.h"
 #include "core/rcu.h"
-#include "mm/mm_internal.h"
 #include "ulmap.h"
 
 /* Purge every TLB entry derived from the gmap (IDTE clearing-by-ASCE). */

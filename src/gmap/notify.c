@@ -35,7 +35,7 @@ void gmap_call_notifier(struct gmap *gmap, unsigned long start, unsigned long en
 {
 	struct gmap_notifier *nb;
 
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(nb, &gmap_notifier_list, list)
 		nb->notifier_call(gmap, start, end);
 	gm_rcu_read_unlock();
@@ -127,14 +127,22 @@ static unsigned long ptep_vmaddr(pte_t *ptep, unsigned long gaddr)
 	return pte_table_vmaddr(ptep) | (gaddr & ~PMD_MASK & PAGE_MASK);
 }
 
+/* The PGSTE bits that stand for the GMAP_NOTIFY_* bits of the gmap API (the mm's language). */
+static unsigned long notify_pgste_bits(unsigned long bits)
+{
+	return (bits & GMAP_NOTIFY_MPROT ? PGSTE_IN_BIT : 0) |
+	       (bits & GMAP_NOTIFY_SHADOW ? PGSTE_VSIE_BIT : 0);
+}
+
 /*
- * Give every page of [gaddr, gaddr + len) the protection @prot and arm @bits,
- * faulting pages in and linking them as needed. mmap_lock held for reading.
+ * Give every page of [gaddr, gaddr + len) the protection @prot and arm the
+ * notifications @bits (GMAP_NOTIFY_MPROT and/or GMAP_NOTIFY_SHADOW), faulting
+ * pages in and linking them as needed. mmap_lock held for reading.
  */
 int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
 			      unsigned long bits)
 {
-	unsigned long vmaddr;
+	unsigned long vmaddr, pbits = notify_pgste_bits(bits);
 	spinlock_t *ptl;
 	pte_t *ptep;
 	int rc;
@@ -143,7 +151,7 @@ int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(gmap, gaddr, &ptl);
 		if (ptep) {
-			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, bits);
+			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, pbits);
 			gmap_pte_op_end(ptl);
 		}
 		if (rc) {
@@ -172,7 +180,7 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
 	if (gaddr + len < gaddr)
 		return -EINVAL;
 	mmap_read_lock(gmap->mm);
-	rc = gmap_protect_range(gmap, gaddr, len, prot, PGSTE_IN_BIT);
+	rc = gmap_protect_range(gmap, gaddr, len, prot, GMAP_NOTIFY_MPROT);
 	mmap_read_unlock(gmap->mm);
 	return rc;
 }
@@ -234,8 +242,8 @@ void ptep_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *pte, unsigne
 	struct gmap *gmap;
 	bool linked;
 
-	rcu_read_lock();
-	gm_list_for_each_entry_rcu(gmap, &mm->context.gmap_list, list)
+	gm_rcu_read_lock();
+	gm_list_for_each_entry_rcu(gmap, mm_gmap_list(mm), list)
 	{
 		spin_lock(&gmap->guest_table_lock);
 		linked = ulmap_lookup(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry);

@@ -144,7 +144,7 @@ static int shadow_protect_top(struct gmap *sg)
 	mmap_read_lock(parent->mm);
 	rc = gmap_protect_range(parent, asce & _ASCE_ORIGIN,
 				((asce & _ASCE_TABLE_LENGTH) + 1) * PAGE_SIZE, PROT_READ,
-				PGSTE_VSIE_BIT);
+				GMAP_NOTIFY_SHADOW);
 	mmap_read_unlock(parent->mm);
 	return rc == -ENOMEM ? -ENOMEM : rc ? -EFAULT : 0;
 }

@@ -88,12 +88,10 @@ static void check_watched(struct audit *a, unsigned long paddr, unsigned long le
 			  unsigned long raddr, bool need_rmap)
 {
 	unsigned long vmaddr, pte, pgste;
-	pte_t *ptep;
 
 	for (; len; paddr += PAGE_SIZE, len -= PAGE_SIZE) {
 		pte = parent_pte(a, paddr, &vmaddr);
-		ptep = IS_ERR_VALUE(vmaddr) ? NULL : mm_pte_lookup(a->sg->mm, vmaddr);
-		pgste = ptep ? __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_RELAXED) : 0;
+		pgste = IS_ERR_VALUE(vmaddr) ? 0 : mm_lookup_pgste(a->sg->mm, vmaddr);
 		if (!(pte & _PAGE_PRESENT) || (pte & _PAGE_INVALID) || !(pte & _PAGE_PROTECT) ||
 		    !(pgste & PGSTE_VSIE_BIT))
 			violation(a,

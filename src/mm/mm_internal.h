@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The inside of struct mm_struct, shared by the files of src/mm and by the gmap
- * layer above (which keeps its gmap list in mm->context, as the kernel does).
+ * The inside of struct mm_struct, shared by the files of src/mm only: the gmap
+ * layer above uses the accessors of <gmap/mm.h> (mm_gmap_list(), pmd_lock(), ...).
  */
 #ifndef GMAP_SRC_MM_INTERNAL_H
 #define GMAP_SRC_MM_INTERNAL_H
@@ -29,18 +29,17 @@ struct swap_file {
 	unsigned long first_free; /* words below it have no free slot */
 };
 
-/* The s390 mm_context_t fields the gmap code uses. */
+/* The s390 mm_context_t fields the gmap code uses, through mm_gmap_list() and friends. */
 struct mm_context {
 	struct cds_list_head gmap_list; /* RCU list of the gmaps of this mm */
-	spinlock_t lock;		/* protects gmap_list updates and gmap_asce */
-	unsigned long gmap_asce;	/* 0: no gmap, -1UL: several, else the single gmap's ASCE */
+	spinlock_t lock;		/* protects gmap_list updates */
 	bool allow_gmap_hpage_1m;	/* KVM_CAP_S390_HPAGE_1M: vSIE is refused */
 };
 
 struct tlb_listener_set {
 	struct rcu_head rcu;
-	unsigned int n;
-	struct mm_tlb_listener *l[];
+	unsigned int n;			     /* slots; fixed once published */
+	struct mm_tlb_listener *_Atomic l[]; /* NULL: unsubscribed */
 };
 
 struct mm_counters {
@@ -50,6 +49,7 @@ struct mm_counters {
 };
 
 struct mm_struct {
+	atomic_long users; /* mm_destroy()'s reference, one per gmap and per subscribed vCPU */
 	pthread_rwlock_t mmap_lock;
 	spinlock_t page_table_lock; /* populating region-third entries and segment entries */
 	unsigned long *pgd;	    /* the region-third table */
@@ -140,6 +140,22 @@ static inline unsigned long pte_swap_slot(unsigned long pte)
 	return pte >> _PAGE_SWP_SHIFT;
 }
 
+static inline unsigned long page_align(unsigned long len)
+{
+	return (len + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+/* Validate the mm and a range, page-aligning its length; 0 or -EINVAL. */
+static inline int check_range(struct mm_struct *mm, unsigned long addr, unsigned long *len)
+{
+	if (!mm || addr & ~PAGE_MASK || !*len || *len > TASK_SIZE)
+		return -EINVAL;
+	*len = page_align(*len);
+	if (addr > TASK_SIZE - *len)
+		return -EINVAL;
+	return 0;
+}
+
 static inline unsigned long pte_load(pte_t *ptep)
 {
 	return __atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE);
@@ -154,9 +170,7 @@ unsigned long swap_slot_gen(struct swap_file *sf, unsigned long slot);
 int swap_write(struct swap_file *sf, unsigned long slot, const void *page);
 int swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
-/* ---- fault.c / mm.c ---- */
+/* ---- fault.c / events.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
-/* Discard the pages of [start, end) that lie in mappings; mmap_lock held. */
-void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 #endif /* GMAP_SRC_MM_INTERNAL_H */

@@ -66,9 +66,17 @@ pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr)
 /* Context: mmap_lock held, so that no page table is freed during the walk. */
 unsigned long mm_lookup_pte(struct mm_struct *mm, unsigned long addr)
 {
-	pte_t *ptep = mm_pte_lookup(mm, addr);
+	pte_t *ptep = mm ? mm_pte_lookup(mm, addr) : NULL;
 
 	return ptep ? pte_load(ptep) : _PAGE_INVALID;
+}
+
+/* Context: mmap_lock held, so that no page table is freed during the walk. */
+unsigned long mm_lookup_pgste(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t *ptep = mm ? mm_pte_lookup(mm, addr) : NULL;
+
+	return ptep ? __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_ACQUIRE) : 0;
 }
 
 /* Make sure the region-third entry for @addr points at a segment table. */
@@ -175,6 +183,14 @@ void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned 
 	}
 }
 
+spinlock_t *pmd_lock(struct mm_struct *mm, unsigned long *pmd)
+{
+	/* One lock for every host segment and region-third entry, as populating them needs. */
+	(void)pmd;
+	spin_lock(&mm->page_table_lock);
+	return &mm->page_table_lock;
+}
+
 /* Context: mmap_lock held, so that @ptep's table stays. */
 spinlock_t *pte_lockptr(struct mm_struct *mm, pte_t *ptep)
 {
@@ -232,30 +248,50 @@ void pgste_set_unlock(pte_t *ptep, unsigned long pgste)
 
 /* ---- TLB listeners ------------------------------------------------------------------------- */
 
+/*
+ * The listener set is RCU-published and copied to add a listener. Removal never
+ * allocates: it clears the listener's slot in place (readers skip empty slots),
+ * and the next registration's copy leaves the empty slots out.
+ */
+
+static void call_listeners(struct tlb_listener_set *set, struct mm_struct *mm, unsigned long addr,
+			   pte_t *ptep, unsigned long asce, bool ipte)
+{
+	struct mm_tlb_listener *l;
+
+	for (unsigned int i = 0; set && i < set->n; i++) {
+		l = atomic_load_explicit(&set->l[i], memory_order_acquire);
+		if (l && ipte)
+			l->ipte(l, mm, addr, ptep);
+		else if (l)
+			l->flush_all(l, mm, asce);
+	}
+}
+
 void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
-	struct tlb_listener_set *set;
-
 	mm_count(&mm->count.iptes, 1);
+	/*
+	 * The IPTE half of the Dekker pairing with mm_register_tlb_listener(): the
+	 * invalid PTE was stored before this fence, the listeners are read after it.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	/* No listener: skip the read-side section (a TLS lookup in liburcu-bp). */
-	/* seq_cst, paired with the PTE store before it and a registering vCPU's walk. */
-	if (!atomic_load(&mm->tlb))
+	if (!atomic_load_explicit(&mm->tlb, memory_order_relaxed))
 		return;
-	rcu_read_lock();
-	set = atomic_load_explicit(&mm->tlb, memory_order_acquire);
-	for (unsigned int i = 0; set && i < set->n; i++)
-		set->l[i]->ipte(set->l[i], mm, addr, ptep);
+	gm_rcu_read_lock();
+	call_listeners(atomic_load_explicit(&mm->tlb, memory_order_acquire), mm, addr, ptep, 0,
+		       true);
 	gm_rcu_read_unlock();
 }
 
 void mm_flush_asce(struct mm_struct *mm, unsigned long asce)
 {
-	struct tlb_listener_set *set;
-
-	rcu_read_lock();
-	set = atomic_load_explicit(&mm->tlb, memory_order_acquire);
-	for (unsigned int i = 0; set && i < set->n; i++)
-		set->l[i]->flush_all(set->l[i], mm, asce);
+	if (!mm)
+		return;
+	gm_rcu_read_lock();
+	call_listeners(atomic_load_explicit(&mm->tlb, memory_order_acquire), mm, 0, NULL, asce,
+		       false);
 	gm_rcu_read_unlock();
 }
 
@@ -265,62 +301,103 @@ static void free_listener_set(struct rcu_head *head)
 	gm_free(caa_container_of(head, struct tlb_listener_set, rcu));
 }
 
-/* Replace the listener set by a copy with @add added or @del removed. */
-static int update_listeners(struct mm_struct *mm, struct mm_tlb_listener *add,
-			    struct mm_tlb_listener *del)
+/* Free @set after a grace period; NULL is ignored. */
+static void retire_listener_set(struct tlb_listener_set *set)
 {
-	struct tlb_listener_set *old, *new;
-	unsigned int n;
+	if (set) {
+		rcu_handoff(&set->rcu);
+		call_rcu(&set->rcu, free_listener_set);
+	}
+}
 
-	spin_lock(&mm->tlb_lock);
-	old = mm->tlb;
-	n = old ? old->n : 0;
-	spin_unlock(&mm->tlb_lock);
-	/* Allocate outside the lock; the set only changes under mm->tlb_lock. */
-	new = gm_malloc(sizeof(*new) + (n + 1) * sizeof(new->l[0]));
-	if (!new)
-		return -ENOMEM;
-	spin_lock(&mm->tlb_lock);
-	if (mm->tlb != old) {
+/* Listeners in the slots of @set; called with mm->tlb_lock held. */
+static unsigned int live_listeners(struct tlb_listener_set *set)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; set && i < set->n; i++)
+		n += atomic_load_explicit(&set->l[i], memory_order_relaxed) != NULL;
+	return n;
+}
+
+/*
+ * Lock mm->tlb_lock with a set of room for the current listeners and one more in
+ * *@fresh. Allocates outside the lock and tries again (a loop, bounded by the
+ * registrations that race with it) if the set grew meanwhile. 0 or -ENOMEM.
+ */
+static int lock_with_room(struct mm_struct *mm, struct tlb_listener_set **fresh)
+{
+	unsigned int room = 0, need;
+
+	*fresh = NULL;
+	for (;;) {
+		spin_lock(&mm->tlb_lock);
+		need = live_listeners(mm->tlb) + 1;
+		if (*fresh && need <= room)
+			return 0;
 		spin_unlock(&mm->tlb_lock);
-		gm_free(new);
-		return update_listeners(mm, add, del);
+		gm_free(*fresh);
+		*fresh = gm_malloc(sizeof(**fresh) + need * sizeof((*fresh)->l[0]));
+		if (!*fresh)
+			return -ENOMEM;
+		room = need;
 	}
-	new->n = 0;
-	for (unsigned int i = 0; i < n; i++)
-		if (old->l[i] != del)
-			new->l[new->n++] = old->l[i];
-	if (add)
-		new->l[new->n++] = add;
-	/*
-	 * A release store of our own: rcu_assign_pointer() stores inside liburcu,
-	 * where TSan cannot see that the set was filled in before it was published.
-	 */
-	atomic_store_explicit(&mm->tlb, new, memory_order_release);
-	spin_unlock(&mm->tlb_lock);
-	if (old) {
-		rcu_handoff(&old->rcu);
-		call_rcu(&old->rcu, free_listener_set);
-	}
-	return 0;
 }
 
 int mm_register_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
 {
-	return update_listeners(mm, l, NULL);
+	struct tlb_listener_set *old, *fresh;
+	struct mm_tlb_listener *o;
+
+	if (!mm || !l)
+		return -EINVAL;
+	if (lock_with_room(mm, &fresh))
+		return -ENOMEM;
+	old = mm->tlb;
+	fresh->n = 0;
+	for (unsigned int i = 0; old && i < old->n; i++) {
+		o = atomic_load_explicit(&old->l[i], memory_order_relaxed);
+		if (o)
+			atomic_init(&fresh->l[fresh->n++], o);
+	}
+	atomic_init(&fresh->l[fresh->n++], l);
+	/*
+	 * A release store of our own: rcu_assign_pointer() stores inside liburcu,
+	 * where TSan cannot see that the set was filled in before it was published.
+	 */
+	atomic_store_explicit(&mm->tlb, fresh, memory_order_release);
+	spin_unlock(&mm->tlb_lock);
+	retire_listener_set(old);
+	/* The registering half of the Dekker pairing with mm_tlb_ipte(). */
+	atomic_thread_fence(memory_order_seq_cst);
+	return 0;
 }
 
 void mm_unregister_tlb_listener(struct mm_struct *mm, struct mm_tlb_listener *l)
 {
-	/* Removal must not fail: retry the small allocation until it succeeds. */
-	while (update_listeners(mm, NULL, l))
-		sched_yield();
+	struct tlb_listener_set *set, *retired = NULL;
+
+	if (!mm)
+		return;
+	spin_lock(&mm->tlb_lock);
+	set = mm->tlb;
+	for (unsigned int i = 0; set && i < set->n; i++)
+		if (atomic_load_explicit(&set->l[i], memory_order_relaxed) == l)
+			atomic_store_explicit(&set->l[i], NULL, memory_order_relaxed);
+	if (set && !live_listeners(set)) {
+		atomic_store_explicit(&mm->tlb, NULL, memory_order_release);
+		retired = set;
+	}
+	spin_unlock(&mm->tlb_lock);
+	retire_listener_set(retired);
+	/* A purge that read @l from its slot before it was cleared has finished. */
 	gm_synchronize_rcu();
 }
 
 void mm_set_gmap_ops(struct mm_struct *mm, const struct mm_gmap_ops *ops)
 {
-	atomic_store(&mm->gmap_ops, ops);
+	if (mm)
+		atomic_store(&mm->gmap_ops, ops);
 }
 
 void mm_allow_gmap_hpage_1m(struct mm_struct *mm)

@@ -227,6 +227,9 @@ int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datpt
 
 	if (!sg || !gmap_is_shadow(sg))
 		return -EINVAL;
+	/* A removed shadow builds nothing: the caller takes a new one (gmap_shadow_valid()). */
+	if (__atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
 	mmap_read_lock(sg->mm);
 	rc = gmap_shadow_pgt_lookup(sg, saddr, &pgt, &w.dat_protection, &w.fake);
 	if (rc)

@@ -11,6 +11,12 @@
  * frame is done before it goes on to copy, free or reuse that frame. Nothing in
  * a window takes a lock, so a purger holding page-table locks cannot deadlock
  * with it. Both sides use sequentially consistent atomics (a Dekker pattern).
+ *
+ * The first access to an mm has a second Dekker pairing, with the IPTE: the vCPU
+ * publishes its TLB listener and then walks; the IPTE stores the invalid PTE and
+ * then reads the listeners. Registration ends with a seq_cst fence and the IPTE
+ * has one between its store and its read (src/mm/pgtable.c), so by the C11 fence
+ * rules either the walk sees the invalid PTE or the IPTE calls the listener.
  */
 #include <endian.h>
 #include <errno.h>
@@ -23,6 +29,7 @@
 #include <gmap/vcpu.h>
 
 #include "core/rcu.h"
+#include "vcpu_hooks.h"
 
 #define TLB_ENTRIES 512UL
 
@@ -49,8 +56,8 @@ struct vcpu {
 	atomic_ulong seq; /* odd while a copy window is open */
 	unsigned long prefix;
 	atomic_bool prefix_stale;
-	struct gmap *_Atomic gmap; /* the gmap last used, for the prefix notifier */
-	struct mm_struct *listener_mm;
+	atomic_ulong gmap_seqno; /* the gmap last used (gmap->seqno), for the prefix notifier */
+	struct mm_struct *listener_mm; /* subscribed to its purges, holding a reference */
 	struct mm_tlb_listener listener;
 	unsigned int edat;
 	bool iep;
@@ -65,6 +72,14 @@ struct xlate {
 	unsigned long frame;
 	bool writable;
 };
+
+void (*vcpu_test_hook)(struct vcpu *vcpu, enum vcpu_hook_point point);
+
+static void test_hook(struct vcpu *v, enum vcpu_hook_point point)
+{
+	if (vcpu_test_hook)
+		vcpu_test_hook(v, point);
+}
 
 static CDS_LIST_HEAD(all_vcpus);
 static DEFINE_SPINLOCK(all_vcpus_lock);
@@ -122,12 +137,12 @@ static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long 
 
 	if (gmap_is_shadow(gmap) || start >= 1UL << 31)
 		return;
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(v, &all_vcpus, node)
 	{
 		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
 
-		if (atomic_load(&v->gmap) == gmap && prefix <= end &&
+		if (atomic_load(&v->gmap_seqno) == gmap->seqno && prefix <= end &&
 		    start <= prefix + 2 * PAGE_SIZE - 1)
 			atomic_store(&v->prefix_stale, true);
 	}
@@ -152,7 +167,7 @@ struct vcpu *vcpu_create(void)
 	atomic_init(&v->gen, 1); /* zeroed TLB entries have generation 0: invalid */
 	atomic_init(&v->seq, 0);
 	atomic_init(&v->prefix_stale, false);
-	atomic_init(&v->gmap, NULL);
+	atomic_init(&v->gmap_seqno, 0);
 	atomic_init(&v->purges, 0);
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
@@ -162,12 +177,21 @@ struct vcpu *vcpu_create(void)
 	return v;
 }
 
+/* Stop following the purges of the mm last accessed, and let go of it. */
+static void vcpu_unsubscribe(struct vcpu *v)
+{
+	if (!v->listener_mm)
+		return;
+	mm_unregister_tlb_listener(v->listener_mm, &v->listener);
+	mmdrop(v->listener_mm);
+	v->listener_mm = NULL;
+}
+
 void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	if (vcpu->listener_mm)
-		mm_unregister_tlb_listener(vcpu->listener_mm, &vcpu->listener);
+	vcpu_unsubscribe(vcpu);
 	spin_lock(&all_vcpus_lock);
 	gm_list_del_rcu(&vcpu->node);
 	spin_unlock(&all_vcpus_lock);
@@ -178,6 +202,11 @@ void vcpu_destroy(struct vcpu *vcpu)
 /*
  * The gmap of the calling thread, with this vCPU subscribed to the purges of its
  * mm. Returns NULL with *rc set when there is none or subscribing failed.
+ *
+ * The subscription holds a reference on the mm, so v->listener_mm cannot be
+ * freed and its address reused by another mm while it is set. The gmap is
+ * recognised by its sequence number, not its address: a gmap created where a
+ * freed one was must still get its prefix pages armed.
  */
 static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 {
@@ -187,17 +216,17 @@ static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 	if (!g || !g->mm)
 		return NULL;
 	if (v->listener_mm != g->mm) {
-		if (v->listener_mm)
-			mm_unregister_tlb_listener(v->listener_mm, &v->listener);
-		v->listener_mm = NULL;
+		vcpu_unsubscribe(v);
 		*rc = mm_register_tlb_listener(g->mm, &v->listener);
 		if (*rc)
 			return NULL;
+		mmgrab(g->mm);
 		v->listener_mm = g->mm;
 		vcpu_purge_wait(v);
+		test_hook(v, VCPU_HOOK_SUBSCRIBED);
 	}
-	if (atomic_load(&v->gmap) != g) {
-		atomic_store(&v->gmap, g);
+	if (atomic_load(&v->gmap_seqno) != g->seqno) {
+		atomic_store(&v->gmap_seqno, g->seqno);
 		atomic_store(&v->prefix_stale, true);
 		vcpu_purge_wait(v);
 	}
@@ -327,7 +356,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 			return 0;
 		}
 		v->stats.tlb_misses++;
-		rcu_read_lock();
+		gm_rcu_read_lock();
 		pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
 		gm_rcu_read_unlock();
 		if (!pic) {
@@ -335,6 +364,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 			x->writable = !res.prot;
 			*e = (struct tlb_entry){ page, absolute_space, x->frame, *gen,
 						 g,    x->writable };
+			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
 		rc = resolve_gmap_exception(v, g, gaddr, laddr, write, pic);
@@ -590,6 +620,12 @@ unsigned long vcpu_last_teid(struct vcpu *vcpu)
 
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 {
+	if (!stats)
+		return;
+	if (!vcpu) {
+		*stats = (struct vcpu_stats){ 0 };
+		return;
+	}
 	*stats = vcpu->stats;
 	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
 }

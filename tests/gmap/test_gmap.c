@@ -110,18 +110,37 @@ static void test_alloc_asce_types(void **state)
 	assert_int_equal(gm_alloc_live(), live);
 }
 
-static void test_create_and_gmap_asce(void **state)
+/* Walk the mm's gmap list as the lock-free readers do; @want lists what it must hold, in order. */
+static void expect_gmap_list(struct mm_struct *mm, struct gmap **want, int n)
+{
+	struct gmap *g;
+	int i = 0;
+
+	gm_rcu_read_lock();
+	gm_list_for_each_entry_rcu(g, mm_gmap_list(mm), list)
+	{
+		assert_true(i < n);
+		assert_ptr_equal(g, want[i++]);
+	}
+	gm_rcu_read_unlock();
+	assert_int_equal(i, n);
+}
+
+static void test_create_and_gmap_list(void **state)
 {
 	struct fixture *f = *state;
-	struct gmap *second;
+	struct gmap *second, *both[2];
 
 	assert_ptr_equal(f->gmap->mm, f->mm);
-	assert_int_equal(f->mm->context.gmap_asce, f->gmap->asce);
+	expect_gmap_list(f->mm, &f->gmap, 1);
 	second = gmap_create(f->mm, -1UL);
 	assert_non_null(second);
-	assert_int_equal(f->mm->context.gmap_asce, -1UL);
+	both[0] = second; /* added at the head */
+	both[1] = f->gmap;
+	expect_gmap_list(f->mm, both, 2);
+	assert_true(second->seqno > f->gmap->seqno);
 	gmap_remove(second);
-	assert_int_equal(f->mm->context.gmap_asce, f->gmap->asce);
+	expect_gmap_list(f->mm, &f->gmap, 1);
 	assert_null(gmap_create(NULL, 0));
 }
 
@@ -497,7 +516,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_asce_types),
-		cmocka_unit_test_setup_teardown(test_create_and_gmap_asce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_and_gmap_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_is_per_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_segment_errors, setup, teardown),

@@ -18,6 +18,7 @@
 #include <gmap/alloc.h>
 #include <gmap/gmap_locked.h>
 
+#include "gmap/ulmap.h"
 #include "mm/mm_internal.h"
 
 #define SEG   _SEGMENT_SIZE
@@ -122,6 +123,18 @@ static void test_arm_then_host_change_notifies_once(void **state)
 	assert_int_equal(mm_munmap(f->mm, HBASE + SEG + 0x3000, PAGE_SIZE), 0);
 	assert_int_equal(first.n, 4);
 	assert_int_equal(second.n, 1);
+}
+
+/* gmap_mprotect_notify() arms GMAP_NOTIFY_MPROT, which the mm keeps as the IN bit only. */
+static void test_mprotect_notify_arms_in_bit(void **state)
+{
+	struct fixture *f = *state;
+	pte_t *ptep;
+
+	assert_int_equal(gmap_mprotect_notify(f->gmap, GBASE, PAGE_SIZE, PROT_READ), 0);
+	ptep = mm_pte_lookup(f->mm, HBASE);
+	assert_non_null(ptep);
+	assert_int_equal(*pgste_of(&ptep->pte) & (PGSTE_IN_BIT | PGSTE_VSIE_BIT), PGSTE_IN_BIT);
 }
 
 static void test_prot_semantics(void **state)
@@ -251,6 +264,113 @@ static void test_call_notifier_direct(void **state)
 	assert_int_equal(first.end, 0x1fff);
 }
 
+/*
+ * Several gmaps on one mm (the ucontrol pattern) linked to the same host
+ * segment: each is told about a PTE change with its own guest address, the
+ * host freeing the page table unlinks both, and a VSIE-only bit reaches no
+ * gmap_notifier (shadows are told about it, not the MPROT notifiers).
+ */
+#define G2BASE 0x40000000UL /* where the second gmap maps host segment HBASE + SEG */
+#define NLOG   8
+
+static struct {
+	struct gmap_notifier nb;
+	int n;
+	struct gmap *gmap[NLOG];
+	unsigned long start[NLOG];
+} nlog;
+
+static void log_call(struct gmap *gmap, unsigned long start, unsigned long end)
+{
+	(void)end;
+	if (nlog.n < NLOG) {
+		nlog.gmap[nlog.n] = gmap;
+		nlog.start[nlog.n] = start;
+	}
+	nlog.n++;
+}
+
+/* The guest address @gmap was notified about, or 0 if it was not (exactly once). */
+static unsigned long logged_for(struct gmap *gmap)
+{
+	unsigned long start = 0;
+	int seen = 0;
+
+	for (int i = 0; i < nlog.n && i < NLOG; i++)
+		if (nlog.gmap[i] == gmap) {
+			start = nlog.start[i];
+			seen++;
+		}
+	return seen == 1 ? start : 0;
+}
+
+static bool segment_linked(struct gmap *g, unsigned long gaddr, unsigned long vmaddr)
+{
+	unsigned long *ste = gmap_table_walk(g, gaddr, DAT_LEVEL_SEGMENT), entry;
+	bool linked;
+
+	spin_lock(&g->guest_table_lock);
+	linked = ulmap_lookup(g->host_to_guest, vmaddr >> PMD_SHIFT, &entry);
+	spin_unlock(&g->guest_table_lock);
+	assert_true(!linked || entry == (unsigned long)ste);
+	return linked && ste && !(*ste & _SEGMENT_ENTRY_INVALID);
+}
+
+static void test_two_gmaps_one_segment(void **state)
+{
+	struct fixture *f = *state;
+	struct gmap *g1 = f->gmap, *g2 = gmap_create(f->mm, (1UL << 42) - 1);
+	const unsigned long host = HBASE + SEG, off = 0x5000;
+	unsigned long one = 1;
+	spinlock_t *ptl;
+	pte_t *ptep;
+
+	assert_non_null(g2);
+	assert_int_equal(gmap_map_segment(g2, host, G2BASE, SEG), 0);
+	memset(&nlog, 0, sizeof(nlog));
+	nlog.nb.notifier_call = log_call;
+	gmap_register_pte_notifier(&nlog.nb);
+
+	/* Both arm the same host page, each at its own guest address. */
+	assert_int_equal(gmap_mprotect_notify(g1, GBASE + SEG + off, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(gmap_mprotect_notify(g2, G2BASE + off, PAGE_SIZE, PROT_READ), 0);
+	assert_true(segment_linked(g1, GBASE + SEG, host));
+	assert_true(segment_linked(g2, G2BASE, host));
+	assert_int_equal(mm_migrate_page(f->mm, host + off), 0);
+	assert_int_equal(nlog.n, 2);
+	assert_int_equal(logged_for(g1), GBASE + SEG + off);
+	assert_int_equal(logged_for(g2), G2BASE + off);
+
+	/* A VSIE-only bit: the PTE changes, no MPROT notifier is called. */
+	assert_int_equal(mm_write(f->mm, host + off + PAGE_SIZE, &one, sizeof(one)), 0);
+	mmap_read_lock(f->mm);
+	ptep = get_locked_pte(f->mm, host + off + PAGE_SIZE, &ptl);
+	assert_non_null(ptep);
+	assert_int_equal(
+		ptep_force_prot(f->mm, host + off + PAGE_SIZE, ptep, PROT_READ, PGSTE_VSIE_BIT), 0);
+	pte_unmap_unlock(ptep, ptl);
+	mmap_read_unlock(f->mm);
+	nlog.n = 0;
+	assert_int_equal(mm_migrate_page(f->mm, host + off + PAGE_SIZE), 0);
+	assert_int_equal(nlog.n, 0);
+	assert_false(*pgste_of(&mm_pte_lookup(f->mm, host + off + PAGE_SIZE)->pte) &
+		     PGSTE_VSIE_BIT);
+
+	/* The host frees the page table: gmap_unlink() clears both links. */
+	assert_int_equal(mm_munmap(f->mm, host, SEG), 0);
+	assert_false(segment_linked(g1, GBASE + SEG, host));
+	assert_false(segment_linked(g2, G2BASE, host));
+	assert_int_equal(*gmap_table_walk(g1, GBASE + SEG, DAT_LEVEL_SEGMENT),
+			 _SEGMENT_ENTRY_EMPTY);
+	assert_int_equal(*gmap_table_walk(g2, G2BASE, DAT_LEVEL_SEGMENT), _SEGMENT_ENTRY_EMPTY);
+	/* The other segments of g1 are untouched. */
+	assert_int_equal(gmap_fault(g1, GBASE, 0), 0);
+	assert_true(segment_linked(g1, GBASE, HBASE));
+
+	gmap_unregister_pte_notifier(&nlog.nb);
+	gmap_remove(g2);
+}
+
 /* Registration while another thread keeps notifying. */
 struct churn {
 	struct fixture *f;
@@ -304,11 +424,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arm_then_host_change_notifies_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_prot_semantics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mprotect_notify_arms_in_bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprotect_notify_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pte_op_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_notifier_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_while_notifying, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_gmaps_one_segment, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

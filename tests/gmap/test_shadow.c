@@ -216,6 +216,24 @@ static void test_store_while_creating_removes_the_new_shadow(void **state)
 	gmap_put(sg);
 }
 
+/* A shadow that outlives its parent's removal translates nothing and keeps the parent. */
+static void test_parent_removed_under_a_held_shadow(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 0);
+
+	assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
+	gmap_remove(g->parent);
+	assert_true(sg->removed);
+	assert_int_equal(shadow_pte_of(sg, G3_ADDR), _PAGE_INVALID);
+	assert_int_equal(vsie_shadow_fault(sg, G3_ADDR, NULL), -EAGAIN);
+	assert_int_equal(gmap_shadow_audit(sg, NULL), 0);
+	gmap_put(sg); /* the last reference: frees the shadow and drops the parent's */
+	/* The fixture's teardown removes a parent of its own. */
+	g->parent = gmap_create(g->mm, (1UL << 42) - 1);
+	assert_non_null(g->parent);
+}
+
 /* ---- the shadow fault at every level ------------------------------------------------------ */
 
 static void test_every_asce_type(void **state)
@@ -809,6 +827,7 @@ int main(void)
 		T(test_shadow_errors),
 		T(test_one_real_space_shadow_per_parent),
 		T(test_store_while_creating_removes_the_new_shadow),
+		T(test_parent_removed_under_a_held_shadow),
 		T(test_table_offset_and_length_bound_the_protection),
 		T(test_every_asce_type),
 		T(test_lookup_fast_path),

@@ -244,7 +244,7 @@ static void walk_op(struct rng *r)
 	struct dat_result res;
 	unsigned int pic;
 
-	rcu_read_lock();
+	gm_rcu_read_lock();
 	pic = dat_translate_native(&cfg, gaddr, below(r, 2) ? DAT_STORE : DAT_FETCH, &res);
 	switch (pic) {
 	case 0:

@@ -19,6 +19,7 @@
 #include <gmap/vcpu.h>
 
 #include "guest.h"
+#include "vcpu/vcpu_hooks.h"
 
 struct fixture {
 	struct mm_struct *mm;
@@ -245,6 +246,72 @@ static void test_no_gmap_enabled(void **state)
 	assert_int_equal(vcpu_read(f->vcpu, 0, &v, sizeof(v)), 0);
 }
 
+/*
+ * The first access of a vCPU to an mm against an IPTE of the page it accesses,
+ * at the two points that matter, replayed deterministically on the vCPU's own
+ * thread: the host pages the page out and writes new contents (into a new
+ * frame). Either way the vCPU must read the new contents, never the old frame.
+ */
+static struct {
+	struct fixture *f;
+	enum vcpu_hook_point at;
+	unsigned long purges_before, purges_after; /* this vCPU's, around the IPTE */
+	bool fired;
+} ipte_hook;
+
+static unsigned long purges(struct vcpu *v)
+{
+	struct vcpu_stats st;
+
+	vcpu_get_stats(v, &st);
+	return st.purges;
+}
+
+static void ipte_at_hook(struct vcpu *v, enum vcpu_hook_point point)
+{
+	unsigned long fresh = 0x2222;
+
+	if (point != ipte_hook.at || ipte_hook.fired)
+		return;
+	ipte_hook.fired = true;
+	ipte_hook.purges_before = purges(v);
+	assert_int_equal(mm_page_out(ipte_hook.f->mm, HBASE + 0x6000), 0);
+	assert_int_equal(mm_write(ipte_hook.f->mm, HBASE + 0x6000, &fresh, sizeof(fresh)), 0);
+	ipte_hook.purges_after = purges(v);
+}
+
+static void first_access_against_ipte(struct fixture *f, enum vcpu_hook_point at)
+{
+	unsigned long old = 0x1111, r = 0;
+	struct vcpu_stats st;
+
+	/* Linked and present before the vCPU's first access, written by the host. */
+	assert_int_equal(mm_write(f->mm, HBASE + 0x6000, &old, sizeof(old)), 0);
+	assert_int_equal(gmap_fault(f->gmap, 0x6000, 0), 0);
+	ipte_hook = (__typeof__(ipte_hook)){ f, at, 0, 0, false };
+	vcpu_test_hook = ipte_at_hook;
+	assert_int_equal(vcpu_read(f->vcpu, 0x6000, &r, sizeof(r)), 0);
+	vcpu_test_hook = NULL;
+	assert_true(ipte_hook.fired);
+	/* Subscribed before the IPTE: the IPTE purged this vCPU. */
+	assert_true(ipte_hook.purges_after > ipte_hook.purges_before);
+	assert_int_equal(r, 0x2222);
+	vcpu_get_stats(f->vcpu, &st);
+	/* A walk that found the old frame is thrown away by the copy window. */
+	if (at == VCPU_HOOK_WALKED)
+		assert_true(st.retries >= 1);
+}
+
+static void test_ipte_between_subscription_and_walk(void **state)
+{
+	first_access_against_ipte(*state, VCPU_HOOK_SUBSCRIBED);
+}
+
+static void test_ipte_between_walk_and_copy(void **state)
+{
+	first_access_against_ipte(*state, VCPU_HOOK_WALKED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +324,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dat_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_gmap_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipte_between_subscription_and_walk, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipte_between_walk_and_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmap_fault() against a remap of the guest segment while fixup_user_fault()
+ * has dropped mmap_lock for a swap read, made deterministic: this executable
+ * is linked with --wrap=swap_read, and the hook remaps the segment at exactly
+ * that point. gmap_fault() must see `unlocked`, translate again and link the
+ * segment the guest address maps now, not the one it looked up first.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <gmap/alloc.h>
+#include <gmap/gmap_locked.h>
+
+#include "gmap/ulmap.h"
+#include "mm/mm_internal.h"
+
+#define SEG   _SEGMENT_SIZE
+#define HOSTA 0x100000000UL /* guest segment 0 first maps here */
+#define HOSTB 0x100400000UL /* and is remapped here during the swap read */
+#define OFF   0x7000UL
+
+int __real_swap_read(struct swap_file *sf, unsigned long slot, void *page);
+int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page);
+
+static struct {
+	struct gmap *gmap;
+	bool armed;
+	int reads;
+} hook;
+
+int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page)
+{
+	hook.reads++;
+	if (hook.armed) {
+		hook.armed = false;
+		/* mmap_lock is dropped: another thread moves guest segment 0 to HOSTB. */
+		assert_int_equal(gmap_map_segment(hook.gmap, HOSTB, 0, SEG), 0);
+	}
+	return __real_swap_read(sf, slot, page);
+}
+
+static unsigned long guest_word(struct gmap *g, unsigned long gaddr)
+{
+	struct dat_config cfg = { .asce = g->asce };
+	struct dat_result res;
+
+	assert_int_equal(dat_translate_native(&cfg, gaddr, DAT_FETCH, &res), 0);
+	return *(unsigned long *)res.real;
+}
+
+static void test_fault_retries_after_unlocked(void **state)
+{
+	long live = gm_alloc_live();
+	unsigned long a = 0xaaaa, b = 0xbbbb, entry;
+	struct mm_struct *mm = mm_create();
+	struct gmap *g;
+
+	(void)state;
+	assert_non_null(mm);
+	assert_int_equal(mm_mmap(mm, HOSTA, 2 * SEG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+			 HOSTA);
+	assert_int_equal(mm_mmap(mm, HOSTB, SEG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+			 HOSTB);
+	assert_int_equal(mm_write(mm, HOSTA + OFF, &a, sizeof(a)), 0);
+	assert_int_equal(mm_write(mm, HOSTB + OFF, &b, sizeof(b)), 0);
+	assert_int_equal(mm_page_out(mm, HOSTA + OFF), 0);
+	g = gmap_create(mm, SEG - 1);
+	assert_non_null(g);
+	assert_int_equal(gmap_map_segment(g, HOSTA, 0, SEG), 0);
+
+	hook.gmap = g;
+	hook.armed = true;
+	assert_int_equal(gmap_fault(g, OFF, 0), 0);
+	assert_false(hook.armed);
+	assert_int_equal(hook.reads, 1);
+
+	/* Linked to HOSTB's page table, and host_to_guest knows only HOSTB. */
+	assert_int_equal(gmap_translate(g, OFF), HOSTB + OFF);
+	assert_ptr_equal(gmap_table_walk(g, OFF, DAT_LEVEL_PTE),
+			 (unsigned long *)mm_pte_lookup(mm, HOSTB + OFF));
+	assert_true(ulmap_lookup(g->host_to_guest, HOSTB >> PMD_SHIFT, &entry));
+	assert_false(ulmap_lookup(g->host_to_guest, HOSTA >> PMD_SHIFT, &entry));
+	assert_int_equal(guest_word(g, OFF), b);
+
+	gmap_remove(g);
+	mm_destroy(mm);
+	gm_quiesce();
+	assert_int_equal(gm_alloc_live(), live);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_retries_after_unlocked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
