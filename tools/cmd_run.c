@@ -314,14 +314,6 @@ static int parse_options(int argc, char **argv, struct run_config *cfg)
 
 /* ---- the run ------------------------------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int start_threads(struct run *r)
 {
 	unsigned int k;
@@ -351,7 +343,7 @@ static void wait_for_vcpus(struct run *r, double t0)
 
 	while (atomic_load(&r->running)) {
 		nanosleep(&step, NULL);
-		t = now() - t0;
+		t = run_now() - t0;
 		if (r->cfg.duration && t >= r->cfg.duration)
 			atomic_store(&r->stop, true);
 		if (tty && t - shown >= 0.25) {
@@ -369,14 +361,14 @@ static void wait_for_vcpus(struct run *r, double t0)
  */
 static int run_threads(struct run *r)
 {
-	double t0 = now();
+	double t0 = run_now();
 	int rc = start_threads(r);
 
 	if (!rc)
 		wait_for_vcpus(r, t0);
 	for (unsigned int k = 0; k < r->vcpus_started; k++)
 		pthread_join(r->vcpus[k].thread, NULL);
-	r->elapsed = now() - t0;
+	r->elapsed = run_now() - t0;
 	r->accesses = run_total_accesses(r);
 	atomic_store(&r->vcpus_done, true);
 	if (r->host_started)

@@ -4,7 +4,8 @@
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
  * run_host.c is the host-event thread; run_verify.c records failures and does
- * the final comparison; run_report.c prints the progress line and the summary.
+ * the final comparison; run_report.c prints the progress line and the summary;
+ * run_common.c holds the PRNG, the layout lookups and the clock they all use.
  */
 #ifndef GMAP_TOOLS_RUN_H
 #define GMAP_TOOLS_RUN_H
@@ -16,6 +17,8 @@
 #include <stdio.h>
 
 #include <gmap/vcpu.h>
+
+#include "run_common.h"
 
 #define RUN_MAX_VCPUS	 64
 #define RUN_MIN_MEM	 (16UL << 20)
@@ -149,13 +152,10 @@ struct run {
 /* ---- run_setup.c ---- */
 int run_setup(struct run *r);
 void run_teardown(struct run *r);
-unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_gmap_tables(const struct run *r, unsigned long *linked);
 
 /* ---- run_vcpu.c ---- */
 void *run_vcpu_thread(void *arg);
-unsigned long run_total_accesses(struct run *r);
-unsigned long run_prefix(unsigned int id);
 
 /* ---- run_host.c ---- */
 void *run_host_thread(void *arg);
@@ -177,8 +177,8 @@ void run_progress(struct run *r, double elapsed, bool final);
 void run_report(struct run *r, FILE *out);
 void run_report_json(struct run *r, FILE *out);
 
-/* ---- the PRNG (run_vcpu.c): splitmix64 for seeds, xorshift64* for streams ---- */
-uint64_t run_seed_mix(uint64_t x);
-uint64_t run_rand(uint64_t *state);
+/* ---- run_common.c (with run_common.h): layout lookups over the run's state ---- */
+unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
+unsigned long run_total_accesses(struct run *r);
 
 #endif /* GMAP_TOOLS_RUN_H */

@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <gmap/gmap_locked.h>
 
@@ -72,21 +71,6 @@ unsigned long run_notifier_calls(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Let the vCPUs run up to @t + RUN_PACE_SLACK; never backwards. */
 static void publish_covered(struct run *r, unsigned long t)
@@ -156,13 +140,13 @@ static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 static void hold(struct run *r)
 {
 	unsigned long t0 = run_total_accesses(r), t;
-	double deadline = now() + HOLD_MAX_NS * 1e-9;
+	double deadline = run_now() + HOLD_MAX_NS * 1e-9;
 
 	do {
-		nap(20000);
+		run_nap(20000);
 		t = run_total_accesses(r);
 	} while (!atomic_load(&r->vcpus_done) && t < t0 + HOLD_ACCESSES &&
-		 t < atomic_load(&r->covered) + RUN_PACE_SLACK && now() < deadline);
+		 t < atomic_load(&r->covered) + RUN_PACE_SLACK && run_now() < deadline);
 }
 
 static void mprotect_event(struct run *r, uint64_t *rng)
@@ -197,7 +181,7 @@ static void seg_move_lock(struct run *r, unsigned long seg)
 
 	while (!atomic_compare_exchange_weak(&r->seg_discard[seg], &free, -1)) {
 		free = 0;
-		nap(1000);
+		run_nap(1000);
 	}
 }
 
@@ -334,7 +318,7 @@ void *run_host_thread(void *arg)
 		last = atomic_load(&r->vcpus_done);
 		t = run_total_accesses(r);
 		if (!catch_up(r, &rng, t) && !last)
-			nap(100000);
+			run_nap(100000);
 		publish_covered(r, t);
 	} while (!last);
 	return NULL;

@@ -133,11 +133,6 @@ static int build_tables(struct run_layout *l)
 	return 0;
 }
 
-unsigned long run_host_addr(const struct run *r, unsigned long gaddr)
-{
-	return r->seg_host[gaddr >> _SEGMENT_SHIFT] + (gaddr & ~_SEGMENT_MASK);
-}
-
 /* Store the tables into guest memory from the host side, a segment at a time. */
 static int write_tables(struct run *r)
 {

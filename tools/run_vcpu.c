@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
-#include <time.h>
 
 #include "run.h"
 
@@ -38,46 +37,6 @@ struct access {
 };
 
 static const char *const mode_names[NR_MODES] = { "absolute", "dat", "real" };
-
-uint64_t run_seed_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-uint64_t run_rand(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
-
-unsigned long run_prefix(unsigned int id)
-{
-	return (id + 1UL) * PREFIX_AREA_SIZE;
-}
-
-unsigned long run_total_accesses(struct run *r)
-{
-	unsigned long t = 0;
-
-	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
-		t += atomic_load_explicit(&r->vcpus[k].done, memory_order_relaxed);
-	return t;
-}
-
-static void nap(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);
-}
 
 /* ---- choosing what to access -------------------------------------------------------------- */
 
@@ -372,7 +331,7 @@ static void pace(struct run_vcpu *v)
 
 	while (run_total_accesses(r) > atomic_load(&r->covered) + RUN_PACE_SLACK &&
 	       !atomic_load_explicit(&r->stop, memory_order_relaxed))
-		nap(50000);
+		run_nap(50000);
 }
 
 static void step(struct run_vcpu *v, uint32_t discard_below)
