@@ -185,6 +185,7 @@ struct opts {
 /* Collect the option strings. Returns -1 to go on, else an exit status. */
 static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cfg)
 {
+	char name[3];
 	int c;
 
 	opterr = 0;
@@ -220,9 +221,11 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 			usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("option '%s' needs a value",
+					   bad_option_name(argv, true, name));
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   bad_option_name(argv, false, name));
 		}
 	}
 	if (optind < argc)

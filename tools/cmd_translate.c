@@ -339,6 +339,7 @@ static const struct option long_opts[] = {
 /* Returns -1 to go on, else an exit status. */
 static int get_opts(int argc, char **argv, struct opts *o)
 {
+	char name[3];
 	int c;
 
 	opterr = 0;
@@ -382,9 +383,11 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("option '%s' needs a value",
+					   bad_option_name(argv, true, name));
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   bad_option_name(argv, false, name));
 		}
 	}
 	return -1;
