@@ -156,9 +156,9 @@ static void print_memory_lines(const struct run *r, const struct summary *sum, F
 	fprintf(out, "  %-22s host page tables %lu (%.1f MiB), host CRSTs %lu (%lu KiB)\n", "",
 		m->page_tables, m->page_tables * HOST_PT_BYTES / MIB, m->crst_tables,
 		m->crst_tables * CRST_BYTES / 1024);
-	fprintf(out, "  %-22s gmap CRSTs %lu (%lu KiB, %lu segments linked), model %.1f MiB\n", "",
+	fprintf(out, "  %-22s gmap CRSTs %lu (%lu KiB, %lu segment%s linked), model %.1f MiB\n", "",
 		r->gmap_tables, r->gmap_tables * CRST_BYTES / 1024, r->linked,
-		sum->model_bytes / MIB);
+		r->linked == 1 ? "" : "s", sum->model_bytes / MIB);
 	fprintf(out, "  %-22s %lu\n", "pages verified", r->pages_verified);
 }
 
