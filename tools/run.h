@@ -92,8 +92,14 @@ struct run_vcpu {
 	pthread_t thread;
 	struct vcpu *vcpu;
 	uint64_t rng;
-	unsigned char *ref; /* the model of its data pages d (d % nvcpus == id) at d / nvcpus */
-	unsigned long nown; /* data pages it owns */
+	/*
+	 * The model of its data pages d (d % nvcpus == id): page d / nvcpus, or NULL
+	 * while that page holds zeroes (never written, or discarded). Sparse: 8 bytes
+	 * per owned page, 4 KiB more per page written.
+	 */
+	unsigned char **ref;
+	unsigned long nown;			 /* data pages it owns */
+	unsigned long ref_pages;		 /* pages of @ref allocated */
 	unsigned char lowcore[PREFIX_AREA_SIZE]; /* the model of its prefix area */
 	unsigned long hot[32];			 /* its hot set (own data pages) */
 	unsigned long cursor;			 /* sequential walk over its own pages */
@@ -177,8 +183,11 @@ void run_progress(struct run *r, double elapsed, bool final);
 void run_report(struct run *r, FILE *out);
 void run_report_json(struct run *r, FILE *out);
 
-/* ---- run_common.c (with run_common.h): layout lookups over the run's state ---- */
+/* ---- run_common.c (with run_common.h): lookups over the run's state ---- */
 unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_total_accesses(struct run *r);
+const unsigned char *run_model(const struct run *r, unsigned long d);
+unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d);
+void run_model_zero(struct run_vcpu *v, unsigned long d);
 
 #endif /* GMAP_TOOLS_RUN_H */

@@ -4,6 +4,7 @@
  * layout lookups that need the run's state. Nothing here calls another run_*
  * file.
  */
+#include <stdlib.h>
 #include <time.h>
 
 #include "run.h"
@@ -72,4 +73,54 @@ unsigned long run_total_accesses(struct run *r)
 	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
 		t += atomic_load_explicit(&r->vcpus[k].done, memory_order_relaxed);
 	return t;
+}
+
+/* ---- the reference model: sparse, a page exists once it has been written ---- */
+
+static const unsigned char zero_page[PAGE_SIZE];
+
+/**
+ * run_model() - what data page @d must hold, from its owner's model
+ * @r: the run
+ * @d: data page
+ *
+ * Return: PAGE_SIZE bytes, zeroes for a page the model does not hold.
+ */
+const unsigned char *run_model(const struct run *r, unsigned long d)
+{
+	const unsigned char *p = r->vcpus[d % r->cfg.nvcpus].ref[d / r->cfg.nvcpus];
+
+	return p ? p : zero_page;
+}
+
+/**
+ * run_model_for_write() - the model page of data page @d, allocated if need be
+ * @v: the vCPU that owns @d (only it writes its model)
+ * @d: data page
+ *
+ * Return: PAGE_SIZE bytes to update, or NULL when no memory is left.
+ */
+unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d)
+{
+	unsigned char **p = &v->ref[d / v->run->cfg.nvcpus];
+
+	if (!*p) {
+		*p = calloc(1, PAGE_SIZE);
+		v->ref_pages += *p != NULL;
+	}
+	return *p;
+}
+
+/**
+ * run_model_zero() - data page @d holds zeroes now (discarded): drop its model page
+ * @v: the vCPU that owns @d
+ * @d: data page
+ */
+void run_model_zero(struct run_vcpu *v, unsigned long d)
+{
+	unsigned char **p = &v->ref[d / v->run->cfg.nvcpus];
+
+	v->ref_pages -= *p != NULL;
+	free(*p);
+	*p = NULL;
 }

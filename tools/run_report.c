@@ -64,7 +64,11 @@ static void summarize(const struct run *r, struct summary *sum)
 	if (sum->s.tlb_hits + sum->s.tlb_misses)
 		sum->hit_rate =
 			(double)sum->s.tlb_hits / (double)(sum->s.tlb_hits + sum->s.tlb_misses);
-	sum->model_bytes = r->lay.ndata * PAGE_SIZE + r->cfg.nvcpus * PREFIX_AREA_SIZE;
+	/* The sparse model: a pointer per data page, the pages written, the lowcores. */
+	sum->model_bytes =
+		r->lay.ndata * sizeof(unsigned char *) + r->cfg.nvcpus * PREFIX_AREA_SIZE;
+	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
+		sum->model_bytes += r->vcpus[k].ref_pages * PAGE_SIZE;
 }
 
 static unsigned long events(const struct run *r, const struct summary *sum, int e)

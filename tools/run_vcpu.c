@@ -252,12 +252,20 @@ static void data_access(struct run_vcpu *v, enum run_mode mode, bool write)
 {
 	struct run *r = v->run;
 	struct access a = { .mode = mode, .write = write, .d = pick_page(v) };
+	unsigned char *model;
 	unsigned long off;
 
 	pick_span(v, PAGE_SIZE, &off, &a.len);
 	a.gaddr = r->lay.reserved + (a.d << PAGE_SHIFT) + off;
 	a.va = RUN_VBASE + ((unsigned long)r->lay.window_of[a.d] << PAGE_SHIFT) + off;
-	access_checked(v, &a, v->ref + (a.d / r->cfg.nvcpus) * PAGE_SIZE + off);
+	/* A read compares with the model and never changes it: zeroes need no page. */
+	model = write ? run_model_for_write(v, a.d) : (unsigned char *)run_model(r, a.d);
+	if (!model) {
+		run_fail(r, a.gaddr, "vcpu %u: no memory left for the model", v->id);
+		atomic_store(&r->stop, true);
+		return;
+	}
+	access_checked(v, &a, model + off);
 	atomic_store_explicit(&v->last, a.d, memory_order_relaxed);
 }
 
@@ -308,7 +316,7 @@ static void discard(struct run_vcpu *v, unsigned long d)
 	if (rc) {
 		run_fail(r, gaddr, "vcpu %u: gmap_discard(0x%lx): %s", v->id, gaddr, strerror(-rc));
 	} else {
-		memset(v->ref + (d / r->cfg.nvcpus) * PAGE_SIZE, 0, PAGE_SIZE);
+		run_model_zero(v, d);
 		v->c.discards++;
 	}
 	atomic_fetch_sub(&r->seg_discard[seg], 1);
