@@ -53,6 +53,7 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
+	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
 /*
@@ -153,6 +154,7 @@ struct run {
 	unsigned long gmap_tables, linked;
 	unsigned long notifier_calls;
 	unsigned long injected; /* --inject-corruption: the guest address changed */
+	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 };
 
 /* ---- run_setup.c ---- */
@@ -179,7 +181,8 @@ void run_verify_all(struct run *r);
 void run_inject_corruption(struct run *r);
 
 /* ---- run_report.c ---- */
-void run_progress(struct run *r, double elapsed, bool final);
+enum run_progress_style { PROGRESS_REDRAW, PROGRESS_LINE, PROGRESS_ERASE };
+void run_progress(struct run *r, double elapsed, enum run_progress_style style);
 void run_report(struct run *r, FILE *out);
 void run_report_json(struct run *r, FILE *out);
 

@@ -4,6 +4,7 @@
  * the same numbers as one JSON object. Both are computed from one struct
  * summary so that they cannot disagree.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "run.h"
@@ -82,28 +83,31 @@ static unsigned long skipped(const struct run *r, const struct summary *sum, int
 }
 
 /**
- * run_progress() - redraw the progress line on standard error
+ * run_progress() - show how far the run is on standard error
  * @r:       the run
  * @elapsed: seconds since the vCPUs started
- * @final:   erase the line instead
+ * @style:   redraw the line of a terminal, print a whole line (a log), or erase
+ *           the terminal's line
  */
-void run_progress(struct run *r, double elapsed, bool final)
+void run_progress(struct run *r, double elapsed, enum run_progress_style style)
 {
 	unsigned long t = run_total_accesses(r), nfail;
+	bool redraw = style == PROGRESS_REDRAW;
 
-	if (final) {
+	if (style == PROGRESS_ERASE) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
 	pthread_mutex_lock(&r->fail_lock);
 	nfail = r->nfailures;
 	pthread_mutex_unlock(&r->fail_lock);
+	fputs(redraw ? "\r" : "gmap run: progress:", stderr);
 	if (r->cfg.ops)
-		fprintf(stderr, "\r  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
+		fprintf(stderr, "  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
 	else
-		fprintf(stderr, "\r  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
-	fprintf(stderr, "  %6.2f M/s  failures %lu\033[K", elapsed > 0 ? t / elapsed / 1e6 : 0.0,
-		nfail);
+		fprintf(stderr, "  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
+	fprintf(stderr, "  %6.2f M/s  failures %lu%s", elapsed > 0 ? t / elapsed / 1e6 : 0.0, nfail,
+		redraw ? "\033[K" : "\n");
 	fflush(stderr);
 }
 
@@ -199,6 +203,9 @@ void run_report(struct run *r, FILE *out)
 	if (r->injected)
 		fprintf(out, "  %-22s flipped the byte at 0x%lx\n", "--inject-corruption",
 			r->injected);
+	if (r->interrupted)
+		fprintf(out, "interrupted: by SIG%s after %lu accesses; what ran was verified\n",
+			sigabbrev_np(r->interrupted), r->accesses);
 	if (!r->nfailures) {
 		fputs("integrity: OK\n", out);
 		return;
@@ -326,5 +333,10 @@ void run_report_json(struct run *r, FILE *out)
 	if (r->injected)
 		fprintf(out, ",\"injected\":\"0x%lx\"", r->injected);
 	json_failures(r, out);
+	if (r->interrupted)
+		fprintf(out, ",\"interrupted\":true,\"signal\":\"SIG%s\"",
+			sigabbrev_np(r->interrupted));
+	else
+		fputs(",\"interrupted\":false", out);
 	fprintf(out, ",\"integrity\":\"%s\"}\n", r->nfailures ? "FAILED" : "OK");
 }

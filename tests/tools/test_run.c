@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,11 +226,11 @@ static void test_inject_corruption_fails(void **state)
 	output_free(&o);
 }
 
-/* The table ends with the verdict; no progress line when standard error is a file. */
+/* The table ends with the verdict; no progress line with --progress 0. */
 static void test_text_summary(void **state)
 {
 	struct output o = gmap_run("--ops", "20000", "--seed", "2", "--guest-mem", "16M", "--vcpus",
-				   "3", NULL);
+				   "3", "--progress", "0", NULL);
 	size_t n = strlen(o.out);
 
 	(void)state;
@@ -263,6 +265,115 @@ static void test_sparse_model(void **state)
 		fail_msg("peak resident set %ld KiB for a 4 GiB guest and 2000 accesses",
 			 o.maxrss_kib);
 	output_free(&o);
+}
+
+/*
+ * Start `gmap run ARGS... --progress 0.05` with standard error on a pipe, wait
+ * for its first progress line (so the vCPUs are running: a line, not a sleep,
+ * orders the test), send @sig, and collect what it printed.
+ */
+static struct output interrupt_run(int sig, const char *const *args)
+{
+	const char *argv[24] = { gmap_path, "run", "--progress", "0.05" };
+	FILE *out = tmpfile();
+	struct output o = { 0 };
+	int argc = 4, err[2], status;
+	size_t len = 0;
+	char c, *line = calloc(1, 256);
+	pid_t pid;
+
+	assert_non_null(out);
+	assert_non_null(line);
+	while (*args)
+		argv[argc++] = *args++;
+	assert_int_equal(pipe(err), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (dup2(fileno(out), 1) < 0 || dup2(err[1], 2) < 0)
+			_exit(126);
+		close(err[0]);
+		alarm(300);
+		execv(gmap_path, (char **)argv);
+		_exit(127);
+	}
+	close(err[1]);
+	while (len < 255 && read(err[0], &c, 1) == 1 && (line[len++] = c) != '\n')
+		;
+	if (strncmp(line, "gmap run: progress:", 19))
+		fail_msg("first line on stderr: '%s'", line);
+	assert_int_equal(kill(pid, sig), 0);
+	/* Drain standard error so that a late progress line cannot block the child. */
+	while (read(err[0], &c, 1) == 1)
+		;
+	close(err[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("the run died of signal %d", WTERMSIG(status));
+	o.status = WEXITSTATUS(status);
+	o.out = slurp(out);
+	o.err = line;
+	return o;
+}
+
+/*
+ * Ctrl-C killed the run at once and everything was lost. Now the vCPUs stop,
+ * what they did is verified and the summary says it was interrupted: exit 130
+ * for SIGINT, 143 for SIGTERM, whether the run was one of --duration or --ops.
+ */
+static void test_interrupted(void **state)
+{
+	static const char *const json_args[] = { "--duration", "600", "--guest-mem", "16M",
+						 "--vcpus",    "2",   "--seed",	     "9",
+						 "--json",     NULL };
+	static const char *const text_args[] = {
+		"--ops", "100000000000", "--guest-mem", "16M", "--vcpus", "2", "--seed", "9", NULL
+	};
+	struct output o = interrupt_run(SIGINT, json_args);
+
+	(void)state;
+	if (o.status != 130)
+		fail_msg("exit %d: %s", o.status, o.out);
+	assert_non_null(strstr(o.out, "\"interrupted\":true,\"signal\":\"SIGINT\""));
+	assert_non_null(strstr(o.out, "\"integrity\":\"OK\"}\n"));
+	assert_true(json_num(o.out, NULL, "accesses") > 0);
+	assert_int_equal(json_num(o.out, NULL, "pages_verified"), (16UL << 20) / 4096);
+	output_free(&o);
+
+	o = interrupt_run(SIGTERM, text_args);
+	if (o.status != 143)
+		fail_msg("exit %d: %s", o.status, o.out);
+	assert_non_null(strstr(o.out, "interrupted: by SIGTERM after "));
+	assert_non_null(strstr(o.out, "pages verified         4096\n"));
+	assert_non_null(strstr(o.out, "\nintegrity: OK\n"));
+	output_free(&o);
+}
+
+/* A run whose summary cannot be written exited 0; like translate, it exits 2. */
+static void test_summary_unwritable(void **state)
+{
+	const char *argv[] = { gmap_path, "run",    "--ops", "1000", "--guest-mem",
+			       "16M",	  "--seed", "1",     NULL };
+	int status, full = open("/dev/full", O_WRONLY);
+	pid_t pid;
+
+	(void)state;
+	assert_true(full >= 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (dup2(full, 1) < 0)
+			_exit(126);
+		alarm(120);
+		execv(gmap_path, (char **)argv);
+		_exit(127);
+	}
+	close(full);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 2);
 }
 
 static void expect_usage_error(const char *a, const char *b, const char *c)
@@ -301,6 +412,8 @@ static void test_bad_options(void **state)
 	expect_usage_error("--discard-rate", "-1", NULL);
 	expect_usage_error("--no-such-option", NULL, NULL);
 	expect_usage_error("--json", "surplus", NULL);
+	expect_usage_error("--progress", "-1", NULL);
+	expect_usage_error("--progress", "soon", NULL);
 }
 
 static void test_help(void **state)
@@ -308,7 +421,8 @@ static void test_help(void **state)
 	static const char *const options[] = {
 		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
 		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
-		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption"
+		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption",
+		"--progress"
 	};
 	struct output o = gmap_run("--help", NULL);
 
@@ -331,6 +445,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_sparse_model),
+		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_summary_unwritable),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_help),
 	};
