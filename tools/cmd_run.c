@@ -9,8 +9,9 @@
  * Determinism: every choice comes from --seed (per vCPU streams and one for
  * the host thread), and with --ops the host events are paced by accesses, so
  * a run with the same seed and --ops does the same accesses and the same events;
- * only their interleaving differs. Correctness never depends on the
- * interleaving: each vCPU checks only the pages it alone writes.
+ * only their interleaving differs. With --deterministic the interleaving comes
+ * from the seed too (run_sched.c), so the whole run repeats. Correctness never
+ * depends on the interleaving: each vCPU checks only the pages it alone writes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +65,8 @@ static const char help_text[] =
 	"  -s, --seed N            seed of every random choice (default: from the clock;\n"
 	"                          the summary shows it). The same seed and --ops give the\n"
 	"                          same accesses and events, in another interleaving\n"
+	"                          unless --deterministic; a failed run prints the\n"
+	"                          command that replays it\n"
 	"  host events per 1000 accesses, each rate from 0 (none) to 1000, decimals\n"
 	"  allowed (the vCPUs wait when the host thread falls behind, so the ratios hold\n"
 	"  on any machine):\n"
@@ -75,6 +78,12 @@ static const char help_text[] =
 	"                          unmap, copy out, mmap, copy in, munmap, map (default %g)\n"
 	"      --discard-rate R    discard of a page by the vCPU that owns it, which then\n"
 	"                          reads zeroes (default %g)\n"
+	"      --deterministic     the vCPU threads and the host thread take turns, one\n"
+	"                          at a time, in an order drawn from the seed: the same\n"
+	"                          --seed, --ops and options give the same run, every\n"
+	"                          counter of the summary but the time included, so a\n"
+	"                          failure can be replayed exactly (needs --ops; slower,\n"
+	"                          the threads never run at once)\n"
 	"  -j, --json              print the summary as one JSON object instead\n"
 	"      --inject-corruption self-test of the verifier: after the run, flip one byte\n"
 	"                          of guest memory behind the vCPUs' back (mm_write); the\n"
@@ -174,6 +183,7 @@ enum {
 	OPT_RATE = 256, /* + enum run_event */
 	OPT_INJECT = OPT_RATE + NR_EVENTS,
 	OPT_PROGRESS,
+	OPT_DETERMINISTIC,
 };
 
 static const struct option long_opts[] = {
@@ -190,6 +200,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "inject-corruption", no_argument, NULL, OPT_INJECT },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -236,6 +247,9 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 		case OPT_PROGRESS:
 			o->progress = optarg;
 			break;
+		case OPT_DETERMINISTIC:
+			cfg->deterministic = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -273,6 +287,9 @@ static int set_length(const struct opts *o, struct run_config *cfg)
 				   o->duration);
 	if (o->ops && (!parse_ulong(o->ops, &cfg->ops) || !cfg->ops))
 		return usage_error("--ops '%s' is not a positive decimal number", o->ops);
+	if (cfg->deterministic && !o->ops)
+		return usage_error("%s", "--deterministic needs --ops: a duration depends on the "
+					 "machine's speed");
 	if (cfg->ops)
 		cfg->duration = 0;
 	return -1;
@@ -353,6 +370,8 @@ static int start_threads(struct run *r)
 	int rc;
 
 	atomic_store(&r->running, r->cfg.nvcpus);
+	if (r->cfg.deterministic)
+		run_sched_init(&r->sched, r->cfg.seed, r->cfg.nvcpus + 1);
 	rc = pthread_create(&r->host_thread, NULL, run_host_thread, r);
 	r->host_started = !rc;
 	for (k = 0; !rc && k < r->cfg.nvcpus; k++) {
@@ -363,6 +382,11 @@ static int start_threads(struct run *r)
 		/* The ones that started stop at once; the others never ran. */
 		atomic_store(&r->stop, true);
 		atomic_fetch_sub(&r->running, r->cfg.nvcpus - r->vcpus_started);
+		/* Nobody waits for the turn of a thread that never started. */
+		for (k = r->vcpus_started; r->cfg.deterministic && k < r->cfg.nvcpus; k++)
+			run_sched_leave(&r->sched, k);
+		if (r->cfg.deterministic && !r->host_started)
+			run_sched_leave(&r->sched, r->cfg.nvcpus);
 	}
 	return -rc;
 }
@@ -429,6 +453,8 @@ static int run_threads(struct run *r)
 	atomic_store(&r->vcpus_done, true);
 	if (r->host_started)
 		pthread_join(r->host_thread, NULL);
+	if (r->cfg.deterministic)
+		run_sched_destroy(&r->sched);
 	return rc;
 }
 

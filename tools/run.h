@@ -5,7 +5,8 @@
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
  * run_host.c is the host-event thread; run_verify.c records failures and does
  * the final comparison; run_report.c prints the progress line and the summary;
- * run_common.c holds the PRNG, the layout lookups and the clock they all use.
+ * run_sched.c makes the threads take turns for --deterministic; run_common.c
+ * holds the PRNG, the layout lookups and the clock they all use.
  */
 #ifndef GMAP_TOOLS_RUN_H
 #define GMAP_TOOLS_RUN_H
@@ -53,7 +54,8 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
-	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
+	bool deterministic; /* the threads take turns in an order drawn from the seed */
+	double progress;    /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
 /*
@@ -105,6 +107,7 @@ struct run_vcpu {
 	unsigned long hot[32];			 /* its hot set (own data pages) */
 	unsigned long cursor;			 /* sequential walk over its own pages */
 	unsigned long quota;			 /* --ops: accesses to do (may be 0) */
+	unsigned int turn_left;			 /* --deterministic: accesses left in this turn */
 	atomic_ulong done;			 /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
@@ -118,6 +121,17 @@ struct run_failure {
 	unsigned long addr;
 	unsigned int nbytes; /* 0 unless a mismatch */
 	unsigned char expected[RUN_SHOW_BYTES], actual[RUN_SHOW_BYTES];
+};
+
+/* Turns for --deterministic (run_sched.c): participants are the vCPUs, then the host thread. */
+struct run_sched {
+	pthread_mutex_t lock;
+	pthread_cond_t cond[RUN_MAX_VCPUS + 1];
+	bool alive[RUN_MAX_VCPUS + 1];
+	unsigned int n, nalive;
+	unsigned int turn;    /* who runs now */
+	unsigned int quantum; /* accesses of this turn, for a vCPU */
+	uint64_t rng;
 };
 
 struct run {
@@ -155,6 +169,7 @@ struct run {
 	unsigned long notifier_calls;
 	unsigned long injected; /* --inject-corruption: the guest address changed */
 	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
+	struct run_sched sched; /* --deterministic */
 };
 
 /* ---- run_setup.c ---- */
@@ -164,6 +179,14 @@ unsigned long run_gmap_tables(const struct run *r, unsigned long *linked);
 
 /* ---- run_vcpu.c ---- */
 void *run_vcpu_thread(void *arg);
+
+/* ---- run_sched.c ---- */
+void run_sched_init(struct run_sched *s, unsigned long seed, unsigned int n);
+void run_sched_destroy(struct run_sched *s);
+unsigned int run_sched_wait(struct run_sched *s, unsigned int id);
+unsigned int run_sched_yield(struct run_sched *s, unsigned int id);
+void run_sched_leave(struct run_sched *s, unsigned int id);
+bool run_sched_only(struct run_sched *s, unsigned int id);
 
 /* ---- run_host.c ---- */
 void *run_host_thread(void *arg);

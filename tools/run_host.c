@@ -141,6 +141,14 @@ static void hold(struct run *r)
 {
 	unsigned long t0 = run_total_accesses(r), t;
 	double deadline = run_now() + HOLD_MAX_NS * 1e-9;
+	unsigned int me = r->cfg.nvcpus;
+
+	if (r->cfg.deterministic) {
+		/* Counted in accesses only: the vCPUs run in the turns given away here. */
+		while (!run_sched_only(&r->sched, me) && run_total_accesses(r) < t0 + HOLD_ACCESSES)
+			run_sched_yield(&r->sched, me);
+		return;
+	}
 
 	do {
 		run_nap(20000);
@@ -299,11 +307,31 @@ static bool catch_up(struct run *r, uint64_t *rng, unsigned long t)
 	return any;
 }
 
+/* --deterministic: the events due at each of the host thread's turns. */
+static void host_turns(struct run *r, uint64_t *rng)
+{
+	unsigned int me = r->cfg.nvcpus;
+	unsigned long t;
+	bool last;
+
+	run_sched_wait(&r->sched, me);
+	do {
+		last = run_sched_only(&r->sched, me);
+		t = run_total_accesses(r);
+		catch_up(r, rng, t);
+		publish_covered(r, t);
+		if (!last)
+			run_sched_yield(&r->sched, me);
+	} while (!last);
+	run_sched_leave(&r->sched, me);
+}
+
 /**
  * run_host_thread() - body of the host-event thread
  * @arg: the struct run
  *
  * Runs until the vCPUs are done, then catches up with their last accesses.
+ * With --deterministic it runs only in its turns, until no vCPU takes turns.
  *
  * Return: NULL.
  */
@@ -314,6 +342,10 @@ void *run_host_thread(void *arg)
 	unsigned long t;
 	bool last;
 
+	if (r->cfg.deterministic) {
+		host_turns(r, &rng);
+		return NULL;
+	}
 	do {
 		last = atomic_load(&r->vcpus_done);
 		t = run_total_accesses(r);

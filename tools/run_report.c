@@ -5,13 +5,15 @@
  * summary so that they cannot disagree.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run.h"
 
-#define CRST_BYTES    (4 * PAGE_SIZE)
-#define HOST_PT_BYTES PAGE_SIZE /* 256 PTEs and 256 PGSTEs */
-#define MIB	      (1024.0 * 1024.0)
+#define CRST_BYTES     (4 * PAGE_SIZE)
+#define HOST_PT_BYTES  PAGE_SIZE /* 256 PTEs and 256 PGSTEs */
+#define MIB	       (1024.0 * 1024.0)
+#define RUN_REPLAY_MAX 512
 
 struct summary {
 	struct run_counts c;
@@ -111,6 +113,40 @@ void run_progress(struct run *r, double elapsed, enum run_progress_style style)
 	fflush(stderr);
 }
 
+/* ---- the replay command ------------------------------------------------------------------- */
+
+/* @v as the shortest decimal that reads back as @v. */
+static void put_double(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, "%g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, size, "%.17g", v);
+}
+
+/*
+ * The command that repeats this run with --deterministic: the same seed, the
+ * accesses it did, every option that shapes the run spelled out.
+ */
+static void replay_command(const struct run *r, char *buf, size_t size)
+{
+	static const char *const names[NR_EVENTS] = { "pageout", "migrate", "mprotect", "remap",
+						      "discard" };
+	unsigned long ops = r->cfg.ops ? r->cfg.ops : r->accesses;
+	size_t n;
+	char rate[32];
+
+	n = (size_t)snprintf(buf, size,
+			     "gmap run --deterministic --seed %lu --ops %lu --vcpus %u "
+			     "--guest-mem %luM",
+			     r->cfg.seed, ops ? ops : 1, r->cfg.nvcpus, r->cfg.guest_mem >> 20);
+	for (int e = 0; e < NR_EVENTS && n < size; e++) {
+		put_double(rate, sizeof(rate), r->cfg.rate[e]);
+		n += (size_t)snprintf(buf + n, size - n, " --%s-rate %s", names[e], rate);
+	}
+	if (r->cfg.inject_corruption && n < size)
+		snprintf(buf + n, size - n, " --inject-corruption");
+}
+
 /* ---- the table ----------------------------------------------------------------------------- */
 
 static void print_access_lines(const struct run *r, const struct summary *sum, FILE *out)
@@ -192,6 +228,7 @@ static void print_failure(const struct run_failure *f, FILE *out)
 void run_report(struct run *r, FILE *out)
 {
 	struct summary sum;
+	char cmd[RUN_REPLAY_MAX];
 
 	summarize(r, &sum);
 	fprintf(out, "gmap run: %u vCPU%s, %lu MiB guest memory (%lu data pages), seed %lu\n",
@@ -215,6 +252,12 @@ void run_report(struct run *r, FILE *out)
 		r->nfailures > RUN_MAX_FAILURES ? ", the first:" : ":");
 	for (unsigned long i = 0; i < r->nfailures && i < RUN_MAX_FAILURES; i++)
 		print_failure(&r->failures[i], out);
+	replay_command(r, cmd, sizeof(cmd));
+	fprintf(out, "replay: %s\n", cmd);
+	if (!r->cfg.deterministic)
+		fputs("  (the same accesses and events, in turns drawn from the seed: this run's\n"
+		      "  own interleaving was not recorded)\n",
+		      out);
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
@@ -325,6 +368,7 @@ static void json_memory(const struct run *r, const struct summary *sum, FILE *ou
 void run_report_json(struct run *r, FILE *out)
 {
 	struct summary sum;
+	char cmd[RUN_REPLAY_MAX];
 
 	summarize(r, &sum);
 	json_accesses(r, &sum, out);
@@ -333,6 +377,11 @@ void run_report_json(struct run *r, FILE *out)
 	if (r->injected)
 		fprintf(out, ",\"injected\":\"0x%lx\"", r->injected);
 	json_failures(r, out);
+	if (r->nfailures) {
+		replay_command(r, cmd, sizeof(cmd));
+		fputs(",\"replay\":", out);
+		json_string(out, cmd);
+	}
 	if (r->interrupted)
 		fprintf(out, ",\"interrupted\":true,\"signal\":\"SIG%s\"",
 			sigabbrev_np(r->interrupted));

@@ -342,6 +342,14 @@ static void pace(struct run_vcpu *v)
 		run_nap(50000);
 }
 
+/* --deterministic: one access of the turn's quantum; at its end the next thread runs. */
+static void take_turns(struct run_vcpu *v)
+{
+	if (!v->turn_left)
+		v->turn_left = run_sched_yield(&v->run->sched, v->id);
+	v->turn_left--;
+}
+
 static void step(struct run_vcpu *v, uint32_t discard_below)
 {
 	uint64_t x = run_rand(&v->rng);
@@ -372,7 +380,9 @@ static void workload(struct run_vcpu *v)
 	/* With --ops, a quota of 0 (fewer ops than vCPUs) means nothing to do. */
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) &&
 	       (!r->cfg.ops || n < v->quota)) {
-		if (paced && !(n & 63))
+		if (r->cfg.deterministic)
+			take_turns(v);
+		else if (paced && !(n & 63))
 			pace(v);
 		step(v, discard_below);
 		atomic_store_explicit(&v->done, ++n, memory_order_relaxed);
@@ -384,7 +394,8 @@ static void workload(struct run_vcpu *v)
  * @arg: its struct run_vcpu
  *
  * The vCPU is created here, on the thread that enables the gmap, and left for
- * run_teardown() to destroy after the counters have been read.
+ * run_teardown() to destroy after the counters have been read. With
+ * --deterministic it runs only in its turns (run_sched.c).
  *
  * Return: NULL.
  */
@@ -393,6 +404,9 @@ void *run_vcpu_thread(void *arg)
 	struct run_vcpu *v = arg;
 	struct run *r = v->run;
 
+	/* Deterministic: everything the thread does to shared state is done in turns. */
+	if (r->cfg.deterministic)
+		v->turn_left = run_sched_wait(&r->sched, v->id);
 	gmap_enable(r->gmap);
 	v->vcpu = vcpu_create();
 	v->rc = v->vcpu ? vcpu_set_prefix(v->vcpu, run_prefix(v->id)) : -ENOMEM;
@@ -403,6 +417,8 @@ void *run_vcpu_thread(void *arg)
 	if (v->vcpu)
 		vcpu_get_stats(v->vcpu, &v->stats);
 	gmap_disable(r->gmap);
+	if (r->cfg.deterministic)
+		run_sched_leave(&r->sched, v->id);
 	atomic_fetch_sub(&r->running, 1);
 	return NULL;
 }

@@ -4,8 +4,9 @@
  * seed and a fixed number of accesses, and its JSON must say that every access
  * was done, every kind of host event happened, nothing unexpected was seen and
  * every page was verified. Two runs with one seed must do the same accesses and
- * the same events. The verifier's self-test (--inject-corruption) must make the
- * run fail and name the changed byte. Bad options give one line and exit 2.
+ * the same events; with --deterministic, the same everything. The verifier's self-test
+ * (--inject-corruption) must make the run fail and name the changed byte. Bad options give one line
+ * and exit 2.
  *
  * argv[1] is the path of the gmap executable (meson passes it).
  */
@@ -181,6 +182,108 @@ static void test_same_seed_same_work(void **state)
 					 json_num(b.out, "events_skipped", events[i]));
 	output_free(&a);
 	output_free(&b);
+}
+
+/* Remove "key":<number>, from @json in place: the fields that measure time. */
+static void drop_field(char *json, const char *key)
+{
+	char pat[64], *p, *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	assert_non_null(p);
+	end = strchr(p, ',');
+	assert_non_null(end);
+	memmove(p, end + 1, strlen(end + 1) + 1);
+}
+
+static void drop_time(struct output *o)
+{
+	drop_field(o->out, "seconds");
+	drop_field(o->out, "accesses_per_s");
+}
+
+/* Run the command line @cmd ("gmap run ARGS..."), with --json added. */
+static struct output run_command_line(const char *cmd)
+{
+	const char *a[24] = { 0 };
+	char *copy = strdup(cmd), *save = NULL, *w;
+	struct output o;
+	int n = 0;
+
+	assert_non_null(copy);
+	assert_string_equal(strtok_r(copy, " ", &save), "gmap");
+	assert_string_equal(strtok_r(NULL, " ", &save), "run");
+	while ((w = strtok_r(NULL, " ", &save)) && n < 20)
+		a[n++] = w;
+	a[n] = "--json";
+	o = gmap_run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+		     a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], NULL);
+	free(copy);
+	return o;
+}
+
+/*
+ * --deterministic: the threads take turns drawn from the seed, so the whole run
+ * repeats: every counter (faults, purges, PICs, notifier calls, memory) but the
+ * time. Without it the same seed gave the same accesses but other event counts.
+ * Host events many times more often than by default, so that every kind
+ * happens, mprotect intervals included.
+ */
+static void test_deterministic_runs_repeat(void **state)
+{
+	struct output a, b;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct output *o = i ? &b : &a;
+
+		*o = gmap_run("--deterministic", "--ops", "60000", "--seed", "11", "--guest-mem",
+			      "32M", "--vcpus", "3", "--pageout-rate", "20", "--migrate-rate", "20",
+			      "--mprotect-rate", "1", "--remap-rate", "1", "--discard-rate", "10",
+			      "--json", "--progress", "0", NULL);
+		if (o->status)
+			fail_msg("exit %d: %s%s", o->status, o->out, o->err);
+		drop_time(o);
+	}
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (!json_num(a.out, "events", events[i]))
+			fail_msg("no %s event: %s", events[i], a.out);
+	assert_true(json_num(a.out, "pics", "protection") > 0);
+	assert_string_equal(a.out, b.out);
+	output_free(&a);
+	output_free(&b);
+}
+
+/* A failed run prints the command that replays it; that command gives the same run. */
+static void test_failure_prints_replay(void **state)
+{
+	struct output a =
+		gmap_run("--deterministic", "--ops", "20000", "--seed", "3", "--guest-mem", "16M",
+			 "--vcpus", "2", "--json", "--inject-corruption", NULL);
+	struct output b, t;
+	char cmd[512];
+	const char *p;
+
+	(void)state;
+	assert_int_equal(a.status, 1);
+	p = strstr(a.out, "\"replay\":\"");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "\"replay\":\"%511[^\"]\"", cmd), 1);
+	assert_non_null(strstr(cmd, "--deterministic --seed 3 --ops 20000 --vcpus 2"));
+	b = run_command_line(cmd);
+	assert_int_equal(b.status, 1);
+	drop_time(&a);
+	drop_time(&b);
+	assert_string_equal(a.out, b.out);
+	/* The text summary says it too, and for a run that was not deterministic. */
+	t = gmap_run("--ops", "20000", "--seed", "3", "--guest-mem", "16M", "--inject-corruption",
+		     NULL);
+	assert_int_equal(t.status, 1);
+	assert_non_null(strstr(t.out, "\nreplay: gmap run --deterministic --seed 3 --ops 20000"));
+	output_free(&a);
+	output_free(&b);
+	output_free(&t);
 }
 
 /*
@@ -413,6 +516,7 @@ static void test_bad_options(void **state)
 	expect_usage_error("--no-such-option", NULL, NULL);
 	expect_usage_error("--json", "surplus", NULL);
 	expect_usage_error("--progress", "-1", NULL);
+	expect_usage_error("--deterministic", "--duration", "5");
 	expect_usage_error("--progress", "soon", NULL);
 }
 
@@ -422,7 +526,7 @@ static void test_help(void **state)
 		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
 		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
 		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption",
-		"--progress"
+		"--progress",	"--deterministic"
 	};
 	struct output o = gmap_run("--help", NULL);
 
@@ -441,6 +545,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_ops),
 		cmocka_unit_test(test_same_seed_same_work),
+		cmocka_unit_test(test_deterministic_runs_repeat),
+		cmocka_unit_test(test_failure_prints_replay),
 		cmocka_unit_test(test_fewer_ops_than_vcpus),
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_text_summary),
