@@ -391,12 +391,16 @@ static int start_threads(struct run *r)
 	return -rc;
 }
 
-/* The signal that asks the run to stop (SIGINT, SIGTERM), or 0. */
-static volatile sig_atomic_t stop_signal;
+/*
+ * The signal that asks the run to stop (SIGINT, SIGTERM), or 0. An atomic, not
+ * a volatile sig_atomic_t: the handler may run on any thread, and a lock-free
+ * atomic is both async-signal-safe and free of a data race with the main thread.
+ */
+static atomic_int stop_signal;
 
 static void on_stop_signal(int sig)
 {
-	stop_signal = sig;
+	atomic_store(&stop_signal, sig);
 }
 
 /*
@@ -424,7 +428,7 @@ static void wait_for_vcpus(struct run *r, double t0)
 	while (atomic_load(&r->running)) {
 		nanosleep(&step, NULL);
 		t = run_now() - t0;
-		if ((r->cfg.duration && t >= r->cfg.duration) || stop_signal)
+		if ((r->cfg.duration && t >= r->cfg.duration) || atomic_load(&stop_signal))
 			atomic_store(&r->stop, true);
 		if (every && t - shown >= every) {
 			run_progress(r, t, style);
@@ -504,7 +508,7 @@ int cmd_run(int argc, char **argv)
 			run_fail(r, 0, "cannot start a thread: %s", strerror(-rc));
 		finish(r);
 		run_notifier_stop();
-		r->interrupted = stop_signal;
+		r->interrupted = atomic_load(&stop_signal);
 		rc = r->nfailures ? 1 : r->interrupted ? 128 + r->interrupted : 0;
 		if (!report(r) && !rc)
 			rc = EXIT_USAGE;
