@@ -474,6 +474,26 @@ static void test_interrupted(void **state)
 	output_free(&o);
 }
 
+/*
+ * Without a terminal there was no progress at all; a line comes every 5 s. The
+ * loop that ends a --duration run prints the line in the same pass, so a 5.5 s
+ * run has exactly one, however late the main thread wakes.
+ */
+static void test_progress_without_terminal(void **state)
+{
+	struct output o = gmap_run("--duration", "5.5", "--guest-mem", "16M", "--vcpus", "1",
+				   "--seed", "6", NULL);
+	const char *p;
+
+	(void)state;
+	assert_int_equal(o.status, 0);
+	p = strstr(o.err, "gmap run: progress:");
+	if (!p || p != o.err || strchr(o.err, '\n') != o.err + strlen(o.err) - 1)
+		fail_msg("standard error: '%s'", o.err);
+	assert_non_null(strstr(o.err, " of 5.5 s "));
+	output_free(&o);
+}
+
 /* A run whose summary cannot be written exited 0; like translate, it exits 2. */
 static void test_summary_unwritable(void **state)
 {
@@ -574,6 +594,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sparse_model),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_summary_unwritable),
+		cmocka_unit_test(test_progress_without_terminal),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_help),
 	};
