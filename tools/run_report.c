@@ -94,7 +94,7 @@ static unsigned long skipped(const struct run *r, const struct summary *sum, int
 void run_progress(struct run *r, double elapsed, enum run_progress_style style)
 {
 	unsigned long t = run_total_accesses(r), nfail;
-	bool redraw = style == PROGRESS_REDRAW;
+	double rate = elapsed > 0 ? t / elapsed / 1e6 : 0.0;
 
 	if (style == PROGRESS_ERASE) {
 		fputs("\r\033[K", stderr);
@@ -103,13 +103,21 @@ void run_progress(struct run *r, double elapsed, enum run_progress_style style)
 	pthread_mutex_lock(&r->fail_lock);
 	nfail = r->nfailures;
 	pthread_mutex_unlock(&r->fail_lock);
-	fputs(redraw ? "\r" : "gmap run: progress:", stderr);
-	if (r->cfg.ops)
-		fprintf(stderr, "  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
+	/* A terminal's line keeps its columns still; a log's line has no padding. */
+	if (style == PROGRESS_REDRAW && r->cfg.ops)
+		fprintf(stderr, "\r  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
+	else if (style == PROGRESS_REDRAW)
+		fprintf(stderr, "\r  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
+	else if (r->cfg.ops)
+		fprintf(stderr, "gmap run: progress: %.1f s, %lu of %lu accesses", elapsed, t,
+			r->cfg.ops);
 	else
-		fprintf(stderr, "  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
-	fprintf(stderr, "  %6.2f M/s  failures %lu%s", elapsed > 0 ? t / elapsed / 1e6 : 0.0, nfail,
-		redraw ? "\033[K" : "\n");
+		fprintf(stderr, "gmap run: progress: %.1f of %.1f s, %lu accesses", elapsed,
+			r->cfg.duration, t);
+	if (style == PROGRESS_REDRAW)
+		fprintf(stderr, "  %6.2f M/s  failures %lu\033[K", rate, nfail);
+	else
+		fprintf(stderr, ", %.2f M/s, failures %lu\n", rate, nfail);
 	fflush(stderr);
 }
 

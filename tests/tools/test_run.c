@@ -490,7 +490,7 @@ static void test_progress_without_terminal(void **state)
 	p = strstr(o.err, "gmap run: progress:");
 	if (!p || p != o.err || strchr(o.err, '\n') != o.err + strlen(o.err) - 1)
 		fail_msg("standard error: '%s'", o.err);
-	assert_non_null(strstr(o.err, " of 5.5 s "));
+	assert_non_null(strstr(o.err, " of 5.5 s, "));
 	output_free(&o);
 }
 
