@@ -520,6 +520,23 @@ static void test_summary_unwritable(void **state)
 	assert_int_equal(WEXITSTATUS(status), 2);
 }
 
+/*
+ * The summary said "1 segments linked". With one vCPU, one access and seed 4
+ * (deterministic, no host event is due) exactly one segment is linked.
+ */
+static void test_singular(void **state)
+{
+	struct output o = gmap_run("--ops", "1", "--vcpus", "1", "--guest-mem", "16M", "--seed",
+				   "4", "--deterministic", "--progress", "0", NULL);
+
+	(void)state;
+	assert_int_equal(o.status, 0);
+	if (!strstr(o.out, "(16 KiB, 1 segment linked)"))
+		fail_msg("%s", o.out);
+	assert_non_null(strstr(o.out, "gmap run: 1 vCPU, 16 MiB"));
+	output_free(&o);
+}
+
 static void expect_usage_error(const char *a, const char *b, const char *c)
 {
 	struct output o = gmap_run(a, b, c, NULL);
@@ -595,6 +612,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_summary_unwritable),
 		cmocka_unit_test(test_progress_without_terminal),
+		cmocka_unit_test(test_singular),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_help),
 	};
