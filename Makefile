@@ -1,18 +1,21 @@
 # libgmap: `make` builds, `make demo` runs the main job, `make check` runs every
 # test under AddressSanitizer + UndefinedBehaviorSanitizer and again (all but the
-# benchmark smoke tests) under ThreadSanitizer, `make bench` runs the benchmarks.
+# benchmark smoke tests) under ThreadSanitizer, `make bench` runs the benchmarks,
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs.
 # Missing Debian packages are installed first (scripts/ensure-deps.sh).
 
 BUILD      ?= build
 CHECK      ?= build-check
 TSAN       ?= build-tsan
 MESON_OPTS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
-.PHONY: all deps build demo check check-asan check-tsan bench format clean
+.PHONY: all deps build demo install check check-asan check-tsan bench format clean
 
 all: build
 
@@ -27,6 +30,12 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	./scripts/demo.sh $(BUILD)
+
+# The library (shared and static), headers, pkg-config file, command and man page
+# under PREFIX, staged under DESTDIR when it is set (a package build).
+install: build
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
 
 $(CHECK)/build.ninja:
 	meson setup $(CHECK) -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)

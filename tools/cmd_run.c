@@ -9,12 +9,14 @@
  * Determinism: every choice comes from --seed (per vCPU streams and one for
  * the host thread), and with --ops the host events are paced by accesses, so
  * a run with the same seed and --ops does the same accesses and the same events;
- * only their interleaving differs. Correctness never depends on the
- * interleaving: each vCPU checks only the pages it alone writes.
+ * only their interleaving differs. With --deterministic the interleaving comes
+ * from the seed too (run_sched.c), so the whole run repeats. Correctness never
+ * depends on the interleaving: each vCPU checks only the pages it alone writes.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +29,7 @@
 #define DEFAULT_MEM	 (1UL << 30)
 #define MAX_DURATION	 86400.0
 #define MAX_RATE	 1000.0
+#define DEFAULT_PROGRESS 5.0 /* seconds between progress lines when not on a terminal */
 
 static const double default_rate[NR_EVENTS] = { 1.0, 1.0, 0.02, 0.02, 0.5 };
 
@@ -55,12 +58,18 @@ static const char help_text[] =
 	"  -n, --ops N             instead, do exactly N accesses in all\n"
 	"  -c, --vcpus N           vCPU threads, 1 to %d (default: online CPUs, here %u)\n"
 	"  -m, --guest-mem SIZE    guest memory, a multiple of 1 MiB from 16M to 16G;\n"
-	"                          suffix K, M or G (default 1G)\n"
+	"                          suffix K, M or G (default 1G). Frames are allocated\n"
+	"                          as the guest touches pages; the reference model costs\n"
+	"                          8 bytes per guest page (a 16G guest: 32 MiB) plus\n"
+	"                          4 KiB per page written\n"
 	"  -s, --seed N            seed of every random choice (default: from the clock;\n"
 	"                          the summary shows it). The same seed and --ops give the\n"
 	"                          same accesses and events, in another interleaving\n"
-	"  host events per 1000 accesses (decimals allowed, 0 for none; the vCPUs wait\n"
-	"  when the host thread falls behind, so the ratios hold on any machine):\n"
+	"                          unless --deterministic; a failed run prints the\n"
+	"                          command that replays it\n"
+	"  host events per 1000 accesses, each rate from 0 (none) to 1000, decimals\n"
+	"  allowed (the vCPUs wait when the host thread falls behind, so the ratios hold\n"
+	"  on any machine):\n"
 	"      --pageout-rate R    page-out of a host page to the swap file (default %g)\n"
 	"      --migrate-rate R    migration of a host page to another frame (default %g)\n"
 	"      --mprotect-rate R   PROT_READ on up to 64 pages of a segment, read-write\n"
@@ -69,20 +78,34 @@ static const char help_text[] =
 	"                          unmap, copy out, mmap, copy in, munmap, map (default %g)\n"
 	"      --discard-rate R    discard of a page by the vCPU that owns it, which then\n"
 	"                          reads zeroes (default %g)\n"
+	"      --deterministic     the vCPU threads and the host thread take turns, one\n"
+	"                          at a time, in an order drawn from the seed: the same\n"
+	"                          --seed, --ops and options give the same run, every\n"
+	"                          counter of the summary but the time included, so a\n"
+	"                          failure can be replayed exactly (needs --ops; slower,\n"
+	"                          the threads never run at once)\n"
 	"  -j, --json              print the summary as one JSON object instead\n"
 	"      --inject-corruption self-test of the verifier: after the run, flip one byte\n"
 	"                          of guest memory behind the vCPUs' back (mm_write); the\n"
 	"                          run must then report it and exit 1\n"
+	"      --progress SECONDS  a progress line on standard error every SECONDS\n"
+	"                          (decimals allowed, 0 for none); by default one is\n"
+	"                          redrawn in place on a terminal, and written every %.0f s\n"
+	"                          when standard error is not a terminal (a log, a CI job)\n"
 	"  -h, --help              this text\n"
 	"\n"
-	"A progress line is drawn on standard error when it is a terminal. The summary\n"
-	"gives accesses per second, the TLB hit rate, faults, links and unlinks, notifier\n"
-	"calls, prefix refreshes, host events by kind, guest program interruptions, the\n"
-	"memory used by frames and tables, and 'integrity: OK', or 'integrity: FAILED'\n"
-	"with the first failures: address, what happened, expected and actual bytes.\n"
+	"The summary gives accesses per second, the TLB hit rate, faults, links and\n"
+	"unlinks, notifier calls, prefix refreshes, host events by kind, guest program\n"
+	"interruptions, the memory used by frames and tables, and 'integrity: OK', or\n"
+	"'integrity: FAILED' with the first failures: address, what happened, expected\n"
+	"and actual bytes.\n"
+	"Ctrl-C (SIGINT) or SIGTERM stops the vCPUs; what they did is verified and the\n"
+	"summary is printed, marked interrupted; a second signal ends the command at once.\n"
 	"\n"
 	"Exit status: 0 integrity OK, 1 integrity failure or no memory to set up the\n"
-	"guest, 2 bad usage.\n";
+	"guest, 2 bad usage or a summary that cannot be written, 128 + the signal's\n"
+	"number (130 for SIGINT, 143 for SIGTERM) when a signal stopped a run whose\n"
+	"integrity is OK.\n";
 /* clang-format on */
 
 static unsigned int online_cpus(void)
@@ -96,7 +119,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, help_text, DEFAULT_DURATION, RUN_MAX_VCPUS, online_cpus(),
 		default_rate[EV_PAGEOUT], default_rate[EV_MIGRATE], default_rate[EV_MPROTECT],
-		default_rate[EV_REMAP], default_rate[EV_DISCARD]);
+		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_PROGRESS);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -159,6 +182,8 @@ static bool parse_size(const char *s, unsigned long *out)
 enum {
 	OPT_RATE = 256, /* + enum run_event */
 	OPT_INJECT = OPT_RATE + NR_EVENTS,
+	OPT_PROGRESS,
+	OPT_DETERMINISTIC,
 };
 
 static const struct option long_opts[] = {
@@ -174,17 +199,20 @@ static const struct option long_opts[] = {
 	{ "discard-rate", required_argument, NULL, OPT_RATE + EV_DISCARD },
 	{ "json", no_argument, NULL, 'j' },
 	{ "inject-corruption", no_argument, NULL, OPT_INJECT },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct opts {
-	const char *duration, *ops, *vcpus, *mem, *seed, *rate[NR_EVENTS];
+	const char *duration, *ops, *vcpus, *mem, *seed, *rate[NR_EVENTS], *progress;
 };
 
 /* Collect the option strings. Returns -1 to go on, else an exit status. */
 static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cfg)
 {
+	char name[3];
 	int c;
 
 	opterr = 0;
@@ -216,13 +244,21 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 		case OPT_INJECT:
 			cfg->inject_corruption = true;
 			break;
+		case OPT_PROGRESS:
+			o->progress = optarg;
+			break;
+		case OPT_DETERMINISTIC:
+			cfg->deterministic = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("option '%s' needs a value",
+					   bad_option_name(argv, true, name));
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   bad_option_name(argv, false, name));
 		}
 	}
 	if (optind < argc)
@@ -251,6 +287,9 @@ static int set_length(const struct opts *o, struct run_config *cfg)
 				   o->duration);
 	if (o->ops && (!parse_ulong(o->ops, &cfg->ops) || !cfg->ops))
 		return usage_error("--ops '%s' is not a positive decimal number", o->ops);
+	if (cfg->deterministic && !o->ops)
+		return usage_error("%s", "--deterministic needs --ops: a duration depends on the "
+					 "machine's speed");
 	if (cfg->ops)
 		cfg->duration = 0;
 	return -1;
@@ -274,6 +313,15 @@ static int set_machine(const struct opts *o, struct run_config *cfg)
 	cfg->seed = clock_seed();
 	if (o->seed && !parse_ulong(o->seed, &cfg->seed))
 		return usage_error("--seed '%s' is not a decimal number", o->seed);
+	return -1;
+}
+
+/* A redrawn line on a terminal, else a line every DEFAULT_PROGRESS seconds. */
+static int set_progress(const struct opts *o, struct run_config *cfg)
+{
+	cfg->progress = isatty(STDERR_FILENO) ? -1 : DEFAULT_PROGRESS;
+	if (o->progress && !parse_double(o->progress, MAX_DURATION, &cfg->progress))
+		return usage_error("--progress '%s' is not a number of seconds", o->progress);
 	return -1;
 }
 
@@ -309,18 +357,12 @@ static int parse_options(int argc, char **argv, struct run_config *cfg)
 		rc = set_machine(&o, cfg);
 	if (rc < 0)
 		rc = set_rates(&o, cfg);
+	if (rc < 0)
+		rc = set_progress(&o, cfg);
 	return rc;
 }
 
 /* ---- the run ------------------------------------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int start_threads(struct run *r)
 {
@@ -328,6 +370,8 @@ static int start_threads(struct run *r)
 	int rc;
 
 	atomic_store(&r->running, r->cfg.nvcpus);
+	if (r->cfg.deterministic)
+		run_sched_init(&r->sched, r->cfg.seed, r->cfg.nvcpus + 1);
 	rc = pthread_create(&r->host_thread, NULL, run_host_thread, r);
 	r->host_started = !rc;
 	for (k = 0; !rc && k < r->cfg.nvcpus; k++) {
@@ -338,29 +382,61 @@ static int start_threads(struct run *r)
 		/* The ones that started stop at once; the others never ran. */
 		atomic_store(&r->stop, true);
 		atomic_fetch_sub(&r->running, r->cfg.nvcpus - r->vcpus_started);
+		/* Nobody waits for the turn of a thread that never started. */
+		for (k = r->vcpus_started; r->cfg.deterministic && k < r->cfg.nvcpus; k++)
+			run_sched_leave(&r->sched, k);
+		if (r->cfg.deterministic && !r->host_started)
+			run_sched_leave(&r->sched, r->cfg.nvcpus);
 	}
 	return -rc;
 }
 
-/* Sleep in small steps until the vCPUs are done or the duration is over. */
+/*
+ * The signal that asks the run to stop (SIGINT, SIGTERM), or 0. An atomic, not
+ * a volatile sig_atomic_t: the handler may run on any thread, and a lock-free
+ * atomic is both async-signal-safe and free of a data race with the main thread.
+ */
+static atomic_int stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	atomic_store(&stop_signal, sig);
+}
+
+/*
+ * Ctrl-C or SIGTERM: stop the workload, verify what ran and report it. The
+ * handler is reset by the first signal, so a second one ends the process at
+ * once, as usual.
+ */
+static void catch_stop_signals(bool on)
+{
+	struct sigaction sa = { .sa_handler = on ? on_stop_signal : SIG_DFL,
+				.sa_flags = on ? SA_RESETHAND : 0 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Poll in small steps until the vCPUs are done, the duration is over or a signal came. */
 static void wait_for_vcpus(struct run *r, double t0)
 {
 	struct timespec step = { 0, 10 * 1000 * 1000 };
-	bool tty = isatty(STDERR_FILENO);
-	double t, shown = 0;
+	double t, every = r->cfg.progress < 0 ? 0.25 : r->cfg.progress, shown = 0;
+	enum run_progress_style style = r->cfg.progress < 0 ? PROGRESS_REDRAW : PROGRESS_LINE;
 
 	while (atomic_load(&r->running)) {
 		nanosleep(&step, NULL);
-		t = now() - t0;
-		if (r->cfg.duration && t >= r->cfg.duration)
+		t = run_now() - t0;
+		if ((r->cfg.duration && t >= r->cfg.duration) || atomic_load(&stop_signal))
 			atomic_store(&r->stop, true);
-		if (tty && t - shown >= 0.25) {
-			run_progress(r, t, false);
+		if (every && t - shown >= every) {
+			run_progress(r, t, style);
 			shown = t;
 		}
 	}
-	if (tty)
-		run_progress(r, 0, true);
+	if (style == PROGRESS_REDRAW)
+		run_progress(r, 0, PROGRESS_ERASE);
 }
 
 /*
@@ -369,18 +445,20 @@ static void wait_for_vcpus(struct run *r, double t0)
  */
 static int run_threads(struct run *r)
 {
-	double t0 = now();
+	double t0 = run_now();
 	int rc = start_threads(r);
 
 	if (!rc)
 		wait_for_vcpus(r, t0);
 	for (unsigned int k = 0; k < r->vcpus_started; k++)
 		pthread_join(r->vcpus[k].thread, NULL);
-	r->elapsed = now() - t0;
+	r->elapsed = run_now() - t0;
 	r->accesses = run_total_accesses(r);
 	atomic_store(&r->vcpus_done, true);
 	if (r->host_started)
 		pthread_join(r->host_thread, NULL);
+	if (r->cfg.deterministic)
+		run_sched_destroy(&r->sched);
 	return rc;
 }
 
@@ -395,6 +473,20 @@ static void finish(struct run *r)
 	run_verify_all(r);
 }
 
+/* Print the summary; returns false if it could not be written. */
+static bool report(struct run *r)
+{
+	if (r->cfg.json)
+		run_report_json(r, stdout);
+	else
+		run_report(r, stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "gmap run: cannot write the summary\n");
+		return false;
+	}
+	return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_config cfg;
@@ -407,6 +499,7 @@ int cmd_run(int argc, char **argv)
 	if (!r)
 		return 1;
 	r->cfg = cfg;
+	catch_stop_signals(true);
 	rc = run_setup(r);
 	if (!rc) {
 		run_notifier_start(r);
@@ -415,15 +508,15 @@ int cmd_run(int argc, char **argv)
 			run_fail(r, 0, "cannot start a thread: %s", strerror(-rc));
 		finish(r);
 		run_notifier_stop();
-		if (cfg.json)
-			run_report_json(r, stdout);
-		else
-			run_report(r, stdout);
-		rc = r->nfailures ? 1 : 0;
+		r->interrupted = atomic_load(&stop_signal);
+		rc = r->nfailures ? 1 : r->interrupted ? 128 + r->interrupted : 0;
+		if (!report(r) && !rc)
+			rc = EXIT_USAGE;
 	} else {
 		fprintf(stderr, "gmap run: cannot set up the guest: %s\n", strerror(-rc));
 		rc = 1;
 	}
+	catch_stop_signals(false);
 	run_teardown(r);
 	free(r);
 	return rc;

@@ -8,11 +8,15 @@
  * line), so the per-address path avoids stdio formatting: a million addresses
  * should cost about a second, not a minute.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -37,9 +41,12 @@ static const char help_text[] =
 	"       gmap translate --example [options] [ADDR...]\n"
 	"\n"
 	"Translate virtual addresses as the s390x DAT unit does, reading the tables from a\n"
-	"storage image. ADDRs come from the arguments, or one per line from standard input\n"
-	"when none are given or ADDR is '-' (--example without ADDRs translates a built-in\n"
-	"list). Addresses and values are hexadecimal, with or without 0x.\n"
+	"storage image. ADDRs come from the arguments; an ADDR '-' (once) reads addresses\n"
+	"from standard input at that point, one per line, and so does no ADDR at all\n"
+	"(--example without ADDRs translates a built-in list). Addresses and values are\n"
+	"hexadecimal, with or without 0x. The answers so far are written out before the\n"
+	"command waits for more input, so a program can write an address and read its\n"
+	"answer.\n"
 	"One line per address:\n"
 	"  0x<vaddr> -> 0x<real>                 translated\n"
 	"  0x<vaddr> -> 0x<abs> (absolute)       translated, with --prefix\n"
@@ -71,7 +78,8 @@ static const char help_text[] =
 	"                        the ASCE: tables, valid entries, large frames and bad entries\n"
 	"                        (marked valid but refused by a translation) per level, the\n"
 	"                        mapped bytes and the coalesced virtual ranges (first-last)\n"
-	"      --max-entries N   --tree examines at most N entries, decimal (default %lu)\n"
+	"      --max-entries N   --tree examines at most N entries, decimal, 0 to 2^32\n"
+	"                        (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
 	"                        of the DAT reference (0x123456789abcdef -> 0xabcdef) plus a\n"
 	"                        1 MiB frame, a protected page, invalid entries and a frame\n"
@@ -79,7 +87,10 @@ static const char help_text[] =
 	"  -h, --help            this text\n"
 	"\n"
 	"Exit status: 0 when every address was answered, 2 for bad usage, an unreadable or\n"
-	"malformed image, a bad ASCE or an address that is not hexadecimal.\n";
+	"malformed image (or one that is not a regular file), a bad ASCE, an input line\n"
+	"that is not a hexadecimal address (or holds a NUL byte), output that cannot be\n"
+	"written, or an image file that shrinks while it is read (the answers given\n"
+	"until then are kept).\n";
 /* clang-format on */
 
 static void usage(FILE *out)
@@ -211,11 +222,53 @@ static void print_steps(const struct xlate *x, const struct dat_result *res)
 		printf("  %-13s 0x%lx\n", "teid", res->teid);
 }
 
+/* ---- an image that shrinks under its mapping ------------------------------------------- */
+
+/*
+ * The image is mapped; if another program truncates the file, a read beyond its
+ * new end raises SIGBUS. The handler jumps back to cmd_translate(), which keeps
+ * the answers given so far (they are flushed), names the address that could not
+ * be answered and exits 2.
+ */
+static sigjmp_buf bus_jump;
+static volatile sig_atomic_t bus_armed;
+static volatile bool answering;	      /* translate_one() is walking ... */
+static volatile unsigned long asking; /* ... this address */
+
+static void on_sigbus(int sig)
+{
+	if (!bus_armed) {
+		/* Not a read of the image: die of it, as without the handler. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	bus_armed = 0;
+	siglongjmp(bus_jump, 1);
+}
+
+static int image_shrank(const struct xlate *x, const char *path)
+{
+	struct stat st;
+
+	fprintf(stderr, "gmap translate: %s: the file shrank while it was read", path);
+	if (!stat(path, &st))
+		fprintf(stderr, " (%lld bytes now, %zu before)", (long long)st.st_size,
+			x->img.size);
+	if (answering)
+		fprintf(stderr, "; no answer for 0x%lx and what follows", asking);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
 static void translate_one(const struct xlate *x, unsigned long va)
 {
 	struct dat_result res;
 
+	asking = va;
+	answering = true;
 	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
+	answering = false;
 	print_result(x, va, &res);
 	if (x->verbose)
 		print_steps(x, &res);
@@ -257,54 +310,147 @@ static int bad_address(const char *where, const char *s)
 	return EXIT_USAGE;
 }
 
-/* Strip the line's surrounding white space in place. */
-static char *trim(char *s, size_t len)
+/*
+ * Standard input, read with read(2) into one buffer: the lines' lengths are
+ * known (a NUL byte cannot end a line early), and the answers so far are
+ * flushed before every read that may block, so that a program that writes an
+ * address and waits for its answer (a coprocess) gets it.
+ */
+#define LINE_BUF (1 << 16)
+
+struct line_reader {
+	char buf[LINE_BUF + 1]; /* + 1: room to terminate a last line without '\n' */
+	size_t start, end;
+	bool eof;
+	int err; /* errno of a failed read, or EFBIG for a line too long */
+};
+
+/* Read more; returns false at the end of input or with in->err set. */
+static bool refill(struct line_reader *in)
 {
-	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' ||
-		       s[len - 1] == '\t'))
-		s[--len] = 0;
-	while (*s == ' ' || *s == '\t')
+	ssize_t n;
+
+	if (in->eof)
+		return false;
+	if (in->start) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (in->end == LINE_BUF) {
+		in->err = EFBIG;
+		return false;
+	}
+	fflush(stdout);
+	do
+		n = read(STDIN_FILENO, in->buf + in->end, LINE_BUF - in->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		in->err = errno;
+		return false;
+	}
+	in->eof = !n;
+	in->end += (size_t)n;
+	return n > 0;
+}
+
+/*
+ * The next line without its '\n', NUL-terminated, with its length in *len;
+ * NULL at the end of input, or on an error with in->err set.
+ */
+static char *next_line(struct line_reader *in, size_t *len)
+{
+	char *line, *nl;
+
+	for (;;) {
+		line = in->buf + in->start;
+		nl = memchr(line, '\n', in->end - in->start);
+		if (nl) {
+			*len = (size_t)(nl - line);
+			in->start += *len + 1;
+			break;
+		}
+		if (!refill(in)) {
+			if (in->err || in->start == in->end)
+				return NULL;
+			line = in->buf + in->start;
+			*len = in->end - in->start; /* the last line has no '\n' */
+			in->start = in->end;
+			break;
+		}
+	}
+	line[*len] = 0;
+	return line;
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Strip the line's surrounding white space in place. */
+static char *trim(char *s, size_t *len)
+{
+	while (*len && blank(s[*len - 1]))
+		s[--*len] = 0;
+	while (*len && blank(*s)) {
 		s++;
+		--*len;
+	}
 	return s;
 }
 
 static int translate_stdin(const struct xlate *x)
 {
-	char *line = NULL, *s, where[48];
-	size_t cap = 0;
-	ssize_t n;
+	static struct line_reader in;
+	char *s, where[48];
+	size_t len;
 	unsigned long lineno = 0, va;
-	int rc = 0;
 
-	while ((n = getline(&line, &cap, stdin)) > 0) {
+	while ((s = next_line(&in, &len))) {
 		lineno++;
-		s = trim(line, (size_t)n);
-		if (!*s)
+		s = trim(s, &len);
+		if (!len)
 			continue;
-		if (!parse_hex(s, &va)) {
-			snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
-			rc = bad_address(where, s);
-			break;
+		snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+		if (memchr(s, 0, len)) {
+			fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, s);
+			return EXIT_USAGE;
 		}
+		if (!parse_hex(s, &va))
+			return bad_address(where, s);
 		translate_one(x, va);
 	}
-	if (!rc && ferror(stdin)) {
-		fprintf(stderr, "gmap translate: cannot read standard input\n");
-		rc = EXIT_USAGE;
+	if (in.err) {
+		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
+			in.err == EFBIG ? "longer than 64 KiB" : strerror(in.err));
+		return EXIT_USAGE;
 	}
-	free(line);
-	return rc;
+	return 0;
 }
 
+/* ADDRs, where '-' (once) reads standard input at that point. */
 static int translate_args(const struct xlate *x, int n, char **args)
 {
 	unsigned long va;
+	int dashes = 0, rc;
 
 	/* Check them all first: no partial answer for a mistyped list. */
-	for (int i = 0; i < n; i++)
-		if (!parse_hex(args[i], &va))
-			return bad_address("", args[i]);
 	for (int i = 0; i < n; i++) {
+		if (!strcmp(args[i], "-"))
+			dashes++;
+		else if (!parse_hex(args[i], &va))
+			return bad_address("", args[i]);
+	}
+	if (dashes > 1)
+		return usage_error("%s", "'-' (standard input) can be given only once");
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(args[i], "-")) {
+			rc = translate_stdin(x);
+			if (rc)
+				return rc;
+			continue;
+		}
 		parse_hex(args[i], &va);
 		translate_one(x, va);
 	}
@@ -339,6 +485,7 @@ static const struct option long_opts[] = {
 /* Returns -1 to go on, else an exit status. */
 static int get_opts(int argc, char **argv, struct opts *o)
 {
+	char name[3];
 	int c;
 
 	opterr = 0;
@@ -382,9 +529,11 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 0;
 		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
+			return usage_error("option '%s' needs a value",
+					   bad_option_name(argv, true, name));
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   bad_option_name(argv, false, name));
 		}
 	}
 	return -1;
@@ -476,19 +625,17 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 	if (o->tree) {
 		if (nargs)
 			return usage_error("%s", "--tree takes no addresses");
-		if (o->max_entries && !parse_dec(o->max_entries, &max_entries))
-			return usage_error("--max-entries '%s' is not a decimal number",
+		if (o->max_entries &&
+		    (!parse_dec(o->max_entries, &max_entries) || max_entries > MAX_MAX_ENTRIES))
+			return usage_error("--max-entries '%s' is not a decimal number from 0 to "
+					   "4294967296",
 					   o->max_entries);
-		if (max_entries > MAX_MAX_ENTRIES)
-			max_entries = MAX_MAX_ENTRIES;
 		return translate_tree(stdout, &x->cfg, &x->img, max_entries) ? EXIT_USAGE : 0;
 	}
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (x->verbose)
 		print_header(x);
-	if (nargs == 1 && !strcmp(args[0], "-"))
-		return translate_stdin(x);
 	if (nargs)
 		return translate_args(x, nargs, args);
 	if (o->example)
@@ -497,6 +644,31 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 	else
 		return translate_stdin(x);
 	return 0;
+}
+
+/* Open the image and answer; SIGBUS from a shrinking image comes back here. */
+static int open_and_run(struct xlate *x, const struct opts *o, int nargs, char **args)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int rc;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jump, 1)) {
+		rc = image_shrank(x, o->image);
+	} else {
+		bus_armed = 1;
+		rc = open_image(x, o);
+		if (!rc)
+			rc = set_config(x, o);
+		if (!rc)
+			rc = check_asce(x);
+		if (!rc)
+			rc = run(x, o, nargs, args);
+		bus_armed = 0;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return rc;
 }
 
 int cmd_translate(int argc, char **argv)
@@ -508,13 +680,7 @@ int cmd_translate(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	x.verbose = o.verbose;
-	rc = open_image(&x, &o);
-	if (!rc)
-		rc = set_config(&x, &o);
-	if (!rc)
-		rc = check_asce(&x);
-	if (!rc)
-		rc = run(&x, &o, argc - optind, argv + optind);
+	rc = open_and_run(&x, &o, argc - optind, argv + optind);
 	if (fflush(stdout) && !rc) {
 		fprintf(stderr, "gmap translate: cannot write the output\n");
 		rc = EXIT_USAGE;

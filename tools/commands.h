@@ -6,11 +6,16 @@
 /* Exit status for bad usage: wrong options, unreadable input. */
 #define EXIT_USAGE 2
 
+#include <stdbool.h>
+
 struct gmap_command {
 	const char *name;
 	const char *summary;
 	int (*run)(int argc, char **argv);
 };
+
+/* The option getopt_long() just refused ('?', or ':' with @missing_value), as typed. */
+const char *bad_option_name(char **argv, bool missing_value, char buf[3]);
 
 /* gmap translate: DAT walks over a storage image (tools/cmd_translate.c). */
 int cmd_translate(int argc, char **argv);

@@ -161,8 +161,8 @@ static int elf_parse(struct image *img, char *err, size_t errlen)
 		return fail(err, errlen, "e_phentsize %u is not %lu", get16(d + 54), PHDR_SIZE);
 	if (phnum > img->size / PHDR_SIZE || !in_file(phoff, phnum * PHDR_SIZE, img->size))
 		return fail(err, errlen,
-			    "%lu program headers at 0x%lx extend beyond the file (0x%zx bytes)",
-			    phnum, phoff, img->size);
+			    "%lu program header%s at 0x%lx extend%s beyond the file (0x%zx bytes)",
+			    phnum, phnum == 1 ? "" : "s", phoff, phnum == 1 ? "s" : "", img->size);
 	img->seg = calloc(phnum, sizeof(*img->seg));
 	if (!img->seg)
 		return fail(err, errlen, "out of memory for %lu program headers", phnum);
@@ -223,6 +223,21 @@ int image_from_buffer(struct image *img, const void *data, size_t size, char *er
 	return 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device; copy it to a file";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
+}
+
 int image_open(struct image *img, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -230,12 +245,17 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen)
 	int fd;
 
 	memset(img, 0, sizeof(*img));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(err, errlen, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st)) {
 		close(fd);
-		return fail(err, errlen, "not a regular file");
+		return fail(err, errlen, "cannot stat: %s", strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, "not a regular file (%s)", file_kind(st.st_mode));
 	}
 	if (!st.st_size) {
 		close(fd);

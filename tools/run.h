@@ -4,7 +4,9 @@
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
  * run_host.c is the host-event thread; run_verify.c records failures and does
- * the final comparison; run_report.c prints the progress line and the summary.
+ * the final comparison; run_report.c prints the progress line and the summary;
+ * run_sched.c makes the threads take turns for --deterministic; run_common.c
+ * holds the PRNG, the layout lookups and the clock they all use.
  */
 #ifndef GMAP_TOOLS_RUN_H
 #define GMAP_TOOLS_RUN_H
@@ -16,6 +18,8 @@
 #include <stdio.h>
 
 #include <gmap/vcpu.h>
+
+#include "run_common.h"
 
 #define RUN_MAX_VCPUS	 64
 #define RUN_MIN_MEM	 (16UL << 20)
@@ -50,6 +54,8 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
+	bool deterministic; /* the threads take turns in an order drawn from the seed */
+	double progress;    /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
 /*
@@ -89,12 +95,19 @@ struct run_vcpu {
 	pthread_t thread;
 	struct vcpu *vcpu;
 	uint64_t rng;
-	unsigned char *ref; /* the model of its data pages d (d % nvcpus == id) at d / nvcpus */
-	unsigned long nown; /* data pages it owns */
+	/*
+	 * The model of its data pages d (d % nvcpus == id): page d / nvcpus, or NULL
+	 * while that page holds zeroes (never written, or discarded). Sparse: 8 bytes
+	 * per owned page, 4 KiB more per page written.
+	 */
+	unsigned char **ref;
+	unsigned long nown;			 /* data pages it owns */
+	unsigned long ref_pages;		 /* pages of @ref allocated */
 	unsigned char lowcore[PREFIX_AREA_SIZE]; /* the model of its prefix area */
 	unsigned long hot[32];			 /* its hot set (own data pages) */
 	unsigned long cursor;			 /* sequential walk over its own pages */
 	unsigned long quota;			 /* --ops: accesses to do (may be 0) */
+	unsigned int turn_left;			 /* --deterministic: accesses left in this turn */
 	atomic_ulong done;			 /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
@@ -108,6 +121,17 @@ struct run_failure {
 	unsigned long addr;
 	unsigned int nbytes; /* 0 unless a mismatch */
 	unsigned char expected[RUN_SHOW_BYTES], actual[RUN_SHOW_BYTES];
+};
+
+/* Turns for --deterministic (run_sched.c): participants are the vCPUs, then the host thread. */
+struct run_sched {
+	pthread_mutex_t lock;
+	pthread_cond_t cond[RUN_MAX_VCPUS + 1];
+	bool alive[RUN_MAX_VCPUS + 1];
+	unsigned int n, nalive;
+	unsigned int turn;    /* who runs now */
+	unsigned int quantum; /* accesses of this turn, for a vCPU */
+	uint64_t rng;
 };
 
 struct run {
@@ -144,18 +168,25 @@ struct run {
 	unsigned long gmap_tables, linked;
 	unsigned long notifier_calls;
 	unsigned long injected; /* --inject-corruption: the guest address changed */
+	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
+	struct run_sched sched; /* --deterministic */
 };
 
 /* ---- run_setup.c ---- */
 int run_setup(struct run *r);
 void run_teardown(struct run *r);
-unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_gmap_tables(const struct run *r, unsigned long *linked);
 
 /* ---- run_vcpu.c ---- */
 void *run_vcpu_thread(void *arg);
-unsigned long run_total_accesses(struct run *r);
-unsigned long run_prefix(unsigned int id);
+
+/* ---- run_sched.c ---- */
+void run_sched_init(struct run_sched *s, unsigned long seed, unsigned int n);
+void run_sched_destroy(struct run_sched *s);
+unsigned int run_sched_wait(struct run_sched *s, unsigned int id);
+unsigned int run_sched_yield(struct run_sched *s, unsigned int id);
+void run_sched_leave(struct run_sched *s, unsigned int id);
+bool run_sched_only(struct run_sched *s, unsigned int id);
 
 /* ---- run_host.c ---- */
 void *run_host_thread(void *arg);
@@ -173,12 +204,16 @@ void run_verify_all(struct run *r);
 void run_inject_corruption(struct run *r);
 
 /* ---- run_report.c ---- */
-void run_progress(struct run *r, double elapsed, bool final);
+enum run_progress_style { PROGRESS_REDRAW, PROGRESS_LINE, PROGRESS_ERASE };
+void run_progress(struct run *r, double elapsed, enum run_progress_style style);
 void run_report(struct run *r, FILE *out);
 void run_report_json(struct run *r, FILE *out);
 
-/* ---- the PRNG (run_vcpu.c): splitmix64 for seeds, xorshift64* for streams ---- */
-uint64_t run_seed_mix(uint64_t x);
-uint64_t run_rand(uint64_t *state);
+/* ---- run_common.c (with run_common.h): lookups over the run's state ---- */
+unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
+unsigned long run_total_accesses(struct run *r);
+const unsigned char *run_model(const struct run *r, unsigned long d);
+unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d);
+void run_model_zero(struct run_vcpu *v, unsigned long d);
 
 #endif /* GMAP_TOOLS_RUN_H */

@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <gmap/gmap_locked.h>
 
@@ -72,21 +71,6 @@ unsigned long run_notifier_calls(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Let the vCPUs run up to @t + RUN_PACE_SLACK; never backwards. */
 static void publish_covered(struct run *r, unsigned long t)
@@ -156,13 +140,21 @@ static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 static void hold(struct run *r)
 {
 	unsigned long t0 = run_total_accesses(r), t;
-	double deadline = now() + HOLD_MAX_NS * 1e-9;
+	double deadline = run_now() + HOLD_MAX_NS * 1e-9;
+	unsigned int me = r->cfg.nvcpus;
+
+	if (r->cfg.deterministic) {
+		/* Counted in accesses only: the vCPUs run in the turns given away here. */
+		while (!run_sched_only(&r->sched, me) && run_total_accesses(r) < t0 + HOLD_ACCESSES)
+			run_sched_yield(&r->sched, me);
+		return;
+	}
 
 	do {
-		nap(20000);
+		run_nap(20000);
 		t = run_total_accesses(r);
 	} while (!atomic_load(&r->vcpus_done) && t < t0 + HOLD_ACCESSES &&
-		 t < atomic_load(&r->covered) + RUN_PACE_SLACK && now() < deadline);
+		 t < atomic_load(&r->covered) + RUN_PACE_SLACK && run_now() < deadline);
 }
 
 static void mprotect_event(struct run *r, uint64_t *rng)
@@ -197,7 +189,7 @@ static void seg_move_lock(struct run *r, unsigned long seg)
 
 	while (!atomic_compare_exchange_weak(&r->seg_discard[seg], &free, -1)) {
 		free = 0;
-		nap(1000);
+		run_nap(1000);
 	}
 }
 
@@ -315,11 +307,31 @@ static bool catch_up(struct run *r, uint64_t *rng, unsigned long t)
 	return any;
 }
 
+/* --deterministic: the events due at each of the host thread's turns. */
+static void host_turns(struct run *r, uint64_t *rng)
+{
+	unsigned int me = r->cfg.nvcpus;
+	unsigned long t;
+	bool last;
+
+	run_sched_wait(&r->sched, me);
+	do {
+		last = run_sched_only(&r->sched, me);
+		t = run_total_accesses(r);
+		catch_up(r, rng, t);
+		publish_covered(r, t);
+		if (!last)
+			run_sched_yield(&r->sched, me);
+	} while (!last);
+	run_sched_leave(&r->sched, me);
+}
+
 /**
  * run_host_thread() - body of the host-event thread
  * @arg: the struct run
  *
  * Runs until the vCPUs are done, then catches up with their last accesses.
+ * With --deterministic it runs only in its turns, until no vCPU takes turns.
  *
  * Return: NULL.
  */
@@ -330,11 +342,15 @@ void *run_host_thread(void *arg)
 	unsigned long t;
 	bool last;
 
+	if (r->cfg.deterministic) {
+		host_turns(r, &rng);
+		return NULL;
+	}
 	do {
 		last = atomic_load(&r->vcpus_done);
 		t = run_total_accesses(r);
 		if (!catch_up(r, &rng, t) && !last)
-			nap(100000);
+			run_nap(100000);
 		publish_covered(r, t);
 	} while (!last);
 	return NULL;

@@ -4,13 +4,16 @@
  * the same numbers as one JSON object. Both are computed from one struct
  * summary so that they cannot disagree.
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run.h"
 
-#define CRST_BYTES    (4 * PAGE_SIZE)
-#define HOST_PT_BYTES PAGE_SIZE /* 256 PTEs and 256 PGSTEs */
-#define MIB	      (1024.0 * 1024.0)
+#define CRST_BYTES     (4 * PAGE_SIZE)
+#define HOST_PT_BYTES  PAGE_SIZE /* 256 PTEs and 256 PGSTEs */
+#define MIB	       (1024.0 * 1024.0)
+#define RUN_REPLAY_MAX 512
 
 struct summary {
 	struct run_counts c;
@@ -64,7 +67,11 @@ static void summarize(const struct run *r, struct summary *sum)
 	if (sum->s.tlb_hits + sum->s.tlb_misses)
 		sum->hit_rate =
 			(double)sum->s.tlb_hits / (double)(sum->s.tlb_hits + sum->s.tlb_misses);
-	sum->model_bytes = r->lay.ndata * PAGE_SIZE + r->cfg.nvcpus * PREFIX_AREA_SIZE;
+	/* The sparse model: a pointer per data page, the pages written, the lowcores. */
+	sum->model_bytes =
+		r->lay.ndata * sizeof(unsigned char *) + r->cfg.nvcpus * PREFIX_AREA_SIZE;
+	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
+		sum->model_bytes += r->vcpus[k].ref_pages * PAGE_SIZE;
 }
 
 static unsigned long events(const struct run *r, const struct summary *sum, int e)
@@ -78,29 +85,74 @@ static unsigned long skipped(const struct run *r, const struct summary *sum, int
 }
 
 /**
- * run_progress() - redraw the progress line on standard error
+ * run_progress() - show how far the run is on standard error
  * @r:       the run
  * @elapsed: seconds since the vCPUs started
- * @final:   erase the line instead
+ * @style:   redraw the line of a terminal, print a whole line (a log), or erase
+ *           the terminal's line
  */
-void run_progress(struct run *r, double elapsed, bool final)
+void run_progress(struct run *r, double elapsed, enum run_progress_style style)
 {
 	unsigned long t = run_total_accesses(r), nfail;
+	double rate = elapsed > 0 ? t / elapsed / 1e6 : 0.0;
 
-	if (final) {
+	if (style == PROGRESS_ERASE) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
 	pthread_mutex_lock(&r->fail_lock);
 	nfail = r->nfailures;
 	pthread_mutex_unlock(&r->fail_lock);
-	if (r->cfg.ops)
+	/* A terminal's line keeps its columns still; a log's line has no padding. */
+	if (style == PROGRESS_REDRAW && r->cfg.ops)
 		fprintf(stderr, "\r  %6.1f s  %12lu of %lu accesses", elapsed, t, r->cfg.ops);
-	else
+	else if (style == PROGRESS_REDRAW)
 		fprintf(stderr, "\r  %6.1f of %.1f s  %12lu accesses", elapsed, r->cfg.duration, t);
-	fprintf(stderr, "  %6.2f M/s  failures %lu\033[K", elapsed > 0 ? t / elapsed / 1e6 : 0.0,
-		nfail);
+	else if (r->cfg.ops)
+		fprintf(stderr, "gmap run: progress: %.1f s, %lu of %lu accesses", elapsed, t,
+			r->cfg.ops);
+	else
+		fprintf(stderr, "gmap run: progress: %.1f of %.1f s, %lu accesses", elapsed,
+			r->cfg.duration, t);
+	if (style == PROGRESS_REDRAW)
+		fprintf(stderr, "  %6.2f M/s  failures %lu\033[K", rate, nfail);
+	else
+		fprintf(stderr, ", %.2f M/s, failures %lu\n", rate, nfail);
 	fflush(stderr);
+}
+
+/* ---- the replay command ------------------------------------------------------------------- */
+
+/* @v as the shortest decimal that reads back as @v. */
+static void put_double(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, "%g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, size, "%.17g", v);
+}
+
+/*
+ * The command that repeats this run with --deterministic: the same seed, the
+ * accesses it did, every option that shapes the run spelled out.
+ */
+static void replay_command(const struct run *r, char *buf, size_t size)
+{
+	static const char *const names[NR_EVENTS] = { "pageout", "migrate", "mprotect", "remap",
+						      "discard" };
+	unsigned long ops = r->cfg.ops ? r->cfg.ops : r->accesses;
+	size_t n;
+	char rate[32];
+
+	n = (size_t)snprintf(buf, size,
+			     "gmap run --deterministic --seed %lu --ops %lu --vcpus %u "
+			     "--guest-mem %luM",
+			     r->cfg.seed, ops ? ops : 1, r->cfg.nvcpus, r->cfg.guest_mem >> 20);
+	for (int e = 0; e < NR_EVENTS && n < size; e++) {
+		put_double(rate, sizeof(rate), r->cfg.rate[e]);
+		n += (size_t)snprintf(buf + n, size - n, " --%s-rate %s", names[e], rate);
+	}
+	if (r->cfg.inject_corruption && n < size)
+		snprintf(buf + n, size - n, " --inject-corruption");
 }
 
 /* ---- the table ----------------------------------------------------------------------------- */
@@ -156,9 +208,9 @@ static void print_memory_lines(const struct run *r, const struct summary *sum, F
 	fprintf(out, "  %-22s host page tables %lu (%.1f MiB), host CRSTs %lu (%lu KiB)\n", "",
 		m->page_tables, m->page_tables * HOST_PT_BYTES / MIB, m->crst_tables,
 		m->crst_tables * CRST_BYTES / 1024);
-	fprintf(out, "  %-22s gmap CRSTs %lu (%lu KiB, %lu segments linked), model %.1f MiB\n", "",
+	fprintf(out, "  %-22s gmap CRSTs %lu (%lu KiB, %lu segment%s linked), model %.1f MiB\n", "",
 		r->gmap_tables, r->gmap_tables * CRST_BYTES / 1024, r->linked,
-		sum->model_bytes / MIB);
+		r->linked == 1 ? "" : "s", sum->model_bytes / MIB);
 	fprintf(out, "  %-22s %lu\n", "pages verified", r->pages_verified);
 }
 
@@ -184,6 +236,7 @@ static void print_failure(const struct run_failure *f, FILE *out)
 void run_report(struct run *r, FILE *out)
 {
 	struct summary sum;
+	char cmd[RUN_REPLAY_MAX];
 
 	summarize(r, &sum);
 	fprintf(out, "gmap run: %u vCPU%s, %lu MiB guest memory (%lu data pages), seed %lu\n",
@@ -195,6 +248,9 @@ void run_report(struct run *r, FILE *out)
 	if (r->injected)
 		fprintf(out, "  %-22s flipped the byte at 0x%lx\n", "--inject-corruption",
 			r->injected);
+	if (r->interrupted)
+		fprintf(out, "interrupted: by SIG%s after %lu accesses; what ran was verified\n",
+			sigabbrev_np(r->interrupted), r->accesses);
 	if (!r->nfailures) {
 		fputs("integrity: OK\n", out);
 		return;
@@ -204,6 +260,12 @@ void run_report(struct run *r, FILE *out)
 		r->nfailures > RUN_MAX_FAILURES ? ", the first:" : ":");
 	for (unsigned long i = 0; i < r->nfailures && i < RUN_MAX_FAILURES; i++)
 		print_failure(&r->failures[i], out);
+	replay_command(r, cmd, sizeof(cmd));
+	fprintf(out, "replay: %s\n", cmd);
+	if (!r->cfg.deterministic)
+		fputs("  (the same accesses and events, in turns drawn from the seed: this run's\n"
+		      "  own interleaving was not recorded)\n",
+		      out);
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
@@ -314,6 +376,7 @@ static void json_memory(const struct run *r, const struct summary *sum, FILE *ou
 void run_report_json(struct run *r, FILE *out)
 {
 	struct summary sum;
+	char cmd[RUN_REPLAY_MAX];
 
 	summarize(r, &sum);
 	json_accesses(r, &sum, out);
@@ -322,5 +385,15 @@ void run_report_json(struct run *r, FILE *out)
 	if (r->injected)
 		fprintf(out, ",\"injected\":\"0x%lx\"", r->injected);
 	json_failures(r, out);
+	if (r->nfailures) {
+		replay_command(r, cmd, sizeof(cmd));
+		fputs(",\"replay\":", out);
+		json_string(out, cmd);
+	}
+	if (r->interrupted)
+		fprintf(out, ",\"interrupted\":true,\"signal\":\"SIG%s\"",
+			sigabbrev_np(r->interrupted));
+	else
+		fputs(",\"interrupted\":false", out);
 	fprintf(out, ",\"integrity\":\"%s\"}\n", r->nfailures ? "FAILED" : "OK");
 }

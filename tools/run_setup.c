@@ -133,11 +133,6 @@ static int build_tables(struct run_layout *l)
 	return 0;
 }
 
-unsigned long run_host_addr(const struct run *r, unsigned long gaddr)
-{
-	return r->seg_host[gaddr >> _SEGMENT_SHIFT] + (gaddr & ~_SEGMENT_MASK);
-}
-
 /* Store the tables into guest memory from the host side, a segment at a time. */
 static int write_tables(struct run *r)
 {
@@ -199,8 +194,8 @@ static int alloc_vcpus(struct run *r)
 		v->run = r;
 		v->id = k;
 		v->nown = (r->lay.ndata - k + nv - 1) / nv;
-		/* calloc()'s zero pages cost nothing until the vCPU writes them. */
-		v->ref = calloc(v->nown, PAGE_SIZE);
+		/* Pointers only: a model page is allocated when the vCPU writes it. */
+		v->ref = calloc(v->nown, sizeof(*v->ref));
 		if (!v->ref)
 			return -ENOMEM;
 		v->rng = run_seed_mix(r->cfg.seed * 0x100 + k + 1) | 1;
@@ -280,6 +275,8 @@ void run_teardown(struct run *r)
 	if (r->vcpus)
 		for (unsigned int k = 0; k < r->cfg.nvcpus; k++) {
 			vcpu_destroy(r->vcpus[k].vcpu);
+			for (unsigned long i = 0; r->vcpus[k].ref && i < r->vcpus[k].nown; i++)
+				free(r->vcpus[k].ref[i]);
 			free(r->vcpus[k].ref);
 		}
 	if (r->gmap)

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
-#include <time.h>
 
 #include "run.h"
 
@@ -38,46 +37,6 @@ struct access {
 };
 
 static const char *const mode_names[NR_MODES] = { "absolute", "dat", "real" };
-
-uint64_t run_seed_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-uint64_t run_rand(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
-
-unsigned long run_prefix(unsigned int id)
-{
-	return (id + 1UL) * PREFIX_AREA_SIZE;
-}
-
-unsigned long run_total_accesses(struct run *r)
-{
-	unsigned long t = 0;
-
-	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
-		t += atomic_load_explicit(&r->vcpus[k].done, memory_order_relaxed);
-	return t;
-}
-
-static void nap(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);
-}
 
 /* ---- choosing what to access -------------------------------------------------------------- */
 
@@ -293,12 +252,20 @@ static void data_access(struct run_vcpu *v, enum run_mode mode, bool write)
 {
 	struct run *r = v->run;
 	struct access a = { .mode = mode, .write = write, .d = pick_page(v) };
+	unsigned char *model;
 	unsigned long off;
 
 	pick_span(v, PAGE_SIZE, &off, &a.len);
 	a.gaddr = r->lay.reserved + (a.d << PAGE_SHIFT) + off;
 	a.va = RUN_VBASE + ((unsigned long)r->lay.window_of[a.d] << PAGE_SHIFT) + off;
-	access_checked(v, &a, v->ref + (a.d / r->cfg.nvcpus) * PAGE_SIZE + off);
+	/* A read compares with the model and never changes it: zeroes need no page. */
+	model = write ? run_model_for_write(v, a.d) : (unsigned char *)run_model(r, a.d);
+	if (!model) {
+		run_fail(r, a.gaddr, "vcpu %u: no memory left for the model", v->id);
+		atomic_store(&r->stop, true);
+		return;
+	}
+	access_checked(v, &a, model + off);
 	atomic_store_explicit(&v->last, a.d, memory_order_relaxed);
 }
 
@@ -349,7 +316,7 @@ static void discard(struct run_vcpu *v, unsigned long d)
 	if (rc) {
 		run_fail(r, gaddr, "vcpu %u: gmap_discard(0x%lx): %s", v->id, gaddr, strerror(-rc));
 	} else {
-		memset(v->ref + (d / r->cfg.nvcpus) * PAGE_SIZE, 0, PAGE_SIZE);
+		run_model_zero(v, d);
 		v->c.discards++;
 	}
 	atomic_fetch_sub(&r->seg_discard[seg], 1);
@@ -372,7 +339,15 @@ static void pace(struct run_vcpu *v)
 
 	while (run_total_accesses(r) > atomic_load(&r->covered) + RUN_PACE_SLACK &&
 	       !atomic_load_explicit(&r->stop, memory_order_relaxed))
-		nap(50000);
+		run_nap(50000);
+}
+
+/* --deterministic: one access of the turn's quantum; at its end the next thread runs. */
+static void take_turns(struct run_vcpu *v)
+{
+	if (!v->turn_left)
+		v->turn_left = run_sched_yield(&v->run->sched, v->id);
+	v->turn_left--;
 }
 
 static void step(struct run_vcpu *v, uint32_t discard_below)
@@ -405,7 +380,9 @@ static void workload(struct run_vcpu *v)
 	/* With --ops, a quota of 0 (fewer ops than vCPUs) means nothing to do. */
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) &&
 	       (!r->cfg.ops || n < v->quota)) {
-		if (paced && !(n & 63))
+		if (r->cfg.deterministic)
+			take_turns(v);
+		else if (paced && !(n & 63))
 			pace(v);
 		step(v, discard_below);
 		atomic_store_explicit(&v->done, ++n, memory_order_relaxed);
@@ -417,7 +394,8 @@ static void workload(struct run_vcpu *v)
  * @arg: its struct run_vcpu
  *
  * The vCPU is created here, on the thread that enables the gmap, and left for
- * run_teardown() to destroy after the counters have been read.
+ * run_teardown() to destroy after the counters have been read. With
+ * --deterministic it runs only in its turns (run_sched.c).
  *
  * Return: NULL.
  */
@@ -426,6 +404,9 @@ void *run_vcpu_thread(void *arg)
 	struct run_vcpu *v = arg;
 	struct run *r = v->run;
 
+	/* Deterministic: everything the thread does to shared state is done in turns. */
+	if (r->cfg.deterministic)
+		v->turn_left = run_sched_wait(&r->sched, v->id);
 	gmap_enable(r->gmap);
 	v->vcpu = vcpu_create();
 	v->rc = v->vcpu ? vcpu_set_prefix(v->vcpu, run_prefix(v->id)) : -ENOMEM;
@@ -436,6 +417,8 @@ void *run_vcpu_thread(void *arg)
 	if (v->vcpu)
 		vcpu_get_stats(v->vcpu, &v->stats);
 	gmap_disable(r->gmap);
+	if (r->cfg.deterministic)
+		run_sched_leave(&r->sched, v->id);
 	atomic_fetch_sub(&r->running, 1);
 	return NULL;
 }

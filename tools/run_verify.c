@@ -84,7 +84,7 @@ static const unsigned char *expected_page(const struct run *r, unsigned long p)
 	if (gaddr < r->lay.reserved)
 		return r->lay.image + gaddr;
 	d = (gaddr - r->lay.reserved) >> PAGE_SHIFT;
-	return r->vcpus[d % r->cfg.nvcpus].ref + (d / r->cfg.nvcpus) * PAGE_SIZE;
+	return run_model(r, d);
 }
 
 /* Read guest page @gaddr from the host side into @buf; false after recording a failure. */

@@ -221,6 +221,13 @@ static void p_phoff_beyond(unsigned char *e, size_t *s)
 	eb_put64(e + EB_E_PHOFF, *s - 60);
 }
 
+/* One program header that does not fit: the message says "1 program header ... extends". */
+static void p_one_phdr_beyond(unsigned char *e, size_t *s)
+{
+	eb_put16(e + EB_E_PHNUM, 1);
+	eb_put64(e + EB_E_PHOFF, *s - 50);
+}
+
 static void p_phoff_wraps(unsigned char *e, size_t *s)
 {
 	(void)s;
@@ -299,6 +306,8 @@ static void test_malformed(void **state)
 	expect_refused(p_phentsize, "e_phentsize");
 	expect_refused(p_no_phdrs, "no program headers");
 	expect_refused(p_phoff_beyond, "beyond the file");
+	expect_refused(p_one_phdr_beyond, "1 program header at");
+	expect_refused(p_one_phdr_beyond, " extends beyond the file");
 	expect_refused(p_phoff_wraps, "beyond the file");
 	expect_refused(p_phnum_huge, "beyond the file");
 	expect_refused(p_xnum_no_shdr, "PN_XNUM");

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `gmap run` common helpers: the PRNG, the prefix layout, the clock, and the
+ * layout lookups that need the run's state. Nothing here calls another run_*
+ * file.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "run.h"
+
+uint64_t run_seed_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t run_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+unsigned long run_prefix(unsigned int id)
+{
+	return (id + 1UL) * PREFIX_AREA_SIZE;
+}
+
+double run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void run_nap(long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	nanosleep(&ts, NULL);
+}
+
+/**
+ * run_host_addr() - the host address that guest absolute @gaddr is mapped to now
+ * @r:     the run
+ * @gaddr: guest absolute address
+ *
+ * Return: the segment's current host address plus the offset in the segment.
+ */
+unsigned long run_host_addr(const struct run *r, unsigned long gaddr)
+{
+	return r->seg_host[gaddr >> _SEGMENT_SHIFT] + (gaddr & ~_SEGMENT_MASK);
+}
+
+/**
+ * run_total_accesses() - accesses all vCPUs have done so far
+ * @r: the run
+ *
+ * Return: the sum of the vCPUs' counters (relaxed loads: a progress figure).
+ */
+unsigned long run_total_accesses(struct run *r)
+{
+	unsigned long t = 0;
+
+	for (unsigned int k = 0; k < r->cfg.nvcpus; k++)
+		t += atomic_load_explicit(&r->vcpus[k].done, memory_order_relaxed);
+	return t;
+}
+
+/* ---- the reference model: sparse, a page exists once it has been written ---- */
+
+static const unsigned char zero_page[PAGE_SIZE];
+
+/**
+ * run_model() - what data page @d must hold, from its owner's model
+ * @r: the run
+ * @d: data page
+ *
+ * Return: PAGE_SIZE bytes, zeroes for a page the model does not hold.
+ */
+const unsigned char *run_model(const struct run *r, unsigned long d)
+{
+	const unsigned char *p = r->vcpus[d % r->cfg.nvcpus].ref[d / r->cfg.nvcpus];
+
+	return p ? p : zero_page;
+}
+
+/**
+ * run_model_for_write() - the model page of data page @d, allocated if need be
+ * @v: the vCPU that owns @d (only it writes its model)
+ * @d: data page
+ *
+ * Return: PAGE_SIZE bytes to update, or NULL when no memory is left.
+ */
+unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d)
+{
+	unsigned char **p = &v->ref[d / v->run->cfg.nvcpus];
+
+	if (!*p) {
+		*p = calloc(1, PAGE_SIZE);
+		v->ref_pages += *p != NULL;
+	}
+	return *p;
+}
+
+/**
+ * run_model_zero() - data page @d holds zeroes now (discarded): drop its model page
+ * @v: the vCPU that owns @d
+ * @d: data page
+ */
+void run_model_zero(struct run_vcpu *v, unsigned long d)
+{
+	unsigned char **p = &v->ref[d / v->run->cfg.nvcpus];
+
+	v->ref_pages -= *p != NULL;
+	free(*p);
+	*p = NULL;
+}
