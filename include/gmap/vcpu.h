@@ -206,6 +206,127 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
  */
 int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datptr);
 
+
+/* What a guest-3 access returns besides 0, a PIC for guest-3, or -errno. */
+#define VSIE_EXIT_PGM	   0x10000 /* | pic: SIE exits, guest-2 takes this program interruption */
+#define VSIE_EXIT_VALIDITY 0x20037 /* SIE exits with validity intercept 0x37: no prefix */
+
+/** struct vsie_stats - what a vCPU did in SIE */
+struct vsie_stats {
+	unsigned long entries;	       /* vcpu_sie_enter() calls */
+	unsigned long accesses;	       /* guest-3 accesses of every kind */
+	unsigned long shadow_acquires; /* shadows taken with gmap_shadow() */
+	unsigned long shadow_reuses;   /* entries and accesses that kept a valid shadow */
+	unsigned long shadow_faults;   /* vsie_shadow_fault() calls */
+	unsigned long exits_pgm;       /* exits with a program interruption for guest-2 */
+	unsigned long exits_validity;  /* exits because the prefix could not be mapped */
+	unsigned long pics;	       /* program interruptions for guest-3 */
+	unsigned long eagain_retries;  /* accesses started over after -EAGAIN */
+	unsigned long prefix_remaps;   /* prefix pages shadowed (again) */
+};
+
+/**
+ * vcpu_sie_enter() - start running guest-3 for guest-2 (SIE)
+ * @vcpu:       the vCPU; the gmap enabled on the calling thread is guest-2's (the parent)
+ * @asce:       guest-2's CR1 for guest-3: the ASCE whose tables (in guest-2 memory)
+ *              describe guest-3's absolute storage; a real-space ASCE maps it one to one
+ * @edat_level: EDAT level of guest-2 for the translation (0, 1 or 2)
+ * @prefix:     guest-3's prefix register
+ *
+ * Takes the shadow for (@asce, @edat_level) with gmap_shadow(), reusing the one
+ * the vCPU holds while gmap_shadow_valid() says so, and shadows guest-3's prefix
+ * pages before its first access. The vCPU stays in SIE until vcpu_sie_exit();
+ * the guest-3 accesses below work only then. A shadow that is removed meanwhile
+ * (guest-2 changed its top-level table) is replaced at the next access.
+ *
+ * Context: takes mmap_lock and the shadow's locks; the caller must not hold them.
+ *
+ * Return: 0, VSIE_EXIT_PGM | PGM_ADDRESSING if guest-2's top-level table cannot
+ * be protected (it lies outside guest-2 memory), -EAGAIN if the shadow could not
+ * be had after bounded retries, -ENOMEM, or -EINVAL (no gmap enabled, a bad
+ * argument).
+ */
+int vcpu_sie_enter(struct vcpu *vcpu, unsigned long asce, int edat_level, unsigned long prefix);
+
+/**
+ * vcpu_sie_exit() - leave SIE
+ * @vcpu: the vCPU (NULL is ignored)
+ *
+ * The vCPU keeps its shadow for a later vcpu_sie_enter() with the same ASCE, as
+ * KVM keeps a vsie page's shadow; vcpu_destroy() drops it.
+ */
+void vcpu_sie_exit(struct vcpu *vcpu);
+
+/** vcpu_sie_set_dat_features() - guest-3's own EDAT level and IEP for its DAT-on accesses */
+int vcpu_sie_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep);
+
+/**
+ * vcpu_sie_read() - read guest-3 absolute storage
+ * @vcpu:  a vCPU in SIE
+ * @gaddr: guest-3 absolute address
+ * @buf:   destination
+ * @len:   bytes
+ *
+ * Translates through the shadow (TLB entries tagged with it, so never served to
+ * guest-2 or to another shadow); a missing shadow entry is built by
+ * vsie_shadow_fault(). -EAGAIN from a changing shadow is retried a bounded
+ * number of times (counted).
+ *
+ * Context: takes mmap_lock and the shadow's locks; the caller must not hold them.
+ *
+ * Return: 0; VSIE_EXIT_PGM | pic when guest-2's tables do not grant the access
+ * (its DAT exception, PGM_PROTECTION for a store to a page guest-2 protects,
+ * PGM_ADDRESSING where guest-2's tables point outside its memory), with the
+ * TEID in vcpu_last_teid(); VSIE_EXIT_VALIDITY if guest-3's prefix cannot be
+ * mapped; -EAGAIN, -ENOMEM, or -EINVAL outside SIE.
+ */
+int vcpu_sie_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len);
+
+/** vcpu_sie_write() - write guest-3 absolute storage; see vcpu_sie_read() */
+int vcpu_sie_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len);
+
+/** vcpu_sie_read_real() - read guest-3 real storage (guest-3's prefix applied) */
+int vcpu_sie_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len);
+
+/** vcpu_sie_write_real() - write guest-3 real storage */
+int vcpu_sie_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len);
+
+/**
+ * vcpu_sie_read_virt() - read with guest-3's DAT on
+ * @vcpu: a vCPU in SIE
+ * @asce: guest-3's own ASCE (its tables in guest-3 memory, read through the shadow)
+ * @va:   guest-3 virtual address
+ * @buf:  destination
+ * @len:  bytes
+ *
+ * Return: as vcpu_sie_read(), and also a PIC below VSIE_EXIT_PGM for guest-3's
+ * own DAT exceptions (its TEID in vcpu_last_teid()).
+ */
+int vcpu_sie_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf,
+		       size_t len);
+
+/** vcpu_sie_write_virt() - write with guest-3's DAT on; see vcpu_sie_read_virt() */
+int vcpu_sie_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
+			size_t len);
+
+/** vcpu_get_vsie_stats() - the SIE counters of @vcpu (zeroes for NULL) */
+void vcpu_get_vsie_stats(struct vcpu *vcpu, struct vsie_stats *stats);
+
+/**
+ * vsie_ipte_lock() - take the guest-visible IPTE interlock for a guest-2 table change
+ *
+ * Guest-2 changes a valid entry of its DAT tables only under this interlock
+ * (its IPTE/IDTE/CSP equivalents), as the machine blocks those instructions
+ * while KVM's shadow fault holds the interlock: a shadow fault never reads a
+ * guest-2 table that changes before its source page is protected.
+ *
+ * Context: sleeps; takes no other lock. Call vsie_ipte_unlock() after the store.
+ */
+void vsie_ipte_lock(void);
+
+/** vsie_ipte_unlock() - release the interlock taken by vsie_ipte_lock() */
+void vsie_ipte_unlock(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
  * tables do not translate the address), or a negative errno of the host side.
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
@@ -219,6 +220,24 @@ static int shadow_pte(struct walk *w, int rc, unsigned long pgt, unsigned long *
 	return rc;
 }
 
+/*
+ * The guest-visible IPTE interlock: shadow faults share it, a guest-2 table
+ * change holds it alone. Taken before mmap_lock on both sides (KVM takes it
+ * after; here a guest-2 change holding it writes through the host mm, which
+ * takes mmap_lock, so only this order is free of deadlock).
+ */
+static pthread_rwlock_t ipte_interlock = PTHREAD_RWLOCK_INITIALIZER;
+
+void vsie_ipte_lock(void)
+{
+	pthread_rwlock_wrlock(&ipte_interlock);
+}
+
+void vsie_ipte_unlock(void)
+{
+	pthread_rwlock_unlock(&ipte_interlock);
+}
+
 int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datptr)
 {
 	unsigned long pgt = 0;
@@ -230,11 +249,13 @@ int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datpt
 	/* A removed shadow builds nothing: the caller takes a new one (gmap_shadow_valid()). */
 	if (__atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE))
 		return -EAGAIN;
+	pthread_rwlock_rdlock(&ipte_interlock);
 	mmap_read_lock(sg->mm);
 	rc = gmap_shadow_pgt_lookup(sg, saddr, &pgt, &w.dat_protection, &w.fake);
 	if (rc)
 		rc = shadow_tables(&w);
 	rc = shadow_pte(&w, rc, pgt, datptr);
 	mmap_read_unlock(sg->mm);
+	pthread_rwlock_unlock(&ipte_interlock);
 	return rc;
 }

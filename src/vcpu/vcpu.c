@@ -29,49 +29,9 @@
 #include <gmap/vcpu.h>
 
 #include "core/rcu.h"
-#include "vcpu_hooks.h"
-
-#define TLB_ENTRIES 512UL
-
-/* Where a TLB entry's page address lives. */
-struct tlb_space {
-	bool virt;	    /* a guest virtual page (DAT on), else guest absolute */
-	unsigned long asce; /* for virtual pages: the guest ASCE */
-};
-
-struct tlb_entry {
-	unsigned long page; /* guest absolute or virtual page address */
-	struct tlb_space space;
-	unsigned long frame; /* host frame */
-	unsigned long gen;   /* valid while equal to the vCPU's generation */
-	struct gmap *gmap;
-	bool writable;
-};
+#include "vcpu_internal.h"
 
 static const struct tlb_space absolute_space = { false, 0 };
-
-struct vcpu {
-	struct tlb_entry tlb[TLB_ENTRIES];
-	atomic_ulong gen; /* bumped by every purge */
-	atomic_ulong seq; /* odd while a copy window is open */
-	unsigned long prefix;
-	atomic_bool prefix_stale;
-	atomic_ulong gmap_seqno; /* the gmap last used (gmap->seqno), for the prefix notifier */
-	struct mm_struct *listener_mm; /* subscribed to its purges, holding a reference */
-	struct mm_tlb_listener listener;
-	unsigned int edat;
-	bool iep;
-	unsigned long last_teid;
-	struct vcpu_stats stats;
-	atomic_ulong purges;
-	struct cds_list_head node; /* on all_vcpus */
-};
-
-/* What a translation gives: the host frame and whether stores may go there. */
-struct xlate {
-	unsigned long frame;
-	bool writable;
-};
 
 void (*vcpu_test_hook)(struct vcpu *vcpu, enum vcpu_hook_point point);
 
@@ -133,15 +93,19 @@ void vcpu_purge_tlb(struct vcpu *vcpu)
 /* Flag the vCPUs whose prefix pages on @gmap are about to change (KVM's kvm_gmap_notifier). */
 static void prefix_notify(struct gmap *gmap, unsigned long start, unsigned long end)
 {
+	unsigned long prefix;
 	struct vcpu *v;
 
-	if (gmap_is_shadow(gmap) || start >= 1UL << 31)
+	if (!gmap_is_shadow(gmap) && start >= 1UL << 31)
 		return;
 	gm_rcu_read_lock();
 	gm_list_for_each_entry_rcu(v, &all_vcpus, node)
 	{
-		unsigned long prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
-
+		if (gmap_is_shadow(gmap)) {
+			vsie_prefix_notify(v, gmap, start, end);
+			continue;
+		}
+		prefix = __atomic_load_n(&v->prefix, __ATOMIC_RELAXED);
 		if (atomic_load(&v->gmap_seqno) == gmap->seqno && prefix <= end &&
 		    start <= prefix + 2 * PAGE_SIZE - 1)
 			atomic_store(&v->prefix_stale, true);
@@ -191,6 +155,7 @@ void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
+	vsie_release(vcpu);
 	vcpu_unsubscribe(vcpu);
 	spin_lock(&all_vcpus_lock);
 	gm_list_del_rcu(&vcpu->node);
@@ -208,7 +173,7 @@ void vcpu_destroy(struct vcpu *vcpu)
  * recognised by its sequence number, not its address: a gmap created where a
  * freed one was must still get its prefix pages armed.
  */
-static struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
+struct gmap *vcpu_gmap(struct vcpu *v, int *rc)
 {
 	struct gmap *g = gmap_get_enabled();
 
@@ -254,7 +219,7 @@ static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_sp
 		    struct gmap *g, unsigned long gen, bool write)
 {
 	return e->gen == gen && e->page == page && e->space.virt == space.virt &&
-	       e->space.asce == space.asce && e->gmap == g && (!write || e->writable);
+	       e->space.asce == space.asce && e->gmap_seqno == g->seqno && (!write || e->writable);
 }
 
 /*
@@ -262,7 +227,7 @@ static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_sp
  * failing guest-table read records its PIC too, but the guest takes only the
  * one the walk turns it into.
  */
-static int deliver_pic(struct vcpu *v, unsigned int pic, unsigned long teid)
+int vcpu_deliver_pic(struct vcpu *v, unsigned int pic, unsigned long teid)
 {
 	v->last_teid = teid;
 	return (int)pic;
@@ -314,7 +279,7 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 	int rc;
 
 	if (pic == PGM_ASCE_TYPE || pic == PGM_ADDRESSING || pic == PGM_TRANSLATION_SPEC)
-		return deliver_pic(v, PGM_ADDRESSING, 0);
+		return vcpu_deliver_pic(v, PGM_ADDRESSING, 0);
 	v->stats.faults++;
 	rc = gmap_fault(g, gaddr, write ? FAULT_FLAG_WRITE : 0);
 	if (rc != -EFAULT)
@@ -323,12 +288,12 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 		v->stats.faults++;
 		rc = refused_store(g, gaddr);
 		if (rc == PGM_PROTECTION)
-			return deliver_pic(v, PGM_PROTECTION,
-					   (laddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
+			return vcpu_deliver_pic(v, PGM_PROTECTION,
+						(laddr & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT);
 		if (rc <= 0)
 			return rc;
 	}
-	return deliver_pic(v, PGM_ADDRESSING, 0);
+	return vcpu_deliver_pic(v, PGM_ADDRESSING, 0);
 }
 
 /*
@@ -362,12 +327,15 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		if (!pic) {
 			x->frame = res.real & PAGE_MASK;
 			x->writable = !res.prot;
-			*e = (struct tlb_entry){ page, absolute_space, x->frame, *gen,
-						 g,    x->writable };
+			*e = (struct tlb_entry){ page, absolute_space, x->frame,
+						 *gen, g->seqno,       x->writable };
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
-		rc = resolve_gmap_exception(v, g, gaddr, laddr, write, pic);
+		if (gmap_is_shadow(g))
+			rc = vsie_resolve_exception(v, g, gaddr, write, pic);
+		else
+			rc = resolve_gmap_exception(v, g, gaddr, laddr, write, pic);
 		if (rc)
 			return rc;
 	}
@@ -408,7 +376,7 @@ static int refresh_prefix(struct vcpu *v, struct gmap *g)
 	v->stats.prefix_refreshes++;
 	if (rc) {
 		atomic_store(&v->prefix_stale, true);
-		return rc == -EFAULT ? deliver_pic(v, PGM_ADDRESSING, 0) : rc;
+		return rc == -EFAULT ? vcpu_deliver_pic(v, PGM_ADDRESSING, 0) : rc;
 	}
 	return 0;
 }
@@ -460,7 +428,7 @@ int vcpu_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep)
 struct guest_reader {
 	struct vcpu *v;
 	struct gmap *g;
-	int err; /* a host failure while reading a guest table */
+	int err; /* a host failure (or an exit to guest-2) while reading a guest table */
 };
 
 /* dat_read_fn over guest storage: each big-endian entry is read through the gmap. */
@@ -470,7 +438,7 @@ static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
 	unsigned long be;
 	int rc = access_abs_page(r->v, r->g, addr, addr, &be, sizeof(be), false);
 
-	if (rc < 0)
+	if (rc < 0 || rc >= VSIE_EXIT_PGM)
 		r->err = rc;
 	if (rc)
 		return -1; /* an addressing exception for the table entry */
@@ -482,12 +450,13 @@ static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
  * Translate guest virtual @va: a TLB hit, or the guest's DAT walk followed by
  * the gmap translation of its result. Returns 0 with *x and *gen, or a PIC/errno.
  */
-static int xlate_virt(struct vcpu *v, struct gmap *g, unsigned long asce, unsigned long va,
+static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asce, unsigned long va,
 		      bool write, struct xlate *x, unsigned long *gen)
 {
+	struct gmap *g = c->g;
 	struct guest_reader r = { v, g, 0 };
 	struct dat_config cfg = {
-		.asce = asce, .edat = v->edat, .iep = v->iep, .prefix = v->prefix
+		.asce = asce, .edat = c->edat, .iep = c->iep, .prefix = c->prefix
 	};
 	struct tlb_space space = { true, asce };
 	unsigned long page = va & PAGE_MASK, abs_gen;
@@ -509,20 +478,20 @@ static int xlate_virt(struct vcpu *v, struct gmap *g, unsigned long asce, unsign
 	if (r.err)
 		return r.err;
 	if (pic)
-		return deliver_pic(v, pic, res.teid);
+		return vcpu_deliver_pic(v, pic, res.teid);
 	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_gen);
 	if (rc)
 		return rc;
 	if (abs_gen != *gen)
 		return -EAGAIN; /* purged meanwhile: start over */
 	x->writable = x->writable && !res.prot;
-	*e = (struct tlb_entry){ page, space, x->frame, *gen, g, x->writable };
+	*e = (struct tlb_entry){ page, space, x->frame, *gen, g->seqno, x->writable };
 	return 0;
 }
 
 /* Access up to the end of one page at guest virtual @va (DAT on with @asce). */
-static int access_virt_page(struct vcpu *v, struct gmap *g, unsigned long asce, unsigned long va,
-			    void *buf, size_t n, bool write)
+static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned long asce,
+			    unsigned long va, void *buf, size_t n, bool write)
 {
 	unsigned long gen;
 	struct xlate x;
@@ -530,55 +499,67 @@ static int access_virt_page(struct vcpu *v, struct gmap *g, unsigned long asce, 
 
 	do {
 		do {
-			rc = xlate_virt(v, g, asce, va, write, &x, &gen);
+			rc = xlate_virt(v, c, asce, va, write, &x, &gen);
 		} while (rc == -EAGAIN);
 	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
 	return rc;
 }
 
-/* How the addresses of an access are to be understood. */
-enum addr_kind { ABSOLUTE, REAL, VIRTUAL };
-
 /* One page of an access, dispatched by the kind of address. */
-static int access_page(struct vcpu *v, struct gmap *g, enum addr_kind kind, unsigned long asce,
-		       unsigned long addr, void *buf, size_t n, bool write)
+static int access_page(struct vcpu *v, const struct run_ctx *c, enum addr_kind kind,
+		       unsigned long asce, unsigned long addr, void *buf, size_t n, bool write)
 {
 	switch (kind) {
 	case VIRTUAL:
-		return access_virt_page(v, g, asce, addr, buf, n, write);
+		return access_virt_page(v, c, asce, addr, buf, n, write);
 	case REAL:
-		return access_abs_page(v, g, dat_real_to_abs(addr, v->prefix), addr, buf, n, write);
+		return access_abs_page(v, c->g, dat_real_to_abs(addr, c->prefix), addr, buf, n,
+				       write);
 	default:
-		return access_abs_page(v, g, addr, addr, buf, n, write);
+		return access_abs_page(v, c->g, addr, addr, buf, n, write);
 	}
+}
+
+/* The pages of an access, one by one, with the CPU state of @c. */
+int vcpu_access(struct vcpu *v, const struct run_ctx *c, enum addr_kind kind, unsigned long asce,
+		unsigned long addr, void *buf, size_t len, bool write)
+{
+	unsigned long n;
+	int rc = 0;
+
+	while (!rc && len) {
+		n = PAGE_SIZE - (addr & ~PAGE_MASK);
+		if (n > len)
+			n = len;
+		rc = access_page(v, c, kind, asce, addr, buf, n, write);
+		addr += n;
+		buf = (char *)buf + n;
+		len -= n;
+		if (!rc && len && !addr) /* wrapped around the address space */
+			rc = vcpu_deliver_pic(v, PGM_ADDRESSING, 0);
+	}
+	return rc;
 }
 
 /* Every access: check, find the gmap, re-arm the prefix pages, then page by page. */
 static int guest_access(struct vcpu *v, enum addr_kind kind, unsigned long asce, unsigned long addr,
 			void *buf, size_t len, bool write)
 {
-	unsigned long n;
-	struct gmap *g;
+	struct run_ctx c;
 	int rc;
 
 	if (!v || (!buf && len))
 		return -EINVAL;
-	g = vcpu_gmap(v, &rc);
-	if (!g)
+	c.g = vcpu_gmap(v, &rc);
+	if (!c.g)
 		return rc;
+	c.prefix = v->prefix;
+	c.edat = v->edat;
+	c.iep = v->iep;
 	v->stats.accesses++;
-	rc = refresh_prefix(v, g);
-	while (!rc && len) {
-		n = PAGE_SIZE - (addr & ~PAGE_MASK);
-		if (n > len)
-			n = len;
-		rc = access_page(v, g, kind, asce, addr, buf, n, write);
-		addr += n;
-		buf = (char *)buf + n;
-		len -= n;
-		if (!rc && len && !addr) /* wrapped around the address space */
-			rc = deliver_pic(v, PGM_ADDRESSING, 0);
-	}
+	rc = refresh_prefix(v, c.g);
+	if (!rc)
+		rc = vcpu_access(v, &c, kind, asce, addr, buf, len, write);
 	return count_pic(v, rc);
 }
 
