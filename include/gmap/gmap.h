@@ -437,6 +437,20 @@ void gmap_shadow_get_stats(struct gmap_shadow_stats *stats);
  */
 long gmap_shadow_audit(struct gmap *sg, FILE *out);
 
+/**
+ * gmap_shadow_inject_stale() - self-test: skip the next @n unshadows on purpose
+ * @n: how many reverse-mapped shadow entries to leave valid although their
+ *     guest-2 source changed (0 stops injecting)
+ *
+ * For proving that the checks above catch a stale shadow (`gmap run
+ * --inject-stale-shadow`): the skipped entries are exactly what
+ * gmap_shadow_audit() reports and what a nested workload's reference model
+ * sees as a wrong byte. Never call it outside such a self-test.
+ *
+ * Context: any.
+ */
+void gmap_shadow_inject_stale(unsigned int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -238,6 +238,23 @@ static void free_rmap_list(unsigned long key, unsigned long head, void *arg)
 	}
 }
 
+/* Self-test faults: rmaps whose unshadow is skipped on purpose (gmap_shadow_inject_stale()). */
+static atomic_uint stale_to_inject;
+
+void gmap_shadow_inject_stale(unsigned int n)
+{
+	atomic_store(&stale_to_inject, n);
+}
+
+static bool inject_stale(void)
+{
+	unsigned int n = atomic_load_explicit(&stale_to_inject, memory_order_relaxed);
+
+	while (n && !atomic_compare_exchange_weak(&stale_to_inject, &n, n - 1))
+		;
+	return n != 0;
+}
+
 /* Undo the reverse maps of the page of host @vmaddr: each names an entry to tear down. */
 static void unshadow_rmaps(struct gmap *sg, unsigned long vmaddr)
 {
@@ -250,6 +267,8 @@ static void unshadow_rmaps(struct gmap *sg, unsigned long vmaddr)
 		next = rmap->next;
 		bits = rmap->raddr & _SHADOW_RMAP_MASK;
 		raddr = rmap->raddr ^ bits;
+		if (inject_stale())
+			bits = 0; /* leave the entry stale: the audit must find it */
 		switch (bits) {
 		case _SHADOW_RMAP_REGION1:
 			gmap_unshadow_r2t(sg, raddr);

@@ -611,6 +611,21 @@ static void test_parent_unmap_segment_unshadows(void **state)
 	gmap_put(sg);
 }
 
+/* The self-test fault: a skipped unshadow leaves exactly what the audit reports. */
+static void test_injected_stale_entry_is_caught(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 0);
+
+	assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
+	assert_audit_clean(sg);
+	gmap_shadow_inject_stale(1);
+	assert_int_equal(mm_migrate_page(g->mm, G2_HOST + G2_DATA + 5 * PAGE_SIZE), 0);
+	assert_int_equal(gmap_shadow_audit(sg, NULL), 1);
+	gmap_shadow_inject_stale(0);
+	gmap_put(sg);
+}
+
 /* ---- reverse maps ------------------------------------------------------------------------- */
 
 static unsigned long rmaps_of(struct gmap *sg, unsigned long vmaddr)
@@ -842,6 +857,7 @@ int main(void)
 		T(test_store_to_segment_table_keeps_region_levels),
 		T(test_host_events_on_data_pages),
 		T(test_parent_unmap_segment_unshadows),
+		T(test_injected_stale_entry_is_caught),
 		T(test_duplicate_rmaps_are_suppressed),
 		T(test_insert_rmap_without_preload_removes_the_shadow),
 		T(test_race_building_the_same_entry),
