@@ -17,13 +17,15 @@
  *   __gmap_translate() and locked PTE, the shadow's PTE slot under its lock),
  *   without rmap, allocation or PGSTE work.
  * - build4: vsie_shadow_fault() that builds all four levels below the
- *   region-first table and the PTE, for 64 guest-3 pages whose guest-2 tables
- *   are separate chains: in a new shadow ("fresh": every rmap new), and again
- *   after guest-2 rewrote each region-second table's entry, which unshadowed
- *   each region-second table and everything below it ("after unshadow": the
- *   rmaps of the lower source pages are still listed, as in the kernel). Floor:
- *   reading the five guest-2 entries through the parent and allocating the four
- *   shadow tables.
+ *   region-first table and the PTE, for guest-3 pages whose guest-2 tables are
+ *   separate chains: in a new shadow ("fresh": every rmap new), and again after
+ *   guest-2 rewrote an entry of each region-second table, which unshadowed
+ *   each shadow region-second table and everything below it ("after unshadow":
+ *   the rmaps of the lower source pages are still listed, as in the kernel).
+ *   64 pages per run (3.3 MiB of new tables: cold) and 4 pages per run (the
+ *   tables come from pool blocks the previous run freed: warm). Floor: reading
+ *   the five guest-2 entries through the parent and allocating (and so
+ *   initialising) the four shadow tables.
  * - unshadow: gmap_unshadow_pgt() of 64 page tables with 256 valid PTEs each,
  *   and gmap_unshadow_sgt() of a segment table with 2,048 valid entries (each
  *   with a page table of one valid PTE), sg->guest_table_lock held, as the
@@ -36,8 +38,8 @@
  *   taken and released and a reference taken and dropped.
  * - growth: the pte fault (vsie_shadow_fault, 256 pages) in two shadows of the
  *   same guest-2 pages, alternating, before and after one of them ("big") got
- *   10^5 further page tables under other segments; "small" is the baseline of
- *   the same moment.
+ *   10^5 further page tables under other segments (400 MB); "small" is the
+ *   baseline of the same moment. Three timed runs per repetition each.
  *
  * Every timed loop is a function loop_<series>, so that a callgrind run can
  * count its instructions (--toggle-collect=loop_*); "loop_ops" in the JSON
@@ -56,7 +58,7 @@
 #include "bench_util.h"
 #include "shadowtest.h"
 
-#define SEG _SEGMENT_SIZE
+#define SEG		   _SEGMENT_SIZE
 #define ASCE_R1_AT(origin) ((origin) | _ASCE_TYPE_REGION1 | _ASCE_TABLE_LENGTH)
 
 /*
@@ -64,14 +66,14 @@
  * pages (G2_DATA + 0..255 pages). The data pool is 1,024 pages from G2_DATA.
  */
 #define DATA_PAGES 1024UL
-#define R1T_BUILD  0x180000UL  /* top table of the build4 shadows */
-#define R1T_UNSH   0x1c0000UL  /* top table of the unshadow shadow */
-#define R1T_BIG	   0x200000UL  /* top table of the growth "big" shadow */
-#define R1T_SMALL  0x240000UL  /* top table of the growth "small" shadow */
-#define R1T_EXTRA  0x300000UL  /* 15 more top tables for the reuse case, 16 KiB apart */
-#define CHAINS	   0x800000UL  /* build4: one R2T, R3T, SGT, PGT per page, 64 KiB each */
+#define R1T_BUILD  0x180000UL /* top table of the build4 shadows */
+#define R1T_UNSH   0x1c0000UL /* top table of the unshadow shadow */
+#define R1T_BIG	   0x200000UL /* top table of the growth "big" shadow */
+#define R1T_SMALL  0x240000UL /* top table of the growth "small" shadow */
+#define R1T_EXTRA  0x300000UL /* 15 more top tables for the reuse case, 16 KiB apart */
+#define CHAINS	   0x800000UL /* build4: one R2T, R3T, SGT, PGT per page, 64 KiB each */
 #define CHAIN_SIZE 0x10000UL
-#define U_R2T	   0xc00000UL  /* unshadow: R2T, R3T, SGT */
+#define U_R2T	   0xc00000UL /* unshadow: R2T, R3T, SGT */
 #define U_R3T	   0xc10000UL
 #define U_SGT	   0xc20000UL
 #define U_PGTS	   0x1000000UL /* 2,048 page tables of 2 KiB, all entries valid */
@@ -83,6 +85,7 @@
 #define MAX_CHAINS  64UL
 #define PTE_PAGES   256UL
 #define REUSE_EXTRA 15UL
+#define BUILD4_WARM 4UL /* build4 pages per warm run */
 #define R1_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R1 | _REGION_ENTRY_LENGTH)
 #define R2_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R2 | _REGION_ENTRY_LENGTH)
 #define R3_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH)
@@ -105,6 +108,9 @@ enum {
 	S_BUILD4_FRESH,
 	S_BUILD4_REBUILD,
 	S_BUILD4_FLOOR,
+	S_BUILD4_WARM_FRESH,
+	S_BUILD4_WARM_REBUILD,
+	S_BUILD4_WARM_FLOOR,
 	S_UNSHADOW_PGT,
 	S_UNSHADOW_PGT_FLOOR,
 	S_UNSHADOW_SGT,
@@ -242,7 +248,7 @@ static void touch_data_pages(void)
 	}
 }
 
-/* ---- shadows ----------------------------------------------------------------------------------- */
+/* ---- shadows --------------------------------------------------------------------------------- */
 
 static struct gmap *new_shadow(unsigned long asce)
 {
@@ -287,7 +293,7 @@ static void time_run(struct bench_series *s, unsigned int id, void (*loop)(void 
 	loop_ops[id] += s->per_run;
 }
 
-/* ---- pte: only the shadow PTE is missing ---------------------------------------------------- */
+/* ---- pte: only the shadow PTE is missing ----------------------------------------------------- */
 
 #define PTE_SEG (G3_ADDR & ~(SEG - 1))
 
@@ -396,17 +402,30 @@ struct build_arg {
 	unsigned long *tables; /* floor: 4 per page */
 };
 
-static BENCH_NOINLINE void loop_build4(void *arg)
+static inline void build_faults(const struct build_arg *a)
 {
-	struct build_arg *a = arg;
-
 	for (unsigned long k = 0; k < a->n; k++)
 		fault_ok(a->sg, chain_addr(k), 0);
 }
 
+static BENCH_NOINLINE void loop_build4(void *arg)
+{
+	build_faults(arg);
+}
+
 static BENCH_NOINLINE void loop_build4_rebuild(void *arg)
 {
-	loop_build4(arg);
+	build_faults(arg);
+}
+
+static BENCH_NOINLINE void loop_build4_warm(void *arg)
+{
+	build_faults(arg);
+}
+
+static BENCH_NOINLINE void loop_build4_warm_rebuild(void *arg)
+{
+	build_faults(arg);
 }
 
 static unsigned long read_entry(unsigned long addr)
@@ -420,9 +439,8 @@ static unsigned long read_entry(unsigned long addr)
 }
 
 /* The five guest-2 entries of each page read through the parent, four tables allocated. */
-static BENCH_NOINLINE void loop_build4_floor(void *arg)
+static inline void build_floor(struct build_arg *a)
 {
-	struct build_arg *a = arg;
 	unsigned long v = 0, *t;
 
 	mmap_read_lock(g.mm);
@@ -440,6 +458,16 @@ static BENCH_NOINLINE void loop_build4_floor(void *arg)
 	}
 	mmap_read_unlock(g.mm);
 	bench_sink = v;
+}
+
+static BENCH_NOINLINE void loop_build4_floor(void *arg)
+{
+	build_floor(arg);
+}
+
+static BENCH_NOINLINE void loop_build4_warm_floor(void *arg)
+{
+	build_floor(arg);
 }
 
 static void free_floor_tables(const struct build_arg *a)
@@ -461,46 +489,68 @@ static void check_built(const struct gmap_shadow_stats *b, unsigned long n)
 	struct gmap_shadow_stats a = stats();
 
 	bench_check(a.r1_entries - b->r1_entries == n && a.r2_entries - b->r2_entries == n &&
-			    a.r3_entries - b->r3_entries == n && a.sg_entries - b->sg_entries == n &&
-			    a.pg_entries - b->pg_entries == n,
+			    a.r3_entries - b->r3_entries == n &&
+			    a.sg_entries - b->sg_entries == n && a.pg_entries - b->pg_entries == n,
 		    "four levels and a PTE per build4 fault");
 }
 
-static void run_build4(const struct params *p)
+/*
+ * One repetition of a build4 variant: @id, @id + 1 and @id + 2 are its fresh,
+ * rebuild and floor series, @loop their loops; @warmup sends the runs to a
+ * scratch series.
+ */
+static void build4_once(struct build_arg *a, unsigned int id, void (*const loop[3])(void *),
+			bool warmup)
 {
-	struct build_arg a = { .n = p->chains };
+	struct bench_series scratch = { .per_run = a->n };
 	struct gmap_shadow_stats before;
 
-	a.tables = bench_malloc(4 * p->chains * sizeof(*a.tables));
-	for (unsigned int id = S_BUILD4_FRESH; id <= S_BUILD4_FLOOR; id++)
-		series[id].per_run = p->chains;
-	/* Repetition 0 warms up: its runs go to a scratch series. */
-	for (unsigned int r = 0; r < p->reps + 1; r++) {
-		struct bench_series scratch = { .per_run = p->chains };
-#define BUILD4_SERIES(id) (r ? &series[id] : &scratch)
-
-		a.sg = new_shadow(ASCE_R1_AT(R1T_BUILD));
-		before = stats();
-		time_run(BUILD4_SERIES(S_BUILD4_FRESH), S_BUILD4_FRESH, loop_build4, &a);
-		check_built(&before, p->chains);
-		/* Guest-2 rewrites an entry of each R2T: the shadow R2T and all below it go. */
-		for (unsigned long k = 0; k < p->chains; k++)
-			g2_entry(CHAINS + k * CHAIN_SIZE + 2 * 8,
-				 g2_get(&g, CHAINS + k * CHAIN_SIZE + 2 * 8));
-		gm_quiesce();
-		before = stats();
-		time_run(BUILD4_SERIES(S_BUILD4_REBUILD), S_BUILD4_REBUILD, loop_build4_rebuild,
-			 &a);
-		check_built(&before, p->chains);
-		remove_shadow(a.sg, R1T_BUILD);
-		time_run(BUILD4_SERIES(S_BUILD4_FLOOR), S_BUILD4_FLOOR, loop_build4_floor, &a);
-		free_floor_tables(&a);
-#undef BUILD4_SERIES
-	}
-	free(a.tables);
+	a->sg = new_shadow(ASCE_R1_AT(R1T_BUILD));
+	before = stats();
+	time_run(warmup ? &scratch : &series[id], id, loop[0], a);
+	check_built(&before, a->n);
+	/* Guest-2 rewrites an entry of each R2T: the shadow R2T and all below it go. */
+	for (unsigned long k = 0; k < a->n; k++)
+		g2_entry(CHAINS + k * CHAIN_SIZE + 2 * 8,
+			 g2_get(&g, CHAINS + k * CHAIN_SIZE + 2 * 8));
+	gm_quiesce();
+	before = stats();
+	time_run(warmup ? &scratch : &series[id + 1], id + 1, loop[1], a);
+	check_built(&before, a->n);
+	remove_shadow(a->sg, R1T_BUILD);
+	time_run(warmup ? &scratch : &series[id + 2], id + 2, loop[2], a);
+	free_floor_tables(a);
+	gm_quiesce();
 }
 
-/* ---- unshadow ---------------------------------------------------------------------------------- */
+/*
+ * Cold: p->chains pages per run, 52 KiB of new tables each (3.3 MiB for 64):
+ * more than this machine's caches hold. Warm: 4 pages per run, whose tables
+ * come from the pool blocks the previous run freed.
+ */
+static void run_build4(const struct params *p)
+{
+	static void (*const cold[3])(void *) = { loop_build4, loop_build4_rebuild,
+						 loop_build4_floor };
+	static void (*const warm[3])(void *) = { loop_build4_warm, loop_build4_warm_rebuild,
+						 loop_build4_warm_floor };
+	struct build_arg c = { .n = p->chains }, w = { .n = BUILD4_WARM };
+
+	c.tables = bench_malloc(4 * c.n * sizeof(*c.tables));
+	w.tables = bench_malloc(4 * w.n * sizeof(*w.tables));
+	for (unsigned int i = 0; i < 3; i++) {
+		series[S_BUILD4_FRESH + i].per_run = c.n;
+		series[S_BUILD4_WARM_FRESH + i].per_run = w.n;
+	}
+	for (unsigned int r = 0; r < p->reps + 1; r++) {
+		build4_once(&c, S_BUILD4_FRESH, cold, r == 0);
+		build4_once(&w, S_BUILD4_WARM_FRESH, warm, r == 0);
+	}
+	free(c.tables);
+	free(w.tables);
+}
+
+/* ---- unshadow -------------------------------------------------------------------------------- */
 
 struct unshadow_arg {
 	struct gmap *sg;
@@ -597,7 +647,8 @@ static void run_unshadow(const struct params *p)
 		unshadow_build(&a, 0, a.nseg, a.npgt);
 		b = stats();
 		time_run(&series[S_UNSHADOW_PGT], S_UNSHADOW_PGT, loop_unshadow_pgt, &a);
-		bench_check(stats().unshadow_pgt - b.unshadow_pgt == a.npgt, "page tables unshadowed");
+		bench_check(stats().unshadow_pgt - b.unshadow_pgt == a.npgt,
+			    "page tables unshadowed");
 		gm_quiesce();
 		time_run(&series[S_UNSHADOW_PGT_FLOOR], S_UNSHADOW_PGT_FLOOR,
 			 loop_unshadow_pgt_floor, &a);
@@ -615,7 +666,7 @@ static void run_unshadow(const struct params *p)
 	remove_shadow(a.sg, R1T_UNSH);
 }
 
-/* ---- reuse ------------------------------------------------------------------------------------- */
+/* ---- reuse ----------------------------------------------------------------------------------- */
 
 struct reuse_arg {
 	struct gmap *sg;
@@ -702,7 +753,7 @@ static void run_reuse(const struct params *p, struct gmap *sg)
 		remove_shadow(extra[i], R1T_EXTRA + i * 0x4000);
 }
 
-/* ---- growth ------------------------------------------------------------------------------------ */
+/* ---- growth ---------------------------------------------------------------------------------- */
 
 static BENCH_NOINLINE void loop_growth_small_before(void *sg)
 {
@@ -733,7 +784,7 @@ static void time_growth(const struct params *p, struct gmap *small, struct gmap 
 	void (*b_loop)(void *) = after ? loop_growth_big_after : loop_growth_big_before;
 
 	series[s_id].per_run = series[b_id].per_run = PTE_PAGES;
-	for (unsigned int r = 0; r < p->reps; r++) {
+	for (unsigned int r = 0; r < 3 * p->reps; r++) {
 		if (r & 1) {
 			time_pte(b_id, b_loop, big);
 			time_pte(s_id, s_loop, small);
@@ -768,7 +819,7 @@ static void run_growth(const struct params *p)
 	remove_shadow(big, R1T_BIG);
 }
 
-/* ---- JSON -------------------------------------------------------------------------------------- */
+/* ---- JSON ------------------------------------------------------------------------------------ */
 
 static const char *const loop_names[NSERIES] = {
 	[S_PTE_SHADOW_PAGE] = "loop_pte_shadow_page",
@@ -777,6 +828,9 @@ static const char *const loop_names[NSERIES] = {
 	[S_BUILD4_FRESH] = "loop_build4",
 	[S_BUILD4_REBUILD] = "loop_build4_rebuild",
 	[S_BUILD4_FLOOR] = "loop_build4_floor",
+	[S_BUILD4_WARM_FRESH] = "loop_build4_warm",
+	[S_BUILD4_WARM_REBUILD] = "loop_build4_warm_rebuild",
+	[S_BUILD4_WARM_FLOOR] = "loop_build4_warm_floor",
 	[S_UNSHADOW_PGT] = "loop_unshadow_pgt",
 	[S_UNSHADOW_PGT_FLOOR] = "loop_unshadow_pgt_floor",
 	[S_UNSHADOW_SGT] = "loop_unshadow_sgt",
@@ -802,11 +856,16 @@ struct goal {
 static const struct goal goals[] = {
 	{ "gmap_shadow_page, only the PTE missing", S_PTE_SHADOW_PAGE, S_PTE_FLOOR, 150, false },
 	{ "vsie_shadow_fault, only the PTE missing", S_PTE_FAULT, S_PTE_FLOOR, 150, false },
-	{ "four levels + PTE, new shadow", S_BUILD4_FRESH, S_BUILD4_FLOOR, 1000, false },
-	{ "four levels + PTE, after unshadow", S_BUILD4_REBUILD, S_BUILD4_FLOOR, 1000, false },
+	{ "four levels + PTE, new shadow, cold", S_BUILD4_FRESH, S_BUILD4_FLOOR, 1000, false },
+	{ "four levels + PTE, after unshadow, cold", S_BUILD4_REBUILD, S_BUILD4_FLOOR, 1000,
+	  false },
+	{ "four levels + PTE, new shadow, warm", S_BUILD4_WARM_FRESH, S_BUILD4_WARM_FLOOR, 1000,
+	  false },
+	{ "four levels + PTE, after unshadow, warm", S_BUILD4_WARM_REBUILD, S_BUILD4_WARM_FLOOR,
+	  1000, false },
 	{ "unshadow, full page table, per PTE", S_UNSHADOW_PGT, S_UNSHADOW_PGT_FLOOR, 20, false },
-	{ "unshadow, full segment table, per segment entry", S_UNSHADOW_SGT,
-	  S_UNSHADOW_SGT_FLOOR, 20, false },
+	{ "unshadow, full segment table, per segment entry", S_UNSHADOW_SGT, S_UNSHADOW_SGT_FLOOR,
+	  20, false },
 	{ "gmap_shadow reuse, 1 shadow", S_REUSE_1, S_REUSE_FLOOR, 50, false },
 	{ "gmap_shadow reuse, oldest of 16 shadows", S_REUSE_16, S_REUSE_FLOOR, 50, false },
 	{ "growth: pte fault with 10^5 tables / before", S_GROWTH_BIG_AFTER, S_GROWTH_BIG_BEFORE,
@@ -872,7 +931,7 @@ static void print_loop_ops(struct json *j)
 	json_close(j, '}');
 }
 
-/* ---- main -------------------------------------------------------------------------------------- */
+/* ---- main ------------------------------------------------------------------------------------ */
 
 static void usage(FILE *f)
 {
@@ -909,7 +968,7 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->chains = p->quick ? 8 : MAX_CHAINS;
 	p->unshadow_pgts = p->quick ? 4 : 64;
 	p->sgt_entries = p->quick ? 256 : 2048;
-	p->reuse_n = p->quick ? 2000 : 200000;
+	p->reuse_n = p->quick ? 2000 : 20000;
 	p->growth_tables = p->quick ? 2000 : 100000;
 	if (reps)
 		p->reps = (unsigned int)reps;
@@ -924,11 +983,16 @@ static struct bench_series series_init[NSERIES] = {
 	[S_PTE_FLOOR] = { "pte_floor",
 			  "floor: parent translate + locked PTE, shadow PTE slot under its lock" },
 	[S_BUILD4_FRESH] = { "build4_fresh",
-			     "vsie_shadow_fault() building R2T, R3T, SGT, PGT and PTE, new shadow" },
+			     "vsie_shadow_fault() building R2T, R3T, SGT, PGT and PTE, new shadow, "
+			     "64 pages per run (cold tables)" },
 	[S_BUILD4_REBUILD] = { "build4_after_unshadow",
 			       "the same after a guest-2 store to the R2T removed R2T and below" },
-	[S_BUILD4_FLOOR] = { "build4_floor",
-			     "floor: 5 guest-2 entries read through the parent, 4 tables allocated" },
+	[S_BUILD4_FLOOR] = { "build4_floor", "floor: 5 guest-2 entries read through the parent, 4 "
+					     "tables allocated" },
+	[S_BUILD4_WARM_FRESH] = { "build4_warm_fresh", "build4_fresh with 4 pages per run" },
+	[S_BUILD4_WARM_REBUILD] = { "build4_warm_after_unshadow",
+				    "build4_after_unshadow with 4 pages per run" },
+	[S_BUILD4_WARM_FLOOR] = { "build4_warm_floor", "build4_floor with 4 pages per run" },
 	[S_UNSHADOW_PGT] = { "unshadow_pgt_per_pte",
 			     "gmap_unshadow_pgt() of full page tables, per PTE" },
 	[S_UNSHADOW_PGT_FLOOR] = { "unshadow_pgt_floor", "floor: storing invalid PTEs, per PTE" },
