@@ -22,8 +22,8 @@
  *   guest-2 rewrote an entry of each region-second table, which unshadowed
  *   each shadow region-second table and everything below it ("after unshadow":
  *   the rmaps of the lower source pages are still listed, as in the kernel).
- *   64 pages per run (3.3 MiB of new tables: cold) and 4 pages per run (the
- *   tables come from pool blocks the previous run freed: warm). Floor: reading
+ *   64 pages per run (3.3 MiB of new tables: cold) and 4 pages per run right
+ *   after the same on 4 other pages (warm). Floor: reading
  *   the five guest-2 entries through the parent and allocating (and so
  *   initialising) the four shadow tables.
  * - unshadow: gmap_unshadow_pgt() of 64 page tables with 256 valid PTEs each,
@@ -85,7 +85,7 @@
 #define MAX_CHAINS  64UL
 #define PTE_PAGES   256UL
 #define REUSE_EXTRA 15UL
-#define BUILD4_WARM 4UL /* build4 pages per warm run */
+#define BUILD4_WARM 4UL /* build4 pages per warm run (and per primer before it) */
 #define R1_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R1 | _REGION_ENTRY_LENGTH)
 #define R2_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R2 | _REGION_ENTRY_LENGTH)
 #define R3_ENTRY(t) ((t) | _REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH)
@@ -396,15 +396,16 @@ static void run_pte(const struct params *p, struct gmap *sg)
 
 /* ---- build4: all four levels below the region-first table ------------------------------------ */
 
+/* Chains @first .. @first + @n - 1. */
 struct build_arg {
 	struct gmap *sg;
-	unsigned long n;
+	unsigned long first, n;
 	unsigned long *tables; /* floor: 4 per page */
 };
 
 static inline void build_faults(const struct build_arg *a)
 {
-	for (unsigned long k = 0; k < a->n; k++)
+	for (unsigned long k = a->first; k < a->first + a->n; k++)
 		fault_ok(a->sg, chain_addr(k), 0);
 }
 
@@ -444,13 +445,13 @@ static inline void build_floor(struct build_arg *a)
 	unsigned long v = 0, *t;
 
 	mmap_read_lock(g.mm);
-	for (unsigned long k = 0; k < a->n; k++) {
-		unsigned long c = CHAINS + k * CHAIN_SIZE;
+	for (unsigned long i = 0; i < a->n; i++) {
+		unsigned long k = a->first + i, c = CHAINS + k * CHAIN_SIZE;
 
 		v += read_entry(R1T_BUILD + 8 * k) + read_entry(c + 2 * 8) +
 		     read_entry(c + 0x4000 + 3 * 8) + read_entry(c + 0x8000 + 4 * 8) +
 		     read_entry(c + 0xc000 + 5 * 8);
-		t = &a->tables[4 * k];
+		t = &a->tables[4 * i];
 		t[0] = (unsigned long)crst_table_alloc(_REGION2_ENTRY_EMPTY);
 		t[1] = (unsigned long)crst_table_alloc(_REGION3_ENTRY_EMPTY);
 		t[2] = (unsigned long)crst_table_alloc(_SEGMENT_ENTRY_EMPTY);
@@ -472,8 +473,8 @@ static BENCH_NOINLINE void loop_build4_warm_floor(void *arg)
 
 static void free_floor_tables(const struct build_arg *a)
 {
-	for (unsigned long k = 0; k < a->n; k++) {
-		unsigned long *t = &a->tables[4 * k];
+	for (unsigned long i = 0; i < a->n; i++) {
+		unsigned long *t = &a->tables[4 * i];
 
 		bench_check(t[0] && t[1] && t[2] && t[3], "floor tables allocated");
 		crst_table_free((unsigned long *)t[0]);
@@ -494,30 +495,52 @@ static void check_built(const struct gmap_shadow_stats *b, unsigned long n)
 		    "four levels and a PTE per build4 fault");
 }
 
+/* Guest-2 rewrites an entry of each R2T of @a: the shadow R2T and all below it go. */
+static void unshadow_chains(const struct build_arg *a)
+{
+	for (unsigned long k = a->first; k < a->first + a->n; k++)
+		g2_entry(CHAINS + k * CHAIN_SIZE + 2 * 8,
+			 g2_get(&g, CHAINS + k * CHAIN_SIZE + 2 * 8));
+}
+
+static void prime_floor(struct build_arg *primer)
+{
+	build_floor(primer);
+	free_floor_tables(primer);
+}
+
 /*
  * One repetition of a build4 variant: @id, @id + 1 and @id + 2 are its fresh,
  * rebuild and floor series, @loop their loops; @warmup sends the runs to a
- * scratch series.
+ * scratch series. With a @primer, the same operation on the primer's chains
+ * runs untimed right before each timed run.
  */
-static void build4_once(struct build_arg *a, unsigned int id, void (*const loop[3])(void *),
-			bool warmup)
+static void build4_once(struct build_arg *a, struct build_arg *primer, unsigned int id,
+			void (*const loop[3])(void *), bool warmup)
 {
 	struct bench_series scratch = { .per_run = a->n };
 	struct gmap_shadow_stats before;
 
 	a->sg = new_shadow(ASCE_R1_AT(R1T_BUILD));
+	if (primer) {
+		primer->sg = a->sg;
+		build_faults(primer);
+	}
 	before = stats();
 	time_run(warmup ? &scratch : &series[id], id, loop[0], a);
 	check_built(&before, a->n);
-	/* Guest-2 rewrites an entry of each R2T: the shadow R2T and all below it go. */
-	for (unsigned long k = 0; k < a->n; k++)
-		g2_entry(CHAINS + k * CHAIN_SIZE + 2 * 8,
-			 g2_get(&g, CHAINS + k * CHAIN_SIZE + 2 * 8));
+	unshadow_chains(a);
+	if (primer)
+		unshadow_chains(primer);
 	gm_quiesce();
+	if (primer)
+		build_faults(primer);
 	before = stats();
 	time_run(warmup ? &scratch : &series[id + 1], id + 1, loop[1], a);
 	check_built(&before, a->n);
 	remove_shadow(a->sg, R1T_BUILD);
+	if (primer)
+		prime_floor(primer);
 	time_run(warmup ? &scratch : &series[id + 2], id + 2, loop[2], a);
 	free_floor_tables(a);
 	gm_quiesce();
@@ -525,8 +548,10 @@ static void build4_once(struct build_arg *a, unsigned int id, void (*const loop[
 
 /*
  * Cold: p->chains pages per run, 52 KiB of new tables each (3.3 MiB for 64):
- * more than this machine's caches hold. Warm: 4 pages per run, whose tables
- * come from the pool blocks the previous run freed.
+ * more than this machine's caches hold, and each run starts after a sleep in
+ * gm_quiesce() during which other processes used the core. Warm: 4 pages per
+ * run right after the same operation on 4 other pages, so that code, allocator
+ * and pool are hot and the tables come from blocks just freed.
  */
 static void run_build4(const struct params *p)
 {
@@ -535,19 +560,22 @@ static void run_build4(const struct params *p)
 	static void (*const warm[3])(void *) = { loop_build4_warm, loop_build4_warm_rebuild,
 						 loop_build4_warm_floor };
 	struct build_arg c = { .n = p->chains }, w = { .n = BUILD4_WARM };
+	struct build_arg wp = { .first = BUILD4_WARM, .n = BUILD4_WARM };
 
 	c.tables = bench_malloc(4 * c.n * sizeof(*c.tables));
 	w.tables = bench_malloc(4 * w.n * sizeof(*w.tables));
+	wp.tables = bench_malloc(4 * wp.n * sizeof(*wp.tables));
 	for (unsigned int i = 0; i < 3; i++) {
 		series[S_BUILD4_FRESH + i].per_run = c.n;
 		series[S_BUILD4_WARM_FRESH + i].per_run = w.n;
 	}
 	for (unsigned int r = 0; r < p->reps + 1; r++) {
-		build4_once(&c, S_BUILD4_FRESH, cold, r == 0);
-		build4_once(&w, S_BUILD4_WARM_FRESH, warm, r == 0);
+		build4_once(&c, NULL, S_BUILD4_FRESH, cold, r == 0);
+		build4_once(&w, &wp, S_BUILD4_WARM_FRESH, warm, r == 0);
 	}
 	free(c.tables);
 	free(w.tables);
+	free(wp.tables);
 }
 
 /* ---- unshadow -------------------------------------------------------------------------------- */
