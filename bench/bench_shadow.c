@@ -23,9 +23,9 @@
  *   each shadow region-second table and everything below it ("after unshadow":
  *   the rmaps of the lower source pages are still listed, as in the kernel).
  *   64 pages per run (3.3 MiB of new tables: cold) and 4 pages per run right
- *   after the same on 4 other pages (warm). Floor: reading
- *   the five guest-2 entries through the parent and allocating (and so
- *   initialising) the four shadow tables.
+ *   after the same on 4 other pages (warm). Floor: reading the five guest-2
+ *   entries through the parent and allocating (and so initialising) the four
+ *   shadow tables.
  * - unshadow: gmap_unshadow_pgt() of 64 page tables with 256 valid PTEs each,
  *   and gmap_unshadow_sgt() of a segment table with 2,048 valid entries (each
  *   with a page table of one valid PTE), sg->guest_table_lock held, as the
@@ -744,6 +744,7 @@ static BENCH_NOINLINE void loop_shadow_valid(void *arg)
 	bench_sink = v;
 }
 
+/* One repetition: a sixteenth of the calls as warm-up, then the timed runs. */
 static void time_reuse(struct reuse_arg *a, bool many)
 {
 	unsigned long n = a->n;
