@@ -599,8 +599,18 @@ enum dat_lean_kind {
 	DAT_LEAN_REGION1 = 4,
 };
 
+struct dat_lean;
+
+/*
+ * The lean walker of one ASCE type, entry format and access type; see dat_lean_walk().
+ * Returns the frame in a register: the two members of the result are returned in two.
+ */
+typedef struct dat_lean_result (*dat_lean_fn)(const struct dat_lean *l, unsigned long va);
+
 /**
  * struct dat_lean - a struct dat_config turned into what the lean walker compares with
+ * @walk:            the walker for each enum dat_access, chosen once by the ASCE type, the
+ *                   entry format and the access: no dispatch and no access test per walk
  * @kind:            the ASCE type's walker, or DAT_LEAN_SLOW for configurations the lean
  *                   walker leaves to dat_translate() (real space, storage limits on native
  *                   tables, storage the big-endian walker cannot index)
@@ -631,6 +641,7 @@ enum dat_lean_kind {
  * from EDAT, IEP and the ASCE controls at every level.
  */
 struct dat_lean {
+	dat_lean_fn walk[3];
 	enum dat_lean_kind kind;
 	unsigned long origin;
 	unsigned long va_last;
@@ -676,39 +687,30 @@ int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const voi
 		     unsigned long size);
 
 /**
- * dat_lean_walk_native() - translate the common case over native tables
- * @l:      from dat_lean_init()
+ * dat_lean_walk() - translate the common case
+ * @l:      from dat_lean_init() (native tables) or dat_lean_init_be() (big-endian tables
+ *          in flat storage, read with an inlined byte swap)
  * @va:     virtual address
  * @access: access type
  *
- * The lean walker: the code of the configuration's ASCE type, with constant shifts,
- * one mask-and-compare per entry for invalid, type, table offset and length (and
- * FC, CR/CS where they count), protection accumulated with an OR, and the frame
- * returned in a register. Whatever is not the plain case (any exception, an entry
- * with TF > 0 or TL < 3, low-address stores, IEP on an instruction fetch) returns
- * info 0 and is left to dat_translate_native(), which gives the exact answer. Where
- * it translates, it gives what dat_translate_native() gives (tests/dat prove it).
+ * The lean walker: the code of the configuration's ASCE type, entry format and access,
+ * with constant shifts, one mask-and-compare per entry for invalid, type, table offset
+ * and length (and FC, CR/CS where they count), protection accumulated with an OR, and
+ * the frame returned in a register. Whatever is not the plain case (any exception, an
+ * entry with TF > 0 or TL < 3, low-address stores, IEP on an instruction fetch, an entry
+ * beyond the flat storage) returns info 0 and is left to dat_translate() (or
+ * dat_translate_native()), which gives the exact answer. Where it translates, it gives
+ * what the exact walker gives (tests/dat prove it).
  *
- * Context: as dat_translate_native().
+ * Context: for native tables as dat_translate_native().
  *
  * Return: the absolute address and DAT_LEAN_* bits, or info 0.
  */
-struct dat_lean_result dat_lean_walk_native(const struct dat_lean *l, unsigned long va,
-					    enum dat_access access);
-
-/**
- * dat_lean_walk_be() - dat_lean_walk_native() for big-endian tables in flat storage
- * @l:      from dat_lean_init_be()
- * @va:     virtual address
- * @access: access type
- *
- * Entries are read from @l->base with an inlined byte swap; an entry beyond the
- * storage is left to the fallback.
- *
- * Return: as dat_lean_walk_native().
- */
-struct dat_lean_result dat_lean_walk_be(const struct dat_lean *l, unsigned long va,
-					enum dat_access access);
+static inline struct dat_lean_result dat_lean_walk(const struct dat_lean *l, unsigned long va,
+						   enum dat_access access)
+{
+	return l->walk[access](l, va);
+}
 
 /**
  * dat_translate_lean() - the lean walk with dat_translate() as its fallback

@@ -11,6 +11,8 @@
 
 #include "walk_lean.h"
 
+static void lean_set_walkers(struct dat_lean *l);
+
 /* Highest address the ASCE's type and table length admit (the ASCE-type and length checks). */
 static unsigned long lean_va_last(unsigned long asce)
 {
@@ -76,6 +78,7 @@ int dat_lean_init(struct dat_lean *l, const struct dat_config *cfg)
 	/* Native entries are not bound-checked: a storage limit is the exact walker's. */
 	if (cfg->storage_size)
 		l->kind = DAT_LEAN_SLOW;
+	lean_set_walkers(l);
 	return 0;
 }
 
@@ -95,26 +98,65 @@ int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const voi
 		l->kind = DAT_LEAN_SLOW;
 	else
 		l->ea_last = (bytes & ~7UL) - 8;
+	lean_set_walkers(l);
 	return 0;
 }
 
-struct dat_lean_result dat_lean_walk_native(const struct dat_lean *l, unsigned long va,
-					    enum dat_access access)
+/* One instance per ASCE type, entry format and access type. */
+#define LEAN_INSTANCE(name, top, be, access)                                           \
+	static struct dat_lean_result name(const struct dat_lean *l, unsigned long va) \
+	{                                                                              \
+		return dat_lean_walk_inline(l, va, access, top, be);                   \
+	}
+
+#define LEAN_INSTANCES(prefix, top)                                   \
+	LEAN_INSTANCE(prefix##_native_fetch, top, false, DAT_FETCH)   \
+	LEAN_INSTANCE(prefix##_native_store, top, false, DAT_STORE)   \
+	LEAN_INSTANCE(prefix##_native_ifetch, top, false, DAT_IFETCH) \
+	LEAN_INSTANCE(prefix##_be_fetch, top, true, DAT_FETCH)        \
+	LEAN_INSTANCE(prefix##_be_store, top, true, DAT_STORE)        \
+	LEAN_INSTANCE(prefix##_be_ifetch, top, true, DAT_IFETCH)
+
+LEAN_INSTANCES(lean_segment, DAT_LEVEL_SEGMENT)
+LEAN_INSTANCES(lean_region3, DAT_LEVEL_REGION3)
+LEAN_INSTANCES(lean_region2, DAT_LEVEL_REGION2)
+LEAN_INSTANCES(lean_region1, DAT_LEVEL_REGION1)
+
+/* For configurations the lean walker leaves to the exact one. */
+static struct dat_lean_result lean_slow(const struct dat_lean *l, unsigned long va)
 {
-	return dat_lean_dispatch(l, va, access, false);
+	(void)l;
+	(void)va;
+	return dat_lean_slow;
 }
 
-struct dat_lean_result dat_lean_walk_be(const struct dat_lean *l, unsigned long va,
-					enum dat_access access)
+#define LEAN_ROW(prefix)                                                                  \
+	{                                                                                 \
+		{ prefix##_native_fetch, prefix##_native_store, prefix##_native_ifetch }, \
+		{                                                                         \
+			prefix##_be_fetch, prefix##_be_store, prefix##_be_ifetch          \
+		}                                                                         \
+	}
+
+/* [kind][big-endian][access] */
+static const dat_lean_fn lean_fns[5][2][3] = {
+	{ { lean_slow, lean_slow, lean_slow }, { lean_slow, lean_slow, lean_slow } },
+	LEAN_ROW(lean_segment),
+	LEAN_ROW(lean_region3),
+	LEAN_ROW(lean_region2),
+	LEAN_ROW(lean_region1),
+};
+
+static void lean_set_walkers(struct dat_lean *l)
 {
-	return dat_lean_dispatch(l, va, access, true);
+	for (int a = DAT_FETCH; a <= DAT_IFETCH; a++)
+		l->walk[a] = lean_fns[l->kind][l->base != NULL][a];
 }
 
 unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum dat_access access,
 				dat_read_fn read, void *ctx, struct dat_result *res)
 {
-	struct dat_lean_result r =
-		l->base ? dat_lean_walk_be(l, va, access) : dat_lean_walk_native(l, va, access);
+	struct dat_lean_result r = dat_lean_walk(l, va, access);
 	int level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);
 
 	if (!r.info)

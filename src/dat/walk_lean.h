@@ -86,10 +86,12 @@ static DAT_ALWAYS_INLINE bool lean_region(const struct dat_lean *l, unsigned lon
 }
 
 /**
- * dat_lean_walk() - the lean walk for ASCE type @top; see dat_lean_walk_native()
+ * dat_lean_walk_inline() - the lean walk for ASCE type @top; see dat_lean_walk()
  */
-static DAT_ALWAYS_INLINE struct dat_lean_result
-dat_lean_walk(const struct dat_lean *l, unsigned long va, enum dat_access access, int top, bool be)
+static DAT_ALWAYS_INLINE struct dat_lean_result dat_lean_walk_inline(const struct dat_lean *l,
+								     unsigned long va,
+								     enum dat_access access,
+								     int top, bool be)
 {
 	unsigned long origin = l->origin, rprot = 0, prot, e;
 
@@ -132,24 +134,6 @@ dat_lean_walk(const struct dat_lean *l, unsigned long va, enum dat_access access
 				 lean_prefix((e & PAGE_MASK) | (va & ~PAGE_MASK), l->prefix), e,
 				 prot, DAT_LEVEL_PTE);
 	return lean_leaf(l, access, (e & PAGE_MASK) | (va & ~PAGE_MASK), e, prot, DAT_LEVEL_PTE);
-}
-
-/* The walker of @l's ASCE type; the switch is on a value that changes only with the ASCE. */
-static DAT_ALWAYS_INLINE struct dat_lean_result
-dat_lean_dispatch(const struct dat_lean *l, unsigned long va, enum dat_access access, bool be)
-{
-	switch (l->kind) {
-	case DAT_LEAN_REGION1:
-		return dat_lean_walk(l, va, access, DAT_LEVEL_REGION1, be);
-	case DAT_LEAN_REGION2:
-		return dat_lean_walk(l, va, access, DAT_LEVEL_REGION2, be);
-	case DAT_LEAN_REGION3:
-		return dat_lean_walk(l, va, access, DAT_LEVEL_REGION3, be);
-	case DAT_LEAN_SEGMENT:
-		return dat_lean_walk(l, va, access, DAT_LEVEL_SEGMENT, be);
-	default:
-		return dat_lean_slow;
-	}
 }
 
 #endif /* GMAP_SRC_DAT_WALK_LEAN_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Randomized differential test between the two DAT walkers: the lean one
- * (dat_lean_walk_native(), dat_lean_walk_be(), dat_translate_lean()) and the
+ * (dat_lean_walk() over native and big-endian tables, dat_translate_lean()) and the
  * exact one (dat_translate()). Random table hierarchies, mostly made of the
  * plain entries the lean walker is for and sprinkled with every bit that can
  * make an entry differ from them, are walked by both for random machine states
@@ -262,7 +262,7 @@ static void check_one(const struct dat_config *cfg, const struct dat_lean *l, st
 		dat_translate(cfg, va, acc, bemem_read, m, &x);
 	else
 		dat_translate_native(cfg, va, acc, &x);
-	r = be ? dat_lean_walk_be(l, va, acc) : dat_lean_walk_native(l, va, acc);
+	r = dat_lean_walk(l, va, acc);
 	dat_translate_lean(l, va, acc, be ? bemem_read : NULL, m, &y);
 	nwalks++;
 	level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);

@@ -5,7 +5,7 @@
  * level together with the machine state (ASCE type and length, private and
  * real space, EDAT level, IEP, access type), build the tables in big-endian
  * storage, walk them with dat_translate() and compare the outcome with an
- * expectation. The lean walker (dat_lean_walk_be(), dat_translate_lean())
+ * expectation. The lean walker (dat_lean_walk(), dat_translate_lean())
  * is held to the same expectation for every case.
  *
  * The expectation comes from model(), written from the architecture
@@ -398,7 +398,7 @@ static void run_lean(const struct tcase *t, const struct dat_config *cfg, unsign
 	unsigned int rc;
 
 	assert_int_equal(dat_lean_init_be(&lean, cfg, mem.mem, mem.size), 0);
-	r = dat_lean_walk_be(&lean, va, t->acc);
+	r = dat_lean_walk(&lean, va, t->acc);
 	rc = dat_translate_lean(&lean, va, t->acc, bemem_read, &mem, &res);
 	if (r.info) {
 		lean_hits++;

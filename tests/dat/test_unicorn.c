@@ -995,8 +995,8 @@ static void compare_batch(unsigned int batch_no)
 		count(&f, &s, &x);
 		compare_one(batch_no, va, &obs[i], &f, &s, "exact");
 
-		lean_hits += dat_lean_walk_be(&lean, va, DAT_FETCH).info != 0;
-		lean_hits += dat_lean_walk_be(&lean, va, DAT_STORE).info != 0;
+		lean_hits += dat_lean_walk(&lean, va, DAT_FETCH).info != 0;
+		lean_hits += dat_lean_walk(&lean, va, DAT_STORE).info != 0;
 		dat_translate_lean(&lean, va, DAT_FETCH, bemem_read, &mem, &lf);
 		dat_translate_lean(&lean, va, DAT_STORE, bemem_read, &mem, &ls);
 		compare_one(batch_no, va, &obs[i], &lf, &ls, "lean");
