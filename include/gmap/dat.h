@@ -677,11 +677,13 @@ int dat_lean_init(struct dat_lean *l, const struct dat_config *cfg);
  * dat_lean_init_be() - prepare the lean walker for big-endian tables in flat storage
  * @l:       receives the prepared configuration
  * @cfg:     machine state
- * @storage: absolute address 0 of the storage, 8-byte aligned
+ * @storage: absolute address 0 of the storage, 8-byte aligned; NULL (with @size 0) when
+ *           there is no flat storage: every walk is then left to the fallback
  * @size:    bytes of @storage; entries at or beyond it are left to the fallback (whose
  *           reader may know storage beyond it, as an image's sparse tail)
  *
- * Return: 0, or -EINVAL for a NULL argument or misaligned @storage.
+ * Return: 0, or -EINVAL for a NULL @l or @cfg, a NULL @storage with a size, or
+ * misaligned @storage.
  */
 int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const void *storage,
 		     unsigned long size);

@@ -87,7 +87,7 @@ int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const voi
 {
 	unsigned long bytes = size;
 
-	if (!l || !cfg || !storage || ((uintptr_t)storage & 7))
+	if (!l || !cfg || (!storage && size) || ((uintptr_t)storage & 7))
 		return -EINVAL;
 	lean_common(l, cfg);
 	l->base = storage;
