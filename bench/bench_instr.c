@@ -148,6 +148,10 @@ bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, 
 		close(devnull);
 	if (status || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
+		fprintf(stderr,
+			"bench: no instruction counts: valgrind --tool=callgrind %s failed "
+			"(status 0x%x)\n",
+			argv[0], status);
 		collect_dumps(dir, NULL, NULL);
 		return false;
 	}
