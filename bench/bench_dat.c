@@ -63,7 +63,12 @@
 #define LINE_SIZE     64UL
 #define HOT_ADDRESSES 16UL /* a power of two: the hot loop indexes with i & (HOT_ADDRESSES - 1) */
 #define VERIFY_MAX    4096UL
-#define COUNT_N	      8192UL /* translations per loop in the callgrind run */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+#define COUNT_N 8192UL /* translations per loop in the callgrind run */
 
 /* ---- parameters ----------------------------------------------------------------------------- */
 
@@ -342,6 +347,8 @@ static void tree_build(struct tree *t, const struct case_kind *k, unsigned long 
 		total += n[l] * table_bytes(l);
 	}
 	if (be) {
+		/* aligned_alloc() wants a multiple of the alignment. */
+		total = (total + _CRST_TABLE_SIZE - 1) & ~(_CRST_TABLE_SIZE - 1);
 		t->flat.size = total;
 		t->flat.used = FLAT_START;
 		t->flat.base = aligned_alloc(_CRST_TABLE_SIZE, total);
@@ -1159,7 +1166,8 @@ int main(int argc, char **argv)
 	for (unsigned long k = 0; k < NCASES; k++)
 		run_cold(k, &p, &results[NCASES + k]);
 	bench_machine_done(&m);
-	if (p.instructions && !have_perf && !bench_on_valgrind()) {
+	/* valgrind cannot run a sanitized build, whose counts would mean little anyway. */
+	if (p.instructions && !have_perf && !bench_on_valgrind() && !SANITIZED) {
 		/* Resolved here: under valgrind, /proc/self/exe would be valgrind. */
 		char self[4096];
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
