@@ -612,8 +612,8 @@ typedef struct dat_lean_result (*dat_lean_fn)(const struct dat_lean *l, unsigned
  * @walk:            the walker for each enum dat_access, chosen once by the ASCE type, the
  *                   entry format and the access: no dispatch and no access test per walk
  * @kind:            the ASCE type's walker, or DAT_LEAN_SLOW for configurations the lean
- *                   walker leaves to dat_translate() (real space, storage limits on native
- *                   tables, storage the big-endian walker cannot index)
+ *                   walker leaves to dat_translate() (real space, a prefix that is not 8 KiB
+ *                   aligned, storage limits on native tables, no flat storage to read)
  * @origin:          origin of the table the ASCE designates
  * @va_last:         highest address the ASCE type and table length admit
  * @lap_end:         stores below this address go to dat_translate() (low-address
@@ -666,8 +666,9 @@ struct dat_lean {
  * @l:   receives the prepared configuration
  * @cfg: machine state, as for dat_translate_native()
  *
- * A configuration with a storage size (table entries would need a bound check) or a
- * real-space ASCE is accepted and handled entirely by dat_translate_native().
+ * A configuration with a storage size (table entries would need a bound check), a
+ * real-space ASCE or a prefix that is not 8 KiB aligned is accepted and handled entirely
+ * by dat_translate_native().
  *
  * Return: 0, or -EINVAL if @l or @cfg is NULL.
  */
