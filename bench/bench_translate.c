@@ -12,7 +12,9 @@
  *   command: `gmap translate --image F --asce A < addresses > /dev/null`, wall
  *            time of the whole process (map, parse, walk, format, write);
  *   walk:    the same addresses through dat_translate() with the image reader
- *            in this process, no text: what the walk itself costs.
+ *            in this process, no text: what the exact walk itself costs;
+ *   lean:    the same through dat_translate_lean() over the image's first
+ *            segment in place (what the command now uses), exact walk as fallback.
  *
  * Both for a raw image and for the same storage as an ELF core split into 16
  * PT_LOAD segments (the walk then moves between segments all the time). Each is
@@ -246,21 +248,38 @@ static bool check(unsigned long va, const struct dat_result *res, const struct p
 	       res->real == (((unsigned long)frames[off >> PAGE_SHIFT] << PAGE_SHIFT) | (va & 0xfff));
 }
 
-static double run_walk(struct image *img, const struct params *p)
+/* One walk by the exact walker, or by the lean one with the exact one as fallback. */
+static void walk_one(struct image *img, const struct dat_config *cfg, const struct dat_lean *lean,
+		     unsigned long va, struct dat_result *res)
+{
+	if (lean)
+		dat_translate_lean(lean, va, DAT_FETCH, image_read_entry, img, res);
+	else
+		dat_translate(cfg, va, DAT_FETCH, image_read_entry, img, res);
+}
+
+static double run_walk(struct image *img, const struct params *p, bool use_lean)
 {
 	struct dat_config cfg = { .asce = ASCE, .storage_size = img->end };
+	const struct image_segment *s = &img->seg[0];
+	struct dat_lean lean;
 	struct dat_result res;
 	unsigned long sum = 0;
-	double t0 = bench_now_ns();
+	double t0;
 
+	/* As `gmap translate` does: the first segment in place if it starts at 0. */
+	if (s->paddr || dat_lean_init_be(&lean, &cfg, img->data + s->offset,
+					 s->filesz < s->memsz ? s->filesz : s->memsz))
+		dat_lean_init_be(&lean, &cfg, NULL, 0);
+	t0 = bench_now_ns();
 	for (unsigned long i = 0; i < p->naddrs; i++) {
-		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
+		walk_one(img, &cfg, use_lean ? &lean : NULL, addrs[i], &res);
 		sum += res.real + res.pic;
 	}
 	t0 = (bench_now_ns() - t0) / 1e9;
 	bench_sink = sum;
 	for (unsigned long i = 0; i < p->naddrs; i += CHECK_EVERY) {
-		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
+		walk_one(img, &cfg, use_lean ? &lean : NULL, addrs[i], &res);
 		if (!check(addrs[i], &res, p))
 			bench_fail("wrong result for 0x%lx (pic 0x%x)", addrs[i], res.pic);
 	}
@@ -270,7 +289,7 @@ static double run_walk(struct image *img, const struct params *p)
 static void bench_case(const char *name, bool elf, const struct files *fl, const struct params *p,
 		       bool last)
 {
-	double cmd[MAX_REPS], walk[MAX_REPS], cmd_med, walk_med;
+	double cmd[MAX_REPS], walk[MAX_REPS], lean[MAX_REPS], cmd_med, walk_med, lean_med;
 	char err[256];
 	struct image img;
 
@@ -279,19 +298,23 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 		bench_fail("%s: %s", fl->image, err);
 	for (int r = 0; r < p->reps; r++) {
 		cmd[r] = run_command(fl, p);
-		walk[r] = run_walk(&img, p);
+		walk[r] = run_walk(&img, p, false);
+		lean[r] = run_walk(&img, p, true);
 	}
 	image_close(&img);
 	unlink(fl->image);
 	cmd_med = stats_of(cmd, (unsigned int)p->reps).median;
 	walk_med = stats_of(walk, (unsigned int)p->reps).median;
+	lean_med = stats_of(lean, (unsigned int)p->reps).median;
 	bench_sort(cmd, (unsigned int)p->reps); /* command_s lists the runs fastest first */
 	printf("    {\"image\": \"%s\", \"segments\": %u,\n"
 	       "     \"command_s_median\": %.4f, \"command_addresses_per_s\": %.0f,\n"
 	       "     \"walk_ns_per_address\": %.1f, \"walk_addresses_per_s\": %.0f,\n"
+	       "     \"lean_ns_per_address\": %.1f, \"lean_addresses_per_s\": %.0f,\n"
 	       "     \"command_s\": [",
 	       name, elf ? ELF_SEGS : 1, cmd_med, (double)p->naddrs / cmd_med,
-	       walk_med * 1e9 / (double)p->naddrs, (double)p->naddrs / walk_med);
+	       walk_med * 1e9 / (double)p->naddrs, (double)p->naddrs / walk_med,
+	       lean_med * 1e9 / (double)p->naddrs, (double)p->naddrs / lean_med);
 	for (int r = 0; r < p->reps; r++)
 		printf("%s%.4f", r ? ", " : "", cmd[r]);
 	printf("]}%s\n", last ? "" : ",");

@@ -32,6 +32,7 @@ struct xlate {
 	const char *image_path;
 	bool prefixed;
 	bool verbose;
+	struct dat_lean lean; /* the walker for answers without --verbose */
 };
 
 /* clang-format off: the help text is laid out as it prints. */
@@ -267,7 +268,12 @@ static void translate_one(const struct xlate *x, unsigned long va)
 
 	asking = va;
 	answering = true;
-	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
+	/* The lean walker reads the image's first segment in place; steps need the exact one. */
+	if (x->verbose)
+		dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
+	else
+		dat_translate_lean(&x->lean, va, x->access, image_read_entry, (void *)&x->img,
+				   &res);
 	answering = false;
 	print_result(x, va, &res);
 	if (x->verbose)
@@ -552,6 +558,21 @@ static int set_access(struct xlate *x, const char *s)
 	return 0;
 }
 
+/*
+ * The lean walker reads flat storage from absolute 0: the first segment of the image
+ * if it starts there (a raw image always does), as far as its file data goes. Without
+ * one, every walk goes to the exact walker.
+ */
+static void set_lean(struct xlate *x)
+{
+	const struct image_segment *s = x->img.nseg ? &x->img.seg[0] : NULL;
+
+	if (!s || s->paddr ||
+	    dat_lean_init_be(&x->lean, &x->cfg, x->img.data + s->offset,
+			     s->filesz < s->memsz ? s->filesz : s->memsz))
+		dat_lean_init_be(&x->lean, &x->cfg, NULL, 0);
+}
+
 /* Machine state from the options; the image is open, so the defaults can follow it. */
 static int set_config(struct xlate *x, const struct opts *o)
 {
@@ -579,6 +600,7 @@ static int set_config(struct xlate *x, const struct opts *o)
 	c->storage_size = x->img.end;
 	if (o->storage && !parse_hex(o->storage, &c->storage_size))
 		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
+	set_lean(x);
 	return set_access(x, o->access);
 }
 

@@ -564,6 +564,176 @@ unsigned int dat_translate_native(const struct dat_config *cfg, unsigned long va
  */
 int dat_read_native(void *ctx, unsigned long addr, unsigned long *val);
 
+/* ---- the lean walker --------------------------------------------------------------------- */
+
+/*
+ * What a lean walk that translated reports besides the frame (struct dat_lean_result.info).
+ * A walk that did not translate reports 0: the caller then asks dat_translate(), which
+ * knows the exception, or whether the configuration is simply one the lean walker leaves
+ * to it.
+ */
+#define DAT_LEAN_OK	     0x001UL /* translated; .abs is the absolute address */
+#define DAT_LEAN_LEVEL_SHIFT 4	     /* bits 4-5: leaf level, enum dat_level (0 page ... 2) */
+#define DAT_LEAN_LEVEL_MASK  (3UL << DAT_LEAN_LEVEL_SHIFT)
+#define DAT_LEAN_IEP	     0x100UL /* the leaf entry's IEP bit (bit 55) */
+#define DAT_LEAN_PROT	     0x200UL /* accumulated DAT protection (bit 54 of each entry) */
+
+/**
+ * struct dat_lean_result - what a lean walk returns, in two registers
+ * @abs:  absolute address of the byte (prefixing applied to page frames); valid only
+ *        with DAT_LEAN_OK in @info
+ * @info: 0 (not translated: fall back to dat_translate()) or DAT_LEAN_OK with the
+ *        leaf level, DAT_LEAN_PROT and DAT_LEAN_IEP
+ */
+struct dat_lean_result {
+	unsigned long abs;
+	unsigned long info;
+};
+
+/* Which code walks a configuration: one per ASCE type, or none (dat_translate() only). */
+enum dat_lean_kind {
+	DAT_LEAN_SLOW = 0,
+	DAT_LEAN_SEGMENT = 1,
+	DAT_LEAN_REGION3 = 2,
+	DAT_LEAN_REGION2 = 3,
+	DAT_LEAN_REGION1 = 4,
+};
+
+struct dat_lean;
+
+/*
+ * The lean walker of one ASCE type, entry format and access type; see dat_lean_walk().
+ * Returns the frame in a register: the two members of the result are returned in two.
+ */
+typedef struct dat_lean_result (*dat_lean_fn)(const struct dat_lean *l, unsigned long va);
+
+/**
+ * struct dat_lean - a struct dat_config turned into what the lean walker compares with
+ * @walk:            the walker for each enum dat_access, chosen once by the ASCE type, the
+ *                   entry format and the access: no dispatch and no access test per walk
+ * @kind:            the ASCE type's walker, or DAT_LEAN_SLOW for configurations the lean
+ *                   walker leaves to dat_translate() (real space, a prefix that is not 8 KiB
+ *                   aligned, storage limits on native tables, no flat storage to read)
+ * @origin:          origin of the table the ASCE designates
+ * @va_last:         highest address the ASCE type and table length admit
+ * @lap_end:         stores below this address go to dat_translate() (low-address
+ *                   protection); 0 when it cannot apply
+ * @region_pmask:    _REGION_ENTRY_PROTECT with EDAT-1, else 0 (region P is then ignored)
+ * @r3_check:        bits of a region-third entry that must equal _REGION3_ENTRY for it to
+ *                   designate a segment table: I, TT, TF, TL, and FC and CR where they count
+ * @r3_large_check:  bits that must equal @r3_large_want for an EDAT-2 2 GiB frame (0 and 1
+ *                   without EDAT-2: never)
+ * @r3_large_want:   see @r3_large_check
+ * @ste_check:       bits of a segment entry that must be 0 for it to designate a page table
+ * @ste_large_check: bits that must equal _SEGMENT_ENTRY_LARGE for an EDAT-1 1 MiB frame
+ * @pte_check:       bits of a page entry that must be 0: I, bit 52, and bit 55 when it is
+ *                   reserved
+ * @iep_check:       _PAGE_NOEXEC when IEP is enabled (an instruction fetch from a leaf with
+ *                   it set goes to dat_translate()), else 0
+ * @prefix:          prefix register
+ * @frame_last:      highest absolute address in the configuration
+ * @ea_last:         big-endian walker: highest address of a table entry it may read
+ * @base:            big-endian walker: the storage, absolute address 0; NULL for native
+ * @cfg:             the configuration, for the fallback
+ *
+ * Built once by dat_lean_init() or dat_lean_init_be() whenever the configuration changes,
+ * so that a walk compares each entry with a constant instead of re-deriving the rules
+ * from EDAT, IEP and the ASCE controls at every level.
+ */
+struct dat_lean {
+	dat_lean_fn walk[3];
+	enum dat_lean_kind kind;
+	unsigned long origin;
+	unsigned long va_last;
+	unsigned long lap_end;
+	unsigned long region_pmask;
+	unsigned long r3_check;
+	unsigned long r3_large_check;
+	unsigned long r3_large_want;
+	unsigned long ste_check;
+	unsigned long ste_large_check;
+	unsigned long pte_check;
+	unsigned long iep_check;
+	unsigned long prefix;
+	unsigned long frame_last;
+	unsigned long ea_last;
+	const unsigned char *base;
+	struct dat_config cfg;
+};
+
+/**
+ * dat_lean_init() - prepare the lean walker for native tables that libgmap owns
+ * @l:   receives the prepared configuration
+ * @cfg: machine state, as for dat_translate_native()
+ *
+ * A configuration with a storage size (table entries would need a bound check), a
+ * real-space ASCE or a prefix that is not 8 KiB aligned is accepted and handled entirely
+ * by dat_translate_native().
+ *
+ * Return: 0, or -EINVAL if @l or @cfg is NULL.
+ */
+int dat_lean_init(struct dat_lean *l, const struct dat_config *cfg);
+
+/**
+ * dat_lean_init_be() - prepare the lean walker for big-endian tables in flat storage
+ * @l:       receives the prepared configuration
+ * @cfg:     machine state
+ * @storage: absolute address 0 of the storage, 8-byte aligned; NULL (with @size 0) when
+ *           there is no flat storage: every walk is then left to the fallback
+ * @size:    bytes of @storage; entries at or beyond it are left to the fallback (whose
+ *           reader may know storage beyond it, as an image's sparse tail)
+ *
+ * Return: 0, or -EINVAL for a NULL @l or @cfg, a NULL @storage with a size, or
+ * misaligned @storage.
+ */
+int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const void *storage,
+		     unsigned long size);
+
+/**
+ * dat_lean_walk() - translate the common case
+ * @l:      from dat_lean_init() (native tables) or dat_lean_init_be() (big-endian tables
+ *          in flat storage, read with an inlined byte swap)
+ * @va:     virtual address
+ * @access: access type
+ *
+ * The lean walker: the code of the configuration's ASCE type, entry format and access,
+ * with constant shifts, one mask-and-compare per entry for invalid, type, table offset
+ * and length (and FC, CR/CS where they count), protection accumulated with an OR, and
+ * the frame returned in a register. Whatever is not the plain case (any exception, an
+ * entry with TF > 0 or TL < 3, low-address stores, IEP on an instruction fetch, an entry
+ * beyond the flat storage) returns info 0 and is left to dat_translate() (or
+ * dat_translate_native()), which gives the exact answer. Where it translates, it gives
+ * what the exact walker gives (tests/dat prove it).
+ *
+ * Context: for native tables as dat_translate_native().
+ *
+ * Return: the absolute address and DAT_LEAN_* bits, or info 0.
+ */
+static inline struct dat_lean_result dat_lean_walk(const struct dat_lean *l, unsigned long va,
+						   enum dat_access access)
+{
+	return l->walk[access](l, va);
+}
+
+/**
+ * dat_translate_lean() - the lean walk with dat_translate() as its fallback
+ * @l:      from dat_lean_init() or dat_lean_init_be()
+ * @va:     virtual address
+ * @access: access type
+ * @read:   reader for the fallback (NULL: dat_read_native); for a big-endian @l one
+ *          that reads the same storage
+ * @ctx:    passed to @read
+ * @res:    receives the outcome
+ *
+ * For callers that need only the result: @res is what dat_translate() gives, except
+ * that after a lean walk it records no entries (@res->nsteps 0) and @res->entry_addr
+ * is 0. Use dat_translate() when the steps are wanted.
+ *
+ * Return: 0 or the program-interruption code.
+ */
+unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum dat_access access,
+				dat_read_fn read, void *ctx, struct dat_result *res);
+
 /**
  * dat_pic_name() - short name of a program-interruption code
  * @pic: the code

@@ -4,7 +4,8 @@
  * the s390x CPU of unicorn (QEMU 5.0 TCG). Random table hierarchies are built in
  * big-endian storage that both sides see; unicorn translates every address with
  * LRAG (translation of a fetch) and TPROT (store, then fetch), our walker with
- * dat_translate(), and the outcomes must agree.
+ * dat_translate(), and the outcomes must agree. The lean walker, through
+ * dat_translate_lean() over the same storage, is compared with unicorn as well.
  *
  * What unicorn reports, and therefore what is compared:
  *  - LRAG: the absolute address (QEMU applies prefixing to the LRA result; the
@@ -280,7 +281,7 @@ static const char *const st_name[ST_NR] = {
 	[ST_TEID_FETCH] = "fetch TEID",
 };
 static unsigned long stats[ST_NR];
-static unsigned long total_addrs, total_checks, skipped;
+static unsigned long total_addrs, total_checks, skipped, lean_hits;
 
 static bool in_storage(unsigned long addr, unsigned long len)
 {
@@ -940,14 +941,49 @@ static bool read_volatile(const struct dat_result *r)
 	return false;
 }
 
+/* What unicorn observed for @va against what a walker's fetch and store results predict. */
+static void compare_one(unsigned int batch_no, unsigned long va, const struct obs *o,
+			const struct dat_result *f, const struct dat_result *s, const char *walker)
+{
+	unsigned long tec_after;
+	struct expect x;
+	char what[32];
+	int tprot;
+
+	predict(va, f, s, &x);
+	if (((o->w[1] >> 28) & 3) != x.lrag_cc || o->w[0] != x.lrag) {
+		snprintf(what, sizeof(what), "%s LRAG", walker);
+		report(batch_no, va, f, s, &x, o, what);
+	}
+	tprot = o->intr ? TP_INTR : (int)((o->w[3] >> 28) & 3);
+	if (tprot != x.tprot) {
+		snprintf(what, sizeof(what), "%s TPROT", walker);
+		report(batch_no, va, f, s, &x, o, what);
+	}
+	/* Without LAP the harness clears the TEID before TPROT. */
+	if (!b.cfg.lap && o->w[2] != TEC_SENTINEL)
+		report(batch_no, va, f, s, &x, o, "TEID clear");
+	tec_after = o->intr ? o->intr_tec : o->w[4];
+	if (tec_after != (x.tec_stored ? x.tec : o->w[2])) {
+		snprintf(what, sizeof(what), "%s TEID", walker);
+		report(batch_no, va, f, s, &x, o, what);
+	}
+	total_checks += 2;
+}
+
+/*
+ * Both walkers against unicorn: the exact one (dat_translate()) and the lean one
+ * with its fallback (dat_translate_lean() over the same storage).
+ */
 static void compare_batch(unsigned int batch_no)
 {
+	struct dat_lean lean;
+
+	assert_int_equal(dat_lean_init_be(&lean, &b.cfg, mem.mem, mem.size), 0);
 	for (unsigned int i = 0; i < b.n; i++) {
-		const struct obs *o = &obs[i];
-		unsigned long va = b.va[i], tec_after;
-		struct dat_result f, s;
+		unsigned long va = b.va[i];
+		struct dat_result f, s, lf, ls;
 		struct expect x;
-		int tprot;
 
 		dat_translate(&b.cfg, va, DAT_FETCH, bemem_read, &mem, &f);
 		dat_translate(&b.cfg, va, DAT_STORE, bemem_read, &mem, &s);
@@ -957,19 +993,13 @@ static void compare_batch(unsigned int batch_no)
 		}
 		predict(va, &f, &s, &x);
 		count(&f, &s, &x);
+		compare_one(batch_no, va, &obs[i], &f, &s, "exact");
 
-		if (((o->w[1] >> 28) & 3) != x.lrag_cc || o->w[0] != x.lrag)
-			report(batch_no, va, &f, &s, &x, o, "LRAG");
-		tprot = o->intr ? TP_INTR : (int)((o->w[3] >> 28) & 3);
-		if (tprot != x.tprot)
-			report(batch_no, va, &f, &s, &x, o, "TPROT");
-		/* Without LAP the harness clears the TEID before TPROT. */
-		if (!b.cfg.lap && o->w[2] != TEC_SENTINEL)
-			report(batch_no, va, &f, &s, &x, o, "TEID clear");
-		tec_after = o->intr ? o->intr_tec : o->w[4];
-		if (tec_after != (x.tec_stored ? x.tec : o->w[2]))
-			report(batch_no, va, &f, &s, &x, o, "TEID");
-		total_checks += 2;
+		lean_hits += dat_lean_walk(&lean, va, DAT_FETCH).info != 0;
+		lean_hits += dat_lean_walk(&lean, va, DAT_STORE).info != 0;
+		dat_translate_lean(&lean, va, DAT_FETCH, bemem_read, &mem, &lf);
+		dat_translate_lean(&lean, va, DAT_STORE, bemem_read, &mem, &ls);
+		compare_one(batch_no, va, &obs[i], &lf, &ls, "lean");
 		total_addrs++;
 	}
 }
@@ -1074,6 +1104,10 @@ static void test_coverage(void **state)
 	for (unsigned int i = 0; i < ST_NR; i++)
 		if (!stats[i])
 			fail_msg("no case reached '%s' (seed %#lx)", st_name[i], master_seed);
+	/* The lean walker must have translated some itself, not only passed them on. */
+	print_message("  %-18s %lu\n", "lean translated", lean_hits);
+	if (!lean_hits)
+		fail_msg("the lean walker translated nothing itself (seed %#lx)", master_seed);
 }
 
 static int group_setup(void **state)

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Randomized differential test between the two DAT walkers: the lean one
+ * (dat_lean_walk() over native and big-endian tables, dat_translate_lean()) and the
+ * exact one (dat_translate()). Random table hierarchies, mostly made of the
+ * plain entries the lean walker is for and sprinkled with every bit that can
+ * make an entry differ from them, are walked by both for random machine states
+ * and addresses, once as native tables in process memory and once as the same
+ * tables in big-endian storage.
+ *
+ * What must hold for every address and access:
+ *  - where the lean walker translates, the exact one translates too, to the
+ *    same absolute address, with the same protection, IEP bit and leaf level;
+ *  - dat_translate_lean() gives exactly what dat_translate() gives (steps and
+ *    the leaf's entry address excepted when the lean walk translated);
+ *  - where every entry on the way is plain (full tables, no reserved bit that
+ *    counts, no exception), the lean walker translates by itself: a walker that
+ *    always fell back would pass the first two rules and prove nothing.
+ *
+ * DAT_LEAN_DIFF_SEED=<n> repeats a run; the seed is printed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "bemem.h"
+#include "rng.h"
+
+#define ARENA_SIZE  (4UL << 20)
+#define ARENA_BASE  0x100000UL /* absolute address of the arena in the big-endian storage */
+#define ROUNDS	    600
+#define VAS	    24
+#define MAX_REPORTS 10
+
+/*
+ * The tables of one round: bump-allocated from an arena that is either process
+ * memory (native: entries hold pointers) or big-endian storage (entries hold
+ * absolute addresses).
+ */
+struct arena {
+	bool be;
+	unsigned char *mem;   /* native: the arena itself; be: storage from absolute 0 */
+	unsigned long origin; /* what an entry holds for the arena's first byte */
+	unsigned long used;
+};
+
+static struct rng rng;
+static unsigned long seed, nwalks, nlean, nplain, nfail;
+
+static unsigned long entry_get(const struct arena *a, unsigned long origin)
+{
+	if (a->be)
+		return bemem_get(&(struct bemem){ a->mem, ARENA_BASE + ARENA_SIZE }, origin);
+	return *(const unsigned long *)origin;
+}
+
+static void entry_put(struct arena *a, unsigned long origin, unsigned long val)
+{
+	if (a->be)
+		bemem_put(&(struct bemem){ a->mem, ARENA_BASE + ARENA_SIZE }, origin, val);
+	else
+		*(unsigned long *)origin = val;
+}
+
+/* A new table filled with @empty, or 0 if the arena is full. */
+static unsigned long table_new(struct arena *a, bool page_table, unsigned long empty)
+{
+	unsigned long size = page_table ? _PAGE_TABLE_SIZE : _CRST_TABLE_SIZE;
+	unsigned long entries = page_table ? _PAGE_ENTRIES : _CRST_ENTRIES, t;
+
+	a->used = (a->used + size - 1) & ~(size - 1);
+	if (a->used + size > ARENA_SIZE)
+		return 0;
+	t = a->origin + a->used;
+	a->used += size;
+	for (unsigned long i = 0; i < entries; i++)
+		entry_put(a, t + 8 * i, empty);
+	return t;
+}
+
+/* Bits that make an entry of @level other than plain, each chosen now and then. */
+static unsigned long oddity(int level)
+{
+	static const unsigned long region[] = {
+		_REGION_ENTRY_INVALID, 0x04,  0x08, 0x40, 0x80, 0x01, 0x02, _REGION3_ENTRY_LARGE,
+		_REGION3_ENTRY_COMM,   0x100, 0x800
+	};
+	static const unsigned long segment[] = {
+		_SEGMENT_ENTRY_INVALID, 0x04,  0x08, _SEGMENT_ENTRY_LARGE,
+		_SEGMENT_ENTRY_COMM,	0x100, 0xc0, 0x03
+	};
+	static const unsigned long page[] = { _PAGE_INVALID, _PAGE_LARGE, _PAGE_NOEXEC };
+
+	if (below(&rng, 6))
+		return 0;
+	if (level == DAT_LEVEL_PTE)
+		return page[below(&rng, 3)];
+	if (level == DAT_LEVEL_SEGMENT)
+		return segment[below(&rng, 8)];
+	return region[below(&rng, 11)];
+}
+
+static unsigned long empty_entry(int level)
+{
+	static const unsigned long empty[] = { _PAGE_INVALID, _SEGMENT_ENTRY_EMPTY,
+					       _REGION3_ENTRY_EMPTY, _REGION2_ENTRY_EMPTY,
+					       _REGION1_ENTRY_EMPTY };
+	return empty[level];
+}
+
+/* A leaf for @level: a page frame, or (when asked) a 1 MiB or 2 GiB frame. */
+static unsigned long leaf_entry(int level)
+{
+	/* Pages in and next to the two 8 KiB blocks that prefixing swaps, for every prefix. */
+	static const unsigned long swapped[] = { 0,	  0x1000,  0x2000,  0x3000,
+						 0x7e000, 0x7f000, 0x10000, 0x11000 };
+	unsigned long frame = rnd(&rng) & ((1UL << 40) - 1);
+	unsigned long p = below(&rng, 4) ? 0 : _PAGE_PROTECT;
+
+	if (level == DAT_LEVEL_PTE && !below(&rng, 4))
+		frame = swapped[below(&rng, 8)];
+
+	if (level == DAT_LEVEL_PTE)
+		return (frame & PAGE_MASK) | p | (rnd(&rng) & _PAGE_SW_BITS) | oddity(level);
+	if (level == DAT_LEVEL_SEGMENT)
+		return (frame & _SEGMENT_ENTRY_ORIGIN_LARGE) | _SEGMENT_ENTRY_LARGE | p |
+		       (rnd(&rng) & 0xf000) | oddity(level);
+	return (frame & _REGION3_ENTRY_ORIGIN_LARGE) | _REGION3_ENTRY_LARGE |
+	       _REGION_ENTRY_TYPE_R3 | p | oddity(level);
+}
+
+/* Whether an entry read on the way is one the lean walker must take by itself. */
+static bool plain_link(int level, unsigned long e)
+{
+	if (level == DAT_LEVEL_SEGMENT)
+		return !(e & (_SEGMENT_ENTRY_INVALID | _SEGMENT_ENTRY_TYPE_MASK |
+			      _SEGMENT_ENTRY_LARGE | _SEGMENT_ENTRY_COMM));
+	return (e & 0xff) == (((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH) &&
+	       !(e & (_REGION3_ENTRY_LARGE | _REGION3_ENTRY_COMM));
+}
+
+/*
+ * Make sure @va has a path from the table at @origin of @level down to a leaf,
+ * creating plain tables where the entry is empty. Some entries become leaves
+ * early (large frames, only where @edat makes them frames: a native walk
+ * would otherwise follow a frame address as a table) or get an oddity.
+ */
+static void build_path(struct arena *a, unsigned long origin, int level, unsigned long va,
+		       unsigned int edat)
+{
+	for (; level >= DAT_LEVEL_PTE; level--) {
+		unsigned long idx = level == DAT_LEVEL_PTE
+					    ? dat_px(va)
+					    : (va >> (_SEGMENT_SHIFT + 11 * (level - 1))) & 0x7ff;
+		unsigned long ea = origin + idx * 8, e = entry_get(a, ea), next;
+
+		if (e != empty_entry(level)) {
+			if (level == DAT_LEVEL_PTE || !plain_link(level, e))
+				return;
+			origin = e & (level == DAT_LEVEL_SEGMENT ? _SEGMENT_ENTRY_ORIGIN
+								 : _REGION_ENTRY_ORIGIN);
+			continue;
+		}
+		if (level == DAT_LEVEL_PTE ||
+		    (level == DAT_LEVEL_SEGMENT && edat >= 1 && !below(&rng, 5)) ||
+		    (level == DAT_LEVEL_REGION3 && edat >= 2 && !below(&rng, 5))) {
+			entry_put(a, ea, leaf_entry(level));
+			return;
+		}
+		next = table_new(a, level == DAT_LEVEL_SEGMENT, empty_entry(level - 1));
+		if (!next)
+			return;
+		e = next | (below(&rng, 6) ? 0 : _REGION_ENTRY_PROTECT) | oddity(level);
+		if (level > DAT_LEVEL_SEGMENT)
+			e |= ((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH;
+		entry_put(a, ea, e);
+		origin = next;
+	}
+}
+
+/* Random machine state; the ASCE is set by the caller. */
+static struct dat_config random_config(void)
+{
+	static const unsigned long prefixes[] = { 0, 0, 0x2000, 0x7e000, 0x10000 };
+	struct dat_config cfg = {
+		.edat = (unsigned int)below(&rng, 3),
+		.iep_installed = below(&rng, 2),
+		.lap = below(&rng, 2),
+		.space = (enum dat_space)below(&rng, 4),
+		.prefix = prefixes[below(&rng, 5)],
+	};
+
+	cfg.iep = cfg.iep_installed && below(&rng, 2);
+	return cfg;
+}
+
+/* An address near the built ones, or one of the edges the lean walker must leave alone. */
+static unsigned long pick_va(const unsigned long *vas, unsigned long va_mask)
+{
+	switch (below(&rng, 8)) {
+	case 0:
+		return rnd(&rng) & va_mask;
+	case 1:
+		return rnd(&rng) & 0x1fff; /* low-address protection, prefix area */
+	case 2:
+		return rnd(&rng); /* beyond the ASCE's reach, mostly */
+	default:
+		return vas[below(&rng, VAS)] ^ (rnd(&rng) & 0xfff);
+	}
+}
+
+static void report(const char *what, const struct dat_config *cfg, unsigned long va,
+		   enum dat_access acc, const struct dat_result *x, struct dat_lean_result r,
+		   bool be)
+{
+	if (++nfail > MAX_REPORTS)
+		return;
+	print_error("%s (%s, seed %#lx): asce %016lx edat %u iep %d/%d lap %d prefix %#lx "
+		    "va %016lx access %d\n  exact: pic %#x abs %#lx real %#lx prot %d iep %d "
+		    "level %d; lean: abs %#lx info %#lx\n",
+		    what, be ? "big-endian" : "native", seed, cfg->asce, cfg->edat, cfg->iep,
+		    cfg->iep_installed, cfg->lap, cfg->prefix, va, acc, x->pic, x->abs, x->real,
+		    x->prot, x->iep, x->level, r.abs, r.info);
+}
+
+/* Whether every entry the exact walk fetched is one the lean walker takes as it is. */
+static bool plain_walk(const struct dat_result *x)
+{
+	for (unsigned int i = 0; i + 1 < x->nsteps; i++)
+		if (x->steps[i].level > DAT_LEVEL_PTE &&
+		    !plain_link(x->steps[i].level, x->steps[i].val))
+			return false;
+	return true;
+}
+
+static bool same_result(const struct dat_result *a, const struct dat_result *b, bool lean)
+{
+	if (a->pic != b->pic || a->teid != b->teid || a->level != b->level)
+		return false;
+	if (!lean && (a->entry_addr != b->entry_addr || a->nsteps != b->nsteps))
+		return false;
+	if (a->pic)
+		return true;
+	return a->abs == b->abs && a->real == b->real && a->large == b->large &&
+	       a->prot == b->prot && a->iep == b->iep;
+}
+
+static void check_one(const struct dat_config *cfg, const struct dat_lean *l, struct bemem *m,
+		      unsigned long va, enum dat_access acc)
+{
+	bool be = l->base != NULL;
+	struct dat_result x, y;
+	struct dat_lean_result r;
+	int level;
+
+	if (be)
+		dat_translate(cfg, va, acc, bemem_read, m, &x);
+	else
+		dat_translate_native(cfg, va, acc, &x);
+	r = dat_lean_walk(l, va, acc);
+	dat_translate_lean(l, va, acc, be ? bemem_read : NULL, m, &y);
+	nwalks++;
+	level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);
+	if (r.info) {
+		nlean++;
+		if (x.pic || r.abs != x.abs || !!(r.info & DAT_LEAN_PROT) != x.prot ||
+		    !!(r.info & DAT_LEAN_IEP) != x.iep || level != x.level ||
+		    !(r.info & DAT_LEAN_OK))
+			report("lean walk differs", cfg, va, acc, &x, r, be);
+	}
+	if (!same_result(&x, &y, r.info != 0))
+		report("dat_translate_lean() differs", cfg, va, acc, &x, r, be);
+	/*
+	 * The common case must not fall back: a translation over plain entries with no
+	 * low-address store, store protection or IEP refusal, and a prefix XOR can apply.
+	 */
+	if (!x.pic && plain_walk(&x) && !(cfg->asce & _ASCE_REAL_SPACE) &&
+	    !(acc == DAT_STORE && cfg->lap && va < 4608) &&
+	    !(acc == DAT_IFETCH && cfg->iep && x.iep) && !(acc == DAT_STORE && x.prot)) {
+		nplain++;
+		if (!r.info)
+			report("lean walk fell back on a plain translation", cfg, va, acc, &x, r,
+			       be);
+	}
+}
+
+/* One round: a random configuration, tables along VAS addresses, then many walks. */
+static void round_once(struct arena *a, struct bemem *m)
+{
+	struct dat_config cfg = random_config();
+	int top = (int)below(&rng, 4) + 1;
+	unsigned long tl = below(&rng, 4) ? 3 : below(&rng, 4), vas[VAS], asce_origin;
+	unsigned long va_mask = top == DAT_LEVEL_REGION1 ? ~0UL : (1UL << (20 + 11 * top)) - 1;
+	struct dat_lean l;
+
+	a->used = 0;
+	asce_origin = table_new(a, false, empty_entry(top));
+	assert_true(asce_origin != 0);
+	for (unsigned int i = 0; i < VAS; i++) {
+		/* Half the addresses share the upper levels of the one before. */
+		vas[i] = rnd(&rng) & va_mask;
+		if (i && below(&rng, 2))
+			vas[i] = (vas[i - 1] & ~0x7fffffUL) | (vas[i] & 0x7fffffUL);
+		build_path(a, asce_origin, top, vas[i], cfg.edat);
+	}
+	cfg.asce = asce_origin | ((unsigned long)(top - 1) << 2) | tl |
+		   (below(&rng, 4) ? 0 : _ASCE_PRIVATE_SPACE) |
+		   (below(&rng, 20) ? 0 : _ASCE_REAL_SPACE);
+	if (a->be) {
+		cfg.storage_size = below(&rng, 4) ? 0 : ARENA_BASE + a->used + below(&rng, 2) * 8;
+		assert_int_equal(dat_lean_init_be(&l, &cfg, m->mem, m->size), 0);
+	} else {
+		assert_int_equal(dat_lean_init(&l, &cfg), 0);
+	}
+	for (unsigned int i = 0; i < 40 * VAS; i++) {
+		unsigned long va = pick_va(vas, va_mask);
+
+		for (int acc = DAT_FETCH; acc <= DAT_IFETCH; acc++)
+			check_one(&cfg, &l, m, va, (enum dat_access)acc);
+	}
+}
+
+static void run(bool be)
+{
+	struct bemem m = { 0 };
+	struct arena a = { .be = be };
+	unsigned long first = nwalks, lean0 = nlean, plain0 = nplain;
+
+	nfail = 0;
+	if (be) {
+		bemem_init(&m, ARENA_BASE + ARENA_SIZE);
+		assert_non_null(m.mem);
+		a.mem = m.mem;
+		a.origin = ARENA_BASE;
+	} else {
+		a.mem = aligned_alloc(_CRST_TABLE_SIZE, ARENA_SIZE);
+		assert_non_null(a.mem);
+		a.origin = (unsigned long)a.mem;
+	}
+	for (unsigned int i = 0; i < ROUNDS; i++)
+		round_once(&a, &m);
+	print_message("dat_lean_diff %s: %lu walks, %lu translated by the lean walker, %lu of "
+		      "them plain\n",
+		      be ? "big-endian" : "native", nwalks - first, nlean - lean0, nplain - plain0);
+	if (be)
+		bemem_destroy(&m);
+	else
+		free(a.mem);
+	if (nfail > MAX_REPORTS)
+		print_error("... %lu differences in all\n", nfail);
+	assert_int_equal(nfail, 0);
+	/* Enough of the common case to mean something. */
+	assert_true(nplain - plain0 > (nwalks - first) / 20);
+}
+
+static void test_native(void **state)
+{
+	(void)state;
+	run(false);
+}
+
+static void test_big_endian(void **state)
+{
+	(void)state;
+	run(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_native),
+		cmocka_unit_test(test_big_endian),
+	};
+	const char *env = getenv("DAT_LEAN_DIFF_SEED");
+
+	seed = env ? strtoul(env, NULL, 0) : 0x1ea9d1ffUL;
+	rng.s = seed ? seed : 1;
+	print_message("dat_lean_diff: seed %#lx\n", seed);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
