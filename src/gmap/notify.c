@@ -122,6 +122,19 @@ static unsigned long ptep_vmaddr(pte_t *ptep, unsigned long gaddr)
 	return pte_table_vmaddr(ptep) | (gaddr & ~PMD_MASK & PAGE_MASK);
 }
 
+void gmap_pte_restrict_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep, int prot)
+{
+	unsigned long pte = __atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE);
+	unsigned long pgste = __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_ACQUIRE);
+
+	if (!(pgste & PGSTE_VSIE_BIT) || (pte & _PAGE_INVALID))
+		return;
+	if (prot == PROT_NONE)
+		ptep_xchg_direct(mm, vmaddr, ptep, __pte(pte | _PAGE_INVALID));
+	else if (prot == PROT_READ && !(pte & _PAGE_PROTECT))
+		ptep_xchg_direct(mm, vmaddr, ptep, __pte(pte | _PAGE_PROTECT));
+}
+
 /*
  * Give every page of [gaddr, gaddr + len) the protection @prot and arm @bits,
  * faulting pages in and linking them as needed. mmap_lock held for reading.
@@ -138,6 +151,7 @@ int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(gmap, gaddr, &ptl);
 		if (ptep) {
+			gmap_pte_restrict_notify(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot);
 			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, bits);
 			gmap_pte_op_end(ptl);
 		}

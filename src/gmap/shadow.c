@@ -309,6 +309,7 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(parent, paddr, &ptl);
 		if (ptep) {
+			gmap_pte_restrict_notify(parent->mm, vmaddr, ptep, prot);
 			spin_lock(&sg->guest_table_lock);
 			rc = ptep_force_prot(parent->mm, vmaddr, ptep, prot, PGSTE_VSIE_BIT);
 			if (!rc) {

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shadow-gmap bugs found by the stress test, replayed deterministically.
+ *
+ * Restricting a parent page that a shadow PTE maps: when a guest-2 page that
+ * guest-2 maps writable into guest-3 later becomes the source of a shadow table
+ * (gmap_protect_rmap(), or a top-level table protected by gmap_shadow()), the
+ * parent write-protects it. The shadow PTE that maps it writable must go then,
+ * as it goes on every other change of the parent PTE: otherwise guest-3 keeps
+ * writing, straight into the frame, a page whose stores are supposed to
+ * unshadow what was built from it, and the shadow translates with tables
+ * guest-2 no longer has.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shadowtest.h"
+#include "gmap/shadow_internal.h"
+
+/* A second guest-2 page table, in a page of its own, for guest-3 segment sx 5. */
+#define G2_PGT2	   0x150000UL
+#define G3_SEG5	   (G3_ADDR - (5UL << 12) + (1UL << 20))
+/* Guest-3 page px 6 of the chain: guest-2 maps G2_PGT2's page there, writable. */
+#define G3_ONTO_PGT2 (G3_ADDR + PAGE_SIZE)
+
+static int setup(void **state)
+{
+	struct g2 *g = calloc(1, sizeof(*g));
+
+	if (!g || g2_create(g))
+		return -1;
+	g2_build_chain(g);
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap_shadow_stats st;
+
+	g2_destroy(g);
+	free(g);
+	gmap_shadow_get_stats(&st);
+	assert_int_equal(st.tables_live, 0);
+	assert_int_equal(st.rmaps_live, 0);
+	return 0;
+}
+
+static struct gmap *shadow_ok(struct g2 *g, unsigned long asce, int edat)
+{
+	struct gmap *sg = gmap_shadow(g->parent, asce, edat);
+
+	assert_false(IS_ERR_OR_NULL(sg));
+	return sg;
+}
+
+/* The shadow PTE of @saddr does not let guest-3 store: invalid or protected. */
+static void assert_no_store(struct gmap *sg, unsigned long saddr)
+{
+	unsigned long pte = shadow_pte_of(sg, saddr);
+
+	assert_true((pte & _PAGE_INVALID) || (pte & _PAGE_PROTECT));
+}
+
+/* Guest-2: G3_SEG5 -> G2_PGT2 (all invalid), and guest-3 page G3_ONTO_PGT2 -> G2_PGT2. */
+static void map_pgt2_writable(struct g2 *g)
+{
+	g2_fill(g, G2_PGT2, 256, _PAGE_INVALID);
+	assert_int_equal(g2_put(g, G2_PGT2 + 7 * 8, G2_DATA + 7 * PAGE_SIZE), 0);
+	assert_int_equal(g2_put(g, G2_SGT + 5 * 8, G2_PGT2), 0);
+	assert_int_equal(g2_put(g, G2_PGT + 6 * 8, G2_PGT2), 0);
+}
+
+/* The same shadow: its page table for segment 5 is a page it maps writable elsewhere. */
+static void test_table_source_mapped_writable_by_the_same_shadow(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg;
+
+	map_pgt2_writable(g);
+	sg = shadow_ok(g, ASCE_R1, 0);
+	assert_int_equal(shadow_fault_retry(sg, G3_ONTO_PGT2), 0);
+	assert_int_equal(shadow_pte_of(sg, G3_ONTO_PGT2), g2_frame(g, G2_PGT2));
+	/* Shadowing segment 5 write-protects G2_PGT2 in the parent. */
+	assert_int_equal(shadow_fault_retry(sg, G3_SEG5 + 7 * PAGE_SIZE), 0);
+	assert_true(mm_lookup_pte(g->mm, G2_HOST + G2_PGT2) & _PAGE_PROTECT);
+	assert_no_store(sg, G3_ONTO_PGT2);
+	assert_int_equal(gmap_shadow_audit(sg, stderr), 0);
+	/* Guest-2 still lets guest-3 store there: faulting it again unshadows segment 5. */
+	assert_int_equal(shadow_fault_retry(sg, G3_ONTO_PGT2), 0);
+	assert_int_equal(shadow_pte_of(sg, G3_SEG5 + 7 * PAGE_SIZE), _PAGE_INVALID);
+	assert_int_equal(gmap_shadow_audit(sg, stderr), 0);
+	gmap_put(sg);
+}
+
+/* Another shadow maps the page writable; this one shadows it as a page table. */
+static void test_table_source_mapped_writable_by_another_shadow(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *a, *b;
+
+	map_pgt2_writable(g);
+	a = shadow_ok(g, ASCE_R1, 0);
+	b = shadow_ok(g, ASCE_R1, 1);
+	assert_int_equal(shadow_fault_retry(a, G3_ONTO_PGT2), 0);
+	assert_false(shadow_pte_of(a, G3_ONTO_PGT2) & (_PAGE_INVALID | _PAGE_PROTECT));
+	assert_int_equal(shadow_fault_retry(b, G3_SEG5 + 7 * PAGE_SIZE), 0);
+	assert_no_store(a, G3_ONTO_PGT2);
+	assert_int_equal(gmap_shadow_audit(a, stderr), 0);
+	assert_int_equal(gmap_shadow_audit(b, stderr), 0);
+	gmap_put(a);
+	gmap_put(b);
+}
+
+/* Another shadow maps the page writable; a new shadow's top-level table lies there. */
+static void test_top_level_source_mapped_writable(void **state)
+{
+	struct g2 *g = *state;
+	unsigned long asce_seg = G2_PGT2 | _ASCE_TYPE_SEGMENT; /* TL 0: one page */
+	struct gmap *a, *b;
+
+	map_pgt2_writable(g);
+	a = shadow_ok(g, ASCE_R1, 0);
+	assert_int_equal(shadow_fault_retry(a, G3_ONTO_PGT2), 0);
+	assert_false(shadow_pte_of(a, G3_ONTO_PGT2) & (_PAGE_INVALID | _PAGE_PROTECT));
+	/* G2_PGT2's page as a segment table (nothing is faulted through it). */
+	b = shadow_ok(g, asce_seg, 0);
+	assert_true(mm_lookup_pte(g->mm, G2_HOST + G2_PGT2) & _PAGE_PROTECT);
+	assert_no_store(a, G3_ONTO_PGT2);
+	assert_int_equal(gmap_shadow_audit(a, stderr), 0);
+	assert_int_equal(gmap_shadow_audit(b, stderr), 0);
+	gmap_put(a);
+	gmap_put(b);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_table_source_mapped_writable_by_the_same_shadow),
+		T(test_table_source_mapped_writable_by_another_shadow),
+		T(test_top_level_source_mapped_writable),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
