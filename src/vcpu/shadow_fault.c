@@ -84,6 +84,8 @@ static unsigned int check_region(struct walk *w, int level, unsigned long *e)
 			*e = w->ptr;
 			return 0;
 		}
+		/* Without EDAT-2 the FC bit is ignored: a segment table as usual. */
+		*e = v & ~_REGION3_ENTRY_LARGE;
 	}
 	next = level_index(w->saddr, level - 1) >> 9;
 	if (next < ((v & _REGION_ENTRY_OFFSET) >> 6) || next > (v & _REGION_ENTRY_LENGTH))

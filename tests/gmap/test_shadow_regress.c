@@ -10,6 +10,10 @@
  * writing, straight into the frame, a page whose stores are supposed to
  * unshadow what was built from it, and the shadow translates with tables
  * guest-2 no longer has.
+ *
+ * The region-third FC bit without EDAT-2: the architecture ignores it (the
+ * entry designates a segment table as usual), but the shadow fault passed it
+ * on to gmap_shadow_sgt(), which refuses a large entry (-EINVAL).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +143,23 @@ static void test_top_level_source_mapped_writable(void **state)
 	gmap_put(b);
 }
 
+static void test_region3_fc_bit_ignored_without_edat2(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg;
+
+	assert_int_equal(g2_put(g, G2_R3T + 3 * 8, G2_SGT | _REGION_ENTRY_TYPE_R3 |
+							 _REGION_ENTRY_LENGTH | _REGION3_ENTRY_LARGE),
+			 0);
+	for (int edat = 0; edat <= 1; edat++) {
+		sg = shadow_ok(g, ASCE_R1, edat);
+		assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
+		assert_int_equal(shadow_pte_of(sg, G3_ADDR), g2_frame(g, G2_DATA + 5 * PAGE_SIZE));
+		assert_int_equal(gmap_shadow_audit(sg, stderr), 0);
+		gmap_put(sg);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -146,6 +167,7 @@ int main(void)
 		T(test_table_source_mapped_writable_by_the_same_shadow),
 		T(test_table_source_mapped_writable_by_another_shadow),
 		T(test_top_level_source_mapped_writable),
+		T(test_region3_fc_bit_ignored_without_edat2),
 	};
 #undef T
 
