@@ -14,6 +14,12 @@
  * The region-third FC bit without EDAT-2: the architecture ignores it (the
  * entry designates a segment table as usual), but the shadow fault passed it
  * on to gmap_shadow_sgt(), which refuses a large entry (-EINVAL).
+ *
+ * Unmapping the parent segment that holds a shadow's top-level table, when
+ * only the children list holds the shadow: gmap_shadow_segment_gone() notified
+ * the shadow once per page of the segment, and the first notification removed
+ * it and dropped the list's reference, which freed it under the loop
+ * (use-after-free).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,6 +166,22 @@ static void test_region3_fc_bit_ignored_without_edat2(void **state)
 	}
 }
 
+static void test_unmap_top_level_segment_of_an_unheld_shadow(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 0);
+	struct gmap_shadow_stats before, after;
+
+	assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
+	gmap_shadow_get_stats(&before);
+	gmap_put(sg); /* only the children list holds it now */
+	assert_int_equal(gmap_unmap_segment(g->parent, G2_R1T & _SEGMENT_MASK, _SEGMENT_SIZE), 0);
+	assert_true(cds_list_empty(&g->parent->children));
+	gmap_shadow_get_stats(&after);
+	assert_int_equal(after.removed, before.removed + 1);
+	assert_int_equal(after.tables_live, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -168,6 +190,7 @@ int main(void)
 		T(test_table_source_mapped_writable_by_another_shadow),
 		T(test_top_level_source_mapped_writable),
 		T(test_region3_fc_bit_ignored_without_edat2),
+		T(test_unmap_top_level_segment_of_an_unheld_shadow),
 	};
 #undef T
 
