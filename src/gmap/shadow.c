@@ -202,8 +202,13 @@ struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level
 	rc = shadow_protect_top(new);
 	spin_lock(&parent->shadow_lock);
 	__atomic_store_n(&new->initialized, true, __ATOMIC_RELEASE);
-	if (rc)
+	if (rc) {
+		/* Whoever found it on the list meanwhile must see it invalid. */
+		spin_lock(&new->guest_table_lock);
+		gmap_unshadow(new);
+		spin_unlock(&new->guest_table_lock);
 		shadow_unlist(new);
+	}
 	spin_unlock(&parent->shadow_lock);
 	if (rc) {
 		gmap_put(new);

@@ -20,6 +20,11 @@
  * the shadow once per page of the segment, and the first notification removed
  * it and dropped the list's reference, which freed it under the loop
  * (use-after-free).
+ *
+ * A shadow whose top-level table could not be protected: gmap_shadow() took it
+ * off the children list and answered -EFAULT, but left it valid (not removed).
+ * Whoever had found it on the list meanwhile (a notification, an audit) held a
+ * shadow that gmap_shadow_valid() accepted while nothing watched its tables.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -182,6 +187,51 @@ static void test_unmap_top_level_segment_of_an_unheld_shadow(void **state)
 	assert_int_equal(after.tables_live, 0);
 }
 
+static struct {
+	struct gmap *parent, *sg;
+	unsigned long asce;
+} grab;
+
+/* A notifier of the parent that takes the shadow being created (page-table lock held). */
+static void grab_child(struct gmap *gmap, unsigned long start, unsigned long end)
+{
+	struct gmap *sg;
+
+	(void)start;
+	(void)end;
+	if (gmap != grab.parent || grab.sg)
+		return;
+	spin_lock(&gmap->shadow_lock);
+	cds_list_for_each_entry(sg, &gmap->children, list)
+		if (sg->orig_asce == grab.asce)
+			grab.sg = gmap_get(sg);
+	spin_unlock(&gmap->shadow_lock);
+}
+
+static void test_shadow_whose_top_level_cannot_be_protected_is_removed(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap_notifier nb = { .notifier_call = grab_child };
+	unsigned long last = G2_SIZE - PAGE_SIZE;
+
+	/* Two pages of segment table: the last page of guest-2 memory and one beyond. */
+	grab.parent = g->parent;
+	grab.sg = NULL;
+	grab.asce = last | _ASCE_TYPE_SEGMENT | 1;
+	g2_fill(g, last, 512, _SEGMENT_ENTRY_EMPTY);
+	/* Protecting the first page faults it in again, which notifies: grab_child runs. */
+	gmap_register_pte_notifier(&nb);
+	assert_int_equal(gmap_mprotect_notify(g->parent, last, PAGE_SIZE, PROT_NONE), 0);
+	assert_ptr_equal(gmap_shadow(g->parent, grab.asce, 0), ERR_PTR(-EFAULT));
+	gmap_unregister_pte_notifier(&nb);
+	assert_non_null(grab.sg);
+	assert_true(cds_list_empty(&g->parent->children));
+	assert_false(gmap_shadow_valid(grab.sg, grab.asce, 0));
+	assert_true(grab.sg->removed);
+	assert_int_equal(gmap_shadow_audit(grab.sg, stderr), 0);
+	gmap_put(grab.sg);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -191,6 +241,7 @@ int main(void)
 		T(test_top_level_source_mapped_writable),
 		T(test_region3_fc_bit_ignored_without_edat2),
 		T(test_unmap_top_level_segment_of_an_unheld_shadow),
+		T(test_shadow_whose_top_level_cannot_be_protected_is_removed),
 	};
 #undef T
 
