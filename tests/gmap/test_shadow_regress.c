@@ -38,8 +38,8 @@
 #include "gmap/shadow_internal.h"
 
 /* A second guest-2 page table, in a page of its own, for guest-3 segment sx 5. */
-#define G2_PGT2	   0x150000UL
-#define G3_SEG5	   (G3_ADDR - (5UL << 12) + (1UL << 20))
+#define G2_PGT2 0x150000UL
+#define G3_SEG5 (G3_ADDR - (5UL << 12) + (1UL << 20))
 /* Guest-3 page px 6 of the chain: guest-2 maps G2_PGT2's page there, writable. */
 #define G3_ONTO_PGT2 (G3_ADDR + PAGE_SIZE)
 
@@ -159,8 +159,9 @@ static void test_region3_fc_bit_ignored_without_edat2(void **state)
 	struct g2 *g = *state;
 	struct gmap *sg;
 
-	assert_int_equal(g2_put(g, G2_R3T + 3 * 8, G2_SGT | _REGION_ENTRY_TYPE_R3 |
-							 _REGION_ENTRY_LENGTH | _REGION3_ENTRY_LARGE),
+	assert_int_equal(g2_put(g, G2_R3T + 3 * 8,
+				G2_SGT | _REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH |
+					_REGION3_ENTRY_LARGE),
 			 0);
 	for (int edat = 0; edat <= 1; edat++) {
 		sg = shadow_ok(g, ASCE_R1, edat);
@@ -202,9 +203,8 @@ static void grab_child(struct gmap *gmap, unsigned long start, unsigned long end
 	if (gmap != grab.parent || grab.sg)
 		return;
 	spin_lock(&gmap->shadow_lock);
-	cds_list_for_each_entry(sg, &gmap->children, list)
-		if (sg->orig_asce == grab.asce)
-			grab.sg = gmap_get(sg);
+	cds_list_for_each_entry(sg, &gmap->children, list) if (sg->orig_asce == grab.asce) grab.sg =
+		gmap_get(sg);
 	spin_unlock(&gmap->shadow_lock);
 }
 

@@ -27,12 +27,12 @@
 /* A TLB that records the purges of one ASCE. */
 struct tlb_probe {
 	struct mm_tlb_listener l;
-	unsigned long asce;	   /* the shadow's ASCE */
-	int flushes;		   /* flush_all calls for it */
-	unsigned long live_first;  /* tables_live at the first of them */
-	int other_flushes;	   /* flush_all calls for other ASCEs */
-	pte_t *ipte_ptep;	   /* the last PTE purged with an IPTE */
-	unsigned long ipte_pte;	   /* its value then */
+	unsigned long asce;	  /* the shadow's ASCE */
+	int flushes;		  /* flush_all calls for it */
+	unsigned long live_first; /* tables_live at the first of them */
+	int other_flushes;	  /* flush_all calls for other ASCEs */
+	pte_t *ipte_ptep;	  /* the last PTE purged with an IPTE */
+	unsigned long ipte_pte;	  /* its value then */
 };
 
 static unsigned long tables_live(void)
@@ -129,7 +129,10 @@ static struct gmap *full_shadow(struct g2 *g)
 static void test_each_level_purges_before_freeing(void **state)
 {
 	static void (*const unshadow[])(struct gmap *, unsigned long) = {
-		gmap_unshadow_pgt, gmap_unshadow_sgt, gmap_unshadow_r3t, gmap_unshadow_r2t,
+		gmap_unshadow_pgt,
+		gmap_unshadow_sgt,
+		gmap_unshadow_r3t,
+		gmap_unshadow_r2t,
 	};
 	struct g2 *g = *state;
 
