@@ -201,14 +201,18 @@ struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level
 	/* Protect after insertion, so that a concurrent change is seen and removes it. */
 	rc = shadow_protect_top(new);
 	spin_lock(&parent->shadow_lock);
-	__atomic_store_n(&new->initialized, true, __ATOMIC_RELEASE);
 	if (rc) {
-		/* Whoever found it on the list meanwhile must see it invalid. */
+		/*
+		 * Whoever found it on the list meanwhile must see it invalid, and
+		 * removed before it is initialized: never unprotected and valid.
+		 */
 		spin_lock(&new->guest_table_lock);
 		gmap_unshadow(new);
 		spin_unlock(&new->guest_table_lock);
-		shadow_unlist(new);
 	}
+	__atomic_store_n(&new->initialized, true, __ATOMIC_RELEASE);
+	if (rc)
+		shadow_unlist(new);
 	spin_unlock(&parent->shadow_lock);
 	if (rc) {
 		gmap_put(new);
