@@ -25,6 +25,13 @@
  * off the children list and answered -EFAULT, but left it valid (not removed).
  * Whoever had found it on the list meanwhile (a notification, an audit) held a
  * shadow that gmap_shadow_valid() accepted while nothing watched its tables.
+ *
+ * A guest-2 entry that changes between the shadow fault's read of it and the
+ * shadow entry built from it: the store unshadows the level above (its table
+ * page is watched), another fault builds that level again at once, and the
+ * first fault then fills the new, empty table from the value it read before
+ * the store. The shadow translated guest-3 with an entry guest-2 no longer had,
+ * and no later store would have removed it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +43,7 @@
 
 #include "shadowtest.h"
 #include "gmap/shadow_internal.h"
+#include "vcpu/shadow_fault.h"
 
 /* A second guest-2 page table, in a page of its own, for guest-3 segment sx 5. */
 #define G2_PGT2 0x150000UL
@@ -232,6 +240,96 @@ static void test_shadow_whose_top_level_cannot_be_protected_is_removed(void **st
 	gmap_put(grab.sg);
 }
 
+/* A second segment table for region-third entry rtx 3 (16 KiB aligned). */
+#define G2_SGT2 0x160000UL
+
+static struct store_race {
+	int level, calls;
+	unsigned long paddr, val, other;
+	int other_rc;
+	struct g2 *g;
+} store;
+
+/* Guest-2 stores the entry the fault just read, and another fault rebuilds the level above. */
+static void store_after_read(struct gmap *sg, unsigned long saddr, int level)
+{
+	if (level != store.level || saddr != G3_ADDR || store.calls++)
+		return;
+	assert_int_equal(g2_put(store.g, store.paddr, store.val), 0);
+	store.other_rc = vsie_shadow_fault(sg, store.other, NULL);
+}
+
+/*
+ * Fault G3_ADDR while the entry of @level at @paddr changes to @val, after which
+ * G3_ADDR translates to guest-2 page @now; @other (another guest-3 address
+ * under the level above) is faulted right after the store and gives @other_rc.
+ */
+static void race_store_after_read(struct g2 *g, int level, unsigned long paddr, unsigned long val,
+				  unsigned long other, int other_rc, unsigned long now)
+{
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 0);
+	unsigned long pte;
+	int rc;
+
+	store = (struct store_race){ level, 0, paddr, val, other, 1, g };
+	vsie_walk_hook = store_after_read;
+	rc = vsie_shadow_fault(sg, G3_ADDR, NULL);
+	vsie_walk_hook = NULL;
+	assert_int_equal(store.calls, 1);
+	assert_int_equal(store.other_rc, other_rc);
+	assert_true(rc == 0 || rc == -EAGAIN);
+	/* Nothing from before the store: not mapped, or mapped to what guest-2 says now. */
+	pte = shadow_pte_of(sg, G3_ADDR);
+	if (!(pte & _PAGE_INVALID))
+		assert_int_equal(pte & PAGE_MASK, g2_frame(g, now));
+	assert_int_equal(gmap_shadow_audit(sg, stderr), 0);
+	assert_int_equal(shadow_fault_retry(sg, G3_ADDR), 0);
+	assert_int_equal(shadow_pte_of(sg, G3_ADDR), g2_frame(g, now));
+	gmap_put(sg);
+}
+
+/* Page table G2_PGT2: page i -> G2_DATA + 1 MiB + i pages. */
+static void build_pgt2(struct g2 *g)
+{
+	for (unsigned long i = 0; i < 256; i++)
+		assert_int_equal(
+			g2_put(g, G2_PGT2 + 8 * i, G2_DATA + _SEGMENT_SIZE + i * PAGE_SIZE), 0);
+}
+
+static void test_region3_entry_stored_after_the_read(void **state)
+{
+	struct g2 *g = *state;
+
+	build_pgt2(g);
+	g2_fill(g, G2_SGT2, 2048, _SEGMENT_ENTRY_EMPTY);
+	assert_int_equal(g2_put(g, G2_SGT2 + 4 * 8, G2_PGT2), 0);
+	/* rtx 4 is empty: the other fault stops there, after rebuilding the region-second level. */
+	race_store_after_read(g, DAT_LEVEL_REGION3, G2_R3T + 3 * 8,
+			      G2_SGT2 | _REGION_ENTRY_TYPE_R3 | _REGION_ENTRY_LENGTH,
+			      G3_ADDR + (1UL << 31), PGM_REGION_THIRD_TRANS,
+			      G2_DATA + _SEGMENT_SIZE + 5 * PAGE_SIZE);
+}
+
+static void test_segment_entry_stored_after_the_read(void **state)
+{
+	struct g2 *g = *state;
+
+	build_pgt2(g);
+	/* sx 6 is empty: the other fault stops there, after rebuilding the segment table. */
+	race_store_after_read(g, DAT_LEVEL_SEGMENT, G2_SGT + 4 * 8, G2_PGT2,
+			      G3_ADDR + 2 * _SEGMENT_SIZE, PGM_SEGMENT_TRANSLATION,
+			      G2_DATA + _SEGMENT_SIZE + 5 * PAGE_SIZE);
+}
+
+static void test_page_entry_stored_after_the_read(void **state)
+{
+	struct g2 *g = *state;
+
+	/* The other fault rebuilds the page table and maps px 6. */
+	race_store_after_read(g, DAT_LEVEL_PTE, G2_PGT + 5 * 8, G2_DATA + 9 * PAGE_SIZE,
+			      G3_ADDR + PAGE_SIZE, 0, G2_DATA + 9 * PAGE_SIZE);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -242,6 +340,9 @@ int main(void)
 		T(test_region3_fc_bit_ignored_without_edat2),
 		T(test_unmap_top_level_segment_of_an_unheld_shadow),
 		T(test_shadow_whose_top_level_cannot_be_protected_is_removed),
+		T(test_region3_entry_stored_after_the_read),
+		T(test_segment_entry_stored_after_the_read),
+		T(test_page_entry_stored_after_the_read),
 	};
 #undef T
 
