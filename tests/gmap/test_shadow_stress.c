@@ -58,6 +58,7 @@
 #include "rng.h"
 #include "shadowtest.h"
 #include "gmap/shadow_internal.h"
+#include "vcpu/shadow_fault.h"
 
 #define SEG	   _SEGMENT_SIZE
 #define ALT_HOST   (G2_HOST + G2_SIZE) /* other host memory for data segments */
@@ -75,7 +76,7 @@
 #define RW	   (PROT_READ | PROT_WRITE)
 #define RETRIES	   32
 #define ROUNDS	   20
-#define FAULT_OPS  4000UL
+#define FAULT_OPS  3000UL
 #define WRITE_OPS  2000UL
 #define REMAP_OPS  200UL
 #define EVENT_OPS  2000UL
@@ -103,6 +104,19 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/*
+ * The hot spot: half of the faults go through keys[HOT] (region-third table
+ * R3T(0), whose entry 0 designates SGT(0)) to segments 0 and 1, and half of
+ * the stores flip SGT(0)'s entry 0 between two page tables. A store between a
+ * fault's read of that entry and the shadow entry it builds, with the segment
+ * table rebuilt meanwhile by a fault of segment 1, is the race that needs the
+ * second read in the shadow fault; a faulter audits its shadow right after some
+ * of those faults, before the next flip removes what a stale build would have
+ * made.
+ */
+#define HOT	  5
+#define HOT_ENTRY SGT(0)
 
 /*
  * cmocka's assertions must not be used off the main thread (they longjmp into
@@ -230,6 +244,10 @@ static void write_op(struct rng *r)
 {
 	unsigned long t = below(r, 20), paddr, val;
 
+	if (below(r, 2)) {
+		check_rc(put(HOT_ENTRY, PGT(below(r, 2))), 0, -EFAULT);
+		return;
+	}
 	if (!t) {
 		put_chain();
 		return;
@@ -278,6 +296,22 @@ static unsigned long random_saddr(struct rng *r, const struct key *k)
 	}
 }
 
+/*
+ * Between reading a guest-2 entry and shadowing it, a faulter now and then lets
+ * the others run, so that stores and rebuilds land in that window more often
+ * than a preemption would make them (a perturbation, not synchronization).
+ */
+static void widen_window(struct gmap *sg, unsigned long saddr, int level)
+{
+	static __thread unsigned long calls;
+
+	(void)sg;
+	(void)saddr;
+	(void)level;
+	if (!(++calls & 3))
+		sched_yield();
+}
+
 /* The shadow of @k this thread holds, taken again if it was removed; NULL if it cannot be. */
 static struct gmap *get_shadow(struct gmap **held, const struct key *k)
 {
@@ -309,9 +343,11 @@ struct faulter {
 
 static void fault_op(struct faulter *f)
 {
-	unsigned long ki = below(&f->r, NKEYS), saddr;
+	bool hot = below(&f->r, 2);
+	unsigned long ki = hot ? HOT : below(&f->r, NKEYS), saddr;
 	const struct key *k = &keys[ki];
 	struct gmap *sg;
+	long bad;
 	int rc = -EAGAIN;
 
 	if (!below(&f->r, 64)) {
@@ -323,9 +359,14 @@ static void fault_op(struct faulter *f)
 	sg = get_shadow(&f->held[ki], k);
 	if (!sg)
 		return;
-	saddr = random_saddr(&f->r, k);
+	saddr = hot ? (below(&f->r, 2) << 20) | (below(&f->r, 256) << 12) : random_saddr(&f->r, k);
 	for (int i = 0; i < RETRIES && rc == -EAGAIN; i++)
 		rc = vsie_shadow_fault(sg, saddr, NULL);
+	if (hot && !rc && !below(&f->r, 4)) {
+		bad = gmap_shadow_audit(sg, stderr);
+		if (bad)
+			die("%ld audit violations after a fault of %#lx", bad, saddr);
+	}
 	if (rc > 0) {
 		atomic_fetch_add_explicit(&faults_pic, 1, memory_order_relaxed);
 		return;
@@ -572,6 +613,7 @@ static void test_shadow_stress(void **state)
 	setup_guest2();
 
 	memset(w, 0, sizeof(w));
+	vsie_walk_hook = widen_window;
 	assert_int_equal(pthread_barrier_init(&round_barrier, NULL, NTHREADS), 0);
 	for (int t = 0; t < NTHREADS; t++) {
 		w[t].role = roles[t];
@@ -581,6 +623,7 @@ static void test_shadow_stress(void **state)
 	for (int t = 0; t < NTHREADS; t++)
 		pthread_join(w[t].tid, NULL);
 	pthread_barrier_destroy(&round_barrier);
+	vsie_walk_hook = NULL;
 
 	gmap_shadow_get_stats(&st);
 	print_message("faults: %lu ok, %lu PIC, %lu -EAGAIN, %lu -EFAULT; %lu audits; shadows "
