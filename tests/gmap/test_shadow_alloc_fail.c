@@ -2,10 +2,11 @@
 /*
  * Allocation failure at every allocation of every shadow operation:
  * gmap_shadow() (tables, real space), gmap_shadow_r2t/r3t/sgt/pgt/page(),
- * gmap_protect_rmap(), vsie_shadow_fault() with each level missing (and with
- * fake tables), and the paths that notify and unshadow: a store to a lower
- * guest-2 table and to the top-level one, a migration, a page-out of a table
- * page, remapping the parent segment, gmap_unshadow().
+ * gmap_protect_rmap(), vsie_shadow_fault() with each level missing and with
+ * fake tables (real space, EDAT-1 and EDAT-2 frames), and the paths that notify
+ * and unshadow: a store to a lower guest-2 table and to the top-level one, a
+ * migration, a page-out of a table page, remapping the parent segment,
+ * gmap_unshadow().
  *
  * Each case builds the same state for n = 1, 2, ..., makes the nth allocation
  * of the operation fail and runs it. When no failure was delivered the
@@ -42,6 +43,9 @@ struct ctx {
 	unsigned long asce;
 	unsigned long saddr;
 	int built; /* shadow levels below the top built before the operation */
+	int edat;
+	unsigned long target;		/* the guest-2 page c->saddr translates to */
+	unsigned long g2_paddr, g2_old; /* a guest-2 entry changed for the case, its old value */
 };
 
 struct op {
@@ -49,6 +53,9 @@ struct op {
 	unsigned long asce;
 	unsigned long saddr;
 	int built;
+	int edat;
+	unsigned long target;			 /* guest-2 page of saddr, if not PGE */
+	unsigned long g2_paddr, g2_val;		 /* a guest-2 entry for the case (EDAT frames) */
 	bool take;				 /* take the shadow before the operation */
 	bool fault;				 /* and fault saddr in completely */
 	int (*run)(struct ctx *c);		 /* the operation */
@@ -84,7 +91,7 @@ static int teardown(void **state)
 
 static void take(struct ctx *c)
 {
-	c->sg = gmap_shadow(c->g->parent, c->asce, 0);
+	c->sg = gmap_shadow(c->g->parent, c->asce, c->edat);
 	assert_false(IS_ERR_OR_NULL(c->sg));
 }
 
@@ -116,6 +123,8 @@ static void finish(struct ctx *c)
 		gmap_put(sg);
 	}
 	spin_unlock(&c->g->parent->shadow_lock);
+	if (c->g2_paddr)
+		assert_int_equal(g2_put(c->g, c->g2_paddr, c->g2_old), 0);
 	/* Pages a case paged out or migrated come back before the count. */
 	g2_get(c->g, G2_PGT);
 	g2_get(c->g, PGE);
@@ -148,7 +157,14 @@ static void prepare(struct ctx *c, const struct op *o)
 	c->asce = o->asce;
 	c->saddr = o->saddr;
 	c->built = o->built;
+	c->edat = o->edat;
+	c->target = o->target ? o->target : (o->asce & _ASCE_REAL_SPACE) ? o->saddr : PGE;
+	c->g2_paddr = o->g2_paddr;
 	c->sg = NULL;
+	if (c->g2_paddr) {
+		c->g2_old = g2_get(c->g, c->g2_paddr);
+		assert_int_equal(g2_put(c->g, c->g2_paddr, o->g2_val), 0);
+	}
 	if (!o->take)
 		return;
 	take(c);
@@ -163,9 +179,13 @@ static void retry(struct ctx *c, const struct op *o)
 	int rc = -EAGAIN;
 
 	for (int i = 0; i < 4 && rc == -EAGAIN; i++) {
-		if (c->sg && !gmap_shadow_valid(c->sg, c->asce, 0)) {
+		if (c->sg && !gmap_shadow_valid(c->sg, c->asce, c->edat)) {
 			gmap_put(c->sg);
-			prepare(c, o);
+			c->sg = NULL;
+			take(c);
+			build(c, o->built);
+			if (o->fault)
+				assert_int_equal(shadow_fault_retry(c->sg, c->saddr), 0);
 		}
 		rc = o->run(c);
 	}
@@ -242,7 +262,7 @@ static void check_shadow(struct ctx *c, bool done)
 		assert_true(cds_list_empty(&c->g->parent->children));
 		return;
 	}
-	assert_true(gmap_shadow_valid(c->sg, c->asce, 0));
+	assert_true(gmap_shadow_valid(c->sg, c->asce, c->edat));
 	assert_int_equal(shadow_fault_retry(c->sg, c->saddr), 0);
 }
 
@@ -318,10 +338,9 @@ static int run_fault(struct ctx *c)
 static void check_fault(struct ctx *c, bool done)
 {
 	unsigned long pte = entry_at(c, DAT_LEVEL_PTE);
-	unsigned long paddr = (c->asce & _ASCE_REAL_SPACE) ? c->saddr : PGE;
 
 	if (done)
-		assert_int_equal(pte, g2_frame(c->g, paddr));
+		assert_int_equal(pte, g2_frame(c->g, c->target));
 	else
 		assert_true(pte & _PAGE_INVALID);
 }
@@ -409,37 +428,65 @@ static void check_unshadowed(struct ctx *c, bool done)
 
 /* ---- the cases ------------------------------------------------------------------------------ */
 
-#define REAL_ADDR (G2_DATA + 7 * PAGE_SIZE)
+#define REAL_ADDR   (G2_DATA + 7 * PAGE_SIZE)
+#define EDAT1_FRAME 0x1000000UL /* a 1 MiB frame of guest-2 */
+
+#define OP(n, a, sa, b, t, f, r, c)                                                             \
+	{                                                                                       \
+		.name = n, .asce = a, .saddr = sa, .built = b, .take = t, .fault = f, .run = r, \
+		.check = c                                                                      \
+	}
 
 static const struct op ops[] = {
-	{ "gmap_shadow", ASCE_R1, G3_ADDR, 0, false, false, run_shadow, check_shadow },
-	{ "gmap_shadow real space", _ASCE_REAL_SPACE, REAL_ADDR, 0, false, false, run_shadow,
-	  check_shadow },
-	{ "gmap_shadow_r2t", ASCE_R1, G3_ADDR, 0, true, false, run_level, check_level },
-	{ "gmap_shadow_r3t", ASCE_R1, G3_ADDR, 1, true, false, run_level, check_level },
-	{ "gmap_shadow_sgt", ASCE_R1, G3_ADDR, 2, true, false, run_level, check_level },
-	{ "gmap_shadow_pgt", ASCE_R1, G3_ADDR, 3, true, false, run_level, check_level },
-	{ "gmap_shadow_page", ASCE_R1, G3_ADDR, 4, true, false, run_page, check_page },
-	{ "gmap_protect_rmap", ASCE_R1, G3_ADDR, 0, true, false, run_protect_rmap,
-	  check_protected },
-	{ "fault, all levels missing", ASCE_R1, G3_ADDR, 0, true, false, run_fault, check_fault },
-	{ "fault, r3t missing", ASCE_R1, G3_ADDR, 1, true, false, run_fault, check_fault },
-	{ "fault, sgt missing", ASCE_R1, G3_ADDR, 2, true, false, run_fault, check_fault },
-	{ "fault, pgt missing", ASCE_R1, G3_ADDR, 3, true, false, run_fault, check_fault },
-	{ "fault, page missing", ASCE_R1, G3_ADDR, 4, true, false, run_fault, check_fault },
-	{ "fault, real space", _ASCE_REAL_SPACE, REAL_ADDR, 0, true, false, run_fault,
-	  check_fault },
-	{ "store to a segment table", ASCE_R1, G3_ADDR, 0, true, true, run_store_lower,
-	  check_store_lower },
-	{ "store to the top-level table", ASCE_R1, G3_ADDR, 0, true, true, run_store_top,
-	  check_removed },
-	{ "migrating a data page", ASCE_R1, G3_ADDR, 0, true, true, run_migrate, check_page_gone },
-	{ "paging out a page table", ASCE_R1, G3_ADDR, 0, true, true, run_page_out_table,
-	  check_pgt_gone },
-	{ "remapping the data segment", ASCE_R1, G3_ADDR, 0, true, true, run_remap_data,
-	  check_page_gone },
-	{ "gmap_unshadow", ASCE_R1, G3_ADDR, 0, true, true, run_unshadow, check_unshadowed },
+	OP("gmap_shadow", ASCE_R1, G3_ADDR, 0, false, false, run_shadow, check_shadow),
+	OP("gmap_shadow real space", _ASCE_REAL_SPACE, REAL_ADDR, 0, false, false, run_shadow,
+	   check_shadow),
+	OP("gmap_shadow_r2t", ASCE_R1, G3_ADDR, 0, true, false, run_level, check_level),
+	OP("gmap_shadow_r3t", ASCE_R1, G3_ADDR, 1, true, false, run_level, check_level),
+	OP("gmap_shadow_sgt", ASCE_R1, G3_ADDR, 2, true, false, run_level, check_level),
+	OP("gmap_shadow_pgt", ASCE_R1, G3_ADDR, 3, true, false, run_level, check_level),
+	OP("gmap_shadow_page", ASCE_R1, G3_ADDR, 4, true, false, run_page, check_page),
+	OP("gmap_protect_rmap", ASCE_R1, G3_ADDR, 0, true, false, run_protect_rmap,
+	   check_protected),
+	OP("fault, all levels missing", ASCE_R1, G3_ADDR, 0, true, false, run_fault, check_fault),
+	OP("fault, r3t missing", ASCE_R1, G3_ADDR, 1, true, false, run_fault, check_fault),
+	OP("fault, sgt missing", ASCE_R1, G3_ADDR, 2, true, false, run_fault, check_fault),
+	OP("fault, pgt missing", ASCE_R1, G3_ADDR, 3, true, false, run_fault, check_fault),
+	OP("fault, page missing", ASCE_R1, G3_ADDR, 4, true, false, run_fault, check_fault),
+	OP("fault, real space", _ASCE_REAL_SPACE, REAL_ADDR, 0, true, false, run_fault,
+	   check_fault),
+	OP("store to a segment table", ASCE_R1, G3_ADDR, 0, true, true, run_store_lower,
+	   check_store_lower),
+	OP("store to the top-level table", ASCE_R1, G3_ADDR, 0, true, true, run_store_top,
+	   check_removed),
+	OP("migrating a data page", ASCE_R1, G3_ADDR, 0, true, true, run_migrate, check_page_gone),
+	OP("paging out a page table", ASCE_R1, G3_ADDR, 0, true, true, run_page_out_table,
+	   check_pgt_gone),
+	OP("remapping the data segment", ASCE_R1, G3_ADDR, 0, true, true, run_remap_data,
+	   check_page_gone),
+	OP("gmap_unshadow", ASCE_R1, G3_ADDR, 0, true, true, run_unshadow, check_unshadowed),
+	{ .name = "fault, EDAT-1 1 MiB frame",
+	  .asce = ASCE_R1,
+	  .saddr = G3_ADDR,
+	  .edat = 1,
+	  .target = EDAT1_FRAME + 5 * PAGE_SIZE,
+	  .g2_paddr = G2_SGT + 4 * 8,
+	  .g2_val = EDAT1_FRAME | _SEGMENT_ENTRY_LARGE,
+	  .take = true,
+	  .run = run_fault,
+	  .check = check_fault },
+	{ .name = "fault, EDAT-2 2 GiB frame",
+	  .asce = ASCE_R1,
+	  .saddr = G3_ADDR,
+	  .edat = 2,
+	  .target = (4UL << 20) + 5 * PAGE_SIZE,
+	  .g2_paddr = G2_R3T + 3 * 8,
+	  .g2_val = _REGION_ENTRY_TYPE_R3 | _REGION3_ENTRY_LARGE,
+	  .take = true,
+	  .run = run_fault,
+	  .check = check_fault },
 };
+#undef OP
 
 static void test_every_shadow_operation(void **state)
 {
