@@ -134,13 +134,27 @@ static unsigned long notify_pgste_bits(unsigned long bits)
 	       (bits & GMAP_NOTIFY_SHADOW ? PGSTE_VSIE_BIT : 0);
 }
 
+/* Context: @ptep's page-table lock held, no shadow's guest_table_lock. */
+void gmap_pte_restrict_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep, int prot)
+{
+	unsigned long pte = __atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE);
+	unsigned long pgste = __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_ACQUIRE);
+
+	if (!(pgste & PGSTE_VSIE_BIT) || (pte & _PAGE_INVALID))
+		return;
+	if (prot == PROT_NONE)
+		ptep_xchg_direct(mm, vmaddr, ptep, __pte(pte | _PAGE_INVALID));
+	else if (prot == PROT_READ && !(pte & _PAGE_PROTECT))
+		ptep_xchg_direct(mm, vmaddr, ptep, __pte(pte | _PAGE_PROTECT));
+}
+
 /*
  * Give every page of [gaddr, gaddr + len) the protection @prot and arm the
  * notifications @bits (GMAP_NOTIFY_MPROT and/or GMAP_NOTIFY_SHADOW), faulting
  * pages in and linking them as needed. mmap_lock held for reading.
  */
 int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
-			      unsigned long bits)
+		       unsigned long bits)
 {
 	unsigned long vmaddr, pbits = notify_pgste_bits(bits);
 	spinlock_t *ptl;
@@ -151,6 +165,7 @@ int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(gmap, gaddr, &ptl);
 		if (ptep) {
+			gmap_pte_restrict_notify(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot);
 			rc = ptep_force_prot(gmap->mm, ptep_vmaddr(ptep, gaddr), ptep, prot, pbits);
 			gmap_pte_op_end(ptl);
 		}
@@ -221,8 +236,7 @@ int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val)
 }
 
 /* A page of @gmap that shadows were built from is about to change. */
-static void notify_shadows(struct gmap *gmap, unsigned long vmaddr, unsigned long gaddr,
-			   pte_t *pte)
+static void notify_shadows(struct gmap *gmap, unsigned long vmaddr, unsigned long gaddr, pte_t *pte)
 {
 	struct gmap *sg, *next;
 

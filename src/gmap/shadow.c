@@ -204,6 +204,15 @@ struct gmap *gmap_shadow(struct gmap *parent, unsigned long asce, int edat_level
 	if (shadow_build_hook)
 		shadow_build_hook(new, 0, DAT_LEVEL_ASCE);
 	spin_lock(&parent->shadow_lock);
+	if (rc) {
+		/*
+		 * Whoever found it on the list meanwhile must see it invalid, and
+		 * removed before it is initialized: never unprotected and valid.
+		 */
+		spin_lock(&new->guest_table_lock);
+		gmap_unshadow(new);
+		spin_unlock(&new->guest_table_lock);
+	}
 	__atomic_store_n(&new->initialized, true, __ATOMIC_RELEASE);
 	if (rc)
 		shadow_unlist(new);
@@ -314,6 +323,7 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(parent, paddr, &ptl);
 		if (ptep) {
+			gmap_pte_restrict_notify(parent->mm, vmaddr, ptep, prot);
 			spin_lock(&sg->guest_table_lock);
 			rc = ptep_force_prot(parent->mm, vmaddr, ptep, prot, PGSTE_VSIE_BIT);
 			if (!rc) {

@@ -60,6 +60,16 @@ extern void (*shadow_build_hook)(struct gmap *sg, unsigned long saddr, int level
 int gmap_protect_range(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot,
 		       unsigned long bits);
 
+/*
+ * notify.c: @ptep (host @vmaddr, page-table lock held, no shadow's
+ * guest_table_lock) is about to be restricted to @prot by ptep_force_prot(),
+ * which does not notify. If shadow PTEs may map the page (PGSTE_VSIE_BIT),
+ * restrict it through the notifying exchange first, so that they go as on any
+ * other change of the page: a shadow PTE must not keep write access to a page
+ * whose stores now unshadow what was built from it.
+ */
+void gmap_pte_restrict_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep, int prot);
+
 /* unshadow.c: free every table of a shadow that nobody references any more. */
 void gmap_shadow_free(struct gmap *sg);
 

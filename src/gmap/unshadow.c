@@ -213,6 +213,22 @@ static void unshadow_top(struct gmap *sg)
 	}
 }
 
+/*
+ * Tear down everything below the top-level table of @sg, purging the TLBs
+ * before a table is handed to the deferred free (as the per-level unshadows do
+ * with IDTE): invalidate every top-level entry first, so that no walk can reach
+ * the tables below and refill a TLB after the purge; purge; then empty the
+ * entries and free the tables.
+ */
+static void unshadow_all(struct gmap *sg)
+{
+	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
+		if (gmap_entry_load(&sg->table[i]) & _REGION_ENTRY_ORIGIN)
+			__atomic_fetch_or(&sg->table[i], _REGION_ENTRY_INVALID, __ATOMIC_SEQ_CST);
+	gmap_flush_tlb(sg);
+	unshadow_top(sg);
+}
+
 /* Context: sg->guest_table_lock held. */
 void gmap_unshadow(struct gmap *sg)
 {
@@ -220,9 +236,7 @@ void gmap_unshadow(struct gmap *sg)
 		return;
 	__atomic_store_n(&sg->removed, true, __ATOMIC_RELEASE);
 	gmap_call_notifier(sg, 0, -1UL);
-	unshadow_top(sg);
-	/* After the entries are gone: no TLB can refill from them any more. */
-	gmap_flush_tlb(sg);
+	unshadow_all(sg);
 }
 
 static void free_rmap_list(unsigned long key, unsigned long head, void *arg)
@@ -337,8 +351,14 @@ void gmap_shadow_segment_gone(struct gmap *parent, unsigned long vmaddr, unsigne
 	spin_lock(&parent->shadow_lock);
 	cds_list_for_each_entry_safe(sg, next, &parent->children, list)
 	{
-		for (unsigned long off = 0; off < _SEGMENT_SIZE; off += PAGE_SIZE)
+		/* A page of its top-level table removes it and drops the list's reference. */
+		gmap_get(sg);
+		for (unsigned long off = 0; off < _SEGMENT_SIZE; off += PAGE_SIZE) {
+			if (__atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE))
+				break;
 			gmap_shadow_notify(sg, vmaddr + off, gaddr + off, NULL);
+		}
+		gmap_put(sg);
 	}
 	spin_unlock(&parent->shadow_lock);
 }
@@ -349,9 +369,8 @@ void gmap_shadow_free(struct gmap *sg)
 	if (!sg->removed) {
 		/* Nobody can use it any more: tear down without telling the notifiers. */
 		__atomic_store_n(&sg->removed, true, __ATOMIC_RELEASE);
-		unshadow_top(sg);
 		/* Its ASCE may come back with the next shadow: no TLB may keep it. */
-		gmap_flush_tlb(sg);
+		unshadow_all(sg);
 	}
 	ulmap_clear(sg->host_to_rmap, free_rmap_list, NULL);
 	spin_unlock(&sg->guest_table_lock);

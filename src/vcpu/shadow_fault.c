@@ -14,9 +14,13 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
+#include "shadow_fault.h"
+
 #define _REGION3_ENTRY_CR 0x10UL      /* common region */
 #define _SEGMENT_ENTRY_CS 0x10UL      /* common segment */
 #define _PAGE_ZERO_BIT	  _PAGE_LARGE /* bit 52 of a PTE must be zero */
+
+void (*vsie_walk_hook)(struct gmap *sg, unsigned long saddr, int level);
 
 /* The index of @va in a table whose entries are of @level, and its top two bits. */
 static unsigned long level_index(unsigned long va, int level)
@@ -86,6 +90,8 @@ static unsigned int check_region(struct walk *w, int level, unsigned long *e)
 			*e = w->ptr;
 			return 0;
 		}
+		/* Without EDAT-2 the FC bit is ignored: a segment table as usual. */
+		*e = v & ~_REGION3_ENTRY_LARGE;
 	}
 	next = level_index(w->saddr, level - 1) >> 9;
 	if (next < ((v & _REGION_ENTRY_OFFSET) >> 6) || next > (v & _REGION_ENTRY_LENGTH))
@@ -137,27 +143,61 @@ static int shadow_level(struct walk *w, int level, unsigned long e)
 	}
 }
 
+/* Tear down what the shadow entry of @level for @saddr designates (0: the shadow PTE). */
+static void unshadow_level(struct gmap *sg, unsigned long saddr, int level)
+{
+	static void (*const unshadow[])(struct gmap *, unsigned long) = {
+		gmap_unshadow_page, gmap_unshadow_pgt, gmap_unshadow_sgt,
+		gmap_unshadow_r3t,  gmap_unshadow_r2t,
+	};
+
+	spin_lock(&sg->guest_table_lock);
+	unshadow[level](sg, saddr);
+	spin_unlock(&sg->guest_table_lock);
+}
+
+/*
+ * The shadow entry of @level was just built (or found) from guest-2's entry
+ * @val at @paddr: is that still what guest-2 has? The shadow table holding the
+ * entry existed when the entry was claimed, so the guest-2 page of @paddr was
+ * write-protected and armed since before: a store after the claim unshadowed
+ * the entry. A store between the read and the claim did not (it unshadowed the
+ * level above, which another fault may have built again at once); reading the
+ * entry again finds it. Then the entry goes and the fault answers -EAGAIN.
+ */
+static int entry_still(struct walk *w, int level, unsigned long paddr, unsigned long val)
+{
+	unsigned long now;
+
+	if (!gmap_read_table(w->sg->parent, paddr, &now) && now == val)
+		return 0;
+	unshadow_level(w->sg, w->saddr, level);
+	return -EAGAIN;
+}
+
 /* One level of the walk: read (or synthesize) the entry, check it, shadow below it. */
 static int walk_level(struct walk *w, int level)
 {
-	unsigned long idx = level_index(w->saddr, level), e;
+	unsigned long idx = level_index(w->saddr, level), e, val;
 	unsigned int pic;
 	int rc;
 
 	if (w->fake) {
 		w->ptr += idx * level_size(level);
-		e = w->ptr;
-	} else {
-		*w->pgt = w->ptr + idx * 8;
-		rc = gmap_read_table(w->sg->parent, w->ptr + idx * 8, &e);
-		if (rc)
-			return rc;
-		pic = level == DAT_LEVEL_SEGMENT ? check_segment(w, &e)
-						 : check_region(w, level, &e);
-		if (pic)
-			return (int)pic;
+		return shadow_level(w, level, w->ptr);
 	}
-	return shadow_level(w, level, e);
+	*w->pgt = w->ptr + idx * 8;
+	rc = gmap_read_table(w->sg->parent, *w->pgt, &val);
+	if (rc)
+		return rc;
+	e = val;
+	pic = level == DAT_LEVEL_SEGMENT ? check_segment(w, &e) : check_region(w, level, &e);
+	if (pic)
+		return (int)pic;
+	if (vsie_walk_hook)
+		vsie_walk_hook(w->sg, w->saddr, level);
+	rc = shadow_level(w, level, e);
+	return rc ? rc : entry_still(w, level, *w->pgt, val);
 }
 
 /* kvm_s390_shadow_tables(): everything above the PTE. */
@@ -195,7 +235,7 @@ static int is_region_or_segment_pic(int rc)
 /* The last step: guest-2's PTE (or the fake one), then the shadow PTE. */
 static int shadow_pte(struct walk *w, int rc, unsigned long pgt, unsigned long *datptr)
 {
-	unsigned long pte = 0;
+	unsigned long pte = 0, val;
 
 	if (w->fake && !rc) {
 		pte = pgt + dat_px(w->saddr) * PAGE_SIZE;
@@ -213,11 +253,17 @@ static int shadow_pte(struct walk *w, int rc, unsigned long pgt, unsigned long *
 		if (!rc && (pte & _PAGE_ZERO_BIT))
 			rc = PGM_TRANSLATION_SPEC;
 	}
+	val = pte;
 	if (w->dat_protection)
 		pte |= _PAGE_PROTECT;
-	if (!rc)
-		rc = gmap_shadow_page(w->sg, w->saddr, __pte(pte));
-	return rc;
+	if (rc)
+		return rc;
+	if (w->fake)
+		return gmap_shadow_page(w->sg, w->saddr, __pte(pte));
+	if (vsie_walk_hook)
+		vsie_walk_hook(w->sg, w->saddr, DAT_LEVEL_PTE);
+	rc = gmap_shadow_page(w->sg, w->saddr, __pte(pte));
+	return rc ? rc : entry_still(w, DAT_LEVEL_PTE, pgt, val);
 }
 
 /*
