@@ -28,15 +28,14 @@ struct vcpu;
 
 /** struct vcpu_stats - what a vCPU did */
 struct vcpu_stats {
-	unsigned long accesses;	  /* vcpu_read/write calls of every kind */
-	unsigned long tlb_hits;	  /* pages found in the TLB */
-	unsigned long tlb_misses; /* pages that needed a walk */
-	unsigned long faults;	  /* gmap_fault() calls */
-	unsigned long purges;	  /* purges of this vCPU's whole TLB (gmap, shadow or guest) */
+	unsigned long accesses;		/* vcpu_read/write calls of every kind */
+	unsigned long tlb_hits;		/* pages found in the TLB */
+	unsigned long tlb_misses;	/* pages that needed a walk */
+	unsigned long faults;		/* gmap_fault() calls */
+	unsigned long purges;		/* purges of this vCPU's TLB (host, gmap or guest) */
 	unsigned long prefix_refreshes; /* prefix pages re-armed after a notification */
 	unsigned long pics;		/* program interruptions delivered to the guest */
 	unsigned long retries;		/* accesses restarted because a purge raced them */
-	unsigned long precise_purges;	/* host IPTEs: only the entries of that frame dropped */
 };
 
 /**
@@ -170,6 +169,7 @@ unsigned long vcpu_last_teid(struct vcpu *vcpu);
  */
 void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
 
+
 /* ---- vSIE: running guest-3 through shadow gmaps ------------------------------------------- */
 
 /* Bits of the shadow fault's @datptr (the MVPG partial-execution identification). */
@@ -205,6 +205,7 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
  * Context: takes mmap_lock for reading and the shadow's locks; the caller must not hold them.
  */
 int vsie_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *datptr);
+
 
 /* What a guest-3 access returns besides 0, a PIC for guest-3, or -errno. */
 #define VSIE_EXIT_PGM	   0x10000 /* | pic: SIE exits, guest-2 takes this program interruption */

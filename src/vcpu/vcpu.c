@@ -48,57 +48,17 @@ static struct gmap_notifier prefix_notifier;
 
 /* ---- purges ---------------------------------------------------------------------------- */
 
-/*
- * Does @e depend on the host PTE of @frame? A DAT-on entry was formed using the
- * host PTEs of the guest's table pages too, and an IPTE of one of them must drop
- * it, as the architecture's IPTE clears every entry formed using the PTE.
- */
-static bool entry_uses_frame(const struct tlb_entry *e, unsigned long frame)
-{
-	if (__atomic_load_n(&e->frame, __ATOMIC_RELAXED) == frame)
-		return true;
-	for (unsigned int i = 0; i < DAT_MAX_STEPS; i++)
-		if (__atomic_load_n(&e->tables[i], __ATOMIC_RELAXED) == frame)
-			return true;
-	return false;
-}
-
-/* Wait until a copy window that is open now has closed. */
-static void wait_for_window(struct vcpu *v)
-{
-	unsigned long s = atomic_load(&v->seq);
-
-	if (s & 1)
-		while (atomic_load(&v->seq) == s)
-			sched_yield();
-}
-
 /* Invalidate everything the vCPU cached and wait for an open copy window to close. */
 static void vcpu_purge_wait(struct vcpu *v)
 {
+	unsigned long s;
+
 	atomic_fetch_add(&v->gen, 1);
 	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
-	wait_for_window(v);
-}
-
-/*
- * IPTE: drop only the entries that translate to @frame, the frame of the PTE
- * that was invalidated (every kind of entry, absolute, DAT-on or through a
- * shadow, caches a host frame). The sequence is bumped first: a fill that read
- * the old PTE either wrote its entry before the bump (then the scan below
- * finds it) or sees the bump when it checks after writing, and drops it. An
- * access that had already looked its frame up sees the bump when it opens its
- * copy window, or this waits until the window it opened has closed.
- */
-static void vcpu_purge_frame(struct vcpu *v, unsigned long frame)
-{
-	/* Acquire-release on pseq: orders the scan after the bump (see tlb_fill()). */
-	atomic_fetch_add(&v->pseq, 1);
-	for (unsigned long i = 0; i < TLB_ENTRIES; i++)
-		if (entry_uses_frame(&v->tlb[i], frame))
-			__atomic_store_n(&v->tlb[i].gen, 0, __ATOMIC_RELAXED);
-	atomic_fetch_add_explicit(&v->precise_purges, 1, memory_order_relaxed);
-	wait_for_window(v);
+	s = atomic_load(&v->seq);
+	if (s & 1)
+		while (atomic_load(&v->seq) == s)
+			sched_yield();
 }
 
 static struct vcpu *listener_vcpu(struct mm_tlb_listener *l)
@@ -111,9 +71,8 @@ static void vcpu_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned 
 {
 	(void)mm;
 	(void)addr;
-	/* The invalidated PTE still names its frame (IPTE only sets the invalid bit). */
-	vcpu_purge_frame(listener_vcpu(l),
-			 __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) & PAGE_MASK);
+	(void)ptep;
+	vcpu_purge_wait(listener_vcpu(l));
 }
 
 static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
@@ -174,8 +133,6 @@ struct vcpu *vcpu_create(void)
 	atomic_init(&v->prefix_stale, false);
 	atomic_init(&v->gmap_seqno, 0);
 	atomic_init(&v->purges, 0);
-	atomic_init(&v->pseq, 0);
-	atomic_init(&v->precise_purges, 0);
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
 	spin_lock(&all_vcpus_lock);
@@ -261,47 +218,8 @@ static struct tlb_entry *tlb_slot(struct vcpu *v, unsigned long page, struct tlb
 static bool tlb_hit(const struct tlb_entry *e, unsigned long page, struct tlb_space space,
 		    struct gmap *g, unsigned long gen, bool write)
 {
-	return __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == gen && e->page == page &&
-	       e->space.virt == space.virt && e->space.asce == space.asce &&
-	       e->gmap_seqno == g->seqno && (!write || e->writable);
-}
-
-/* The purge state a translation starts from: the copy is valid only if it still holds. */
-static void tlb_token_read(struct vcpu *v, struct tlb_token *tok)
-{
-	tok->gen = atomic_load(&v->gen);
-	tok->pseq = atomic_load(&v->pseq);
-}
-
-/*
- * Write a TLB entry for a translation made since @tok was read. The frame is
- * written before the generation that validates the entry; then an IPTE that
- * came meanwhile is seen (vcpu_purge_frame() bumps pseq before its scan) and
- * the entry dropped. Returns false in that case.
- */
-static bool tlb_fill(struct vcpu *v, struct tlb_entry *e, unsigned long page,
-		     struct tlb_space space, const struct xlate *x, const unsigned long *tables,
-		     struct gmap *g, const struct tlb_token *tok)
-{
-	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
-	for (unsigned int i = 0; i < DAT_MAX_STEPS; i++)
-		__atomic_store_n(&e->tables[i], tables ? tables[i] : 0, __ATOMIC_RELAXED);
-	e->page = page;
-	e->space = space;
-	e->gmap_seqno = g->seqno;
-	e->writable = x->writable;
-	__atomic_store_n(&e->frame, x->frame, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->gen, tok->gen, __ATOMIC_RELEASE);
-	/*
-	 * A read-modify-write of pseq, not a load: RMWs of one variable are totally
-	 * ordered, so either this one comes first and releases the entry to the
-	 * purger's (which then scans it), or it reads the purger's bump.
-	 */
-	if (atomic_fetch_add(&v->pseq, 0) == tok->pseq)
-		return true;
-	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
-	v->stats.retries++;
-	return false;
+	return e->gen == gen && e->page == page && e->space.virt == space.virt &&
+	       e->space.asce == space.asce && e->gmap_seqno == g->seqno && (!write || e->writable);
 }
 
 /*
@@ -380,11 +298,11 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 
 /*
  * Translate the guest absolute @gaddr (which the guest addressed as @laddr)
- * through @g. On success *x holds the frame and *tok the purge state the
+ * through @g. On success *x holds the frame and *gen the generation the
  * translation is valid for.
  */
 static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
-		     bool write, struct xlate *x, struct tlb_token *tok)
+		     bool write, struct xlate *x, unsigned long *gen)
 {
 	unsigned long page = gaddr & PAGE_MASK;
 	struct dat_config cfg = { .asce = g->asce };
@@ -394,11 +312,11 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 	int rc;
 
 	for (;;) {
-		tlb_token_read(v, tok);
+		*gen = atomic_load(&v->gen);
 		e = tlb_slot(v, page, absolute_space);
-		if (tlb_hit(e, page, absolute_space, g, tok->gen, write)) {
+		if (tlb_hit(e, page, absolute_space, g, *gen, write)) {
 			v->stats.tlb_hits++;
-			x->frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+			x->frame = e->frame;
 			x->writable = e->writable;
 			return 0;
 		}
@@ -409,8 +327,8 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		if (!pic) {
 			x->frame = res.real & PAGE_MASK;
 			x->writable = !res.prot;
-			if (!tlb_fill(v, e, page, absolute_space, x, NULL, g, tok))
-				continue; /* an IPTE raced the fill: walk again */
+			*e = (struct tlb_entry){ page, absolute_space, x->frame,
+						 *gen, g->seqno,       x->writable };
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
@@ -425,15 +343,15 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 
 /*
  * Copy between @buf and the frame inside an access window. Returns false if a
- * purge happened since @tok was read: the caller translates again.
+ * purge happened since @gen was read: the caller translates again.
  */
-static bool copy_in_window(struct vcpu *v, const struct tlb_token *tok, unsigned long frame,
+static bool copy_in_window(struct vcpu *v, unsigned long gen, unsigned long frame,
 			   unsigned long off, void *buf, size_t n, bool write)
 {
 	bool valid;
 
 	atomic_fetch_add(&v->seq, 1);
-	valid = atomic_load(&v->gen) == tok->gen && atomic_load(&v->pseq) == tok->pseq;
+	valid = atomic_load(&v->gen) == gen;
 	if (valid) {
 		if (write)
 			memcpy((void *)(frame + off), buf, n);
@@ -468,14 +386,14 @@ static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, 
 			   void *buf, size_t n, bool write)
 {
 	struct xlate x;
-	struct tlb_token tok;
+	unsigned long gen;
 	int rc;
 
 	do {
-		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &tok);
+		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &gen);
 		if (rc)
 			return rc;
-	} while (!copy_in_window(v, &tok, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	} while (!copy_in_window(v, gen, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
 	return 0;
 }
 
@@ -511,62 +429,47 @@ struct guest_reader {
 	struct vcpu *v;
 	struct gmap *g;
 	int err; /* a host failure (or an exit to guest-2) while reading a guest table */
-	unsigned int ntables;
-	unsigned long tables[DAT_MAX_STEPS]; /* the frames of the table entries read */
 };
 
-/*
- * dat_read_fn over guest storage: each big-endian entry is read through the
- * gmap, and the frame it lies in is noted for the entry the walk will form.
- */
+/* dat_read_fn over guest storage: each big-endian entry is read through the gmap. */
 static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
 {
 	struct guest_reader *r = ctx;
-	struct tlb_token tok;
 	unsigned long be;
-	struct xlate x;
-	int rc;
+	int rc = access_abs_page(r->v, r->g, addr, addr, &be, sizeof(be), false);
 
-	do {
-		rc = xlate_abs(r->v, r->g, addr, addr, false, &x, &tok);
-		if (rc)
-			break;
-	} while (!copy_in_window(r->v, &tok, x.frame, addr & ~PAGE_MASK, &be, sizeof(be), false));
 	if (rc < 0 || rc >= VSIE_EXIT_PGM)
 		r->err = rc;
 	if (rc)
 		return -1; /* an addressing exception for the table entry */
-	if (r->ntables < DAT_MAX_STEPS)
-		r->tables[r->ntables++] = x.frame;
 	*val = be64toh(be);
 	return 0;
 }
 
 /*
  * Translate guest virtual @va: a TLB hit, or the guest's DAT walk followed by
- * the gmap translation of its result. Returns 0 with *x and *tok, or a PIC/errno.
+ * the gmap translation of its result. Returns 0 with *x and *gen, or a PIC/errno.
  */
 static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asce, unsigned long va,
-		      bool write, struct xlate *x, struct tlb_token *tok)
+		      bool write, struct xlate *x, unsigned long *gen)
 {
 	struct gmap *g = c->g;
-	struct guest_reader r = { .v = v, .g = g };
+	struct guest_reader r = { v, g, 0 };
 	struct dat_config cfg = {
 		.asce = asce, .edat = c->edat, .iep = c->iep, .prefix = c->prefix
 	};
 	struct tlb_space space = { true, asce };
-	unsigned long page = va & PAGE_MASK;
-	struct tlb_token abs_tok;
+	unsigned long page = va & PAGE_MASK, abs_gen;
 	struct dat_result res;
 	struct tlb_entry *e;
 	unsigned int pic;
 	int rc;
 
-	tlb_token_read(v, tok);
+	*gen = atomic_load(&v->gen);
 	e = tlb_slot(v, page, space);
-	if (tlb_hit(e, page, space, g, tok->gen, write)) {
+	if (tlb_hit(e, page, space, g, *gen, write)) {
 		v->stats.tlb_hits++;
-		x->frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+		x->frame = e->frame;
 		x->writable = e->writable;
 		return 0;
 	}
@@ -576,14 +479,13 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 		return r.err;
 	if (pic)
 		return vcpu_deliver_pic(v, pic, res.teid);
-	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_tok);
+	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_gen);
 	if (rc)
 		return rc;
-	if (abs_tok.gen != tok->gen || abs_tok.pseq != tok->pseq)
+	if (abs_gen != *gen)
 		return -EAGAIN; /* purged meanwhile: start over */
 	x->writable = x->writable && !res.prot;
-	if (!tlb_fill(v, e, page, space, x, r.tables, g, tok))
-		return -EAGAIN;
+	*e = (struct tlb_entry){ page, space, x->frame, *gen, g->seqno, x->writable };
 	return 0;
 }
 
@@ -591,15 +493,15 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned long asce,
 			    unsigned long va, void *buf, size_t n, bool write)
 {
-	struct tlb_token tok;
+	unsigned long gen;
 	struct xlate x;
 	int rc;
 
 	do {
 		do {
-			rc = xlate_virt(v, c, asce, va, write, &x, &tok);
+			rc = xlate_virt(v, c, asce, va, write, &x, &gen);
 		} while (rc == -EAGAIN);
-	} while (!rc && !copy_in_window(v, &tok, x.frame, va & ~PAGE_MASK, buf, n, write));
+	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
 	return rc;
 }
 
@@ -707,5 +609,4 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	}
 	*stats = vcpu->stats;
 	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
-	stats->precise_purges = atomic_load_explicit(&vcpu->precise_purges, memory_order_relaxed);
 }

@@ -38,18 +38,16 @@ struct tlb_space {
 struct tlb_entry {
 	unsigned long page; /* guest absolute or virtual page address */
 	struct tlb_space space;
-	unsigned long frame; /* host frame; read by IPTE purges on other threads */
-	unsigned long gen;   /* valid while equal to the vCPU's generation; 0 = purged */
-	unsigned long tables[DAT_MAX_STEPS]; /* DAT on: the guest table frames the walk used */
-	unsigned long gmap_seqno;	     /* the gmap (or shadow) it was made through */
+	unsigned long frame;	  /* host frame */
+	unsigned long gen;	  /* valid while equal to the vCPU's generation */
+	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
 	bool writable;
 };
 
 struct vcpu {
 	struct tlb_entry tlb[TLB_ENTRIES];
-	atomic_ulong gen;  /* bumped by every purge of the whole TLB */
-	atomic_ulong pseq; /* bumped by every IPTE purge (of one frame's entries) */
-	atomic_ulong seq;  /* odd while a copy window is open */
+	atomic_ulong gen; /* bumped by every purge */
+	atomic_ulong seq; /* odd while a copy window is open */
 	unsigned long prefix;
 	atomic_bool prefix_stale;
 	atomic_ulong gmap_seqno; /* the gmap last used (gmap->seqno), for the prefix notifier */
@@ -60,14 +58,8 @@ struct vcpu {
 	unsigned long last_teid;
 	struct vcpu_stats stats;
 	atomic_ulong purges;
-	atomic_ulong precise_purges;
 	struct cds_list_head node; /* on all_vcpus */
 	struct vsie_state sie;
-};
-
-/* The purge state an access started from (see copy_in_window()). */
-struct tlb_token {
-	unsigned long gen, pseq;
 };
 
 /* What a translation gives: the host frame and whether stores may go there. */
