@@ -30,12 +30,13 @@ extern "C" {
 #endif
 
 struct ulmap;
+struct rangemap;
 
 /**
  * struct gmap - a guest address space
  * @list:             node in mm's gmap list (or in the parent's children for shadows)
  * @mm:               the host address space
- * @guest_to_host:    guest segment number -> host segment address
+ * @guest_to_host:    guest address ranges -> host address ranges, one per mapping
  * @host_to_guest:    host segment number -> gmap segment entry
  * @guest_table_lock: protects the gmap's own table entries and host_to_guest
  * @ref_count:        references; the last gmap_put() frees (a std::atomic<int> in C++)
@@ -59,7 +60,7 @@ struct ulmap;
 struct gmap {
 	struct cds_list_head list;
 	struct mm_struct *mm;
-	struct ulmap *guest_to_host;
+	struct rangemap *guest_to_host;
 	struct ulmap *host_to_guest;
 	gmap_spinlock_t guest_table_lock;
 	GMAP_ATOMIC(int) ref_count;
