@@ -219,8 +219,13 @@ struct gmap *gmap_get_enabled(void);
  *
  * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
  *
+ * Unmapping the middle of an earlier mapping splits it, which takes a small
+ * allocation; the gmap keeps a spare for when the allocator refuses, so this
+ * succeeds unless the allocator refused twice in a row.
+ *
  * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
- * wrap-around, shadow gmap, a gmap without an mm).
+ * wrap-around, shadow gmap, a gmap without an mm), -ENOMEM (nothing changed)
+ * if a split found neither memory nor the spare.
  */
 int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
 
@@ -232,8 +237,9 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * @len:  length of the memory area to map
  *
  * All three must be 1 MiB aligned. A mapping already at @to is replaced. If an
- * allocation fails part-way, the whole target range is left unmapped (mappings
- * that were there before included), as the kernel does.
+ * allocation fails, the whole target range is left unmapped (mappings that were
+ * there before included), as the kernel does. The cost follows the mappings the
+ * call replaces and the segments linked there, not @len.
  *
  * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
  *

@@ -13,13 +13,19 @@ static bool prot_valid(int prot)
 	return !(prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
-/* Free the page tables of segments in [start, end) that no mapping overlaps any more. */
+/*
+ * Free the page tables of segments in [start, end) that no mapping overlaps any
+ * more; a region without a segment table is skipped whole.
+ */
 static void free_unused_page_tables(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	unsigned long seg, *ste;
+	unsigned long seg, next, *ste;
 
-	for (seg = start & _SEGMENT_MASK; seg < end; seg += _SEGMENT_SIZE) {
+	for (seg = start & _SEGMENT_MASK; seg < end && seg < TASK_SIZE; seg = next) {
+		next = seg + _SEGMENT_SIZE;
 		ste = mm_segment_entry(mm, seg);
+		if (!ste)
+			next = (seg & _REGION3_MASK) + _REGION3_SIZE;
 		if (!ste || (*ste & _SEGMENT_ENTRY_INVALID))
 			continue;
 		if (!vma_overlaps(mm, seg, seg + _SEGMENT_SIZE))

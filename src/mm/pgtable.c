@@ -162,24 +162,36 @@ void mm_free_tables(struct mm_struct *mm)
 void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn,
 			    void *arg)
 {
-	unsigned long addr = start, seg_end;
+	unsigned long addr = start, next, *sgt, ste;
 	spinlock_t *ptl;
 	pte_t *ptep;
 
+	if (end > TASK_SIZE)
+		end = TASK_SIZE;
 	while (addr < end) {
-		seg_end = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE;
-		if (seg_end > end || !seg_end)
-			seg_end = end;
-		ptep = mm_pte_lookup(mm, addr);
-		if (ptep) {
-			/* One lock round per page table, not per PTE. */
-			ptl = pte_lockptr(mm, ptep);
-			spin_lock(ptl);
-			for (; addr < seg_end; addr += PAGE_SIZE, ptep++)
-				fn(mm, addr, ptep, arg);
-			spin_unlock(ptl);
+		/* Absent tables are skipped whole: the walk follows what exists, not the range. */
+		sgt = segment_table(mm, addr);
+		if (!sgt) {
+			next = (addr & _REGION3_MASK) + _REGION3_SIZE;
+		} else {
+			next = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE;
+			ste = entry_load(&sgt[dat_sx(addr)]);
+			if (!(ste & _SEGMENT_ENTRY_INVALID)) {
+				if (next > end)
+					next = end;
+				ptep = (pte_t *)((unsigned long *)(ste & _SEGMENT_ENTRY_ORIGIN) +
+						 dat_px(addr));
+				/* One lock round per page table, not per PTE. */
+				ptl = pte_lockptr(mm, ptep);
+				spin_lock(ptl);
+				for (; addr < next; addr += PAGE_SIZE, ptep++)
+					fn(mm, addr, ptep, arg);
+				spin_unlock(ptl);
+			}
 		}
-		addr = seg_end;
+		if (next > end || !next)
+			next = end;
+		addr = next;
 	}
 }
 
