@@ -3,12 +3,13 @@
  * bench_growth - how the gmap's costs grow with the size S of the guest.
  *
  * For each S (1 GiB, 64 GiB, 1 TiB, 4 TiB, 64 TiB; --max-gib caps it) a gmap of
- * limit S is mapped whole from one host window of min(S, 1 TiB) (S / window
+ * limit S is mapped whole from a host window of min(S, --window-gib) (S / window
  * gmap_map_segment() calls, all of that window: the guest-to-host map may
- * alias), and measured:
+ * alias; the default window is S, one call), and measured:
  *
  * - map: the gmap_map_segment() calls of the whole S; heap: what they took
- *   (glibc's in-use bytes before and after);
+ *   (glibc's in-use bytes before and after, blind to blocks its per-thread
+ *   cache recycles, and the number of gm_* blocks);
  * - remove: gmap_remove() of such a gmap with nothing touched;
  * - translate hot: gmap_translate() of 1,024 segments at random across S,
  *   64 pages each (65,536 addresses, shuffled, each depending on the previous
@@ -20,7 +21,7 @@
  *   linked;
  * - unmap: gmap_unmap_segment() of the whole S with those 1,024 segments
  *   linked;
- * - mm_destroy: of a host mm with one VMA of min(S, 2 TiB), nothing touched.
+ * - mm_destroy: of a host mm with one VMA of the window's size, nothing touched.
  *
  * Every timed quantity is the median over the repetitions of ns per operation,
  * beside the user-space instructions per operation (perf_event, -1 where the
@@ -69,11 +70,15 @@ struct params {
 	bool quick;
 	unsigned int reps;
 	unsigned long max;
+	unsigned long window; /* largest host range one call maps */
 };
+
+static unsigned long max_window;
 
 struct result {
 	double t[NQ][BENCH_MAX_REPS], ins[NQ][BENCH_MAX_REPS];
-	double heap_mib;
+	unsigned long heap_bytes;
+	long heap_blocks;
 	unsigned long calls;
 };
 
@@ -122,7 +127,7 @@ static void stop(const struct probe *p, struct result *r, int q, unsigned int re
 
 static unsigned long window(unsigned long s)
 {
-	return s < TIB ? s : TIB;
+	return s < max_window ? s : max_window;
 }
 
 static struct mm_struct *host(unsigned long len)
@@ -142,18 +147,21 @@ static struct gmap *mapped(struct mm_struct *mm, unsigned long s, struct result 
 	struct gmap *g = gmap_create(mm, s - 1);
 	unsigned long w = window(s);
 	struct probe p;
+	long blocks;
 	size_t heap;
 	int rc = 0;
 
 	if (!g)
 		bench_die("gmap_create", 0);
 	heap = mallinfo2().uordblks;
+	blocks = gm_alloc_live();
 	start(&p);
 	for (unsigned long to = 0; to < s && !rc; to += w)
 		rc = gmap_map_segment(g, HB, to, w);
 	if (rep >= 0) {
 		stop(&p, r, Q_MAP, (unsigned int)rep, 1);
-		r->heap_mib = (double)(mallinfo2().uordblks - heap) / (double)MIB;
+		r->heap_bytes = mallinfo2().uordblks - heap;
+		r->heap_blocks = gm_alloc_live() - blocks;
 		r->calls = s / w;
 	}
 	if (rc)
@@ -290,7 +298,7 @@ static void run_size(const struct params *pa, unsigned long s, struct result *r)
 		mm_destroy(mm);
 		gm_quiesce();
 		/* A host mm with one untouched VMA. */
-		mm = host(s < 2 * TIB ? s : 2 * TIB);
+		mm = host(window(s));
 		start(&p);
 		mm_destroy(mm);
 		stop(&p, r, Q_MM_DESTROY, rep, 1);
@@ -302,18 +310,25 @@ static void run_size(const struct params *pa, unsigned long s, struct result *r)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench_growth [--quick] [--reps N] [--max-gib N]\n"
-		   "  costs of the gmap against the guest size S, as JSON on stdout\n"
-		   "  --max-gib N  largest S measured, in GiB (default 65536 = 64 TiB)\n");
+	fprintf(f,
+		"usage: bench_growth [--quick] [--reps N] [--max-gib N] [--window-gib N]\n"
+		"  costs of the gmap against the guest size S, as JSON on stdout\n"
+		"  --max-gib N     largest S measured, in GiB (default 65536 = 64 TiB)\n"
+		"  --window-gib N  largest host range one gmap_map_segment() maps (default S)\n");
 }
 
 static void parse_args(int argc, char **argv, struct params *p)
 {
-	unsigned long reps = 0, max = 65536;
+	unsigned long reps = 0, max = 65536, win = 1UL << 24;
 
 	for (int i = 1; i < argc; i++) {
 		if (bench_common_option(argv, &i, usage, &p->quick, &reps))
 			continue;
+		if (!strcmp(argv[i], "--window-gib") && i + 1 < argc) {
+			win = bench_parse_num(argv[i], argv[i + 1], 1, 1UL << 24);
+			i++;
+			continue;
+		}
 		if (!strcmp(argv[i], "--max-gib") && i + 1 < argc) {
 			max = bench_parse_num(argv[i], argv[i + 1], 1, 1UL << 24);
 			i++;
@@ -326,6 +341,7 @@ static void parse_args(int argc, char **argv, struct params *p)
 		max = 64;
 	p->reps = reps ? (unsigned int)reps : (p->quick ? 1 : 5);
 	p->max = max * GIB;
+	p->window = win * GIB;
 }
 
 static void print_size(struct json *j, unsigned long s, struct result *r, unsigned int reps)
@@ -335,7 +351,9 @@ static void print_size(struct json *j, unsigned long s, struct result *r, unsign
 	json_open(j, NULL, '{');
 	json_ulong(j, "size_gib", s / GIB);
 	json_ulong(j, "map_calls", r->calls);
-	json_double(j, "heap_mib", r->heap_mib, 3);
+	json_double(j, "heap_mib", (double)r->heap_bytes / (double)MIB, 3);
+	json_ulong(j, "heap_bytes", r->heap_bytes);
+	json_ulong(j, "heap_blocks", (unsigned long)r->heap_blocks);
 	for (int q = 0; q < NQ; q++) {
 		char key[64];
 
@@ -363,6 +381,7 @@ int main(int argc, char **argv)
 
 	bench_set_name("bench_growth");
 	parse_args(argc, argv, &p);
+	max_window = p.window;
 	bench_describe_machine(&m);
 	perf_open();
 	if (perf_fd >= 0)
@@ -378,6 +397,7 @@ int main(int argc, char **argv)
 	json_build(&j);
 	json_params_open(&j, p.quick, p.reps);
 	json_ulong(&j, "addresses", NADDR);
+	json_ulong(&j, "window_gib", p.window / GIB);
 	json_bool(&j, "instructions_counted", perf_fd >= 0);
 	json_close(&j, '}');
 	json_open(&j, "sizes", '[');
