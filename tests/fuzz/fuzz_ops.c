@@ -499,7 +499,7 @@ static void op_mm_write(void)
 		}
 	}
 	/* the pages before the refused one are written */
-	if (want)
+	if (want && p > hp)
 		done = p * 4096 - (addr - HOST_BASE);
 	k = new_pages(addr - HOST_BASE, buf, len, hps, pg);
 	rc = mm_write(w.mm, addr, buf, len);
@@ -787,7 +787,7 @@ static void op_vcpu(bool write)
 	enomem = injected() && rc == -ENOMEM;
 	if (enomem || want < 0) {
 		/* A failure part way, or a link the model does not know: learn what happened. */
-		if (!enomem && rc != 0 && rc != PGM_ADDRESSING)
+		if (!enomem && rc != 0 && rc != PGM_ADDRESSING && !(write && rc == PGM_PROTECTION))
 			fail("vcpu access of guest %lx returned %d (link unknown)", ga, rc);
 		if (write)
 			resync_partial_write(hps, k, (const unsigned char(*)[4096])pg);
@@ -1140,9 +1140,11 @@ static void run_op(unsigned int op)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static long baseline = -1;
+	static const char *trace;
 	unsigned long fail_nth = 0;
 
 	if (baseline < 0) {
+		trace = getenv("FUZZ_OPS_TRACE");
 		gm_quiesce();
 		baseline = gm_alloc_live();
 	}
@@ -1157,6 +1159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail_nth = 1 + u8() % 48;
 			continue;
 		}
+		if (trace)
+			fprintf(stderr, "op %lu: %u (fail_nth %lu) at input byte %zu\n", m.nops, op,
+				fail_nth, in_pos);
 		w.armed = fail_nth != 0;
 		gm_alloc_fail_nth(fail_nth);
 		run_op(op);
