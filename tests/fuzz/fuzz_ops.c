@@ -684,6 +684,12 @@ static void op_mprotect_notify(void)
 	/* Page by page, in order, up to the first that fails. */
 	for (p = gp; p < gp + n && ok == 1; p++) {
 		ok = guest_page_ok(p, pr == PROT_WRITE);
+		/*
+		 * PROT_NONE arms an empty PTE without a fault (the kernel's protection
+		 * matrix): it needs no readable page, and gives the page no frame.
+		 */
+		if (pr == PROT_NONE && guest_hp(p) >= 0 && ok != 1)
+			ok = -1;
 		if (ok < 0) {
 			/* unknown link: the library's answer decides */
 			if (rc != 0 && rc != -EFAULT)
@@ -692,6 +698,8 @@ static void op_mprotect_notify(void)
 			return;
 		}
 		learn_guest_page(p, ok);
+		if (ok && pr == PROT_NONE && m.page[guest_hp(p)].present == YES)
+			m.page[guest_hp(p)].present = MAYBE;
 	}
 	expect_rc("gmap_mprotect_notify", rc, ok ? 0 : -EFAULT);
 }
