@@ -69,7 +69,9 @@ static inline unsigned long model_load(const struct bemem *mem, unsigned long ad
 static inline bool model_entry_in_storage(const struct dat_config *t, const struct bemem *mem,
 					  unsigned long ea)
 {
-	return ea + 8 <= mem->size && (!t->storage_size || ea + 8 <= t->storage_size);
+	/* Written without ea + 8, which wraps for an entry at the top of the address space. */
+	return ea <= mem->size - 8 &&
+	       (!t->storage_size || (t->storage_size >= 8 && ea <= t->storage_size - 8));
 }
 
 /* §9: the first 8 KiB and the prefix area trade places. */
