@@ -26,6 +26,7 @@ run)
 	[ -f "$FUZZ_BUILD/build.ninja" ] ||
 		CC=clang meson setup "$FUZZ_BUILD" -Dfuzzing=true -Db_sanitize=address,undefined \
 			-Db_lundef=false >/dev/null
+	# shellcheck disable=SC2046 # one ninja target per word
 	ninja -C "$FUZZ_BUILD" $(for t in $TARGETS; do echo "tests/fuzz/$t"; done)
 	mkdir -p "$FUZZ_BUILD/crashes"
 	for t in $TARGETS; do
@@ -49,6 +50,7 @@ coverage)
 		CC=clang meson setup "$COV_BUILD" \
 			-Dc_args='-fprofile-instr-generate -fcoverage-mapping' \
 			-Dc_link_args='-fprofile-instr-generate' >/dev/null
+	# shellcheck disable=SC2046
 	ninja -C "$COV_BUILD" $(for t in $TARGETS; do echo "tests/fuzz/${t}_replay"; done)
 	for t in $TARGETS; do
 		rm -f "$COV_BUILD/$t".profraw
