@@ -242,12 +242,44 @@ static void learn_guest_page(unsigned long gp, bool ok)
 	}
 }
 
+/*
+ * Which guest segment is linked to which host segment is bookkeeping, not what is
+ * tested: after operations whose links the model does not follow, read them from
+ * the parent's segment table. A host segment linked twice breaks the one-to-one
+ * host_to_guest map.
+ */
+static void resync_links(void)
+{
+	for (unsigned int s = 0; s < MAP_SEGS; s++)
+		m.hlink[s] = LINK_NONE;
+	mmap_read_lock(w.mm);
+	spin_lock(&w.parent->guest_table_lock);
+	for (unsigned int g = 0; g < GUEST_SEGS; g++) {
+		unsigned long *ste = gmap_table_walk(w.parent, g * SEG, 1), *hste;
+		int h = m.g2h[g];
+
+		if (!ste || (*ste & _SEGMENT_ENTRY_INVALID))
+			continue;
+		/* A linked entry designates the page table of the host segment mapped there. */
+		hste = h >= 0 ? mm_segment_entry(w.mm, HOST_BASE + (unsigned long)h * SEG) : NULL;
+		if (!hste || (*hste & _SEGMENT_ENTRY_INVALID) ||
+		    ((*hste ^ *ste) & _SEGMENT_ENTRY_ORIGIN))
+			fail("guest segment %u is linked to %lx, not to host segment %d's page "
+			     "table",
+			     g, *ste, h);
+		if (m.hlink[h] != LINK_NONE)
+			fail("host segment %d linked to guest segments %d and %u", h, m.hlink[h],
+			     g);
+		m.hlink[h] = (int)g;
+	}
+	spin_unlock(&w.parent->guest_table_lock);
+	mmap_read_unlock(w.mm);
+}
+
 /* Side effects the model does not follow: frames and links of guest memory. */
 static void forget_guest_state(void)
 {
-	for (unsigned int s = 0; s < MAP_SEGS; s++)
-		if (m.hlink[s] == LINK_NONE)
-			m.hlink[s] = LINK_UNKNOWN;
+	resync_links();
 	for (unsigned long p = 0; p < HOST_PAGES; p++)
 		if (m.page[p].present == NO)
 			m.page[p].present = MAYBE;
@@ -927,12 +959,86 @@ static void op_shadow_create(void)
 	w.shadow[slot] = sg;
 }
 
+/*
+ * dat_read_fn over the model's guest-2 memory: what guest-2's tables say now.
+ * Sets *ctx when a read depends on a link the model does not know.
+ */
+static int model_read_entry(void *ctx, unsigned long addr, unsigned long *val)
+{
+	long hp = addr < GUEST_SEGS * SEG ? guest_hp(addr / 4096) : -1;
+	unsigned long be;
+	int l;
+
+	if (hp < 0 || !readable((unsigned long)hp))
+		return -1;
+	l = link_ok((unsigned int)(addr >> 20));
+	if (l == 0)
+		return -1;
+	if (l < 0)
+		*(bool *)ctx = true;
+	memcpy(&be, mdata((unsigned long)hp) + addr % 4096, 8);
+	*val = be64toh(be);
+	return 0;
+}
+
+/*
+ * What vsie_shadow_fault(@sg, @saddr) must answer, from guest-2's tables in the
+ * model walked by the DAT unit (which fuzz_dat checks against the oracle): the
+ * walk's translation exception, -EFAULT for a table or page outside guest-2
+ * memory, else 0 with the guest-2 absolute address in *g2abs. -1: unknown.
+ */
+static int expect_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *g2abs)
+{
+	struct dat_config cfg = { .asce = sg->orig_asce, .edat = (unsigned int)sg->edat_level };
+	struct dat_result r;
+	bool unknown = false;
+	unsigned long gp;
+	long hp;
+	int ok;
+
+	dat_translate(&cfg, saddr, DAT_FETCH, model_read_entry, &unknown, &r);
+	if (unknown)
+		return -1;
+	if (r.pic)
+		return r.pic == PGM_ADDRESSING ? -EFAULT : (int)r.pic;
+	*g2abs = r.abs;
+	gp = r.abs / 4096;
+	if (r.abs >= GUEST_SEGS * SEG)
+		return -EFAULT;
+	ok = guest_page_ok(gp, false);
+	hp = guest_hp(gp);
+	/* a store guest-2 allows on a page the host maps read-only: not modelled */
+	if (ok == 1 && !r.prot && !writable((unsigned long)hp))
+		return -1;
+	return ok < 0 ? -1 : ok ? 0 : -EFAULT;
+}
+
+/* The shadow PTE of @saddr maps a frame holding guest-2 absolute @g2abs's bytes. */
+static void check_shadow_data(struct gmap *sg, unsigned long saddr, unsigned long g2abs)
+{
+	const unsigned char *want = mdata((unsigned long)guest_hp(g2abs / 4096)) + g2abs % 4096;
+	unsigned long *ptep, pte = _PAGE_INVALID;
+	unsigned char got[8];
+
+	spin_lock(&sg->guest_table_lock);
+	ptep = gmap_table_walk(sg, saddr, 0);
+	if (ptep)
+		pte = *ptep;
+	if (!(pte & _PAGE_INVALID))
+		memcpy(got, (void *)((pte & PAGE_MASK) | (saddr & ~PAGE_MASK & ~7UL)), 8);
+	spin_unlock(&sg->guest_table_lock);
+	if (pte & _PAGE_INVALID)
+		fail("vsie_shadow_fault(%lx) succeeded but the shadow PTE is %lx", saddr, pte);
+	if (memcmp(got, want - (g2abs % 8), 8))
+		fail("shadow of %lx maps a frame without guest-2 %lx's bytes", saddr, g2abs);
+}
+
 static void op_shadow_fault(void)
 {
 	unsigned int slot = u8() % MAX_SHADOWS, b = u8();
-	unsigned long saddr, datptr = 0;
+	unsigned long saddr, datptr = 0, g2abs = 0;
 	struct gmap *sg = w.shadow[slot];
-	int rc;
+	int rc = -EAGAIN, want;
 
 	/* Mostly addresses whose indices are small (within the tables written), else any. */
 	if (b & 1)
@@ -943,10 +1049,22 @@ static void op_shadow_fault(void)
 			(unsigned long)u8() << 12;
 	if (!sg)
 		return;
-	rc = vsie_shadow_fault(sg, saddr, b & 2 ? &datptr : NULL);
+	want = sg->removed ? -1 : expect_shadow_fault(sg, saddr, &g2abs);
+	/* -EAGAIN: the shadow changed meanwhile (its own protection faults may do that) */
+	for (int i = 0; i < 8 && rc == -EAGAIN; i++)
+		rc = vsie_shadow_fault(sg, saddr, b & 2 ? &datptr : NULL);
+	if (rc == -ENOMEM && injected()) {
+		forget_guest_state();
+		return;
+	}
+	if (want != -1 && rc != -EAGAIN && !sg->removed)
+		expect_rc("vsie_shadow_fault", rc, want);
 	forget_guest_state();
 	switch (rc) {
 	case 0:
+		if (want == 0 && !sg->removed)
+			check_shadow_data(sg, saddr, g2abs);
+		break;
 	case -EAGAIN:
 	case -EFAULT:
 	case PGM_ASCE_TYPE:
@@ -958,8 +1076,7 @@ static void op_shadow_fault(void)
 	case PGM_TRANSLATION_SPEC:
 		break;
 	default:
-		if (!(injected() && rc == -ENOMEM))
-			fail("vsie_shadow_fault(%lx) returned %d", saddr, rc);
+		fail("vsie_shadow_fault(%lx) returned %d", saddr, rc);
 	}
 }
 
@@ -1177,6 +1294,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w.armed = false;
 		fail_nth = 0;
 		m.nops++;
+		resync_links();
 		audit_shadows();
 	}
 	/* Every page the model knows is checked at the end. */
