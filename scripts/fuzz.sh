@@ -47,7 +47,8 @@ run)
 	;;
 coverage)
 	[ -f "$COV_BUILD/build.ninja" ] ||
-		CC=clang meson setup "$COV_BUILD" \
+		# meson's compiler checks run instrumented programs: keep their profiles out of the tree
+		LLVM_PROFILE_FILE=/dev/null CC=clang meson setup "$COV_BUILD" \
 			-Dc_args='-fprofile-instr-generate -fcoverage-mapping' \
 			-Dc_link_args='-fprofile-instr-generate' >/dev/null
 	# shellcheck disable=SC2046
