@@ -989,7 +989,15 @@ static int model_read_entry(void *ctx, unsigned long addr, unsigned long *val)
  */
 static int expect_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *g2abs)
 {
-	struct dat_config cfg = { .asce = sg->orig_asce, .edat = (unsigned int)sg->edat_level };
+	/*
+	 * As the kernel's shadow fault, on a machine with the IEP facility (every one
+	 * since z14): PTE bit 55 is then no translation-specification exception.
+	 */
+	struct dat_config cfg = {
+		.asce = sg->orig_asce,
+		.edat = (unsigned int)sg->edat_level,
+		.iep_installed = true,
+	};
 	struct dat_result r;
 	bool unknown = false;
 	unsigned long gp;
