@@ -2,6 +2,8 @@
 # test under AddressSanitizer + UndefinedBehaviorSanitizer and again (all but the
 # benchmark smoke tests) under ThreadSanitizer, `make bench` runs the benchmarks,
 # `make install [PREFIX=/usr/local] [DESTDIR=]` installs.
+# `make fuzz` runs each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan) and
+# `make fuzz-coverage` reports the line and branch coverage of src/ its corpora reach.
 # Missing Debian packages are installed first (scripts/ensure-deps.sh).
 
 BUILD      ?= build
@@ -10,12 +12,13 @@ TSAN       ?= build-tsan
 MESON_OPTS ?=
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+FUZZ_SECONDS ?= 60
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
-.PHONY: all deps build demo install check check-asan check-tsan bench format clean
+.PHONY: all deps build demo install check check-asan check-tsan bench fuzz fuzz-coverage format clean
 
 all: build
 
@@ -57,8 +60,14 @@ check: check-asan check-tsan
 bench: build
 	./scripts/bench.sh $(BUILD)
 
+fuzz: deps
+	./scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-coverage: deps
+	./scripts/fuzz.sh coverage
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(CHECK) $(TSAN)
+	rm -rf $(BUILD) $(CHECK) $(TSAN) build-fuzz build-fuzz-cov

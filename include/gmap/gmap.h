@@ -30,12 +30,13 @@ extern "C" {
 #endif
 
 struct ulmap;
+struct rangemap;
 
 /**
  * struct gmap - a guest address space
  * @list:             node in mm's gmap list (or in the parent's children for shadows)
  * @mm:               the host address space
- * @guest_to_host:    guest segment number -> host segment address
+ * @guest_to_host:    guest address ranges -> host address ranges, one per mapping
  * @host_to_guest:    host segment number -> gmap segment entry
  * @guest_table_lock: protects the gmap's own table entries and host_to_guest
  * @ref_count:        references; the last gmap_put() frees (a std::atomic<int> in C++)
@@ -59,7 +60,7 @@ struct ulmap;
 struct gmap {
 	struct cds_list_head list;
 	struct mm_struct *mm;
-	struct ulmap *guest_to_host;
+	struct rangemap *guest_to_host;
 	struct ulmap *host_to_guest;
 	gmap_spinlock_t guest_table_lock;
 	GMAP_ATOMIC(int) ref_count;
@@ -218,8 +219,13 @@ struct gmap *gmap_get_enabled(void);
  *
  * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
  *
+ * Unmapping the middle of an earlier mapping splits it, which takes a small
+ * allocation; the gmap keeps a spare for when the allocator refuses, so this
+ * succeeds unless the allocator refused twice in a row.
+ *
  * Return: 0 if the unmap succeeded, -EINVAL if not (unaligned or empty range,
- * wrap-around, shadow gmap, a gmap without an mm).
+ * wrap-around, shadow gmap, a gmap without an mm), -ENOMEM (nothing changed)
+ * if a split found neither memory nor the spare.
  */
 int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
 
@@ -231,8 +237,9 @@ int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len);
  * @len:  length of the memory area to map
  *
  * All three must be 1 MiB aligned. A mapping already at @to is replaced. If an
- * allocation fails part-way, the whole target range is left unmapped (mappings
- * that were there before included), as the kernel does.
+ * allocation fails, the whole target range is left unmapped (mappings that were
+ * there before included), as the kernel does. The cost follows the mappings the
+ * call replaces and the segments linked there, not @len.
  *
  * Context: takes gmap->mm's mmap_lock for writing; the caller must not hold it.
  *

@@ -42,6 +42,9 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr);
  * @gmap:  pointer to the guest address space structure
  * @gaddr: address in the guest address space
  *
+ * Splitting a mapping around the segment needs memory; if the allocator and the
+ * gmap's spare both fail (see gmap_unmap_segment()), nothing is unmapped.
+ *
  * Context: mmap_lock held for writing; takes gmap->guest_table_lock.
  *
  * Return: 1 if a TLB flush is required.

@@ -31,8 +31,12 @@ extern "C" {
 
 struct mm_struct;
 
-/* The host address space ends here (a region-third ASCE reaches 4 TiB). */
-#define GMAP_TASK_SIZE_MAX (1UL << 42)
+/*
+ * The host address space ends here: 8 PiB, what a region-second ASCE reaches.
+ * An mm starts with a region-third table (4 TiB) and grows a region-second
+ * table on top when a mapping first reaches beyond, as s390 Linux does.
+ */
+#define GMAP_TASK_SIZE_MAX (1UL << 53)
 #define GMAP_TASK_SIZE	   GMAP_TASK_SIZE_MAX
 /* mm_mmap() never picks an address below this one. */
 #define GMAP_MMAP_MIN_ADDR 0x10000UL

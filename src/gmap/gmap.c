@@ -42,6 +42,25 @@ static void ulmap_free(struct ulmap *m)
 	}
 }
 
+static struct rangemap *rangemap_new(void)
+{
+	struct rangemap *m = gm_malloc(sizeof(*m));
+
+	if (m && rangemap_init(m)) {
+		gm_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static void rangemap_free(struct rangemap *m)
+{
+	if (m) {
+		rangemap_destroy(m);
+		gm_free(m);
+	}
+}
+
 /* ASCE type and highest address for a limit, as the kernel chooses them. */
 static void asce_for_limit(unsigned long limit, unsigned long *atype, unsigned long *etype,
 			   unsigned long *end)
@@ -78,7 +97,7 @@ struct gmap *gmap_alloc(unsigned long limit)
 	spin_lock_init(&gmap->guest_table_lock);
 	spin_lock_init(&gmap->shadow_lock);
 	atomic_init(&gmap->ref_count, 1);
-	gmap->guest_to_host = ulmap_new();
+	gmap->guest_to_host = rangemap_new();
 	gmap->host_to_guest = ulmap_new();
 	gmap->host_to_rmap = ulmap_new();
 	gmap->table = crst_table_alloc(etype);
@@ -144,7 +163,7 @@ void gmap_free(struct gmap *gmap)
 			gmap_flush_tlb(gmap);
 		gmap_free_crst(gmap->table, (int)((gmap->asce & _ASCE_TYPE_MASK) >> 2) + 1);
 	}
-	ulmap_free(gmap->guest_to_host);
+	rangemap_free(gmap->guest_to_host);
 	ulmap_free(gmap->host_to_guest);
 	ulmap_free(gmap->host_to_rmap);
 	spin_lock_destroy(&gmap->guest_table_lock);
@@ -186,7 +205,7 @@ static void gmap_unmap_all(struct gmap *gmap)
 {
 	mmap_write_lock(gmap->mm);
 	gmap->removed = true;
-	ulmap_clear(gmap->guest_to_host, NULL, NULL);
+	rangemap_clear(gmap->guest_to_host, NULL, NULL);
 	spin_lock(&gmap->guest_table_lock);
 	ulmap_clear(gmap->host_to_guest, clear_segment_entry, NULL);
 	spin_unlock(&gmap->guest_table_lock);
@@ -274,14 +293,106 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 	return flush;
 }
 
+/*
+ * Unlink the linked host segments of [vmaddr, vmaddr + len) by scanning
+ * host_to_guest once: O(linked segments), for ranges larger than that.
+ */
+static int unlink_host_scan(struct gmap *gmap, unsigned long vmaddr, unsigned long len)
+{
+	struct ulmap_node *list, *n, *next;
+	unsigned long *entry;
+	int flush = 0;
+
+	spin_lock(&gmap->guest_table_lock);
+	list = ulmap_extract(gmap->host_to_guest, vmaddr >> PMD_SHIFT, (vmaddr + len) >> PMD_SHIFT);
+	for (n = list; n; n = n->next) {
+		entry = (unsigned long *)n->val;
+		/* Remember the guest segment (bit 0: it was linked) for after the lock. */
+		n->val = *entry != _SEGMENT_ENTRY_EMPTY ? __gmap_segment_gaddr(entry) | 1 : 0;
+		gmap_entry_publish(entry, _SEGMENT_ENTRY_EMPTY);
+	}
+	spin_unlock(&gmap->guest_table_lock);
+	for (n = list; n; n = next) {
+		next = n->next;
+		if (n->val & 1) {
+			flush = 1;
+			gmap_shadow_segment_gone(gmap, n->key << PMD_SHIFT, n->val & ~1UL);
+		}
+		gm_free(n);
+	}
+	return flush;
+}
+
+/*
+ * Unlink every host segment of [vmaddr, vmaddr + len) that host_to_guest holds,
+ * as __gmap_unlink_by_vmaddr() each would: one lookup per segment when the range
+ * is small against what is linked, one scan of what is linked otherwise, so the
+ * cost follows min(segments, linked segments) and not the size of the mapping.
+ * Context: mmap_lock held for writing (nothing links meanwhile).
+ */
+static int unlink_host_range(struct gmap *gmap, unsigned long vmaddr, unsigned long len)
+{
+	unsigned long linked = ulmap_count(gmap->host_to_guest);
+	int flush = 0;
+
+	if (!linked)
+		return 0;
+	if ((len >> PMD_SHIFT) > 2 * linked + 16)
+		return unlink_host_scan(gmap, vmaddr, len);
+	for (unsigned long off = 0; off < len; off += PMD_SIZE)
+		flush |= __gmap_unlink_by_vmaddr(gmap, vmaddr + off);
+	return flush;
+}
+
+struct unmap_ctx {
+	struct gmap *gmap;
+	int flush;
+};
+
+/* A piece of guest_to_host went: its host segments lose their links. */
+static void unlink_piece(unsigned long start, unsigned long end, unsigned long vmaddr, void *arg)
+{
+	struct unmap_ctx *c = arg;
+
+	c->flush |= unlink_host_range(c->gmap, vmaddr, end - start);
+}
+
+/*
+ * Unmap [to, to + len), using @pre's nodes or the spare to split a mapping that
+ * covers more. Context: mmap_lock held for writing. Returns 0, or -ENOMEM with
+ * nothing changed when a split found neither (the allocator refused twice).
+ */
+static int unmap_range(struct gmap *gmap, unsigned long to, unsigned long len,
+		       struct rangemap_preload *pre, int *flush)
+{
+	struct unmap_ctx c = { .gmap = gmap };
+	int rc = rangemap_remove(gmap->guest_to_host, to, to + len, unlink_piece, &c, pre);
+
+	*flush |= c.flush;
+	return rc;
+}
+
+static int unmap_range_preload(struct gmap *gmap, unsigned long to, unsigned long len, int *flush)
+{
+	struct rangemap_preload pre;
+	int rc;
+
+	/* A refusal here is covered by the spare node. */
+	rangemap_preload(gmap->guest_to_host, &pre, 1);
+	rc = unmap_range(gmap, to, len, &pre, flush);
+	rangemap_preload_end(gmap->guest_to_host, &pre);
+	return rc;
+}
+
 /* Context: mmap_lock held for writing. */
 int __gmap_unmap_by_gaddr(struct gmap *gmap, unsigned long gaddr)
 {
-	unsigned long vmaddr;
+	int flush = 0;
 
-	if (!ulmap_delete(gmap->guest_to_host, gaddr >> PMD_SHIFT, &vmaddr))
-		return 0;
-	return __gmap_unlink_by_vmaddr(gmap, vmaddr);
+	gaddr &= PMD_MASK;
+	if (gaddr + PMD_SIZE) /* the last segment of 2^64 is never mapped */
+		unmap_range_preload(gmap, gaddr, PMD_SIZE, &flush);
+	return flush;
 }
 
 /* Common checks of map/unmap: 1 MiB aligned, not empty, no wrap-around. */
@@ -292,37 +403,22 @@ static bool segment_range_ok(unsigned long addr, unsigned long len)
 
 int gmap_unmap_segment(struct gmap *gmap, unsigned long to, unsigned long len)
 {
-	int flush = 0;
+	int flush = 0, rc;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || !segment_range_ok(to, len))
 		return -EINVAL;
 	mmap_write_lock(gmap->mm);
-	for (unsigned long off = 0; off < len; off += PMD_SIZE)
-		flush |= __gmap_unmap_by_gaddr(gmap, to + off);
+	rc = unmap_range_preload(gmap, to, len, &flush);
 	mmap_write_unlock(gmap->mm);
 	if (flush)
 		gmap_flush_tlb(gmap);
-	return 0;
-}
-
-/* Map one segment; the old mapping at @to goes first. 0, or -ENOMEM. */
-static int map_one_segment(struct gmap *gmap, unsigned long from, unsigned long to, int *flush)
-{
-	struct ulmap_preload pre;
-	int rc;
-
-	*flush |= __gmap_unmap_by_gaddr(gmap, to);
-	rc = ulmap_preload(gmap->guest_to_host, &pre);
-	if (!rc)
-		rc = ulmap_insert(gmap->guest_to_host, to >> PMD_SHIFT, from, &pre);
-	ulmap_preload_end(&pre);
 	return rc;
 }
 
 int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, unsigned long len)
 {
-	unsigned long off;
-	int flush = 0;
+	struct rangemap_preload pre;
+	int flush = 0, rc;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm)
 		return -EINVAL;
@@ -335,16 +431,17 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
 		mmap_write_unlock(gmap->mm);
 		return -EINVAL;
 	}
-	for (off = 0; off < len; off += PMD_SIZE)
-		if (map_one_segment(gmap, from + off, to + off, &flush))
-			break;
+	/* Two nodes: one to split an old mapping around the new one, one for the new. */
+	rc = rangemap_preload(gmap->guest_to_host, &pre, 2);
+	/* The old mappings go first; on -ENOMEM that is all, as the seed documents. */
+	unmap_range(gmap, to, len, &pre, &flush);
+	if (!rc)
+		rc = rangemap_insert(gmap->guest_to_host, to, to + len, from, &pre);
+	rangemap_preload_end(gmap->guest_to_host, &pre);
 	mmap_write_unlock(gmap->mm);
 	if (flush)
 		gmap_flush_tlb(gmap);
-	if (off >= len)
-		return 0;
-	gmap_unmap_segment(gmap, to, len);
-	return -ENOMEM;
+	return rc;
 }
 
 /* Context: mmap_lock held (for reading is enough). */
@@ -352,9 +449,9 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
 {
 	unsigned long vmaddr;
 
-	if (!ulmap_lookup(gmap->guest_to_host, gaddr >> PMD_SHIFT, &vmaddr))
+	if (!rangemap_lookup(gmap->guest_to_host, gaddr, &vmaddr))
 		return (unsigned long)-EFAULT;
-	return vmaddr | (gaddr & ~PMD_MASK);
+	return vmaddr;
 }
 
 unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
@@ -502,18 +599,21 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 
 int gmap_discard(struct gmap *gmap, unsigned long from, unsigned long to)
 {
-	unsigned long gaddr = from, next, vmaddr;
+	unsigned long gaddr = from, next, vmaddr, end;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || from > to || ((from | to) & ~PAGE_MASK))
 		return -EINVAL;
 	mmap_read_lock(gmap->mm);
 	while (gaddr < to) {
-		next = (gaddr | ~PMD_MASK) + 1; /* 0 after the last segment */
-		if (!next || next > to)
-			next = to;
-		vmaddr = __gmap_translate(gmap, gaddr);
-		if (!IS_ERR_VALUE(vmaddr))
+		/* A mapped range at a time; an unmapped segment at a time. */
+		if (rangemap_lookup_range(gmap->guest_to_host, gaddr, &vmaddr, &end)) {
+			next = end < to ? end : to;
 			mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (next - gaddr));
+		} else {
+			next = (gaddr | ~PMD_MASK) + 1; /* 0 after the last segment */
+			if (!next || next > to)
+				next = to;
+		}
 		gaddr = next;
 	}
 	mmap_read_unlock(gmap->mm);

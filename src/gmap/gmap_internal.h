@@ -7,6 +7,7 @@
 
 #include "core/pool.h"
 #include "core/rcu.h"
+#include "rangemap.h"
 #include "ulmap.h"
 
 /* Purge every TLB entry derived from the gmap (IDTE clearing-by-ASCE). */

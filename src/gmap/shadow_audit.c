@@ -83,7 +83,11 @@ static bool rmap_present(struct gmap *sg, unsigned long vmaddr, unsigned long ra
 	return false;
 }
 
-/* Each source page in [paddr, paddr + len) is present, read-only, armed (and has @raddr). */
+/*
+ * Each source page in [paddr, paddr + len) is present, closed to stores, armed (and has
+ * @raddr). Closed means write-protected, or invalid: a PROT_NONE arm of
+ * gmap_mprotect_notify() on a watched page protects it more, not less.
+ */
 static void check_watched(struct audit *a, unsigned long paddr, unsigned long len,
 			  unsigned long raddr, bool need_rmap)
 {
@@ -92,7 +96,7 @@ static void check_watched(struct audit *a, unsigned long paddr, unsigned long le
 	for (; len; paddr += PAGE_SIZE, len -= PAGE_SIZE) {
 		pte = parent_pte(a, paddr, &vmaddr);
 		pgste = IS_ERR_VALUE(vmaddr) ? 0 : mm_lookup_pgste(a->sg->mm, vmaddr);
-		if (!(pte & _PAGE_PRESENT) || (pte & _PAGE_INVALID) || !(pte & _PAGE_PROTECT) ||
+		if (!(pte & _PAGE_PRESENT) || !(pte & (_PAGE_INVALID | _PAGE_PROTECT)) ||
 		    !(pgste & PGSTE_VSIE_BIT))
 			violation(a,
 				  "source page 0x%lx (raddr 0x%lx) not write-protected and armed "

@@ -158,3 +158,24 @@ void ulmap_clear(struct ulmap *m, void (*fn)(unsigned long key, unsigned long va
 	}
 	__atomic_store_n(&m->count, 0, __ATOMIC_RELAXED);
 }
+
+struct ulmap_node *ulmap_extract(struct ulmap *m, unsigned long lo, unsigned long hi)
+{
+	struct ulmap_node *out = NULL, **link, *n;
+	unsigned long taken = 0;
+
+	for (unsigned long b = 0; b < m->nbuckets; b++) {
+		for (link = &m->buckets[b]; (n = *link);) {
+			if (n->key < lo || n->key >= hi) {
+				link = &n->next;
+				continue;
+			}
+			*link = n->next;
+			n->next = out;
+			out = n;
+			taken++;
+		}
+	}
+	__atomic_store_n(&m->count, m->count - taken, __ATOMIC_RELAXED);
+	return out;
+}

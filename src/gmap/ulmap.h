@@ -42,6 +42,11 @@ bool ulmap_lookup(const struct ulmap *m, unsigned long key, unsigned long *val);
 unsigned long *ulmap_slot(struct ulmap *m, unsigned long key);
 bool ulmap_delete(struct ulmap *m, unsigned long key, unsigned long *val);
 unsigned long ulmap_count(const struct ulmap *m);
+/*
+ * Take the entries with @lo <= key < @hi out of the map, O(buckets + entries);
+ * returns them chained through ->next, for the caller to gm_free().
+ */
+struct ulmap_node *ulmap_extract(struct ulmap *m, unsigned long lo, unsigned long hi);
 /* Remove every entry, calling @fn (may be NULL) with each value. */
 void ulmap_clear(struct ulmap *m, void (*fn)(unsigned long key, unsigned long val, void *arg),
 		 void *arg);

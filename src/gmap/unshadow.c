@@ -361,13 +361,15 @@ void gmap_shadow_segment_gone(struct gmap *parent, unsigned long vmaddr, unsigne
 	spin_lock(&parent->shadow_lock);
 	cds_list_for_each_entry_safe(sg, next, &parent->children, list)
 	{
-		/* A page of its top-level table removes it and drops the list's reference. */
+		/*
+		 * A page of its top-level table removes the shadow and puts the list's
+		 * reference, which may be the last: hold one for the remaining pages.
+		 */
 		gmap_get(sg);
-		for (unsigned long off = 0; off < _SEGMENT_SIZE; off += PAGE_SIZE) {
-			if (__atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE))
-				break;
+		for (unsigned long off = 0;
+		     off < _SEGMENT_SIZE && !__atomic_load_n(&sg->removed, __ATOMIC_ACQUIRE);
+		     off += PAGE_SIZE)
 			gmap_shadow_notify(sg, vmaddr + off, gaddr + off, NULL);
-		}
 		gmap_put(sg);
 	}
 	spin_unlock(&parent->shadow_lock);

@@ -119,7 +119,8 @@ void mmap_write_unlock(struct mm_struct *mm)
 
 unsigned long mm_asce(struct mm_struct *mm)
 {
-	return mm ? mm->asce : 0;
+	/* Changes once, when the tables grow (under mmap_lock); callers may not hold it. */
+	return mm ? __atomic_load_n(&mm->asce, __ATOMIC_ACQUIRE) : 0;
 }
 
 static unsigned long counter(atomic_ulong *c)

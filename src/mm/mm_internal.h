@@ -52,7 +52,7 @@ struct mm_struct {
 	atomic_long users; /* mm_destroy()'s reference, one per gmap and per subscribed vCPU */
 	pthread_rwlock_t mmap_lock;
 	spinlock_t page_table_lock; /* populating region-third entries and segment entries */
-	unsigned long *pgd;	    /* the region-third table */
+	unsigned long *pgd;	    /* the top table: region-third, or region-second once grown */
 	unsigned long asce;
 	struct vm_area_struct *mmap; /* VMAs, sorted; changed under mmap_lock (write) */
 	unsigned long map_count;
@@ -88,6 +88,16 @@ pte_t *mm_pte_lookup(struct mm_struct *mm, unsigned long addr);
 pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr);
 void mm_free_page_table(struct mm_struct *mm, unsigned long *segment_entry, unsigned long vmaddr);
 void mm_free_tables(struct mm_struct *mm);
+/* The end of what the mm's tables reach: 4 TiB, or TASK_SIZE once grown. */
+unsigned long mm_table_limit(const struct mm_struct *mm);
+/*
+ * The segment table for @addr, or NULL; then *@next is where the next table that
+ * may exist starts (the end of the absent region-second or region-third entry; 0
+ * beyond the tables).
+ */
+unsigned long *mm_segment_table_next(struct mm_struct *mm, unsigned long addr, unsigned long *next);
+/* Put region-second table @upper on top of the region-third one; mmap_lock held for writing. */
+void mm_grow_tables(struct mm_struct *mm, unsigned long *upper);
 pte_t ptep_xchg_notify(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t new,
 		       bool notify);
 void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep);

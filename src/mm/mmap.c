@@ -13,14 +13,23 @@ static bool prot_valid(int prot)
 	return !(prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
-/* Free the page tables of segments in [start, end) that no mapping overlaps any more. */
+/*
+ * Free the page tables of segments in [start, end) that no mapping overlaps any
+ * more; a region without a segment table is skipped whole.
+ */
 static void free_unused_page_tables(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	unsigned long seg, *ste;
+	unsigned long seg, next, *sgt, *ste;
 
-	for (seg = start & _SEGMENT_MASK; seg < end; seg += _SEGMENT_SIZE) {
-		ste = mm_segment_entry(mm, seg);
-		if (!ste || (*ste & _SEGMENT_ENTRY_INVALID))
+	for (seg = start & _SEGMENT_MASK; seg < end; seg = next) {
+		sgt = mm_segment_table_next(mm, seg, &next);
+		if (!sgt && !next)
+			break;
+		if (!sgt)
+			continue;
+		next = seg + _SEGMENT_SIZE;
+		ste = &sgt[dat_sx(seg)];
+		if (*ste & _SEGMENT_ENTRY_INVALID)
 			continue;
 		if (!vma_overlaps(mm, seg, seg + _SEGMENT_SIZE))
 			mm_free_page_table(mm, ste, seg);
@@ -63,6 +72,7 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 		      int flags)
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	unsigned long *upper = NULL;
 	struct vm_area_struct *vma;
 	long rc = 0;
 
@@ -79,14 +89,28 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 	vma = vma_alloc();
 	if (!vma)
 		return (unsigned long)-ENOMEM;
+again:
 	mmap_write_lock(mm);
 	if (!fixed)
 		addr = choose_address(mm, addr, len);
-	if (!addr && !fixed)
+	if (!addr && !fixed) {
 		rc = -ENOMEM;
-	else if ((flags & MAP_FIXED_NOREPLACE) && vma_overlaps(mm, addr, addr + len))
+	} else if (addr + len > mm_table_limit(mm)) {
+		/* Beyond 4 TiB: grow the tables first, with a table allocated unlocked. */
+		if (!upper) {
+			mmap_write_unlock(mm);
+			upper = crst_table_alloc(_REGION2_ENTRY_EMPTY);
+			if (upper)
+				goto again;
+			gm_free(vma);
+			return (unsigned long)-ENOMEM;
+		}
+		mm_grow_tables(mm, upper);
+		upper = NULL;
+	}
+	if (!rc && (flags & MAP_FIXED_NOREPLACE) && vma_overlaps(mm, addr, addr + len))
 		rc = -EEXIST;
-	else if (fixed && vma_overlaps(mm, addr, addr + len))
+	else if (!rc && fixed && vma_overlaps(mm, addr, addr + len))
 		rc = do_munmap(mm, addr, len);
 	if (!rc) {
 		vma_link(mm, vma, addr, addr + len, prot);
@@ -94,6 +118,7 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 	}
 	mmap_write_unlock(mm);
 	gm_free(vma);
+	crst_table_free(upper);
 	return rc ? (unsigned long)rc : addr;
 }
 

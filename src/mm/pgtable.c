@@ -2,8 +2,9 @@
 /*
  * Host DAT tables and the PTE primitives.
  *
- * The host tables are a region-third table (the mm's ASCE), segment tables and
- * 4 KiB page tables from the page pool whose second half holds the PGSTEs.
+ * The host tables are a region-third table (the mm's ASCE; a region-second table
+ * above it once a mapping reached beyond 4 TiB), segment tables and 4 KiB page
+ * tables from the page pool whose second half holds the PGSTEs.
  * Upper levels are populated under mm->page_table_lock with tables allocated
  * before taking it; they are published with release stores so that lock-free
  * walkers (the DAT unit) see initialised tables.
@@ -30,14 +31,66 @@ static unsigned long entry_load(const unsigned long *entry)
 	return __atomic_load_n(entry, __ATOMIC_ACQUIRE);
 }
 
-/* The segment table for @addr, or NULL if the region-third entry is invalid. */
+static bool mm_grown(const struct mm_struct *mm)
+{
+	return (mm->asce & _ASCE_TYPE_MASK) == _ASCE_TYPE_REGION2;
+}
+
+/* The end of the address space the mm's tables reach now. */
+unsigned long mm_table_limit(const struct mm_struct *mm)
+{
+	return mm_grown(mm) ? _REGION1_SIZE : _REGION2_SIZE;
+}
+
+/* The region-third table for @addr, or NULL if there is none. */
+static unsigned long *region3_table(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long r2e;
+
+	if (addr >= mm_table_limit(mm))
+		return NULL;
+	if (!mm_grown(mm))
+		return mm->pgd;
+	r2e = entry_load(&mm->pgd[dat_rsx(addr)]);
+	if (r2e & _REGION_ENTRY_INVALID)
+		return NULL;
+	return (unsigned long *)(r2e & _REGION_ENTRY_ORIGIN);
+}
+
+/* Context: mmap_lock held. */
+unsigned long *mm_segment_table_next(struct mm_struct *mm, unsigned long addr, unsigned long *next)
+{
+	unsigned long *r3t = region3_table(mm, addr), r3e;
+
+	if (!r3t) {
+		*next = addr >= mm_table_limit(mm) ? 0 : (addr & _REGION2_MASK) + _REGION2_SIZE;
+		return NULL;
+	}
+	r3e = entry_load(&r3t[dat_rtx(addr)]);
+	if (r3e & _REGION_ENTRY_INVALID) {
+		*next = (addr & _REGION3_MASK) + _REGION3_SIZE;
+		return NULL;
+	}
+	return (unsigned long *)(r3e & _REGION_ENTRY_ORIGIN);
+}
+
 static unsigned long *segment_table(struct mm_struct *mm, unsigned long addr)
 {
-	unsigned long r3e = entry_load(&mm->pgd[dat_rtx(addr)]);
+	unsigned long next;
 
-	if (r3e & _REGION_ENTRY_INVALID)
-		return NULL;
-	return (unsigned long *)(r3e & _REGION_ENTRY_ORIGIN);
+	return mm_segment_table_next(mm, addr, &next);
+}
+
+/* Context: mmap_lock held for writing; @upper is a region-second table (consumed). */
+void mm_grow_tables(struct mm_struct *mm, unsigned long *upper)
+{
+	entry_publish(&upper[0], (unsigned long)mm->pgd | _REGION2_ENTRY);
+	spin_lock(&mm->page_table_lock);
+	mm->pgd = upper;
+	__atomic_store_n(&mm->asce, (unsigned long)upper | _ASCE_TYPE_REGION2 | _ASCE_TABLE_LENGTH,
+			 __ATOMIC_RELEASE);
+	spin_unlock(&mm->page_table_lock);
+	mm_count(&mm->count.crst_tables, 1);
 }
 
 /* Context: mmap_lock held. */
@@ -79,11 +132,35 @@ unsigned long mm_lookup_pgste(struct mm_struct *mm, unsigned long addr)
 	return ptep ? __atomic_load_n(pgste_of(&ptep->pte), __ATOMIC_ACQUIRE) : 0;
 }
 
+/* Make sure the region-second entry for @addr (grown mm) points at a region-third table. */
+static int region3_table_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long *r3t, *r2e = &mm->pgd[dat_rsx(addr)];
+
+	if (!mm_grown(mm) || !(entry_load(r2e) & _REGION_ENTRY_INVALID))
+		return 0;
+	r3t = crst_table_alloc(_REGION3_ENTRY_EMPTY);
+	if (!r3t)
+		return -ENOMEM;
+	spin_lock(&mm->page_table_lock);
+	if (*r2e & _REGION_ENTRY_INVALID) {
+		entry_publish(r2e, (unsigned long)r3t | _REGION2_ENTRY);
+		mm_count(&mm->count.crst_tables, 1);
+		r3t = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	crst_table_free(r3t);
+	return 0;
+}
+
 /* Make sure the region-third entry for @addr points at a segment table. */
 static int segment_table_alloc(struct mm_struct *mm, unsigned long addr)
 {
-	unsigned long *sgt, *r3e = &mm->pgd[dat_rtx(addr)];
+	unsigned long *sgt, *r3e;
 
+	if (addr >= mm_table_limit(mm) || region3_table_alloc(mm, addr))
+		return -ENOMEM;
+	r3e = &region3_table(mm, addr)[dat_rtx(addr)];
 	if (!(entry_load(r3e) & _REGION_ENTRY_INVALID))
 		return 0;
 	sgt = crst_table_alloc(_SEGMENT_ENTRY_EMPTY);
@@ -141,20 +218,42 @@ void mm_free_page_table(struct mm_struct *mm, unsigned long *ste, unsigned long 
 	page_table_free_pgste_rcu(table);
 }
 
-void mm_free_tables(struct mm_struct *mm)
+/* Free the segment and page tables below region-third table @r3t, which maps from @base. */
+static void free_region3(struct mm_struct *mm, unsigned long *r3t, unsigned long base)
 {
 	unsigned long *sgt;
 
 	for (unsigned long r = 0; r < _CRST_ENTRIES; r++) {
-		if (mm->pgd[r] & _REGION_ENTRY_INVALID)
+		if (r3t[r] & _REGION_ENTRY_INVALID)
 			continue;
-		sgt = (unsigned long *)(mm->pgd[r] & _REGION_ENTRY_ORIGIN);
+		sgt = (unsigned long *)(r3t[r] & _REGION_ENTRY_ORIGIN);
 		for (unsigned long s = 0; s < _CRST_ENTRIES; s++)
 			if (!(sgt[s] & _SEGMENT_ENTRY_INVALID))
 				mm_free_page_table(mm, &sgt[s],
-						   (r << _REGION3_SHIFT) | (s << _SEGMENT_SHIFT));
-		mm->pgd[r] = _REGION3_ENTRY_EMPTY;
+						   base | (r << _REGION3_SHIFT) |
+							   (s << _SEGMENT_SHIFT));
+		r3t[r] = _REGION3_ENTRY_EMPTY;
 		crst_table_free(sgt);
+		mm_count(&mm->count.crst_tables, -1);
+	}
+}
+
+/* Every table below the top one; the top one stays (mm_free() frees it). */
+void mm_free_tables(struct mm_struct *mm)
+{
+	unsigned long *r3t;
+
+	if (!mm_grown(mm)) {
+		free_region3(mm, mm->pgd, 0);
+		return;
+	}
+	for (unsigned long r = 0; r < _CRST_ENTRIES; r++) {
+		if (mm->pgd[r] & _REGION_ENTRY_INVALID)
+			continue;
+		r3t = (unsigned long *)(mm->pgd[r] & _REGION_ENTRY_ORIGIN);
+		free_region3(mm, r3t, r << _REGION2_SHIFT);
+		mm->pgd[r] = _REGION2_ENTRY_EMPTY;
+		crst_table_free(r3t);
 		mm_count(&mm->count.crst_tables, -1);
 	}
 }
@@ -162,24 +261,34 @@ void mm_free_tables(struct mm_struct *mm)
 void mm_for_each_pte_locked(struct mm_struct *mm, unsigned long start, unsigned long end, pte_fn fn,
 			    void *arg)
 {
-	unsigned long addr = start, seg_end;
+	unsigned long addr = start, next, *sgt, ste;
 	spinlock_t *ptl;
 	pte_t *ptep;
 
+	if (end > TASK_SIZE)
+		end = TASK_SIZE;
 	while (addr < end) {
-		seg_end = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE;
-		if (seg_end > end || !seg_end)
-			seg_end = end;
-		ptep = mm_pte_lookup(mm, addr);
-		if (ptep) {
-			/* One lock round per page table, not per PTE. */
-			ptl = pte_lockptr(mm, ptep);
-			spin_lock(ptl);
-			for (; addr < seg_end; addr += PAGE_SIZE, ptep++)
-				fn(mm, addr, ptep, arg);
-			spin_unlock(ptl);
+		/* Absent tables are skipped whole: the walk follows what exists, not the range. */
+		sgt = mm_segment_table_next(mm, addr, &next);
+		if (sgt) {
+			next = (addr & _SEGMENT_MASK) + _SEGMENT_SIZE;
+			ste = entry_load(&sgt[dat_sx(addr)]);
+			if (!(ste & _SEGMENT_ENTRY_INVALID)) {
+				if (next > end)
+					next = end;
+				ptep = (pte_t *)((unsigned long *)(ste & _SEGMENT_ENTRY_ORIGIN) +
+						 dat_px(addr));
+				/* One lock round per page table, not per PTE. */
+				ptl = pte_lockptr(mm, ptep);
+				spin_lock(ptl);
+				for (; addr < next; addr += PAGE_SIZE, ptep++)
+					fn(mm, addr, ptep, arg);
+				spin_unlock(ptl);
+			}
 		}
-		addr = seg_end;
+		if (next > end || !next)
+			next = end;
+		addr = next;
 	}
 }
 

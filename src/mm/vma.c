@@ -56,19 +56,32 @@ static unsigned long gap_fit(unsigned long lo, unsigned long hi, unsigned long l
 	return start >= lo ? start : 0;
 }
 
-unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align)
+/* The highest gap below @limit that fits, or 0. */
+static unsigned long find_gap_below(struct mm_struct *mm, unsigned long len, unsigned long align,
+				    unsigned long limit)
 {
 	unsigned long prev_end = 0, best = 0, fit;
 
-	/* Top-down, as Linux lays out mmap: the highest gap that fits wins. */
-	for (struct vm_area_struct *v = mm->mmap; v; v = v->next) {
+	for (struct vm_area_struct *v = mm->mmap; v && v->vm_start < limit; v = v->next) {
 		fit = gap_fit(prev_end, v->vm_start, len, align);
 		if (fit > best)
 			best = fit;
 		prev_end = v->vm_end;
 	}
-	fit = gap_fit(prev_end, TASK_SIZE, len, align);
+	fit = prev_end < limit ? gap_fit(prev_end, limit, len, align) : 0;
 	return fit > best ? fit : best;
+}
+
+unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align)
+{
+	/*
+	 * Top-down, as Linux lays out mmap: the highest gap that fits wins, below
+	 * what the tables reach now (4 TiB until they grew), so that only a
+	 * mapping that needs it grows them, as on s390.
+	 */
+	unsigned long addr = find_gap_below(mm, len, align, mm_table_limit(mm));
+
+	return addr ? addr : find_gap_below(mm, len, align, TASK_SIZE);
 }
 
 static struct vm_area_struct *vma_new(unsigned long start, unsigned long end, int prot)

@@ -16,10 +16,11 @@
  * Then the same operation without injection must succeed. After gmap_remove(),
  * mm_destroy() and gm_quiesce() no allocation may be left.
  *
- * The cases use enough segments that host_to_guest or guest_to_host grows its
- * bucket array during the operation, a region-first gmap whose target lies in a
- * region-first entry of its own (three gmap tables to allocate), and a host
- * address in a region-third entry of its own (a host segment table to allocate).
+ * The cases use enough segments that host_to_guest grows its bucket array
+ * during the operation, a remap inside one range of guest_to_host (a split),
+ * a region-first gmap whose target lies in a region-first entry of its own (three gmap tables to
+ * allocate), and a host address in a region-third entry of its own (a host segment table to
+ * allocate).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include <gmap/alloc.h>
 #include <gmap/gmap_locked.h>
 
+#include "gmap/rangemap.h"
 #include "gmap/ulmap.h"
 #include "mm/mm_internal.h"
 
@@ -337,7 +339,7 @@ static void create_done(void)
 /* ---- gmap_map_segment ----------------------------------------------------------------------- */
 
 #define MAP_FIRST  20 /* mapped before */
-#define MAP_SECOND 20 /* mapped by the operation: guest_to_host grows at the 33rd */
+#define MAP_SECOND 20 /* mapped by the operation, next to the first: one range after */
 
 static void prepare_map_fresh(void)
 {
@@ -355,13 +357,14 @@ static int op_map_fresh(void)
 /* gmap_map_segment() unmaps the whole target range when it fails. */
 static void map_fresh_failed(void)
 {
-	assert_int_equal(ulmap_count(env.gmap->guest_to_host), MAP_FIRST);
+	assert_int_equal((rangemap_length(env.gmap->guest_to_host) >> PMD_SHIFT), MAP_FIRST);
 }
 
 static void map_fresh_done(void)
 {
 	expect_mapped(GBASE + MAP_FIRST * SEG, HBASE + MAP_FIRST * SEG, MAP_SECOND);
-	assert_int_equal(ulmap_count(env.gmap->guest_to_host), MAP_FIRST + MAP_SECOND);
+	assert_int_equal((rangemap_length(env.gmap->guest_to_host) >> PMD_SHIFT),
+			 MAP_FIRST + MAP_SECOND);
 }
 
 /* Over existing, linked mappings: guest segments 8..23 of NLINKED move to other host segments. */
@@ -383,7 +386,8 @@ static void map_over_failed(void)
 {
 	/* Rolled back as documented by the code: the target range is unmapped and unlinked. */
 	expect_mapped(GBASE + REMAP_FIRST * SEG, 0, REMAP_N);
-	assert_int_equal(ulmap_count(env.gmap->guest_to_host), NLINKED - REMAP_N);
+	assert_int_equal((rangemap_length(env.gmap->guest_to_host) >> PMD_SHIFT),
+			 NLINKED - REMAP_N);
 	assert_int_equal(ulmap_count(env.gmap->host_to_guest), NLINKED - REMAP_N);
 }
 
@@ -569,9 +573,10 @@ static void read_table_untouched_done(void)
 /*
  * The minimum allocation counts name what each operation must allocate, so that
  * a case that stops reaching an allocation is noticed:
- *   create:          gmap, 3 ulmaps with their buckets, the top table
- *   map fresh:       a node per segment, one bucket array
- *   map over:        a node per segment
+ *   create:          gmap, the range map with its spare node, 2 ulmaps with their
+ *                    buckets, the top table
+ *   map fresh:       two range nodes (one may split an old mapping), whatever the length
+ *   map over:        the same
  *   link:            region-second, region-third and segment table, node, buckets
  *   fault:           + host segment table, host page table, frame
  *   protect (4 pages over 2 segments): fault's 8 for the first page; a frame for
@@ -582,9 +587,8 @@ static void read_table_untouched_done(void)
 static const struct fail_case cases[] = {
 	{ "gmap_create", NULL, op_create, create_failed, create_done, 8 },
 	{ "map_segment_fresh", prepare_map_fresh, op_map_fresh, map_fresh_failed, map_fresh_done,
-	  MAP_SECOND + 1 },
-	{ "map_segment_over", prepare_map_over, op_map_over, map_over_failed, map_over_done,
-	  REMAP_N },
+	  2 },
+	{ "map_segment_over", prepare_map_over, op_map_over, map_over_failed, map_over_done, 2 },
 	{ "__gmap_link", prepare_link, op_link, NULL, link_done, 5 },
 	{ "gmap_fault", prepare_fault, op_fault, NULL, fault_done, 8 },
 	{ "mprotect_notify_read", prepare_fault, op_protect_read, NULL, protect_read_done, 13 },

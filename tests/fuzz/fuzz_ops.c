@@ -1,0 +1,1322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz target: sequences of operations across the public API, applied to the
+ * library and to a reference model, compared after every operation.
+ *
+ * The world: one mm with a window of host memory (8 segments at HOST_BASE), one
+ * parent gmap over guest absolute 0 .. 32 MiB, one vCPU on this thread, up to
+ * four shadow gmaps built from guest-2 tables that the input writes into guest
+ * memory. Host segment 0 stays mapped read-write at guest segment 0: it holds
+ * the vCPU's prefix pages, which every vCPU access re-arms when they are stale.
+ *
+ * The model is deliberately plain: per host page whether it is mapped, its
+ * protection, whether it has a frame (yes, no, or unknown after operations whose
+ * side effects the model does not follow, such as shadow building), and its bytes;
+ * per guest segment the host segment it maps; per host segment the guest segment
+ * linked to it (or unknown). From that it predicts the return code of every mm,
+ * gmap and vCPU operation and the bytes every read returns. Where it cannot
+ * know (an unknown link or frame, an injected allocation failure), it accepts
+ * each possible answer and learns the state from the one it got. Shadow
+ * operations are checked by gmap_shadow_audit() after every operation, for every
+ * live shadow, and by their return codes being among the documented ones.
+ *
+ * Input: byte 0 picks the parent's limit; then each operation is an opcode byte
+ * and a fixed number of argument bytes (missing bytes read as zero). An ALLOC_FAIL
+ * operation makes the Nth allocation of the next operation fail.
+ */
+#include <endian.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmap/alloc.h>
+#include <gmap/gmap_locked.h>
+#include <gmap/mm.h>
+#include <gmap/vcpu.h>
+
+#define HOST_BASE   0x40000000UL
+#define HOST_SEGS   8
+#define HOST_PAGES  (HOST_SEGS * 256)
+#define MAP_SEGS    12 /* host segments a guest segment may map: 4 beyond the window */
+#define GUEST_SEGS  32
+#define MAX_SHADOWS 4
+#define MAX_OPS	    96
+#define SEG	    (1UL << 20)
+
+/* Guest-2 tables for guest-3, in guest segment 1 (16 KiB each, page tables 2 KiB). */
+static const unsigned long g2_table[5] = { 0x110000, 0x108000, 0x104000, 0x100000, 0x10c000 };
+/* index by level: 0 page table, 1 segment, 2 region third, 3 region second, 4 region first */
+
+enum { NO = 0, YES = 1, MAYBE = 2 };
+#define LINK_NONE    (-1)
+#define LINK_UNKNOWN (-2)
+
+struct mpage {
+	unsigned char mapped, prot, present;
+	unsigned char *data; /* NULL: all zero */
+};
+
+struct model {
+	struct mpage page[HOST_PAGES];
+	int g2h[GUEST_SEGS]; /* host segment mapped at each guest segment, or -1 */
+	int hlink[MAP_SEGS]; /* guest segment linked to each host segment, or LINK_* */
+	unsigned long nops;
+};
+
+struct world {
+	struct mm_struct *mm;
+	struct gmap *parent;
+	struct vcpu *vcpu;
+	struct gmap *shadow[MAX_SHADOWS];
+	bool armed; /* an allocation failure is armed for this operation */
+};
+
+static struct model m;
+static struct world w;
+static const unsigned char zero_page[4096];
+
+static const uint8_t *in;
+static size_t in_len, in_pos;
+
+static unsigned int u8(void)
+{
+	return in_pos < in_len ? in[in_pos++] : 0;
+}
+
+static unsigned int u16(void)
+{
+	return u8() | u8() << 8;
+}
+
+static unsigned long u64(void)
+{
+	unsigned long v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (unsigned long)u8() << (8 * i);
+	return v;
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fuzz_ops: op %lu: ", m.nops);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static void expect_rc(const char *op, long got, long want)
+{
+	if (got != want)
+		fail("%s returned %ld, the model expects %ld", op, got, want);
+}
+
+/* An allocation failure was delivered during this operation; disarms the rest. */
+static bool injected(void)
+{
+	bool hit = w.armed && gm_alloc_fault_injected();
+
+	gm_alloc_fail_nth(0);
+	return hit;
+}
+
+/* ---- the model --------------------------------------------------------------------------------
+ */
+
+static const unsigned char *mdata(unsigned long hp)
+{
+	return hp < HOST_PAGES && m.page[hp].data ? m.page[hp].data : zero_page;
+}
+
+static void mzero(unsigned long hp)
+{
+	free(m.page[hp].data);
+	m.page[hp].data = NULL;
+}
+
+static void mstore(unsigned long hp, unsigned int off, const unsigned char *buf, size_t n)
+{
+	if (!m.page[hp].data) {
+		m.page[hp].data = calloc(1, 4096);
+		if (!m.page[hp].data)
+			abort();
+	}
+	memcpy(m.page[hp].data + off, buf, n);
+}
+
+static bool readable(unsigned long hp)
+{
+	return hp < HOST_PAGES && m.page[hp].mapped && m.page[hp].prot;
+}
+
+static bool writable(unsigned long hp)
+{
+	return hp < HOST_PAGES && m.page[hp].mapped && (m.page[hp].prot & PROT_WRITE);
+}
+
+static bool seg_has_mapping(unsigned int hseg)
+{
+	for (unsigned long p = hseg * 256UL; p < (hseg + 1) * 256UL; p++)
+		if (m.page[p].mapped)
+			return true;
+	return false;
+}
+
+/* After VMAs went away from [first, last] pages: the host frees unused page tables. */
+static void unmap_pages(unsigned long first, unsigned long n)
+{
+	for (unsigned long p = first; p < first + n; p++) {
+		m.page[p].mapped = 0;
+		m.page[p].present = NO;
+		mzero(p);
+	}
+	for (unsigned long s = first / 256; s <= (first + n - 1) / 256; s++)
+		if (!seg_has_mapping((unsigned int)s))
+			m.hlink[s] = LINK_NONE;
+}
+
+static void unlink_guest(unsigned int g)
+{
+	int h = m.g2h[g];
+
+	if (h >= 0 && m.hlink[h] == (int)g)
+		m.hlink[h] = LINK_NONE;
+}
+
+/* Host page behind guest page @gp, or -1. */
+static long guest_hp(unsigned long gp)
+{
+	unsigned long g = gp >> 8;
+
+	if (g >= GUEST_SEGS || m.g2h[g] < 0)
+		return -1;
+	return (long)(m.g2h[g] * 256UL + (gp & 0xff));
+}
+
+/*
+ * Can guest segment @g link its host segment? 1 yes, 0 no (linked to another
+ * guest segment), -1 unknown.
+ */
+static int link_ok(unsigned int g)
+{
+	int l = m.hlink[m.g2h[g]];
+
+	if (l == LINK_UNKNOWN)
+		return -1;
+	return l == LINK_NONE || l == (int)g;
+}
+
+/*
+ * What resolving a guest page for an access needs: 1 it works, 0 it fails, -1
+ * unknown (the link state). With @write, a page that is readable only fails too.
+ */
+static int guest_page_ok(unsigned long gp, bool write)
+{
+	long hp = guest_hp(gp);
+
+	if (hp < 0 || !(write ? writable((unsigned long)hp) : readable((unsigned long)hp)))
+		return 0;
+	return link_ok((unsigned int)(gp >> 8));
+}
+
+/* The library answered for guest page @gp: learn the link and the frame. */
+static void learn_guest_page(unsigned long gp, bool ok)
+{
+	long hp = guest_hp(gp);
+
+	if (hp < 0)
+		return;
+	if (ok) {
+		m.hlink[m.g2h[gp >> 8]] = (int)(gp >> 8);
+		if (hp < HOST_PAGES)
+			m.page[hp].present = YES;
+	} else if (hp < HOST_PAGES && m.page[hp].present == NO) {
+		/* a fault may have brought the frame in before the link failed */
+		m.page[hp].present = MAYBE;
+	}
+}
+
+/*
+ * Which guest segment is linked to which host segment is bookkeeping, not what is
+ * tested: after operations whose links the model does not follow, read them from
+ * the parent's segment table. A host segment linked twice breaks the one-to-one
+ * host_to_guest map.
+ */
+static void resync_links(void)
+{
+	for (unsigned int s = 0; s < MAP_SEGS; s++)
+		m.hlink[s] = LINK_NONE;
+	mmap_read_lock(w.mm);
+	spin_lock(&w.parent->guest_table_lock);
+	for (unsigned int g = 0; g < GUEST_SEGS; g++) {
+		unsigned long *ste = gmap_table_walk(w.parent, g * SEG, 1), *hste;
+		int h = m.g2h[g];
+
+		if (!ste || (*ste & _SEGMENT_ENTRY_INVALID))
+			continue;
+		/* A linked entry designates the page table of the host segment mapped there. */
+		hste = h >= 0 ? mm_segment_entry(w.mm, HOST_BASE + (unsigned long)h * SEG) : NULL;
+		if (!hste || (*hste & _SEGMENT_ENTRY_INVALID) ||
+		    ((*hste ^ *ste) & _SEGMENT_ENTRY_ORIGIN))
+			fail("guest segment %u is linked to %lx, not to host segment %d's page "
+			     "table",
+			     g, *ste, h);
+		if (m.hlink[h] != LINK_NONE)
+			fail("host segment %d linked to guest segments %d and %u", h, m.hlink[h],
+			     g);
+		m.hlink[h] = (int)g;
+	}
+	spin_unlock(&w.parent->guest_table_lock);
+	mmap_read_unlock(w.mm);
+}
+
+/* Side effects the model does not follow: frames and links of guest memory. */
+static void forget_guest_state(void)
+{
+	resync_links();
+	for (unsigned long p = 0; p < HOST_PAGES; p++)
+		if (m.page[p].present == NO)
+			m.page[p].present = MAYBE;
+}
+
+/* ---- checks against the library ------------------------------------------------------------- */
+
+/* Compare host page @hp's bytes with the model (reading it with injection off). */
+static void check_page(unsigned long hp)
+{
+	unsigned char buf[4096];
+	int rc;
+
+	if (!readable(hp))
+		return;
+	gm_alloc_fail_nth(0);
+	rc = mm_read(w.mm, HOST_BASE + hp * 4096, buf, sizeof(buf));
+	expect_rc("mm_read (check)", rc, 0);
+	m.page[hp].present = YES;
+	if (memcmp(buf, mdata(hp), 4096))
+		fail("host page %lu differs from the model", hp);
+}
+
+/*
+ * An operation that writes [first, last] pages failed with an injected -ENOMEM part
+ * way: each page holds either its old or its new bytes. @expect gives the new
+ * bytes of a page (written over the model's copy); the library's answer is taken.
+ */
+static void resync_partial_write(long *hps, unsigned int n, const unsigned char (*newpg)[4096])
+{
+	unsigned char buf[4096];
+
+	gm_alloc_fail_nth(0);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned long hp;
+
+		if (hps[i] < 0 || !readable((unsigned long)hps[i]))
+			continue;
+		hp = (unsigned long)hps[i];
+		expect_rc("mm_read (resync)", mm_read(w.mm, HOST_BASE + hp * 4096, buf, 4096), 0);
+		m.page[hp].present = YES;
+		if (!memcmp(buf, newpg[i], 4096))
+			mstore(hp, 0, buf, 4096);
+		else if (memcmp(buf, mdata(hp), 4096))
+			fail("host page %lu is neither its old nor its new content", hp);
+	}
+}
+
+static void audit_shadows(void)
+{
+	for (int i = 0; i < MAX_SHADOWS; i++) {
+		long v;
+
+		if (!w.shadow[i])
+			continue;
+		v = gmap_shadow_audit(w.shadow[i], stderr);
+		if (v)
+			fail("gmap_shadow_audit of shadow %d: %ld violations", i, v);
+	}
+}
+
+/* ---- host operations ---------------------------------------------------------------------- */
+
+static int decode_prot(unsigned int b)
+{
+	static const int prot[8] = { PROT_NONE,
+				     PROT_READ,
+				     PROT_READ | PROT_WRITE,
+				     PROT_WRITE,
+				     PROT_EXEC,
+				     PROT_READ | PROT_EXEC,
+				     PROT_READ | PROT_WRITE,
+				     PROT_READ };
+
+	return prot[b & 7];
+}
+
+/* A range of host pages of the window, never in segment 0 when @keep0. */
+static void decode_range(unsigned long *first, unsigned long *n, bool keep0)
+{
+	unsigned long lo = keep0 ? 256 : 0;
+
+	*first = lo + u16() % (HOST_PAGES - lo);
+	*n = 1 + u8() % 64;
+	if (*n > HOST_PAGES - *first)
+		*n = HOST_PAGES - *first;
+}
+
+static void op_mmap(void)
+{
+	unsigned long first, n, rc;
+	int prot = decode_prot(u8());
+	bool any = false;
+
+	decode_range(&first, &n, true);
+	rc = mm_mmap(w.mm, HOST_BASE + first * 4096, n * 4096, prot,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	if (injected() && rc == (unsigned long)-ENOMEM)
+		return;
+	expect_rc("mm_mmap", (long)rc, (long)(HOST_BASE + first * 4096));
+	for (unsigned long p = first; p < first + n; p++)
+		any |= m.page[p].mapped;
+	if (any)
+		unmap_pages(first, n);
+	for (unsigned long p = first; p < first + n; p++) {
+		m.page[p].mapped = 1;
+		m.page[p].prot = (unsigned char)prot;
+		m.page[p].present = NO;
+		mzero(p);
+	}
+}
+
+static void op_munmap(void)
+{
+	unsigned long first, n;
+	int rc;
+
+	decode_range(&first, &n, true);
+	rc = mm_munmap(w.mm, HOST_BASE + first * 4096, n * 4096);
+	if (injected() && rc == -ENOMEM)
+		return;
+	expect_rc("mm_munmap", rc, 0);
+	unmap_pages(first, n);
+}
+
+static void op_mprotect(void)
+{
+	unsigned long first, n;
+	int prot = decode_prot(u8()), rc, want = 0;
+
+	decode_range(&first, &n, true);
+	for (unsigned long p = first; p < first + n; p++)
+		if (!m.page[p].mapped)
+			want = -ENOMEM;
+	rc = mm_mprotect(w.mm, HOST_BASE + first * 4096, n * 4096, prot);
+	if (injected() && rc == -ENOMEM)
+		return;
+	expect_rc("mm_mprotect", rc, want);
+	if (!rc)
+		for (unsigned long p = first; p < first + n; p++)
+			m.page[p].prot = (unsigned char)prot;
+}
+
+static void fill_pattern(unsigned char *buf, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)(seed + i * 0x9d);
+}
+
+/* A host range of up to 3 pages for a copy: first page, offset, length. */
+static void decode_copy(unsigned long *hp, unsigned int *off, size_t *len)
+{
+	*hp = u16() % HOST_PAGES;
+	*off = u16() & 0xfff;
+	*len = 1 + u16() % 9000;
+	if (*hp * 4096 + *off + *len > HOST_PAGES * 4096)
+		*len = HOST_PAGES * 4096 - *hp * 4096 - *off;
+}
+
+static void op_mm_read(void)
+{
+	unsigned char buf[9000];
+	unsigned long hp, addr;
+	unsigned int off;
+	size_t len;
+	int rc, want = 0;
+
+	decode_copy(&hp, &off, &len);
+	addr = HOST_BASE + hp * 4096 + off;
+	for (unsigned long p = hp; p <= (addr + len - 1 - HOST_BASE) / 4096; p++)
+		if (!readable(p)) {
+			want = -EFAULT;
+			break;
+		}
+	rc = mm_read(w.mm, addr, buf, len);
+	if (injected() && rc == -ENOMEM) {
+		forget_guest_state();
+		return;
+	}
+	expect_rc("mm_read", rc, want);
+	if (rc)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		unsigned long a = addr - HOST_BASE + i;
+
+		if (buf[i] != mdata(a / 4096)[a % 4096])
+			fail("mm_read at host page %lu offset %lu: %02x, the model has %02x",
+			     a / 4096, a % 4096, buf[i], mdata(a / 4096)[a % 4096]);
+	}
+	for (unsigned long p = hp; p <= (addr + len - 1 - HOST_BASE) / 4096; p++)
+		m.page[p].present = YES;
+}
+
+/*
+ * Apply a write of @buf at host window offset @a (bytes) to the model page by page,
+ * stopping at the first page @ok refuses; returns the number of pages written.
+ */
+static void model_write(unsigned long a, const unsigned char *buf, size_t len)
+{
+	while (len) {
+		size_t n = 4096 - a % 4096 < len ? 4096 - a % 4096 : len;
+
+		mstore(a / 4096, (unsigned int)(a % 4096), buf, n);
+		m.page[a / 4096].present = YES;
+		a += n;
+		buf += n;
+		len -= n;
+	}
+}
+
+/* The new contents of the (up to 3) pages a write of @buf at window offset @a touches. */
+static unsigned int new_pages(unsigned long a, const unsigned char *buf, size_t len, long *hps,
+			      unsigned char (*pg)[4096])
+{
+	unsigned int k = 0;
+
+	while (len) {
+		size_t n = 4096 - a % 4096 < len ? 4096 - a % 4096 : len;
+
+		hps[k] = (long)(a / 4096);
+		memcpy(pg[k], mdata(a / 4096), 4096);
+		memcpy(pg[k] + a % 4096, buf, n);
+		k++;
+		a += n;
+		buf += n;
+		len -= n;
+	}
+	return k;
+}
+
+static void op_mm_write(void)
+{
+	static unsigned char pg[4][4096];
+	unsigned char buf[9000];
+	unsigned long hp, addr, p, last;
+	unsigned int off, k;
+	size_t len, done = 0;
+	long hps[4];
+	int rc, want = 0;
+
+	decode_copy(&hp, &off, &len);
+	fill_pattern(buf, len, u8());
+	addr = HOST_BASE + hp * 4096 + off;
+	last = (addr + len - 1 - HOST_BASE) / 4096;
+	for (p = hp; p <= last; p++) {
+		if (!writable(p)) {
+			want = -EFAULT;
+			break;
+		}
+	}
+	/* the pages before the refused one are written */
+	if (want && p > hp)
+		done = p * 4096 - (addr - HOST_BASE);
+	k = new_pages(addr - HOST_BASE, buf, len, hps, pg);
+	rc = mm_write(w.mm, addr, buf, len);
+	if (injected() && rc == -ENOMEM) {
+		resync_partial_write(hps, k, (const unsigned char(*)[4096])pg);
+		forget_guest_state();
+		return;
+	}
+	expect_rc("mm_write", rc, want);
+	model_write(addr - HOST_BASE, buf, rc ? done : len);
+}
+
+static void op_page_out(void)
+{
+	unsigned long hp = u16() % HOST_PAGES;
+	int rc = mm_page_out(w.mm, HOST_BASE + hp * 4096 + (u8() << 4));
+	struct mpage *pg = &m.page[hp];
+
+	if (injected() && rc == -ENOMEM)
+		return;
+	if (!pg->mapped)
+		expect_rc("mm_page_out", rc, -EFAULT);
+	else if (pg->present == YES || (pg->present == MAYBE && rc == 0))
+		expect_rc("mm_page_out", rc, 0);
+	else
+		expect_rc("mm_page_out", rc, -ENOENT);
+	if (pg->mapped)
+		pg->present = NO;
+}
+
+static void op_migrate(void)
+{
+	unsigned long hp = u16() % HOST_PAGES;
+	int rc = mm_migrate_page(w.mm, HOST_BASE + hp * 4096);
+	struct mpage *pg = &m.page[hp];
+
+	if (injected() && rc == -ENOMEM)
+		return;
+	if (!pg->mapped)
+		expect_rc("mm_migrate_page", rc, -EFAULT);
+	else if (pg->present == YES || (pg->present == MAYBE && rc == 0))
+		expect_rc("mm_migrate_page", rc, 0);
+	else
+		expect_rc("mm_migrate_page", rc, -ENOENT);
+	if (pg->mapped)
+		pg->present = rc ? NO : YES;
+}
+
+static void op_discard(void)
+{
+	unsigned long first, n;
+	int rc, want = 0;
+
+	decode_range(&first, &n, false);
+	for (unsigned long p = first; p < first + n; p++)
+		if (!m.page[p].mapped)
+			want = -ENOMEM;
+	rc = mm_discard(w.mm, HOST_BASE + first * 4096, n * 4096);
+	expect_rc("mm_discard", rc, want);
+	if (!rc)
+		for (unsigned long p = first; p < first + n; p++) {
+			mzero(p);
+			m.page[p].present = NO;
+		}
+}
+
+static void op_fixup(void)
+{
+	unsigned long hp = u16() % HOST_PAGES;
+	bool write = u8() & 1, unlocked = false;
+	int rc;
+
+	mmap_read_lock(w.mm);
+	rc = fixup_user_fault(w.mm, HOST_BASE + hp * 4096, write ? FAULT_FLAG_WRITE : 0,
+			      u8() & 1 ? &unlocked : NULL);
+	mmap_read_unlock(w.mm);
+	if (injected() && rc == -ENOMEM)
+		return;
+	expect_rc("fixup_user_fault", rc, (write ? writable(hp) : readable(hp)) ? 0 : -EFAULT);
+	if (!rc)
+		m.page[hp].present = YES;
+}
+
+/* ---- gmap operations ------------------------------------------------------------------------ */
+
+static void op_map_segment(void)
+{
+	unsigned int from = 1 + u8() % (MAP_SEGS - 1), to = 1 + u8() % (GUEST_SEGS - 1);
+	unsigned int n = 1 + u8() % 4, flags = u8();
+	unsigned long off = flags & 1 ? 4096 : 0;
+	int rc;
+
+	if (from + n > MAP_SEGS)
+		n = MAP_SEGS - from;
+	if (to + n > GUEST_SEGS)
+		n = GUEST_SEGS - to;
+	rc = gmap_map_segment(w.parent, HOST_BASE + from * SEG + off, to * SEG, n * SEG);
+	if (off) {
+		expect_rc("gmap_map_segment (unaligned)", rc, -EINVAL);
+		return;
+	}
+	if (injected() && rc == -ENOMEM) {
+		for (unsigned int i = 0; i < n; i++) {
+			unlink_guest(to + i);
+			m.g2h[to + i] = -1;
+		}
+		return;
+	}
+	expect_rc("gmap_map_segment", rc, 0);
+	for (unsigned int i = 0; i < n; i++) {
+		unlink_guest(to + i);
+		m.g2h[to + i] = (int)(from + i);
+	}
+}
+
+static void op_unmap_segment(void)
+{
+	unsigned int to = 1 + u8() % (GUEST_SEGS - 1), n = 1 + u8() % 4;
+
+	if (to + n > GUEST_SEGS)
+		n = GUEST_SEGS - to;
+	expect_rc("gmap_unmap_segment", gmap_unmap_segment(w.parent, to * SEG, n * SEG), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		unlink_guest(to + i);
+		m.g2h[to + i] = -1;
+	}
+}
+
+/* Accept the library's answer for guest page @gp when the model says @ok (1, 0, -1). */
+static void check_guest_rc(const char *op, unsigned long gp, int ok, int rc, int fail_rc)
+{
+	if (injected() && rc == -ENOMEM) {
+		learn_guest_page(gp, false);
+		return;
+	}
+	if (ok < 0) {
+		if (rc != 0 && rc != fail_rc)
+			fail("%s returned %d (guest page %lx, link unknown)", op, rc, gp);
+	} else {
+		expect_rc(op, rc, ok ? 0 : fail_rc);
+	}
+	learn_guest_page(gp, rc == 0);
+}
+
+static void op_gmap_fault(void)
+{
+	unsigned long gp = u16() % (GUEST_SEGS * 256);
+	bool write = u8() & 1;
+	int rc = gmap_fault(w.parent, gp * 4096 + (u8() << 4), write ? FAULT_FLAG_WRITE : 0);
+
+	check_guest_rc("gmap_fault", gp, guest_page_ok(gp, write), rc, -EFAULT);
+}
+
+static void op_gmap_discard(void)
+{
+	unsigned long gp = u16() % (GUEST_SEGS * 256), n = 1 + u8() % 300;
+
+	expect_rc("gmap_discard", gmap_discard(w.parent, gp * 4096, (gp + n) * 4096), 0);
+	for (unsigned long p = gp; p < gp + n; p++) {
+		long hp = guest_hp(p);
+
+		if (hp >= 0 && hp < HOST_PAGES && m.page[hp].mapped) {
+			mzero((unsigned long)hp);
+			m.page[hp].present = NO;
+		}
+	}
+}
+
+static void op_mprotect_notify(void)
+{
+	static const int prot[3] = { PROT_NONE, PROT_READ, PROT_WRITE };
+	unsigned long gp = u16() % (GUEST_SEGS * 256), n = 1 + u8() % 8, p;
+	int pr = prot[u8() % 3], rc, ok = 1;
+
+	rc = gmap_mprotect_notify(w.parent, gp * 4096, n * 4096, pr);
+	if (injected() && rc == -ENOMEM) {
+		for (p = gp; p < gp + n; p++)
+			learn_guest_page(p, false);
+		forget_guest_state();
+		return;
+	}
+	/* Page by page, in order, up to the first that fails. */
+	for (p = gp; p < gp + n && ok == 1; p++) {
+		ok = guest_page_ok(p, pr == PROT_WRITE);
+		/*
+		 * PROT_NONE arms an empty PTE without a fault (the kernel's protection
+		 * matrix): it needs no readable page, and gives the page no frame.
+		 */
+		if (pr == PROT_NONE && guest_hp(p) >= 0 && ok != 1)
+			ok = -1;
+		if (ok < 0) {
+			/* unknown link: the library's answer decides */
+			if (rc != 0 && rc != -EFAULT)
+				fail("gmap_mprotect_notify returned %d", rc);
+			forget_guest_state();
+			return;
+		}
+		learn_guest_page(p, ok);
+		if (ok && pr == PROT_NONE && m.page[guest_hp(p)].present == YES)
+			m.page[guest_hp(p)].present = MAYBE;
+	}
+	expect_rc("gmap_mprotect_notify", rc, ok ? 0 : -EFAULT);
+}
+
+static void op_read_table(void)
+{
+	unsigned long gp = u16() % (GUEST_SEGS * 256), off = (u16() & 0xfff) & ~7UL, val = 0, be;
+	long hp = guest_hp(gp);
+	int rc;
+
+	mmap_read_lock(w.mm);
+	rc = gmap_read_table(w.parent, gp * 4096 + off, &val);
+	mmap_read_unlock(w.mm);
+	check_guest_rc("gmap_read_table", gp, guest_page_ok(gp, false), rc, -EFAULT);
+	if (rc)
+		return;
+	memcpy(&be, mdata((unsigned long)hp) + off, 8);
+	if (val != be64toh(be))
+		fail("gmap_read_table(%lx) = %lx, the model has %lx", gp * 4096 + off, val,
+		     be64toh(be));
+}
+
+/* ---- vCPU accesses -------------------------------------------------------------------------- */
+
+/* PIC the model expects for guest page @gp: 0, PGM_PROTECTION, PGM_ADDRESSING, or -1. */
+static int vcpu_page_pic(unsigned long gp, bool write)
+{
+	long hp = guest_hp(gp);
+	int l;
+
+	if (hp < 0 || !readable((unsigned long)hp))
+		return PGM_ADDRESSING;
+	l = link_ok((unsigned int)(gp >> 8));
+	if (l <= 0)
+		return l < 0 ? -1 : PGM_ADDRESSING;
+	if (write && !writable((unsigned long)hp))
+		return PGM_PROTECTION;
+	return 0;
+}
+
+/* The new contents of the pages a vCPU store of @buf at guest @ga touches (-1: none). */
+static unsigned int vcpu_new_pages(unsigned long ga, const unsigned char *buf, size_t len,
+				   long *hps, unsigned char (*pg)[4096])
+{
+	unsigned int k = 0;
+
+	while (len) {
+		size_t n = 4096 - ga % 4096 < len ? 4096 - ga % 4096 : len;
+		long hp = guest_hp(ga / 4096);
+
+		hps[k] = hp >= 0 && hp < HOST_PAGES ? hp : -1;
+		if (hps[k] >= 0) {
+			memcpy(pg[k], mdata((unsigned long)hp), 4096);
+			memcpy(pg[k] + ga % 4096, buf, n);
+		}
+		k++;
+		ga += n;
+		buf += n;
+		len -= n;
+	}
+	return k;
+}
+
+static void op_vcpu(bool write)
+{
+	static unsigned char pg[4][4096];
+	unsigned char buf[9000];
+	unsigned long ga = (u16() % (GUEST_SEGS * 256)) * 4096 + (u16() & 0xfff), a;
+	size_t len = 1 + u16() % 9000, done = 0;
+	long hps[4];
+	unsigned int k;
+	int rc, want = 0;
+	bool enomem;
+
+	if (ga + len > GUEST_SEGS * SEG)
+		len = GUEST_SEGS * SEG - ga;
+	fill_pattern(buf, len, u8());
+	/* Page by page, as the vCPU copies: the first refused page ends the access. */
+	for (a = ga; done < len;) {
+		size_t n = 4096 - a % 4096 < len - done ? 4096 - a % 4096 : len - done;
+
+		want = vcpu_page_pic(a / 4096, write);
+		if (want)
+			break;
+		a += n;
+		done += n;
+	}
+	k = write ? vcpu_new_pages(ga, buf, len, hps, pg) : 0;
+	rc = write ? vcpu_write(w.vcpu, ga, buf, len) : vcpu_read(w.vcpu, ga, buf, len);
+	/* The prefix pages were re-armed (and so faulted in) if they were stale. */
+	for (int p = 0; p < 2; p++)
+		m.page[p].present = m.page[p].present == YES ? YES : MAYBE;
+	enomem = injected() && rc == -ENOMEM;
+	if (enomem || want < 0) {
+		/* A failure part way, or a link the model does not know: learn what happened. */
+		if (!enomem && rc != 0 && rc != PGM_ADDRESSING && !(write && rc == PGM_PROTECTION))
+			fail("vcpu access of guest %lx returned %d (link unknown)", ga, rc);
+		if (write)
+			resync_partial_write(hps, k, (const unsigned char(*)[4096])pg);
+		forget_guest_state();
+		return;
+	}
+	expect_rc(write ? "vcpu_write" : "vcpu_read", rc, want);
+	if (rc)
+		learn_guest_page(a / 4096, false);
+	a = ga;
+	for (size_t d = 0; d < done;) {
+		size_t n = 4096 - a % 4096 < done - d ? 4096 - a % 4096 : done - d;
+		long hp = guest_hp(a / 4096);
+
+		learn_guest_page(a / 4096, true);
+		if (write)
+			mstore((unsigned long)hp, (unsigned int)(a % 4096), buf + d, n);
+		else if (memcmp(buf + d, mdata((unsigned long)hp) + a % 4096, n))
+			fail("vcpu_read of guest %lx: bytes differ from the model", a);
+		a += n;
+		d += n;
+	}
+}
+
+/* ---- shadows and guest-2 tables ---------------------------------------------------------------
+ */
+
+/* A guest-2 store of a table entry (through the host mapping, as guest-2's stores land). */
+static void g2_store(unsigned long gaddr, unsigned long val)
+{
+	long hp = guest_hp(gaddr / 4096);
+	unsigned long be = htobe64(val);
+
+	unsigned char pg[1][4096];
+	int rc;
+
+	if (hp < 0 || hp >= HOST_PAGES || !writable((unsigned long)hp))
+		return;
+	rc = mm_write(w.mm, HOST_BASE + (unsigned long)hp * 4096 + gaddr % 4096, &be, 8);
+	if (rc == -ENOMEM && injected()) {
+		memcpy(pg[0], mdata((unsigned long)hp), 4096);
+		memcpy(pg[0] + gaddr % 4096, &be, 8);
+		resync_partial_write(&hp, 1, (const unsigned char(*)[4096])pg);
+		return;
+	}
+	expect_rc("mm_write (guest-2 table)", rc, 0);
+	mstore((unsigned long)hp, (unsigned int)(gaddr % 4096), (unsigned char *)&be, 8);
+	m.page[hp].present = YES;
+}
+
+/* Write one entry of guest-2's tables: mostly a valid link to the next level. */
+static void op_g2_entry(void)
+{
+	unsigned int level = u8() % 5, idx = u16() % (level ? 2048 : 256), kind = u8();
+	unsigned long e = g2_table[level] + idx * 8, v;
+
+	switch (kind & 3) {
+	case 0: /* raw bits */
+		v = u64();
+		break;
+	case 1: /* invalid */
+		v = level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
+					: _REGION_ENTRY_INVALID | (level - 2) << 2)
+			  : _PAGE_INVALID;
+		break;
+	default: /* valid: the next level, or a page frame; P, FC, TF/TL from the input */
+		if (level == 0)
+			v = (0x200000UL + (u16() % 0x600) * 4096) | (kind & 4 ? _PAGE_PROTECT : 0);
+		else if (level == 1)
+			v = (kind & 8 ? (0x200000UL + (u8() % 6) * SEG) | _SEGMENT_ENTRY_LARGE
+				      : g2_table[0] + (kind & 16 ? 0x800 : 0)) |
+			    (kind & 4 ? _SEGMENT_ENTRY_PROTECT : 0);
+		else
+			v = g2_table[level - 1] | (unsigned long)(level - 2) << 2 |
+			    ((kind >> 4) & 3) << 6 | (3 - ((kind >> 6) & 3)) |
+			    (kind & 4 ? _REGION_ENTRY_PROTECT : 0) |
+			    (level == 2 && (kind & 8) ? _REGION3_ENTRY_LARGE : 0);
+		break;
+	}
+	g2_store(e, v);
+}
+
+/* Fill a guest-2 table with empty entries (one 16 KiB or 2 KiB store). */
+static void op_g2_fill(void)
+{
+	unsigned int level = u8() % 5;
+	unsigned long n = level ? 2048 : 256;
+
+	for (unsigned long i = 0; i < n; i++)
+		g2_store(g2_table[level] + i * 8,
+			 level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
+					     : _REGION_ENTRY_INVALID | (level - 2) << 2)
+			       : _PAGE_INVALID);
+}
+
+static void put_shadow(int i)
+{
+	if (w.shadow[i])
+		gmap_put(w.shadow[i]);
+	w.shadow[i] = NULL;
+}
+
+static void op_shadow_create(void)
+{
+	unsigned int slot = u8() % MAX_SHADOWS, b = u8(), edat = u8() % 3;
+	unsigned int dt = b & 3;
+	unsigned long asce = g2_table[dt + 1] | dt << 2 | (b >> 2 & 3);
+	struct gmap *sg;
+
+	if (b & 0x10)
+		asce |= _ASCE_REAL_SPACE;
+	if (b & 0x20)
+		asce |= _ASCE_PRIVATE_SPACE;
+	if (b & 0x40)
+		asce = u64() & ~0xfffUL & ((1UL << 25) - 1); /* any origin in guest memory */
+	put_shadow((int)slot);
+	sg = gmap_shadow(w.parent, asce, (int)edat);
+	forget_guest_state();
+	if (IS_ERR(sg)) {
+		long rc = PTR_ERR(sg);
+
+		if (rc != -EFAULT && rc != -EAGAIN && !(injected() && rc == -ENOMEM))
+			fail("gmap_shadow(%lx, %u) returned %ld", asce, edat, rc);
+		return;
+	}
+	if (!gmap_is_shadow(sg) || sg->orig_asce != asce || sg->edat_level != (int)edat)
+		fail("gmap_shadow(%lx, %u) gave a gmap for %lx, %d", asce, edat, sg->orig_asce,
+		     sg->edat_level);
+	w.shadow[slot] = sg;
+}
+
+/*
+ * dat_read_fn over the model's guest-2 memory: what guest-2's tables say now.
+ * Sets *ctx when a read depends on a link the model does not know.
+ */
+static int model_read_entry(void *ctx, unsigned long addr, unsigned long *val)
+{
+	long hp = addr < GUEST_SEGS * SEG ? guest_hp(addr / 4096) : -1;
+	unsigned long be;
+	int l;
+
+	if (hp < 0 || !readable((unsigned long)hp))
+		return -1;
+	l = link_ok((unsigned int)(addr >> 20));
+	if (l == 0)
+		return -1;
+	if (l < 0)
+		*(bool *)ctx = true;
+	memcpy(&be, mdata((unsigned long)hp) + addr % 4096, 8);
+	*val = be64toh(be);
+	return 0;
+}
+
+/*
+ * What vsie_shadow_fault(@sg, @saddr) must answer, from guest-2's tables in the
+ * model walked by the DAT unit (which fuzz_dat checks against the oracle): the
+ * walk's translation exception, -EFAULT for a table or page outside guest-2
+ * memory, else 0 with the guest-2 absolute address in *g2abs. -1: unknown.
+ */
+static int expect_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned long *g2abs)
+{
+	/*
+	 * As the kernel's shadow fault, on a machine with the IEP facility (every one
+	 * since z14): PTE bit 55 is then no translation-specification exception.
+	 */
+	struct dat_config cfg = {
+		.asce = sg->orig_asce,
+		.edat = (unsigned int)sg->edat_level,
+		.iep_installed = true,
+	};
+	struct dat_result r;
+	bool unknown = false;
+	unsigned long gp;
+	long hp;
+	int ok;
+
+	dat_translate(&cfg, saddr, DAT_FETCH, model_read_entry, &unknown, &r);
+	if (unknown)
+		return -1;
+	if (r.pic)
+		return r.pic == PGM_ADDRESSING ? -EFAULT : (int)r.pic;
+	*g2abs = r.abs;
+	gp = r.abs / 4096;
+	if (r.abs >= GUEST_SEGS * SEG)
+		return -EFAULT;
+	ok = guest_page_ok(gp, false);
+	hp = guest_hp(gp);
+	/* a store guest-2 allows on a page the host maps read-only: not modelled */
+	if (ok == 1 && !r.prot && !writable((unsigned long)hp))
+		return -1;
+	return ok < 0 ? -1 : ok ? 0 : -EFAULT;
+}
+
+/* The shadow PTE of @saddr maps a frame holding guest-2 absolute @g2abs's bytes. */
+static void check_shadow_data(struct gmap *sg, unsigned long saddr, unsigned long g2abs)
+{
+	const unsigned char *want = mdata((unsigned long)guest_hp(g2abs / 4096)) + g2abs % 4096;
+	unsigned long *ptep, pte = _PAGE_INVALID;
+	unsigned char got[8];
+
+	spin_lock(&sg->guest_table_lock);
+	ptep = gmap_table_walk(sg, saddr, 0);
+	if (ptep)
+		pte = *ptep;
+	if (!(pte & _PAGE_INVALID))
+		memcpy(got, (void *)((pte & PAGE_MASK) | (saddr & ~PAGE_MASK & ~7UL)), 8);
+	spin_unlock(&sg->guest_table_lock);
+	if (pte & _PAGE_INVALID)
+		fail("vsie_shadow_fault(%lx) succeeded but the shadow PTE is %lx", saddr, pte);
+	if (memcmp(got, want - (g2abs % 8), 8))
+		fail("shadow of %lx maps a frame without guest-2 %lx's bytes", saddr, g2abs);
+}
+
+static void op_shadow_fault(void)
+{
+	unsigned int slot = u8() % MAX_SHADOWS, b = u8();
+	unsigned long saddr, datptr = 0, g2abs = 0;
+	struct gmap *sg = w.shadow[slot];
+	int rc = -EAGAIN, want;
+
+	/* Mostly addresses whose indices are small (within the tables written), else any. */
+	if (b & 1)
+		saddr = u64();
+	else
+		saddr = (unsigned long)(u8() & 3) << 53 | (unsigned long)(u8() & 3) << 42 |
+			(unsigned long)(u8() & 3) << 31 | (unsigned long)(u8() & 7) << 20 |
+			(unsigned long)u8() << 12;
+	if (!sg)
+		return;
+	want = sg->removed ? -1 : expect_shadow_fault(sg, saddr, &g2abs);
+	/* -EAGAIN: the shadow changed meanwhile (its own protection faults may do that) */
+	for (int i = 0; i < 8 && rc == -EAGAIN; i++)
+		rc = vsie_shadow_fault(sg, saddr, b & 2 ? &datptr : NULL);
+	if (rc == -ENOMEM && injected()) {
+		forget_guest_state();
+		return;
+	}
+	if (want != -1 && rc != -EAGAIN && !sg->removed)
+		expect_rc("vsie_shadow_fault", rc, want);
+	forget_guest_state();
+	switch (rc) {
+	case 0:
+		if (want == 0 && !sg->removed)
+			check_shadow_data(sg, saddr, g2abs);
+		break;
+	case -EAGAIN:
+	case -EFAULT:
+	case PGM_ASCE_TYPE:
+	case PGM_REGION_FIRST_TRANS:
+	case PGM_REGION_SECOND_TRANS:
+	case PGM_REGION_THIRD_TRANS:
+	case PGM_SEGMENT_TRANSLATION:
+	case PGM_PAGE_TRANSLATION:
+	case PGM_TRANSLATION_SPEC:
+		break;
+	default:
+		fail("vsie_shadow_fault(%lx) returned %d", saddr, rc);
+	}
+}
+
+static void op_shadow_put(void)
+{
+	put_shadow((int)(u8() % MAX_SHADOWS));
+}
+
+/* ---- the world --------------------------------------------------------------------------------
+ */
+
+static int setup_parent(unsigned long limit)
+{
+	w.parent = gmap_create(w.mm, limit);
+	if (!w.parent)
+		return -1;
+	gmap_enable(w.parent);
+	for (int g = 0; g < GUEST_SEGS; g++)
+		m.g2h[g] = -1;
+	for (int s = 0; s < MAP_SEGS; s++)
+		m.hlink[s] = LINK_NONE;
+	/* guest segments 0..7 on the window, identity */
+	if (gmap_map_segment(w.parent, HOST_BASE, 0, HOST_SEGS * SEG))
+		return -1;
+	for (int g = 0; g < HOST_SEGS; g++)
+		m.g2h[g] = g;
+	return 0;
+}
+
+static void op_gmap_recreate(void)
+{
+	static const unsigned long limit[3] = { (1UL << 31) - 1, (1UL << 42) - 1, ~0UL };
+	unsigned long l = limit[u8() % 3];
+
+	gm_alloc_fail_nth(0); /* the model needs the parent */
+	for (int i = 0; i < MAX_SHADOWS; i++)
+		put_shadow(i);
+	gmap_disable(w.parent);
+	gmap_remove(w.parent);
+	if (setup_parent(l))
+		abort();
+	for (unsigned long p = 0; p < HOST_PAGES; p++)
+		if (m.page[p].present == NO)
+			m.page[p].present = MAYBE; /* the old prefix arm */
+}
+
+static void setup(void)
+{
+	static const unsigned long limit[4] = { (1UL << 31) - 1, (1UL << 42) - 1, (1UL << 53) - 1,
+						~0UL };
+
+	memset(&m, 0, sizeof(m));
+	memset(&w, 0, sizeof(w));
+	w.mm = mm_create();
+	w.vcpu = vcpu_create();
+	if (!w.mm || !w.vcpu ||
+	    mm_mmap(w.mm, HOST_BASE, HOST_SEGS * SEG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != HOST_BASE ||
+	    setup_parent(limit[u8() % 4]))
+		abort();
+	for (unsigned long p = 0; p < HOST_PAGES; p++) {
+		m.page[p].mapped = 1;
+		m.page[p].prot = PROT_READ | PROT_WRITE;
+	}
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < MAX_SHADOWS; i++)
+		put_shadow(i);
+	gmap_disable(w.parent);
+	vcpu_destroy(w.vcpu);
+	gmap_remove(w.parent);
+	mm_destroy(w.mm);
+	for (unsigned long p = 0; p < HOST_PAGES; p++)
+		mzero(p);
+}
+
+enum op {
+	OP_MMAP,
+	OP_MUNMAP,
+	OP_MPROTECT,
+	OP_MM_READ,
+	OP_MM_WRITE,
+	OP_PAGE_OUT,
+	OP_MIGRATE,
+	OP_DISCARD,
+	OP_FIXUP,
+	OP_MAP_SEGMENT,
+	OP_UNMAP_SEGMENT,
+	OP_GMAP_FAULT,
+	OP_GMAP_DISCARD,
+	OP_MPROTECT_NOTIFY,
+	OP_READ_TABLE,
+	OP_VCPU_READ,
+	OP_VCPU_WRITE,
+	OP_G2_ENTRY,
+	OP_G2_FILL,
+	OP_SHADOW_CREATE,
+	OP_SHADOW_FAULT,
+	OP_SHADOW_PUT,
+	OP_GMAP_RECREATE,
+	OP_CHECK_PAGE,
+	OP_ALLOC_FAIL,
+	NR_OPS
+};
+
+static void run_op(unsigned int op)
+{
+	switch (op) {
+	case OP_MMAP:
+		op_mmap();
+		break;
+	case OP_MUNMAP:
+		op_munmap();
+		break;
+	case OP_MPROTECT:
+		op_mprotect();
+		break;
+	case OP_MM_READ:
+		op_mm_read();
+		break;
+	case OP_MM_WRITE:
+		op_mm_write();
+		break;
+	case OP_PAGE_OUT:
+		op_page_out();
+		break;
+	case OP_MIGRATE:
+		op_migrate();
+		break;
+	case OP_DISCARD:
+		op_discard();
+		break;
+	case OP_FIXUP:
+		op_fixup();
+		break;
+	case OP_MAP_SEGMENT:
+		op_map_segment();
+		break;
+	case OP_UNMAP_SEGMENT:
+		op_unmap_segment();
+		break;
+	case OP_GMAP_FAULT:
+		op_gmap_fault();
+		break;
+	case OP_GMAP_DISCARD:
+		op_gmap_discard();
+		break;
+	case OP_MPROTECT_NOTIFY:
+		op_mprotect_notify();
+		break;
+	case OP_READ_TABLE:
+		op_read_table();
+		break;
+	case OP_VCPU_READ:
+		op_vcpu(false);
+		break;
+	case OP_VCPU_WRITE:
+		op_vcpu(true);
+		break;
+	case OP_G2_ENTRY:
+		op_g2_entry();
+		break;
+	case OP_G2_FILL:
+		op_g2_fill();
+		break;
+	case OP_SHADOW_CREATE:
+		op_shadow_create();
+		break;
+	case OP_SHADOW_FAULT:
+		op_shadow_fault();
+		break;
+	case OP_SHADOW_PUT:
+		op_shadow_put();
+		break;
+	case OP_GMAP_RECREATE:
+		op_gmap_recreate();
+		break;
+	case OP_CHECK_PAGE:
+		check_page(u16() % HOST_PAGES);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static long baseline = -1;
+	static const char *trace;
+	unsigned long fail_nth = 0;
+
+	if (baseline < 0) {
+		trace = getenv("FUZZ_OPS_TRACE");
+		gm_quiesce();
+		baseline = gm_alloc_live();
+	}
+	in = data;
+	in_len = size;
+	in_pos = 0;
+	setup();
+	while (in_pos < in_len && m.nops < MAX_OPS) {
+		unsigned int op = u8() % NR_OPS;
+
+		if (op == OP_ALLOC_FAIL) {
+			fail_nth = 1 + u8() % 48;
+			continue;
+		}
+		if (trace)
+			fprintf(stderr, "op %lu: %u (fail_nth %lu) at input byte %zu\n", m.nops, op,
+				fail_nth, in_pos);
+		w.armed = fail_nth != 0;
+		gm_alloc_fail_nth(fail_nth);
+		run_op(op);
+		gm_alloc_fail_nth(0);
+		w.armed = false;
+		fail_nth = 0;
+		m.nops++;
+		resync_links();
+		audit_shadows();
+	}
+	/* Every page the model knows is checked at the end. */
+	for (unsigned long p = 0; p < HOST_PAGES; p++)
+		if (m.page[p].data)
+			check_page(p);
+	teardown();
+#ifndef FUZZ_LIBFUZZER
+	/* Exact, but waits for deferred frees: libFuzzer runs rely on LeakSanitizer. */
+	gm_quiesce();
+	if (gm_alloc_live() != baseline)
+		fail("%ld allocations leaked", gm_alloc_live() - baseline);
+#else
+	(void)baseline;
+#endif
+	return 0;
+}
