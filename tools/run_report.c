@@ -151,6 +151,9 @@ static void replay_command(const struct run *r, char *buf, size_t size)
 		put_double(rate, sizeof(rate), r->cfg.rate[e]);
 		n += (size_t)snprintf(buf + n, size - n, " --%s-rate %s", names[e], rate);
 	}
+	if (r->cfg.nested && n < size)
+		n += (size_t)snprintf(buf + n, size - n,
+				      r->cfg.inject_stale ? " --inject-stale-shadow" : " --nested");
 	if (r->cfg.inject_corruption && n < size)
 		snprintf(buf + n, size - n, " --inject-corruption");
 }
