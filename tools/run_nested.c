@@ -532,16 +532,16 @@ static void split_frame(struct run_vcpu *v, unsigned long s, unsigned long ste)
 		 (v->g3 + G3_PGT + s * _PAGE_TABLE_SIZE) | (ste & _SEGMENT_ENTRY_PROTECT));
 }
 
-/* Unmap a segment (1/4), map a 1 MiB frame (1/4), or map its page table again (1/2). */
+/* Unmap a segment (1/8), map a 1 MiB frame (1/4), or map its page table again (5/8). */
 static void change_segment(struct run_vcpu *v)
 {
 	uint64_t x = run_rand(&v->rng);
 	unsigned long s = 1 + (x >> 8) % (G3_NSEG - 1), ste = sgt_entry(v, s);
 	unsigned long sgte = v->g3 + G3_SGT + 8 * s;
 
-	if ((x & 3) == 0)
+	if ((x & 7) == 0)
 		g2_store(v, sgte, _SEGMENT_ENTRY_EMPTY);
-	else if ((x & 3) == 1)
+	else if ((x & 7) < 3)
 		g2_store(v, sgte, random_frame(v));
 	else if (seg_is_frame(ste))
 		split_frame(v, s, ste);
@@ -549,11 +549,9 @@ static void change_segment(struct run_vcpu *v)
 		g2_store(v, sgte, v->g3 + G3_PGT + s * _PAGE_TABLE_SIZE);
 }
 
-/* Leave SIE and enter it again with another ASCE: another shadow (new or reused). */
-static void switch_space(struct run_vcpu *v)
+/* Leave SIE and enter it again with the ASCE of @to: another shadow (new or reused). */
+static void enter_space(struct run_vcpu *v, enum g3_space to)
 {
-	enum g3_space to = (enum g3_space)((v->space + 1 + run_rand(&v->rng) % (NR_G3_SPACES - 1)) %
-					   NR_G3_SPACES);
 	int rc;
 
 	vcpu_sie_exit(v->vcpu);
@@ -563,6 +561,12 @@ static void switch_space(struct run_vcpu *v)
 			 space_names[to], rc);
 	else
 		v->space = to;
+}
+
+static void switch_space(struct run_vcpu *v)
+{
+	enter_space(v, (enum g3_space)((v->space + 1 + run_rand(&v->rng) % (NR_G3_SPACES - 1)) %
+				       NR_G3_SPACES));
 }
 
 /*
@@ -664,7 +668,10 @@ void run_nested_sweep(struct run_vcpu *v)
 {
 	unsigned long s, j;
 
-	for (s = 0; s < (v->space == G3_REAL ? 0 : G3_NSEG); s++)
+	/* Through the tables: real space would bypass them. */
+	if (v->space == G3_REAL)
+		enter_space(v, G3_REGION1);
+	for (s = 0; s < G3_NSEG; s++)
 		for (j = 0; j < _PAGE_ENTRIES; j++) {
 			struct g3_access a = { .va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT),
 					       .len = PAGE_SIZE };
