@@ -51,11 +51,11 @@ enum g3_change { HYP_REMAP, HYP_PROTECT, HYP_SEGMENT, HYP_SWITCH, NR_HYP };
 
 /* Exits to guest-2 (VSIE_EXIT_PGM | pic) that guest-3 accesses provoke, by cause. */
 enum g3_exit {
-	G3X_PROTECTION,	 /* guest-2's DAT protection */
-	G3X_PAGE,	 /* guest-2's PTE invalid */
-	G3X_SEGMENT,	 /* guest-2's segment entry invalid, or beyond the segment table */
-	G3X_REGION,	 /* beyond guest-2's region tables, or the ASCE type's reach */
-	G3X_HOST,	 /* the host moves or protects the guest-2 page (addressing, protection) */
+	G3X_PROTECTION, /* guest-2's DAT protection */
+	G3X_PAGE,	/* guest-2's PTE invalid */
+	G3X_SEGMENT,	/* guest-2's segment entry invalid, or beyond the segment table */
+	G3X_REGION,	/* beyond guest-2's region tables, or the ASCE type's reach */
+	G3X_HOST,	/* the host moves or protects the guest-2 page (addressing, protection) */
 	NR_G3_EXITS
 };
 
@@ -93,14 +93,14 @@ struct run_config {
 struct run_layout {
 	unsigned long guest_mem;
 	unsigned long reserved;
-	unsigned long tables; /* first table: the region-third table */
+	unsigned long tables;	  /* first table: the region-third table */
 	unsigned long tables_end; /* guest-3's tables (--nested) included */
 	unsigned long g3_tables;  /* --nested: vCPU k's guest-3 block at g3_tables + k * G3_BLOCK */
-	unsigned long sto;    /* first segment table */
-	unsigned long pto;    /* first page table */
-	unsigned long asce;   /* the guest's region-third ASCE */
-	unsigned long ndata;  /* data pages */
-	unsigned long stride; /* window page i maps data page (i * stride + shift) % ndata */
+	unsigned long sto;	  /* first segment table */
+	unsigned long pto;	  /* first page table */
+	unsigned long asce;	  /* the guest's region-third ASCE */
+	unsigned long ndata;	  /* data pages */
+	unsigned long stride;	  /* window page i maps data page (i * stride + shift) % ndata */
 	unsigned long shift;
 	uint32_t *window_of;  /* data page -> window page */
 	uint8_t *attr;	      /* data page -> enum run_attr */
@@ -146,7 +146,7 @@ struct run_vcpu {
 	enum g3_space space;			 /* the ASCE guest-2 gave guest-3 */
 	unsigned long g3;			 /* its guest-3 block (guest-2 absolute) */
 	struct vsie_stats vsie;
-	atomic_ulong done;			 /* accesses done, for progress and pacing */
+	atomic_ulong done;   /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
 	struct vcpu_stats stats;
@@ -205,7 +205,7 @@ struct run {
 	struct mm_stats mm_stats; /* snapshots taken when the threads are done */
 	unsigned long gmap_tables, linked;
 	unsigned long notifier_calls;
-	unsigned long injected; /* --inject-corruption: the guest address changed */
+	unsigned long injected;	     /* --inject-corruption: the guest address changed */
 	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
 	struct gmap_shadow_stats shadow_stats;
 	atomic_ulong audits, audit_violations;

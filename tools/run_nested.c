@@ -54,16 +54,15 @@
 #define G3_PICK_TRIES  8
 #define AUDIT_MAX      (4 * RUN_MAX_VCPUS + 4)
 
-static const char *const space_names[NR_G3_SPACES] = { "segment", "region-3", "region-1",
-						       "real" };
+static const char *const space_names[NR_G3_SPACES] = { "segment", "region-3", "region-1", "real" };
 
 /* An access of guest-3 and what guest-2's tables (as guest-2 wrote them) make of it. */
 struct g3_access {
 	unsigned long va; /* guest-3 absolute */
 	size_t len;
 	bool write;
-	unsigned int pic;  /* the exit guest-2's tables give, or 0 */
-	unsigned long g2;  /* the guest-2 address, when the tables translate it */
+	unsigned int pic; /* the exit guest-2's tables give, or 0 */
+	unsigned long g2; /* the guest-2 address, when the tables translate it */
 	unsigned long seg_before, seg_after, prot_before, prot_after;
 };
 
@@ -115,8 +114,8 @@ static unsigned long random_frame(struct run_vcpu *v)
 	unsigned long first = r->lay.reserved >> _SEGMENT_SHIFT;
 	unsigned long nseg = r->cfg.guest_mem >> _SEGMENT_SHIFT;
 	uint64_t x = run_rand(&v->rng);
-	unsigned long ste = ((first + (x >> 8) % (nseg - first)) << _SEGMENT_SHIFT) |
-			    _SEGMENT_ENTRY_LARGE;
+	unsigned long ste =
+		((first + (x >> 8) % (nseg - first)) << _SEGMENT_SHIFT) | _SEGMENT_ENTRY_LARGE;
 
 	return (x & 7) ? ste : ste | _SEGMENT_ENTRY_PROTECT;
 }
@@ -211,7 +210,7 @@ static unsigned int region_pic(enum g3_space space, unsigned long va)
 	case G3_REGION3:
 		return va >> 42 ? PGM_ASCE_TYPE : rtx ? PGM_REGION_THIRD_TRANS : 0;
 	default:
-		return rfx ? PGM_REGION_FIRST_TRANS
+		return rfx   ? PGM_REGION_FIRST_TRANS
 		       : rsx ? PGM_REGION_SECOND_TRANS
 		       : rtx ? PGM_REGION_THIRD_TRANS
 			     : 0;
@@ -265,8 +264,8 @@ static unsigned long own_data_page(const struct run_vcpu *v, unsigned long g2)
 /* Beyond what guest-2's tables map: an exit whatever the tables hold (reads only). */
 static unsigned long probe_va(uint64_t x)
 {
-	static const unsigned long probes[] = { (unsigned long)G3_NSEG << _SEGMENT_SHIFT,
-						1UL << 31, 1UL << 42, 1UL << 53 };
+	static const unsigned long probes[] = { (unsigned long)G3_NSEG << _SEGMENT_SHIFT, 1UL << 31,
+						1UL << 42, 1UL << 53 };
 
 	return probes[x % 4] + (((x >> 8) & 0xff) << PAGE_SHIFT);
 }
@@ -275,8 +274,8 @@ static unsigned long probe_va(uint64_t x)
 static unsigned long frame_page(struct run_vcpu *v, unsigned long ste)
 {
 	unsigned long nv = v->run->cfg.nvcpus;
-	unsigned long d0 = ((ste & _SEGMENT_ENTRY_ORIGIN_LARGE) - v->run->lay.reserved) >>
-			   PAGE_SHIFT;
+	unsigned long d0 =
+		((ste & _SEGMENT_ENTRY_ORIGIN_LARGE) - v->run->lay.reserved) >> PAGE_SHIFT;
 	unsigned long first = (v->id + nv - d0 % nv) % nv;
 
 	return first + nv * (run_rand(&v->rng) % ((_PAGE_ENTRIES - first + nv - 1) / nv));
@@ -473,8 +472,8 @@ static void g3_access(struct run_vcpu *v, struct g3_access *a)
 	} else if ((rc & ~0xffff) == VSIE_EXIT_PGM) {
 		check_exit(v, a, (unsigned int)(rc & 0xffff));
 	} else {
-		snprintf(what, sizeof(what), "%s %d (0x%x)",
-			 rc < 0 ? strerror(-rc) : "result", rc, (unsigned int)rc);
+		snprintf(what, sizeof(what), "%s %d (0x%x)", rc < 0 ? strerror(-rc) : "result", rc,
+			 (unsigned int)rc);
 		unexpected(v, a, what);
 	}
 }
@@ -604,8 +603,10 @@ static void remap_page(struct run_vcpu *v)
 static void change_tables(struct run_vcpu *v, uint64_t x)
 {
 	unsigned int sel = (unsigned int)(x % 20);
-	enum g3_change c = sel < 8 ? HYP_REMAP : sel < 12 ? HYP_PROTECT : sel < 17 ? HYP_SEGMENT
-										 : HYP_SWITCH;
+	enum g3_change c = sel < 8    ? HYP_REMAP
+			   : sel < 12 ? HYP_PROTECT
+			   : sel < 17 ? HYP_SEGMENT
+				      : HYP_SWITCH;
 
 	v->c.hyp[c]++;
 	switch (c) {
@@ -717,9 +718,8 @@ long run_audit_shadows(struct run *r, const char *when)
 	long bad = 0, rc;
 
 	spin_lock(&r->gmap->shadow_lock);
-	cds_list_for_each_entry(sg, &r->gmap->children, list)
-		if (n < AUDIT_MAX)
-			list[n++] = gmap_get(sg);
+	cds_list_for_each_entry(sg, &r->gmap->children, list) if (n < AUDIT_MAX) list[n++] =
+		gmap_get(sg);
 	spin_unlock(&r->gmap->shadow_lock);
 	for (unsigned int i = 0; i < n; i++) {
 		rc = gmap_shadow_audit(list[i], out);
@@ -732,8 +732,8 @@ long run_audit_shadows(struct run *r, const char *when)
 	if (bad) {
 		atomic_fetch_add(&r->audit_violations, (unsigned long)bad);
 		first_line(text, line, sizeof(line));
-		run_fail(r, 0, "shadow audit %s: %ld entr%s disagree with guest-2's tables: %s",
-			 when, bad, bad == 1 ? "y" : "ies", line);
+		run_fail(r, 0, "shadow audit %s: %ld entr%s with guest-2's tables: %s", when, bad,
+			 bad == 1 ? "y disagrees" : "ies disagree", line);
 	}
 	free(text);
 	return bad;

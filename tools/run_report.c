@@ -247,10 +247,12 @@ static void print_nested_lines(const struct run *r, const struct summary *sum, F
 	fprintf(out, "  %-22s protection %lu, page %lu, segment %lu, region/ASCE %lu, host %lu\n",
 		"exits expected", x[G3X_PROTECTION], x[G3X_PAGE], x[G3X_SEGMENT], x[G3X_REGION],
 		x[G3X_HOST]);
-	fprintf(out, "  %-22s entries %lu, shadow faults %lu, -EAGAIN retries %lu, prefix re-maps %lu\n",
+	fprintf(out,
+		"  %-22s entries %lu, shadow faults %lu, -EAGAIN retries %lu, prefix re-maps %lu\n",
 		"SIE", sum->v.entries, sum->v.shadow_faults, sum->v.eagain_retries,
 		sum->v.prefix_remaps);
-	fprintf(out, "  %-22s created %lu, reused %lu, removed %lu; shadowed r1 %lu, r2 %lu, r3 %lu,\n",
+	fprintf(out,
+		"  %-22s created %lu, reused %lu, removed %lu; shadowed r1 %lu, r2 %lu, r3 %lu,\n",
 		"shadows", st->created, st->reused, st->removed, st->r1_entries, st->r2_entries,
 		st->r3_entries);
 	fprintf(out, "  %-22s segment %lu, page %lu; tables live %lu\n", "", st->sg_entries,

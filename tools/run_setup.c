@@ -128,10 +128,10 @@ static int build_tables(struct run_layout *l)
 		run_put_entry(l->image, l->tables + 8 * i, _REGION3_ENTRY_EMPTY);
 	for (i = 0; i < div_round_up(nws, _CRST_ENTRIES); i++)
 		run_put_entry(l->image, l->tables + 8 * (rtx0 + i),
-			  (l->sto + i * _CRST_TABLE_SIZE) | _REGION3_ENTRY);
+			      (l->sto + i * _CRST_TABLE_SIZE) | _REGION3_ENTRY);
 	for (w = 0; w < (l->pto - l->sto) / 8; w++)
 		run_put_entry(l->image, l->sto + 8 * w,
-			  w < nws ? l->pto + w * _PAGE_TABLE_SIZE : _SEGMENT_ENTRY_EMPTY);
+			      w < nws ? l->pto + w * _PAGE_TABLE_SIZE : _SEGMENT_ENTRY_EMPTY);
 	for (i = 0; i < nws * _PAGE_ENTRIES; i++)
 		run_put_entry(l->image, l->pto + 8 * i, window_pte(l, i));
 	return 0;

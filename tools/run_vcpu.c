@@ -128,7 +128,8 @@ static int explain(struct run_vcpu *v, const struct access *a, int pic)
 		return -1; /* the prefix area is never unmapped or protected */
 	switch (pic) {
 	case PGM_PROTECTION:
-		if (a->write && ((dat && attr == ATTR_RO) || run_host_read_only(r, a->gaddr, a->prot_before, a->prot_after)))
+		if (a->write && ((dat && attr == ATTR_RO) ||
+				 run_host_read_only(r, a->gaddr, a->prot_before, a->prot_after)))
 			return PIC_PROTECTION;
 		return -1;
 	case PGM_ADDRESSING:

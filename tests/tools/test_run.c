@@ -401,9 +401,9 @@ static void test_nested_deterministic_repeats(void **state)
  */
 static void test_inject_stale_shadow_fails(void **state)
 {
-	struct output o = gmap_run("--inject-stale-shadow", "--ops", "20000", "--seed", "3",
-				   "--guest-mem", "16M", "--vcpus", "2", "--json", "--progress", "0",
-				   NULL);
+	struct output o =
+		gmap_run("--inject-stale-shadow", "--ops", "20000", "--seed", "3", "--guest-mem",
+			 "16M", "--vcpus", "2", "--json", "--progress", "0", NULL);
 
 	(void)state;
 	if (o.status != 1)
