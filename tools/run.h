@@ -3,10 +3,12 @@
  * `gmap run`: the state shared by the scenario's parts. cmd_run.c parses the
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
- * run_host.c is the host-event thread; run_verify.c records failures and does
- * the final comparison; run_report.c prints the progress line and the summary;
- * run_sched.c makes the threads take turns for --deterministic; run_common.c
- * holds the PRNG, the layout lookups and the clock they all use.
+ * run_nested.c is guest-3 for --nested (its tables, accesses, guest-2's
+ * changes and the shadow audits); run_host.c is the host-event thread;
+ * run_verify.c records failures and does the final comparison; run_report.c
+ * prints the progress line and the summary; run_sched.c makes the threads take
+ * turns for --deterministic; run_common.c holds the PRNG, the layout lookups
+ * and the clock they all use.
  */
 #ifndef GMAP_TOOLS_RUN_H
 #define GMAP_TOOLS_RUN_H
@@ -259,18 +261,16 @@ void run_nested_step(struct run_vcpu *v, uint64_t x);
 void run_nested_sweep(struct run_vcpu *v);
 long run_audit_shadows(struct run *r, const char *when);
 
-/* ---- run_vcpu.c: what the guest-2 and the guest-3 workload share ---- */
-void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len);
-void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len);
-unsigned long run_own_page(const struct run_vcpu *v, unsigned long k);
-bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
-			unsigned long after);
-
 /* ---- run_common.c (with run_common.h): lookups over the run's state ---- */
 unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_total_accesses(struct run *r);
 const unsigned char *run_model(const struct run *r, unsigned long d);
 unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d);
 void run_model_zero(struct run_vcpu *v, unsigned long d);
+void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len);
+void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len);
+unsigned long run_own_page(const struct run_vcpu *v, unsigned long k);
+bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
+			unsigned long after);
 
 #endif /* GMAP_TOOLS_RUN_H */

@@ -40,12 +40,6 @@ static const char *const mode_names[NR_MODES] = { "absolute", "dat", "real" };
 
 /* ---- choosing what to access -------------------------------------------------------------- */
 
-/** run_own_page() - the data page of @v's @k-th own page */
-unsigned long run_own_page(const struct run_vcpu *v, unsigned long k)
-{
-	return k * v->run->cfg.nvcpus + v->id;
-}
-
 /* A data page of this vCPU: hot set 1/2, sequential 1/4, anywhere 1/4. */
 static unsigned long pick_page(struct run_vcpu *v)
 {
@@ -63,58 +57,11 @@ static unsigned long pick_page(struct run_vcpu *v)
 	}
 }
 
-/* Length 1-8 (2/5), 1-256 (2/5) or 1-4096 (1/5), placed anywhere inside @span bytes. */
-void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len)
-{
-	uint64_t x = run_rand(&v->rng);
-	unsigned int kind = (unsigned int)(x % 5);
-
-	x /= 5;
-	*len = 1 + (x & (kind < 2 ? 7 : kind < 4 ? 255 : 4095));
-	x >>= 12;
-	*off = x % (span - *len + 1);
-}
-
-/** run_fill() - @len bytes from @v's stream: what a write stores */
-void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len)
-{
-	uint64_t x;
-
-	for (size_t i = 0; i < len; i += sizeof(x)) {
-		x = run_rand(&v->rng);
-		memcpy(buf + i, &x, len - i < sizeof(x) ? len - i : sizeof(x));
-	}
-}
-
 /* ---- explaining program interruptions ------------------------------------------------------ */
 
 static bool seg_moving(const struct access *a)
 {
 	return (a->seg_before & 1) || a->seg_before != a->seg_after;
-}
-
-/**
- * run_host_read_only() - whether the host's read-only interval may have covered @gaddr
- * @r:      the run
- * @gaddr:  guest-2 absolute address
- * @before: r->prot_seq before the access
- * @after:  r->prot_seq after it
- */
-bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
-			unsigned long after)
-{
-	unsigned long start, end;
-
-	if (before != after)
-		return true;
-	if (!(before & 1))
-		return false;
-	start = atomic_load(&r->prot_start);
-	end = atomic_load(&r->prot_end);
-	/* The range belongs to this interval only if the count still says so. */
-	if (atomic_load(&r->prot_seq) != before)
-		return true;
-	return gaddr >= start && gaddr < end;
 }
 
 /* The kind of an explained PIC, or -1. */
