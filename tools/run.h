@@ -270,6 +270,7 @@ void run_model_zero(struct run_vcpu *v, unsigned long d);
 void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len);
 void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len);
 unsigned long run_own_page(const struct run_vcpu *v, unsigned long k);
+unsigned long run_pick_page(struct run_vcpu *v);
 bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
 			unsigned long after);
 

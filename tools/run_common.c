@@ -136,6 +136,23 @@ unsigned long run_own_page(const struct run_vcpu *v, unsigned long k)
 	return k * v->run->cfg.nvcpus + v->id;
 }
 
+/** run_pick_page() - a data page of @v: its hot set 1/2, sequential 1/4, anywhere 1/4 */
+unsigned long run_pick_page(struct run_vcpu *v)
+{
+	uint64_t x = run_rand(&v->rng);
+
+	switch (x & 3) {
+	case 0:
+	case 1:
+		return run_own_page(v, v->hot[(x >> 2) % 32]);
+	case 2:
+		v->cursor = (v->cursor + 1) % v->nown;
+		return run_own_page(v, v->cursor);
+	default:
+		return run_own_page(v, (x >> 2) % v->nown);
+	}
+}
+
 /* Length 1-8 (2/5), 1-256 (2/5) or 1-4096 (1/5), placed anywhere inside @span bytes. */
 void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len)
 {

@@ -49,8 +49,8 @@
 #define G3_PGT	  0x10000UL
 #define G3_PREFIX 0x14000UL
 
-#define G3_EDAT	       1   /* guest-2's EDAT level for guest-3: 1 MiB frames */
-#define G3_CHANGE_MASK 127 /* a table change per 128 guest-3 accesses */
+#define G3_EDAT	       1    /* guest-2's EDAT level for guest-3: 1 MiB frames */
+#define G3_CHANGE_MASK 1023 /* a table change per 1024 guest-3 accesses */
 #define G3_PICK_TRIES  8
 #define AUDIT_MAX      (4 * RUN_MAX_VCPUS + 4)
 
@@ -303,8 +303,9 @@ static bool pick_va(struct run_vcpu *v, struct g3_access *a)
 	uint64_t x = run_rand(&v->rng);
 	unsigned long s = (x >> 8) % G3_NSEG, ste = sgt_entry(v, s), j;
 
+	/* Real space: guest-3 goes where guest-2 itself would, its hot set included. */
 	if (v->space == G3_REAL) {
-		a->va = v->run->lay.reserved + (run_own_page(v, (x >> 8) % v->nown) << PAGE_SHIFT);
+		a->va = v->run->lay.reserved + (run_pick_page(v) << PAGE_SHIFT);
 		return true;
 	}
 	if ((x & 31) == 0) {
@@ -578,8 +579,10 @@ static bool inject_stale(struct run_vcpu *v, unsigned long s, unsigned long j)
 	struct g3_access a = { .va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT), .len = 8 };
 	unsigned char buf[8];
 
-	if (predict(v, &a) || seg_is_frame(sgt_entry(v, s)) || v->space == G3_REAL ||
-	    own_data_page(v, a.g2) == ~0UL || vcpu_sie_read(v->vcpu, a.va, buf, 8))
+	if (v->space == G3_REAL)
+		enter_space(v, G3_REGION1); /* the skipped unshadow must be one of a page table */
+	if (predict(v, &a) || seg_is_frame(sgt_entry(v, s)) || own_data_page(v, a.g2) == ~0UL ||
+	    vcpu_sie_read(v->vcpu, a.va, buf, 8))
 		return false;
 	gmap_shadow_inject_stale(1);
 	g2_store(v, pte_addr(v, s, j), random_pte(v) & ~(_PAGE_INVALID | _PAGE_PROTECT));
@@ -591,13 +594,18 @@ static bool inject_stale(struct run_vcpu *v, unsigned long s, unsigned long j)
 
 static void remap_page(struct run_vcpu *v)
 {
-	struct run *r = v->run;
 	unsigned long s, j = random_table_page(v, &s);
 
-	if (r->cfg.inject_stale && v->id == 0 && !atomic_load(&r->stale_injected) &&
-	    atomic_load(&v->done) >= 1000 && inject_stale(v, s, j))
-		return;
 	g2_store(v, pte_addr(v, s, j), random_pte(v));
+}
+
+/* --inject-stale-shadow: vCPU 0 tries from its 1000th access on until it could. */
+static bool inject_due(struct run_vcpu *v)
+{
+	struct run *r = v->run;
+
+	return r->cfg.inject_stale && v->id == 0 && !atomic_load(&r->stale_injected) &&
+	       atomic_load(&v->done) >= 1000;
 }
 
 static void change_tables(struct run_vcpu *v, uint64_t x)
@@ -647,10 +655,17 @@ int run_nested_start(struct run_vcpu *v)
 void run_nested_step(struct run_vcpu *v, uint64_t x)
 {
 	struct g3_access a = { .write = (x >> 8) & 1 };
-	unsigned long off;
+	unsigned long off, s, j;
 
+	if (inject_due(v)) {
+		j = random_table_page(v, &s);
+		if (inject_stale(v, s, j)) {
+			v->c.hyp[HYP_REMAP]++;
+			return;
+		}
+	}
 	if (!((x >> 44) & G3_CHANGE_MASK))
-		change_tables(v, x >> 51);
+		change_tables(v, run_rand(&v->rng));
 	if (!pick_va(v, &a))
 		return;
 	run_pick_span(v, PAGE_SIZE, &off, &a.len);

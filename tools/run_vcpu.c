@@ -40,23 +40,6 @@ static const char *const mode_names[NR_MODES] = { "absolute", "dat", "real" };
 
 /* ---- choosing what to access -------------------------------------------------------------- */
 
-/* A data page of this vCPU: hot set 1/2, sequential 1/4, anywhere 1/4. */
-static unsigned long pick_page(struct run_vcpu *v)
-{
-	uint64_t x = run_rand(&v->rng);
-
-	switch (x & 3) {
-	case 0:
-	case 1:
-		return run_own_page(v, v->hot[(x >> 2) % 32]);
-	case 2:
-		v->cursor = (v->cursor + 1) % v->nown;
-		return run_own_page(v, v->cursor);
-	default:
-		return run_own_page(v, (x >> 2) % v->nown);
-	}
-}
-
 /* ---- explaining program interruptions ------------------------------------------------------ */
 
 static bool seg_moving(const struct access *a)
@@ -209,7 +192,7 @@ static void access_checked(struct run_vcpu *v, struct access *a, unsigned char *
 static void data_access(struct run_vcpu *v, enum run_mode mode, bool write)
 {
 	struct run *r = v->run;
-	struct access a = { .mode = mode, .write = write, .d = pick_page(v) };
+	struct access a = { .mode = mode, .write = write, .d = run_pick_page(v) };
 	unsigned char *model;
 	unsigned long off;
 
@@ -314,7 +297,7 @@ static void step(struct run_vcpu *v, uint32_t discard_below)
 	unsigned int sel = (unsigned int)(x % 20);
 
 	if ((uint32_t)(x >> 32) < discard_below)
-		discard(v, pick_page(v));
+		discard(v, run_pick_page(v));
 	/* A nested vCPU runs guest-3 but for one step in 8, which is guest-2's own work. */
 	if (v->nested && (x >> 40) & 7)
 		run_nested_step(v, x);
