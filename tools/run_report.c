@@ -236,11 +236,10 @@ static void print_nested_lines(const struct run *r, const struct summary *sum, F
 	const struct gmap_shadow_stats *st = &r->shadow_stats;
 	const unsigned long *x = sum->c.g3_exits, *h = sum->c.hyp;
 
-	fprintf(out, "  %-22s %lu  (%.0f/s; guest-2's own %.0f/s), reads checked %lu\n",
-		"nested accesses", sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s,
-		sum->g2_per_s, sum->c.g3_checked);
-	fprintf(out, "  %-22s %lu pages read back through the shadows at the end\n", "",
-		sum->c.g3_swept);
+	fprintf(out, "  %-22s %lu  (%.0f/s; guest-2's own %.0f/s)\n", "nested accesses",
+		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s);
+	fprintf(out, "  %-22s %lu, %lu pages of them read back through the shadows at the end\n",
+		"  reads checked", sum->c.g3_checked, sum->c.g3_swept);
 	fprintf(out, "  %-22s remap %lu, protect %lu, segment %lu, ASCE switch %lu\n",
 		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT],
 		h[HYP_SWITCH]);
