@@ -84,10 +84,21 @@ static const char help_text[] =
 	"                          counter of the summary but the time included, so a\n"
 	"                          failure can be replayed exactly (needs --ops; slower,\n"
 	"                          the threads never run at once)\n"
+	"      --nested            guest-2 runs guest-3 (vSIE): every other vCPU builds\n"
+	"                          DAT tables for a guest-3 in guest-2 memory (segment,\n"
+	"                          region-3, region-1 and real-space ASCEs, 1 MiB frames,\n"
+	"                          protected ranges), runs guest-3's accesses through\n"
+	"                          shadow gmaps and changes the tables meanwhile (remap,\n"
+	"                          protect, unmap, split, switch ASCE); every guest-3\n"
+	"                          byte and exit is predicted from guest-2's tables, and\n"
+	"                          the shadows are audited against them as the run goes\n"
 	"  -j, --json              print the summary as one JSON object instead\n"
 	"      --inject-corruption self-test of the verifier: after the run, flip one byte\n"
 	"                          of guest memory behind the vCPUs' back (mm_write); the\n"
 	"                          run must then report it and exit 1\n"
+	"      --inject-stale-shadow  self-test of the nested checks (implies --nested):\n"
+	"                          one unshadow is skipped on purpose when guest-2 remaps\n"
+	"                          a page; the audit must catch it and the run exit 1\n"
 	"      --progress SECONDS  a progress line on standard error every SECONDS\n"
 	"                          (decimals allowed, 0 for none); by default one is\n"
 	"                          redrawn in place on a terminal, and written every %.0f s\n"
@@ -184,6 +195,8 @@ enum {
 	OPT_INJECT = OPT_RATE + NR_EVENTS,
 	OPT_PROGRESS,
 	OPT_DETERMINISTIC,
+	OPT_NESTED,
+	OPT_INJECT_STALE,
 };
 
 static const struct option long_opts[] = {
@@ -201,6 +214,8 @@ static const struct option long_opts[] = {
 	{ "inject-corruption", no_argument, NULL, OPT_INJECT },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
+	{ "nested", no_argument, NULL, OPT_NESTED },
+	{ "inject-stale-shadow", no_argument, NULL, OPT_INJECT_STALE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -249,6 +264,13 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 			break;
 		case OPT_DETERMINISTIC:
 			cfg->deterministic = true;
+			break;
+		case OPT_INJECT_STALE: /* the self-test needs a nested run */
+			cfg->inject_stale = true;
+			cfg->nested = true;
+			break;
+		case OPT_NESTED:
+			cfg->nested = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -468,6 +490,12 @@ static void finish(struct run *r)
 	mm_get_stats(r->mm, &r->mm_stats);
 	r->gmap_tables = run_gmap_tables(r, &r->linked);
 	r->notifier_calls = run_notifier_calls();
+	if (r->cfg.nested) {
+		gmap_shadow_get_stats(&r->shadow_stats);
+		run_audit_shadows(r, "at the end");
+		if (r->cfg.inject_stale && !atomic_load(&r->stale_injected))
+			run_fail(r, 0, "--inject-stale-shadow: no page was remapped to inject it");
+	}
 	if (r->cfg.inject_corruption)
 		run_inject_corruption(r);
 	run_verify_all(r);

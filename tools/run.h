@@ -3,10 +3,12 @@
  * `gmap run`: the state shared by the scenario's parts. cmd_run.c parses the
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
- * run_host.c is the host-event thread; run_verify.c records failures and does
- * the final comparison; run_report.c prints the progress line and the summary;
- * run_sched.c makes the threads take turns for --deterministic; run_common.c
- * holds the PRNG, the layout lookups and the clock they all use.
+ * run_nested.c is guest-3 for --nested (its tables, accesses, guest-2's
+ * changes and the shadow audits); run_host.c is the host-event thread;
+ * run_verify.c records failures and does the final comparison; run_report.c
+ * prints the progress line and the summary; run_sched.c makes the threads take
+ * turns for --deterministic; run_common.c holds the PRNG, the layout lookups
+ * and the clock they all use.
  */
 #ifndef GMAP_TOOLS_RUN_H
 #define GMAP_TOOLS_RUN_H
@@ -33,6 +35,32 @@
 /* Where the guest's DAT window starts: region-third index 512 of a 4 TiB space. */
 #define RUN_VBASE (1UL << 40)
 
+/*
+ * --nested: guest-3's absolute storage as guest-2's tables describe it, per
+ * nested vCPU: G3_NSEG segments from guest-3 address 0, through one chain of
+ * region-first, region-second, region-third and segment tables and a page table
+ * per segment, all in guest-2's reserved area (G3_BLOCK bytes per vCPU, see
+ * run_nested.c), which also holds guest-3's two prefix pages.
+ */
+#define G3_NSEG	 8
+#define G3_BLOCK (0x18000UL)
+
+/* How guest-2 hands guest-3 its storage: the ASCE it enters SIE with. */
+enum g3_space { G3_SEGMENT, G3_REGION3, G3_REGION1, G3_REAL, NR_G3_SPACES };
+
+/* Guest-2's changes of guest-3's tables while guest-3 runs (its IPTE/IDTE work). */
+enum g3_change { HYP_REMAP, HYP_PROTECT, HYP_SEGMENT, HYP_SWITCH, NR_HYP };
+
+/* Exits to guest-2 (VSIE_EXIT_PGM | pic) that guest-3 accesses provoke, by cause. */
+enum g3_exit {
+	G3X_PROTECTION, /* guest-2's DAT protection */
+	G3X_PAGE,	/* guest-2's PTE invalid */
+	G3X_SEGMENT,	/* guest-2's segment entry invalid, or beyond the segment table */
+	G3X_REGION,	/* beyond guest-2's region tables, or the ASCE type's reach */
+	G3X_HOST,	/* the host moves or protects the guest-2 page (addressing, protection) */
+	NR_G3_EXITS
+};
+
 /* Host events. Discards are done by the vCPUs (DIAG 10), the others by the host thread. */
 enum run_event { EV_PAGEOUT, EV_MIGRATE, EV_MPROTECT, EV_REMAP, EV_DISCARD, NR_EVENTS };
 
@@ -55,6 +83,8 @@ struct run_config {
 	bool json;
 	bool inject_corruption;
 	bool deterministic; /* the threads take turns in an order drawn from the seed */
+	bool nested;	    /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
+	bool inject_stale;  /* --inject-stale-shadow: skip one unshadow on purpose */
 	double progress;    /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
@@ -65,13 +95,14 @@ struct run_config {
 struct run_layout {
 	unsigned long guest_mem;
 	unsigned long reserved;
-	unsigned long tables; /* first table: the region-third table */
-	unsigned long tables_end;
-	unsigned long sto;    /* first segment table */
-	unsigned long pto;    /* first page table */
-	unsigned long asce;   /* the guest's region-third ASCE */
-	unsigned long ndata;  /* data pages */
-	unsigned long stride; /* window page i maps data page (i * stride + shift) % ndata */
+	unsigned long tables;	  /* first table: the region-third table */
+	unsigned long tables_end; /* guest-3's tables (--nested) included */
+	unsigned long g3_tables;  /* --nested: vCPU k's guest-3 block at g3_tables + k * G3_BLOCK */
+	unsigned long sto;	  /* first segment table */
+	unsigned long pto;	  /* first page table */
+	unsigned long asce;	  /* the guest's region-third ASCE */
+	unsigned long ndata;	  /* data pages */
+	unsigned long stride;	  /* window page i maps data page (i * stride + shift) % ndata */
 	unsigned long shift;
 	uint32_t *window_of;  /* data page -> window page */
 	uint8_t *attr;	      /* data page -> enum run_attr */
@@ -85,6 +116,11 @@ struct run_counts {
 	unsigned long pics[NR_RUN_PICS];
 	unsigned long unexpected; /* PICs or errors nothing explains, successes that must fail */
 	unsigned long discards, discards_deferred;
+	/* --nested */
+	unsigned long g3_accesses, g3_checked, g3_failed_writes;
+	unsigned long g3_exits[NR_G3_EXITS];
+	unsigned long hyp[NR_HYP];
+	unsigned long g3_swept; /* guest-3 pages read back at the end */
 };
 
 struct run;
@@ -108,7 +144,11 @@ struct run_vcpu {
 	unsigned long cursor;			 /* sequential walk over its own pages */
 	unsigned long quota;			 /* --ops: accesses to do (may be 0) */
 	unsigned int turn_left;			 /* --deterministic: accesses left in this turn */
-	atomic_ulong done;			 /* accesses done, for progress and pacing */
+	bool nested;				 /* runs guest-3 (in SIE) most of the time */
+	enum g3_space space;			 /* the ASCE guest-2 gave guest-3 */
+	unsigned long g3;			 /* its guest-3 block (guest-2 absolute) */
+	struct vsie_stats vsie;
+	atomic_ulong done;   /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
 	struct vcpu_stats stats;
@@ -167,13 +207,17 @@ struct run {
 	struct mm_stats mm_stats; /* snapshots taken when the threads are done */
 	unsigned long gmap_tables, linked;
 	unsigned long notifier_calls;
-	unsigned long injected; /* --inject-corruption: the guest address changed */
+	unsigned long injected;	     /* --inject-corruption: the guest address changed */
+	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
+	struct gmap_shadow_stats shadow_stats;
+	atomic_ulong audits, audit_violations;
 	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 	struct run_sched sched; /* --deterministic */
 };
 
 /* ---- run_setup.c ---- */
 int run_setup(struct run *r);
+void run_put_entry(unsigned char *image, unsigned long gaddr, unsigned long val);
 void run_teardown(struct run *r);
 unsigned long run_gmap_tables(const struct run *r, unsigned long *linked);
 
@@ -209,11 +253,25 @@ void run_progress(struct run *r, double elapsed, enum run_progress_style style);
 void run_report(struct run *r, FILE *out);
 void run_report_json(struct run *r, FILE *out);
 
+/* ---- run_nested.c ---- */
+void run_nested_plan(struct run_layout *l, unsigned int nvcpus);
+void run_nested_build(struct run *r);
+int run_nested_start(struct run_vcpu *v);
+void run_nested_step(struct run_vcpu *v, uint64_t x);
+void run_nested_sweep(struct run_vcpu *v);
+long run_audit_shadows(struct run *r, const char *when);
+
 /* ---- run_common.c (with run_common.h): lookups over the run's state ---- */
 unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_total_accesses(struct run *r);
 const unsigned char *run_model(const struct run *r, unsigned long d);
 unsigned char *run_model_for_write(struct run_vcpu *v, unsigned long d);
 void run_model_zero(struct run_vcpu *v, unsigned long d);
+void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len);
+void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len);
+unsigned long run_own_page(const struct run_vcpu *v, unsigned long k);
+unsigned long run_pick_page(struct run_vcpu *v);
+bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
+			unsigned long after);
 
 #endif /* GMAP_TOOLS_RUN_H */

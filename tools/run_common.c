@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `gmap run` common helpers: the PRNG, the prefix layout, the clock, and the
- * layout lookups that need the run's state. Nothing here calls another run_*
+ * `gmap run` common helpers: the PRNG, the prefix layout, the clock, the
+ * layout lookups that need the run's state, and what the guest-2 and the
+ * guest-3 workloads share (spans, fill bytes, own pages, the host's read-only
+ * interval). Nothing here calls another run_*
  * file.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "run.h"
@@ -123,4 +126,76 @@ void run_model_zero(struct run_vcpu *v, unsigned long d)
 	v->ref_pages -= *p != NULL;
 	free(*p);
 	*p = NULL;
+}
+
+/* ---- what the guest-2 and the guest-3 workload share ---- */
+
+/** run_own_page() - the data page of @v's @k-th own page */
+unsigned long run_own_page(const struct run_vcpu *v, unsigned long k)
+{
+	return k * v->run->cfg.nvcpus + v->id;
+}
+
+/** run_pick_page() - a data page of @v: its hot set 1/2, sequential 1/4, anywhere 1/4 */
+unsigned long run_pick_page(struct run_vcpu *v)
+{
+	uint64_t x = run_rand(&v->rng);
+
+	switch (x & 3) {
+	case 0:
+	case 1:
+		return run_own_page(v, v->hot[(x >> 2) % 32]);
+	case 2:
+		v->cursor = (v->cursor + 1) % v->nown;
+		return run_own_page(v, v->cursor);
+	default:
+		return run_own_page(v, (x >> 2) % v->nown);
+	}
+}
+
+/* Length 1-8 (2/5), 1-256 (2/5) or 1-4096 (1/5), placed anywhere inside @span bytes. */
+void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len)
+{
+	uint64_t x = run_rand(&v->rng);
+	unsigned int kind = (unsigned int)(x % 5);
+
+	x /= 5;
+	*len = 1 + (x & (kind < 2 ? 7 : kind < 4 ? 255 : 4095));
+	x >>= 12;
+	*off = x % (span - *len + 1);
+}
+
+/** run_fill() - @len bytes from @v's stream: what a write stores */
+void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len)
+{
+	uint64_t x;
+
+	for (size_t i = 0; i < len; i += sizeof(x)) {
+		x = run_rand(&v->rng);
+		memcpy(buf + i, &x, len - i < sizeof(x) ? len - i : sizeof(x));
+	}
+}
+
+/**
+ * run_host_read_only() - whether the host's read-only interval may have covered @gaddr
+ * @r:      the run
+ * @gaddr:  guest-2 absolute address
+ * @before: r->prot_seq before the access
+ * @after:  r->prot_seq after it
+ */
+bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before,
+			unsigned long after)
+{
+	unsigned long start, end;
+
+	if (before != after)
+		return true;
+	if (!(before & 1))
+		return false;
+	start = atomic_load(&r->prot_start);
+	end = atomic_load(&r->prot_end);
+	/* The range belongs to this interval only if the count still says so. */
+	if (atomic_load(&r->prot_seq) != before)
+		return true;
+	return gaddr >= start && gaddr < end;
 }

@@ -31,6 +31,7 @@
 #define HOLD_ACCESSES  2000
 #define HOLD_MAX_NS    5000000L /* but not longer than 5 ms */
 #define MAX_PROT_PAGES 64
+#define AUDIT_EVERY    (1UL << 15) /* --nested: accesses between two audits of the shadows */
 
 static const char *const event_names[NR_EVENTS] = { "page-out", "migrate", "mprotect", "remap",
 						    "discard" };
@@ -307,11 +308,20 @@ static bool catch_up(struct run *r, uint64_t *rng, unsigned long t)
 	return any;
 }
 
+/* --nested: audit the shadows every AUDIT_EVERY accesses, from this thread, as guest-3 runs. */
+static void audit_due(struct run *r, unsigned long t, unsigned long *next)
+{
+	if (!r->cfg.nested || t < *next)
+		return;
+	run_audit_shadows(r, "during the run");
+	*next = t + AUDIT_EVERY;
+}
+
 /* --deterministic: the events due at each of the host thread's turns. */
 static void host_turns(struct run *r, uint64_t *rng)
 {
 	unsigned int me = r->cfg.nvcpus;
-	unsigned long t;
+	unsigned long t, next_audit = AUDIT_EVERY;
 	bool last;
 
 	run_sched_wait(&r->sched, me);
@@ -319,6 +329,7 @@ static void host_turns(struct run *r, uint64_t *rng)
 		last = run_sched_only(&r->sched, me);
 		t = run_total_accesses(r);
 		catch_up(r, rng, t);
+		audit_due(r, t, &next_audit);
 		publish_covered(r, t);
 		if (!last)
 			run_sched_yield(&r->sched, me);
@@ -339,7 +350,7 @@ void *run_host_thread(void *arg)
 {
 	struct run *r = arg;
 	uint64_t rng = run_seed_mix(r->cfg.seed ^ 0x686f7374UL) | 1;
-	unsigned long t;
+	unsigned long t, next_audit = AUDIT_EVERY;
 	bool last;
 
 	if (r->cfg.deterministic) {
@@ -349,6 +360,7 @@ void *run_host_thread(void *arg)
 	do {
 		last = atomic_load(&r->vcpus_done);
 		t = run_total_accesses(r);
+		audit_due(r, t, &next_audit);
 		if (!catch_up(r, &rng, t) && !last)
 			run_nap(100000);
 		publish_covered(r, t);

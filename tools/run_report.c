@@ -18,6 +18,8 @@
 struct summary {
 	struct run_counts c;
 	struct vcpu_stats s;
+	struct vsie_stats v;
+	double g3_per_s, g2_per_s; /* --nested: guest-3 accesses, and guest-2's own */
 	unsigned long links, unlinks;
 	double per_s, hit_rate;
 	unsigned long model_bytes;
@@ -39,6 +41,28 @@ static void add_counts(struct run_counts *t, const struct run_counts *c)
 	t->unexpected += c->unexpected;
 	t->discards += c->discards;
 	t->discards_deferred += c->discards_deferred;
+	t->g3_accesses += c->g3_accesses;
+	t->g3_checked += c->g3_checked;
+	t->g3_failed_writes += c->g3_failed_writes;
+	for (int x = 0; x < NR_G3_EXITS; x++)
+		t->g3_exits[x] += c->g3_exits[x];
+	for (int h = 0; h < NR_HYP; h++)
+		t->hyp[h] += c->hyp[h];
+	t->g3_swept += c->g3_swept;
+}
+
+static void add_vsie(struct vsie_stats *t, const struct vsie_stats *s)
+{
+	t->entries += s->entries;
+	t->accesses += s->accesses;
+	t->shadow_acquires += s->shadow_acquires;
+	t->shadow_reuses += s->shadow_reuses;
+	t->shadow_faults += s->shadow_faults;
+	t->exits_pgm += s->exits_pgm;
+	t->exits_validity += s->exits_validity;
+	t->pics += s->pics;
+	t->eagain_retries += s->eagain_retries;
+	t->prefix_remaps += s->prefix_remaps;
 }
 
 static void add_stats(struct vcpu_stats *t, const struct vcpu_stats *s)
@@ -59,11 +83,17 @@ static void summarize(const struct run *r, struct summary *sum)
 	for (unsigned int k = 0; k < r->cfg.nvcpus; k++) {
 		add_counts(&sum->c, &r->vcpus[k].c);
 		add_stats(&sum->s, &r->vcpus[k].stats);
+		add_vsie(&sum->v, &r->vcpus[k].vsie);
 	}
 	/* Every link made is still there or was removed by an unmap of the segment. */
 	sum->unlinks = r->unmapped_linked;
 	sum->links = r->linked + sum->unlinks;
 	sum->per_s = r->elapsed > 0 ? (double)r->accesses / r->elapsed : 0;
+	/* The sweep at the end is not part of the timed workload. */
+	if (r->elapsed > 0) {
+		sum->g3_per_s = (double)(sum->c.g3_accesses - sum->c.g3_swept) / r->elapsed;
+		sum->g2_per_s = sum->per_s - sum->g3_per_s;
+	}
 	if (sum->s.tlb_hits + sum->s.tlb_misses)
 		sum->hit_rate =
 			(double)sum->s.tlb_hits / (double)(sum->s.tlb_hits + sum->s.tlb_misses);
@@ -151,6 +181,9 @@ static void replay_command(const struct run *r, char *buf, size_t size)
 		put_double(rate, sizeof(rate), r->cfg.rate[e]);
 		n += (size_t)snprintf(buf + n, size - n, " --%s-rate %s", names[e], rate);
 	}
+	if (r->cfg.nested && n < size)
+		n += (size_t)snprintf(buf + n, size - n,
+				      r->cfg.inject_stale ? " --inject-stale-shadow" : " --nested");
 	if (r->cfg.inject_corruption && n < size)
 		snprintf(buf + n, size - n, " --inject-corruption");
 }
@@ -196,6 +229,40 @@ static void print_event_lines(const struct run *r, const struct summary *sum, FI
 		"guest PICs expected", sum->c.pics[PIC_PROTECTION], sum->c.pics[PIC_ADDRESSING],
 		sum->c.pics[PIC_PAGE_TRANSLATION]);
 	fprintf(out, "  %-22s %lu\n", "guest PICs unexpected", sum->c.unexpected);
+}
+
+static void print_nested_lines(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct gmap_shadow_stats *st = &r->shadow_stats;
+	const unsigned long *x = sum->c.g3_exits, *h = sum->c.hyp;
+
+	fprintf(out, "  %-22s %lu  (%.0f/s; guest-2's own %.0f/s)\n", "nested accesses",
+		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s);
+	fprintf(out, "  %-22s %lu, %lu pages of them read back through the shadows at the end\n",
+		"  reads checked", sum->c.g3_checked, sum->c.g3_swept);
+	fprintf(out, "  %-22s remap %lu, protect %lu, segment %lu, ASCE switch %lu\n",
+		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT],
+		h[HYP_SWITCH]);
+	fprintf(out, "  %-22s protection %lu, page %lu, segment %lu, region/ASCE %lu, host %lu\n",
+		"exits expected", x[G3X_PROTECTION], x[G3X_PAGE], x[G3X_SEGMENT], x[G3X_REGION],
+		x[G3X_HOST]);
+	fprintf(out,
+		"  %-22s entries %lu, shadow faults %lu, -EAGAIN retries %lu, prefix re-maps %lu\n",
+		"SIE", sum->v.entries, sum->v.shadow_faults, sum->v.eagain_retries,
+		sum->v.prefix_remaps);
+	fprintf(out,
+		"  %-22s created %lu, reused %lu, removed %lu; shadowed r1 %lu, r2 %lu, r3 %lu,\n",
+		"shadows", st->created, st->reused, st->removed, st->r1_entries, st->r2_entries,
+		st->r3_entries);
+	fprintf(out, "  %-22s segment %lu, page %lu; tables live %lu\n", "", st->sg_entries,
+		st->pg_entries, st->tables_live);
+	fprintf(out, "  %-22s r2t %lu, r3t %lu, sgt %lu, pgt %lu, page %lu; notifications %lu\n",
+		"unshadows", st->unshadow_r2t, st->unshadow_r3t, st->unshadow_sgt, st->unshadow_pgt,
+		st->unshadow_page, st->notifications);
+	fprintf(out, "  %-22s live %lu, duplicates dropped %lu\n", "rmaps", st->rmaps_live,
+		st->rmap_duplicates);
+	fprintf(out, "  %-22s %lu, violations %lu\n", "shadow audits", atomic_load(&r->audits),
+		atomic_load(&r->audit_violations));
 }
 
 static void print_memory_lines(const struct run *r, const struct summary *sum, FILE *out)
@@ -244,10 +311,15 @@ void run_report(struct run *r, FILE *out)
 		r->cfg.seed);
 	print_access_lines(r, &sum, out);
 	print_event_lines(r, &sum, out);
+	if (r->cfg.nested)
+		print_nested_lines(r, &sum, out);
 	print_memory_lines(r, &sum, out);
 	if (r->injected)
 		fprintf(out, "  %-22s flipped the byte at 0x%lx\n", "--inject-corruption",
 			r->injected);
+	if (atomic_load(&r->stale_injected))
+		fprintf(out, "  %-22s one unshadow skipped: guest-3 page 0x%lx remapped\n",
+			"--inject-stale-shadow", (atomic_load(&r->stale_injected) - 1) & PAGE_MASK);
 	if (r->interrupted)
 		fprintf(out, "interrupted: by SIG%s after %lu accesses; what ran was verified\n",
 			sigabbrev_np(r->interrupted), r->accesses);
@@ -368,6 +440,50 @@ static void json_memory(const struct run *r, const struct summary *sum, FILE *ou
 		r->pages_verified);
 }
 
+static void json_nested(const struct run *r, const struct summary *sum, FILE *out)
+{
+	const struct gmap_shadow_stats *st = &r->shadow_stats;
+	const unsigned long *x = sum->c.g3_exits, *h = sum->c.hyp;
+
+	fprintf(out,
+		",\"nested\":{\"accesses\":%lu,\"accesses_per_s\":%.0f,"
+		"\"guest2_accesses_per_s\":%.0f,\"reads_checked\":%lu,\"failed_writes\":%lu,"
+		"\"swept_pages\":%lu,",
+		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s,
+		sum->c.g3_checked, sum->c.g3_failed_writes, sum->c.g3_swept);
+	fprintf(out,
+		"\"table_changes\":{\"remap\":%lu,\"protect\":%lu,\"segment\":%lu,"
+		"\"asce_switch\":%lu},",
+		h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SWITCH]);
+	fprintf(out,
+		"\"exits\":{\"protection\":%lu,\"page_translation\":%lu,"
+		"\"segment_translation\":%lu,\"region_or_asce\":%lu,\"host\":%lu,"
+		"\"pgm\":%lu,\"validity\":%lu},",
+		x[G3X_PROTECTION], x[G3X_PAGE], x[G3X_SEGMENT], x[G3X_REGION], x[G3X_HOST],
+		sum->v.exits_pgm, sum->v.exits_validity);
+	fprintf(out,
+		"\"sie\":{\"entries\":%lu,\"shadow_acquires\":%lu,\"shadow_reuses\":%lu,"
+		"\"shadow_faults\":%lu,\"eagain_retries\":%lu,\"prefix_remaps\":%lu},",
+		sum->v.entries, sum->v.shadow_acquires, sum->v.shadow_reuses, sum->v.shadow_faults,
+		sum->v.eagain_retries, sum->v.prefix_remaps);
+	fprintf(out,
+		"\"shadows\":{\"created\":%lu,\"reused\":%lu,\"removed\":%lu,"
+		"\"r1_entries\":%lu,\"r2_entries\":%lu,\"r3_entries\":%lu,\"sg_entries\":%lu,"
+		"\"pg_entries\":%lu,\"tables_live\":%lu,\"notifications\":%lu,"
+		"\"rmaps_live\":%lu,\"rmap_duplicates\":%lu},",
+		st->created, st->reused, st->removed, st->r1_entries, st->r2_entries,
+		st->r3_entries, st->sg_entries, st->pg_entries, st->tables_live, st->notifications,
+		st->rmaps_live, st->rmap_duplicates);
+	fprintf(out,
+		"\"unshadows\":{\"r2t\":%lu,\"r3t\":%lu,\"sgt\":%lu,\"pgt\":%lu,\"page\":%lu},"
+		"\"audits\":%lu,\"audit_violations\":%lu}",
+		st->unshadow_r2t, st->unshadow_r3t, st->unshadow_sgt, st->unshadow_pgt,
+		st->unshadow_page, atomic_load(&r->audits), atomic_load(&r->audit_violations));
+	if (atomic_load(&r->stale_injected))
+		fprintf(out, ",\"stale_injected\":\"0x%lx\"",
+			(atomic_load(&r->stale_injected) - 1) & PAGE_MASK);
+}
+
 /**
  * run_report_json() - print the summary as one JSON object on one line
  * @r:   the run, finished and verified
@@ -382,6 +498,8 @@ void run_report_json(struct run *r, FILE *out)
 	json_accesses(r, &sum, out);
 	json_events(r, &sum, out);
 	json_memory(r, &sum, out);
+	if (r->cfg.nested)
+		json_nested(r, &sum, out);
 	if (r->injected)
 		fprintf(out, ",\"injected\":\"0x%lx\"", r->injected);
 	json_failures(r, out);

@@ -53,7 +53,8 @@ static unsigned long gcd(unsigned long a, unsigned long b)
 }
 
 /* Place the tables; they are sized for the whole of guest memory, a bound on the window. */
-static void plan_layout(struct run_layout *l, unsigned int nvcpus, unsigned long guest_mem)
+static void plan_layout(struct run_layout *l, unsigned int nvcpus, unsigned long guest_mem,
+			bool nested)
 {
 	unsigned long nws = div_round_up(guest_mem >> PAGE_SHIFT, _PAGE_ENTRIES);
 	unsigned long nst = div_round_up(nws, _CRST_ENTRIES);
@@ -63,6 +64,8 @@ static void plan_layout(struct run_layout *l, unsigned int nvcpus, unsigned long
 	l->sto = l->tables + _CRST_TABLE_SIZE;
 	l->pto = l->sto + nst * _CRST_TABLE_SIZE;
 	l->tables_end = l->pto + nws * _PAGE_TABLE_SIZE;
+	if (nested)
+		run_nested_plan(l, nvcpus);
 	l->reserved = round_up(l->tables_end, SEG_SIZE);
 	l->ndata = (guest_mem - l->reserved) >> PAGE_SHIFT;
 	l->asce = l->tables | _ASCE_TYPE_REGION3 | _ASCE_TABLE_LENGTH;
@@ -91,7 +94,8 @@ static int plan_window(struct run_layout *l, unsigned long seed)
 	return 0;
 }
 
-static void put_entry(unsigned char *image, unsigned long gaddr, unsigned long val)
+/** run_put_entry() - store table entry @val big-endian at guest address @gaddr of @image */
+void run_put_entry(unsigned char *image, unsigned long gaddr, unsigned long val)
 {
 	unsigned long be = htobe64(val);
 
@@ -121,15 +125,15 @@ static int build_tables(struct run_layout *l)
 	if (!l->image)
 		return -ENOMEM;
 	for (i = 0; i < _CRST_ENTRIES; i++)
-		put_entry(l->image, l->tables + 8 * i, _REGION3_ENTRY_EMPTY);
+		run_put_entry(l->image, l->tables + 8 * i, _REGION3_ENTRY_EMPTY);
 	for (i = 0; i < div_round_up(nws, _CRST_ENTRIES); i++)
-		put_entry(l->image, l->tables + 8 * (rtx0 + i),
-			  (l->sto + i * _CRST_TABLE_SIZE) | _REGION3_ENTRY);
+		run_put_entry(l->image, l->tables + 8 * (rtx0 + i),
+			      (l->sto + i * _CRST_TABLE_SIZE) | _REGION3_ENTRY);
 	for (w = 0; w < (l->pto - l->sto) / 8; w++)
-		put_entry(l->image, l->sto + 8 * w,
-			  w < nws ? l->pto + w * _PAGE_TABLE_SIZE : _SEGMENT_ENTRY_EMPTY);
+		run_put_entry(l->image, l->sto + 8 * w,
+			      w < nws ? l->pto + w * _PAGE_TABLE_SIZE : _SEGMENT_ENTRY_EMPTY);
 	for (i = 0; i < nws * _PAGE_ENTRIES; i++)
-		put_entry(l->image, l->pto + 8 * i, window_pte(l, i));
+		run_put_entry(l->image, l->pto + 8 * i, window_pte(l, i));
 	return 0;
 }
 
@@ -216,18 +220,20 @@ int run_setup(struct run *r)
 	int rc;
 
 	pthread_mutex_init(&r->fail_lock, NULL);
-	plan_layout(&r->lay, r->cfg.nvcpus, r->cfg.guest_mem);
+	plan_layout(&r->lay, r->cfg.nvcpus, r->cfg.guest_mem, r->cfg.nested);
 	if (r->lay.reserved + (r->cfg.nvcpus << PAGE_SHIFT) > r->cfg.guest_mem)
 		return -EINVAL;
 	rc = plan_window(&r->lay, r->cfg.seed);
 	if (!rc)
 		rc = build_tables(&r->lay);
 	if (!rc)
+		rc = alloc_vcpus(r);
+	if (!rc && r->cfg.nested)
+		run_nested_build(r);
+	if (!rc)
 		rc = map_guest(r);
 	if (!rc)
 		rc = write_tables(r);
-	if (!rc)
-		rc = alloc_vcpus(r);
 	if (!rc)
 		r->move_buf = malloc(SEG_SIZE);
 	if (!rc && !r->move_buf)

@@ -40,71 +40,11 @@ static const char *const mode_names[NR_MODES] = { "absolute", "dat", "real" };
 
 /* ---- choosing what to access -------------------------------------------------------------- */
 
-static unsigned long own_page(const struct run_vcpu *v, unsigned long k)
-{
-	return k * v->run->cfg.nvcpus + v->id;
-}
-
-/* A data page of this vCPU: hot set 1/2, sequential 1/4, anywhere 1/4. */
-static unsigned long pick_page(struct run_vcpu *v)
-{
-	uint64_t x = run_rand(&v->rng);
-
-	switch (x & 3) {
-	case 0:
-	case 1:
-		return own_page(v, v->hot[(x >> 2) % 32]);
-	case 2:
-		v->cursor = (v->cursor + 1) % v->nown;
-		return own_page(v, v->cursor);
-	default:
-		return own_page(v, (x >> 2) % v->nown);
-	}
-}
-
-/* Length 1-8 (2/5), 1-256 (2/5) or 1-4096 (1/5), placed anywhere inside @span bytes. */
-static void pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *len)
-{
-	uint64_t x = run_rand(&v->rng);
-	unsigned int kind = (unsigned int)(x % 5);
-
-	x /= 5;
-	*len = 1 + (x & (kind < 2 ? 7 : kind < 4 ? 255 : 4095));
-	x >>= 12;
-	*off = x % (span - *len + 1);
-}
-
-static void fill(struct run_vcpu *v, unsigned char *buf, size_t len)
-{
-	uint64_t x;
-
-	for (size_t i = 0; i < len; i += sizeof(x)) {
-		x = run_rand(&v->rng);
-		memcpy(buf + i, &x, len - i < sizeof(x) ? len - i : sizeof(x));
-	}
-}
-
 /* ---- explaining program interruptions ------------------------------------------------------ */
 
 static bool seg_moving(const struct access *a)
 {
 	return (a->seg_before & 1) || a->seg_before != a->seg_after;
-}
-
-static bool host_read_only(struct run *r, const struct access *a)
-{
-	unsigned long start, end;
-
-	if (a->prot_before != a->prot_after)
-		return true;
-	if (!(a->prot_before & 1))
-		return false;
-	start = atomic_load(&r->prot_start);
-	end = atomic_load(&r->prot_end);
-	/* The range belongs to this interval only if the count still says so. */
-	if (atomic_load(&r->prot_seq) != a->prot_before)
-		return true;
-	return a->gaddr >= start && a->gaddr < end;
 }
 
 /* The kind of an explained PIC, or -1. */
@@ -118,7 +58,8 @@ static int explain(struct run_vcpu *v, const struct access *a, int pic)
 		return -1; /* the prefix area is never unmapped or protected */
 	switch (pic) {
 	case PGM_PROTECTION:
-		if (a->write && ((dat && attr == ATTR_RO) || host_read_only(r, a)))
+		if (a->write && ((dat && attr == ATTR_RO) ||
+				 run_host_read_only(r, a->gaddr, a->prot_before, a->prot_after)))
 			return PIC_PROTECTION;
 		return -1;
 	case PGM_ADDRESSING:
@@ -228,7 +169,7 @@ static void access_checked(struct run_vcpu *v, struct access *a, unsigned char *
 
 	if (a->write) {
 		v->c.writes++;
-		fill(v, buf, a->len);
+		run_fill(v, buf, a->len);
 	} else {
 		v->c.reads++;
 	}
@@ -251,11 +192,11 @@ static void access_checked(struct run_vcpu *v, struct access *a, unsigned char *
 static void data_access(struct run_vcpu *v, enum run_mode mode, bool write)
 {
 	struct run *r = v->run;
-	struct access a = { .mode = mode, .write = write, .d = pick_page(v) };
+	struct access a = { .mode = mode, .write = write, .d = run_pick_page(v) };
 	unsigned char *model;
 	unsigned long off;
 
-	pick_span(v, PAGE_SIZE, &off, &a.len);
+	run_pick_span(v, PAGE_SIZE, &off, &a.len);
 	a.gaddr = r->lay.reserved + (a.d << PAGE_SHIFT) + off;
 	a.va = RUN_VBASE + ((unsigned long)r->lay.window_of[a.d] << PAGE_SHIFT) + off;
 	/* A read compares with the model and never changes it: zeroes need no page. */
@@ -275,7 +216,7 @@ static void lowcore_access(struct run_vcpu *v, bool write)
 	struct access a = { .mode = MODE_REAL, .write = write };
 	unsigned long off;
 
-	pick_span(v, PREFIX_AREA_SIZE, &off, &a.len);
+	run_pick_span(v, PREFIX_AREA_SIZE, &off, &a.len);
 	a.va = off;
 	a.gaddr = run_prefix(v->id) + off;
 	access_checked(v, &a, v->lowcore + off);
@@ -356,8 +297,11 @@ static void step(struct run_vcpu *v, uint32_t discard_below)
 	unsigned int sel = (unsigned int)(x % 20);
 
 	if ((uint32_t)(x >> 32) < discard_below)
-		discard(v, pick_page(v));
-	if (sel < 2)
+		discard(v, run_pick_page(v));
+	/* A nested vCPU runs guest-3 but for one step in 8, which is guest-2's own work. */
+	if (v->nested && (x >> 40) & 7)
+		run_nested_step(v, x);
+	else if (sel < 2)
 		lowcore_access(v, (x >> 8) & 1);
 	else
 		data_access(v, sel & 1 ? MODE_DAT : MODE_ABS, (x >> 8) & 1);
@@ -410,12 +354,19 @@ void *run_vcpu_thread(void *arg)
 	gmap_enable(r->gmap);
 	v->vcpu = vcpu_create();
 	v->rc = v->vcpu ? vcpu_set_prefix(v->vcpu, run_prefix(v->id)) : -ENOMEM;
-	if (v->rc)
+	if (!v->rc && v->nested)
+		v->rc = run_nested_start(v);
+	if (v->rc) {
 		run_fail(r, 0, "vcpu %u: cannot start: %s", v->id, strerror(-v->rc));
-	else
+	} else {
 		workload(v);
-	if (v->vcpu)
+		if (v->nested)
+			run_nested_sweep(v);
+	}
+	if (v->vcpu) {
 		vcpu_get_stats(v->vcpu, &v->stats);
+		vcpu_get_vsie_stats(v->vcpu, &v->vsie);
+	}
 	gmap_disable(r->gmap);
 	if (r->cfg.deterministic)
 		run_sched_leave(&r->sched, v->id);

@@ -5,8 +5,9 @@
  * was done, every kind of host event happened, nothing unexpected was seen and
  * every page was verified. Two runs with one seed must do the same accesses and
  * the same events; with --deterministic, the same everything. The verifier's self-test
- * (--inject-corruption) must make the run fail and name the changed byte. Bad options give one line
- * and exit 2.
+ * (--inject-corruption) must make the run fail and name the changed byte. --nested runs guest-3
+ * through shadow gmaps with every exit predicted; its self-test (--inject-stale-shadow) must fail.
+ * Bad options give one line and exit 2.
  *
  * argv[1] is the path of the gmap executable (meson passes it).
  */
@@ -331,6 +332,90 @@ static void test_inject_corruption_fails(void **state)
 	output_free(&o);
 }
 
+/*
+ * --nested: guest-3 runs through shadow gmaps while guest-2 changes its tables;
+ * every kind of table change and of predicted exit happens, the shadows were
+ * audited during the run and at the end, and nothing was unexpected.
+ */
+static void test_nested_json(void **state)
+{
+	static const char *const changes[] = { "remap", "protect", "segment", "asce_switch" };
+	static const char *const exits[] = { "protection", "page_translation",
+					     "segment_translation", "region_or_asce" };
+	struct output o = gmap_run("--nested", "--ops", "60000", "--seed", "4", "--guest-mem",
+				   "32M", "--vcpus", "2", "--json", "--progress", "0", NULL);
+
+	(void)state;
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "\"integrity\":\"OK\"}"));
+	assert_int_equal(json_num(o.out, "pics", "unexpected"), 0);
+	assert_true(json_num(o.out, "nested", "accesses") > 10000);
+	assert_true(json_num(o.out, "nested", "accesses_per_s") > 0);
+	assert_true(json_num(o.out, "nested", "reads_checked") > 0);
+	assert_true(json_num(o.out, "nested", "swept_pages") > 0);
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+		if (!json_num(o.out, "table_changes", changes[i]))
+			fail_msg("no %s change: %s", changes[i], o.out);
+	for (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)
+		if (!json_num(o.out, "exits", exits[i]))
+			fail_msg("no %s exit: %s", exits[i], o.out);
+	assert_true(json_num(o.out, "sie", "shadow_faults") > 0);
+	assert_true(json_num(o.out, "shadows", "created") > 1);
+	assert_true(json_num(o.out, "shadows", "pg_entries") > 0);
+	assert_true(json_num(o.out, "unshadows", "pgt") > 0);
+	assert_true(json_num(o.out, "nested", "audits") >= 2); /* during the run and at the end */
+	assert_int_equal(json_num(o.out, "nested", "audit_violations"), 0);
+	output_free(&o);
+}
+
+/* --nested --deterministic repeats too: shadow counters, exits and table changes included. */
+static void test_nested_deterministic_repeats(void **state)
+{
+	struct output a, b;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct output *o = i ? &b : &a;
+
+		*o = gmap_run("--nested", "--deterministic", "--ops", "40000", "--seed", "11",
+			      "--guest-mem", "32M", "--vcpus", "3", "--pageout-rate", "20",
+			      "--migrate-rate", "20", "--mprotect-rate", "1", "--remap-rate", "1",
+			      "--json", "--progress", "0", NULL);
+		if (o->status)
+			fail_msg("exit %d: %s%s", o->status, o->out, o->err);
+		drop_time(o);
+		drop_field(o->out, "accesses_per_s"); /* the nested one */
+		drop_field(o->out, "guest2_accesses_per_s");
+	}
+	assert_true(json_num(a.out, "exits", "host") > 0);
+	assert_string_equal(a.out, b.out);
+	output_free(&a);
+	output_free(&b);
+}
+
+/*
+ * The nested checks' self-test: one unshadow skipped on purpose when guest-2
+ * remaps a page. The audit must find the stale entry and the run exit 1 with
+ * the command that replays it.
+ */
+static void test_inject_stale_shadow_fails(void **state)
+{
+	struct output o =
+		gmap_run("--inject-stale-shadow", "--ops", "20000", "--seed", "3", "--guest-mem",
+			 "16M", "--vcpus", "2", "--json", "--progress", "0", NULL);
+
+	(void)state;
+	if (o.status != 1)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "\"stale_injected\":\"0x"));
+	assert_non_null(strstr(o.out, "shadow audit after --inject-stale-shadow: "));
+	assert_true(json_num(o.out, "nested", "audit_violations") > 0);
+	assert_non_null(strstr(o.out, " --inject-stale-shadow\""));
+	assert_non_null(strstr(o.out, "\"integrity\":\"FAILED\"}"));
+	output_free(&o);
+}
+
 /* The table ends with the verdict; no progress line with --progress 0. */
 static void test_text_summary(void **state)
 {
@@ -607,6 +692,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_failure_prints_replay),
 		cmocka_unit_test(test_fewer_ops_than_vcpus),
 		cmocka_unit_test(test_inject_corruption_fails),
+		cmocka_unit_test(test_nested_json),
+		cmocka_unit_test(test_nested_deterministic_repeats),
+		cmocka_unit_test(test_inject_stale_shadow_fails),
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_sparse_model),
 		cmocka_unit_test(test_interrupted),
