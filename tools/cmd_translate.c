@@ -25,6 +25,11 @@
 #define DEFAULT_MAX_ENTRIES (1UL << 28)
 #define MAX_MAX_ENTRIES	    (1UL << 32)
 
+/* Where a value of the configuration came from, for --verbose. */
+struct source {
+	char asce[80], edat[80], iep[64], prefix[64];
+};
+
 struct xlate {
 	struct dat_config cfg;
 	enum dat_access access;
@@ -32,12 +37,17 @@ struct xlate {
 	const char *image_path;
 	bool prefixed;
 	bool verbose;
+	const struct image_cpu *cpu; /* the CPU whose registers fill in what options do not */
+	unsigned int cpu_index;
+	struct source src;
 };
 
 /* clang-format off: the help text is laid out as it prints. */
 static const char help_text[] =
 	"usage: gmap translate --image FILE --asce ASCE [options] [ADDR...]\n"
+	"       gmap translate --image CORE [--cpu N] [--space SPACE] [options] [ADDR...]\n"
 	"       gmap translate --image FILE --asce ASCE --tree [options]\n"
+	"       gmap translate --image CORE --info\n"
 	"       gmap translate --example [options] [ADDR...]\n"
 	"\n"
 	"Translate virtual addresses as the s390x DAT unit does, reading the tables from a\n"
@@ -56,13 +66,27 @@ static const char help_text[] =
 	"options:\n"
 	"  -i, --image FILE      raw image of absolute storage (QEMU pmemsave) or big-endian\n"
 	"                        ELF64 s390x core (QEMU dump-guest-memory); detected\n"
-	"  -a, --asce ASCE       address-space-control element (e.g. the contents of CR1)\n"
+	"  -a, --asce ASCE       address-space-control element (e.g. the contents of CR1);\n"
+	"                        for an ELF core the default is the chosen CPU's CR1, CR7\n"
+	"                        or CR13 (see --space); a raw image needs it\n"
 	"  -e, --edat 0|1|2      EDAT in effect: 0 none (default), 1 EDAT-1 (1 MiB segment\n"
 	"                        frames, region-entry protection), 2 EDAT-1 and EDAT-2\n"
-	"                        (2 GiB region frames)\n"
-	"      --iep             instruction-execution protection enabled (CR0 bit 43)\n"
+	"                        (2 GiB region frames); for an ELF core the default is 2\n"
+	"                        if the CPU's CR0 bit 40 is on (the facility list is not\n"
+	"                        in the dump: EDAT-2 is assumed), else 0\n"
+	"      --iep, --no-iep   instruction-execution protection enabled (CR0 bit 43) or\n"
+	"                        not; default off, for an ELF core the CPU's CR0 bit 43\n"
 	"  -p, --prefix P        prefix register (8 KiB aligned, below 2 GiB); results are\n"
-	"                        then absolute addresses, marked (absolute)\n"
+	"                        then absolute addresses, marked (absolute); for an ELF\n"
+	"                        core the default is the CPU's NT_S390_PREFIX note\n"
+	"      --cpu N           the CPU of an ELF core whose registers (NT_PRSTATUS,\n"
+	"                        NT_S390_CTRS, NT_S390_PREFIX notes) stand in for the\n"
+	"                        options not given, counted from 0 (default 0)\n"
+	"      --space SPACE     primary (CR1), secondary (CR7) or home (CR13): the space\n"
+	"                        whose ASCE the core gives and the TEID names; default the\n"
+	"                        one the CPU's PSW selects (access-register mode: primary)\n"
+	"      --info            print what the core's notes hold per CPU: PSW, prefix,\n"
+	"                        control registers and the ASCEs they designate\n"
 	"  -s, --storage-size N  storage size: table entries and frames at or beyond it are\n"
 	"                        addressing exceptions (default: the end of the image;\n"
 	"                        0: no limit)\n"
@@ -73,7 +97,8 @@ static const char help_text[] =
 	"                        storage', '  frame 0x<abs> not in storage', '  asce 0x<asce>'\n"
 	"                        (refused by the ASCE checks), '  real 0x<real>' (with\n"
 	"                        --prefix) and '  teid 0x<teid>'; lines starting with '#'\n"
-	"                        describe the image and configuration first\n"
+	"                        describe the image and configuration first (for an ELF\n"
+	"                        core with registers, where each value came from)\n"
 	"  -t, --tree            instead of translating, summarise the tables reachable from\n"
 	"                        the ASCE: tables, valid entries, large frames and bad entries\n"
 	"                        (marked valid but refused by a translation) per level, the\n"
@@ -279,6 +304,22 @@ static const char *access_name(enum dat_access a)
 	return a == DAT_STORE ? "store" : a == DAT_IFETCH ? "ifetch" : "fetch";
 }
 
+/* With a core's registers at hand, say where each value came from. */
+static void print_sources(const struct xlate *x)
+{
+	const struct image_cpu *cpu = x->cpu;
+
+	printf("# cpu %u of %u: psw 0x%016lx 0x%016lx\n", x->cpu_index, x->img.ncpus, cpu->psw_mask,
+	       cpu->psw_addr);
+	printf("# asce 0x%lx from %s\n", x->cfg.asce, x->src.asce);
+	printf("# edat %u from %s\n", x->cfg.edat, x->src.edat);
+	printf("# iep %s from %s\n", x->cfg.iep ? "on" : "off", x->src.iep);
+	if (x->prefixed)
+		printf("# prefix 0x%lx from %s\n", x->cfg.prefix, x->src.prefix);
+	else
+		printf("# prefix %s\n", x->src.prefix);
+}
+
 static void print_header(const struct xlate *x)
 {
 	const struct dat_config *c = &x->cfg;
@@ -299,6 +340,8 @@ static void print_header(const struct xlate *x)
 	if (x->prefixed)
 		printf("; prefix 0x%lx", c->prefix);
 	printf("; storage size 0x%lx\n", c->storage_size);
+	if (x->cpu)
+		print_sources(x);
 }
 
 /* ---- input ------------------------------------------------------------------------------- */
@@ -460,17 +503,21 @@ static int translate_args(const struct xlate *x, int n, char **args)
 /* ---- options ----------------------------------------------------------------------------- */
 
 struct opts {
-	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries;
-	bool iep, verbose, tree, example;
+	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space;
+	bool iep, no_iep, verbose, tree, example, info;
 };
 
-enum { OPT_IEP = 256, OPT_MAX_ENTRIES, OPT_EXAMPLE };
+enum { OPT_IEP = 256, OPT_NO_IEP, OPT_MAX_ENTRIES, OPT_EXAMPLE, OPT_CPU, OPT_SPACE, OPT_INFO };
 
 static const struct option long_opts[] = {
 	{ "image", required_argument, NULL, 'i' },
 	{ "asce", required_argument, NULL, 'a' },
 	{ "edat", required_argument, NULL, 'e' },
 	{ "iep", no_argument, NULL, OPT_IEP },
+	{ "no-iep", no_argument, NULL, OPT_NO_IEP },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "space", required_argument, NULL, OPT_SPACE },
+	{ "info", no_argument, NULL, OPT_INFO },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -503,6 +550,18 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_IEP:
 			o->iep = true;
+			break;
+		case OPT_NO_IEP:
+			o->no_iep = true;
+			break;
+		case OPT_CPU:
+			o->cpu = optarg;
+			break;
+		case OPT_SPACE:
+			o->space = optarg;
+			break;
+		case OPT_INFO:
+			o->info = true;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -552,30 +611,157 @@ static int set_access(struct xlate *x, const char *s)
 	return 0;
 }
 
-/* Machine state from the options; the image is open, so the defaults can follow it. */
-static int set_config(struct xlate *x, const struct opts *o)
+static int no_registers(const struct xlate *x, const char *what)
+{
+	fprintf(stderr, "gmap translate: %s: %s is required: %s\n", x->image_path, what,
+		translate_no_regs(&x->img));
+	return EXIT_USAGE;
+}
+
+/* The CPU whose registers fill in what the options leave open: --cpu N, else the first. */
+static int pick_cpu(struct xlate *x, const struct opts *o)
+{
+	unsigned long n = 0;
+
+	if (o->cpu && (!parse_dec(o->cpu, &n) || n > 1000000))
+		return usage_error("--cpu '%s' is not a decimal CPU number", o->cpu);
+	if (o->cpu && o->example)
+		return usage_error("%s", "--cpu needs a core (--image), not --example");
+	if (o->cpu && !x->img.ncpus)
+		return no_registers(x, "registers for --cpu");
+	if (o->cpu && n >= x->img.ncpus) {
+		fprintf(stderr, "gmap translate: %s: --cpu %lu: the core holds %u CPU%s (0-%u)\n",
+			x->image_path, n, x->img.ncpus, x->img.ncpus == 1 ? "" : "s",
+			x->img.ncpus - 1);
+		return EXIT_USAGE;
+	}
+	if (x->img.ncpus) {
+		x->cpu = &x->img.cpus[n];
+		x->cpu_index = (unsigned int)n;
+	}
+	return 0;
+}
+
+static int parse_space(const char *s, enum dat_space *space)
+{
+	if (!strcmp(s, "primary"))
+		*space = DAT_SPACE_PRIMARY;
+	else if (!strcmp(s, "secondary"))
+		*space = DAT_SPACE_SECONDARY;
+	else if (!strcmp(s, "home"))
+		*space = DAT_SPACE_HOME;
+	else
+		return usage_error("--space '%s' is not primary, secondary or home", s);
+	return 0;
+}
+
+/* The ASCE: --asce, else the chosen CPU's CR1, CR7 or CR13 by --space or the PSW. */
+static int set_asce(struct xlate *x, const struct opts *o)
 {
 	struct dat_config *c = &x->cfg;
-	unsigned long v;
+	const struct image_cpu *cpu = x->cpu;
+	int cr;
 
-	if (o->asce && !parse_hex(o->asce, &c->asce))
-		return usage_error("--asce '%s' is not a 64-bit hexadecimal value", o->asce);
-	if (!o->asce)
+	if (o->space && parse_space(o->space, &c->space))
+		return EXIT_USAGE;
+	if (!o->space && cpu)
+		c->space = translate_psw_space(cpu->psw_mask);
+	if (o->asce) {
+		if (!parse_hex(o->asce, &c->asce))
+			return usage_error("--asce '%s' is not a 64-bit hexadecimal value",
+					   o->asce);
+		snprintf(x->src.asce, sizeof(x->src.asce), "--asce");
+		return 0;
+	}
+	if (o->example) {
 		c->asce = EXAMPLE_ASCE;
+		snprintf(x->src.asce, sizeof(x->src.asce), "the example's default");
+		return 0;
+	}
+	if (!cpu)
+		return no_registers(x, "--asce ASCE");
+	if (!(cpu->have & IMAGE_CPU_CRS)) {
+		fprintf(stderr,
+			"gmap translate: %s: --asce ASCE is required: cpu %u has no NT_S390_CTRS "
+			"note\n",
+			x->image_path, x->cpu_index);
+		return EXIT_USAGE;
+	}
+	cr = translate_space_cr(c->space);
+	c->asce = cpu->cr[cr];
+	snprintf(x->src.asce, sizeof(x->src.asce), "cpu %u cr%d (%s space%s)", x->cpu_index, cr,
+		 translate_space_name(c->space), o->space ? ", --space" : ", as the PSW selects");
+	return 0;
+}
+
+/* EDAT and IEP: the options, else the chosen CPU's CR0, else off. */
+static int set_edat_iep(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	bool crs = x->cpu && (x->cpu->have & IMAGE_CPU_CRS);
+
+	if (o->iep && o->no_iep)
+		return usage_error("%s", "--iep and --no-iep exclude each other");
 	c->edat = o->example ? EXAMPLE_EDAT : 0;
+	snprintf(x->src.edat, sizeof(x->src.edat), "default");
 	if (o->edat) {
 		if (strlen(o->edat) != 1 || o->edat[0] < '0' || o->edat[0] > '2')
 			return usage_error("--edat '%s' is not 0, 1 or 2", o->edat);
 		c->edat = (unsigned int)(o->edat[0] - '0');
+		snprintf(x->src.edat, sizeof(x->src.edat), "--edat");
+	} else if (crs) {
+		c->edat = translate_cr0_edat(x->cpu->cr[0]);
+		snprintf(x->src.edat, sizeof(x->src.edat), "cpu %u cr0 bit 40%s", x->cpu_index,
+			 c->edat ? " (EDAT-2 assumed with EDAT-1; --edat 1 to exclude it)" : "");
 	}
-	c->iep = c->iep_installed = o->iep;
+	c->iep = o->iep;
+	snprintf(x->src.iep, sizeof(x->src.iep), o->iep || o->no_iep ? "%s" : "default",
+		 o->iep ? "--iep" : "--no-iep");
+	if (!o->iep && !o->no_iep && crs) {
+		c->iep = translate_cr0_iep(x->cpu->cr[0]);
+		snprintf(x->src.iep, sizeof(x->src.iep), "cpu %u cr0 bit 43", x->cpu_index);
+	}
+	c->iep_installed = c->iep;
+	return 0;
+}
+
+/* The prefix: --prefix, else the chosen CPU's prefix note; either makes results absolute. */
+static int set_prefix(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	unsigned long v;
+
+	snprintf(x->src.prefix, sizeof(x->src.prefix), "none: results are real addresses");
 	if (o->prefix) {
 		if (!parse_hex(o->prefix, &v) || (v & ~PREFIX_MASK))
 			return usage_error("--prefix '%s' is not 8 KiB aligned below 2 GiB",
 					   o->prefix);
 		c->prefix = v;
 		x->prefixed = true;
+		snprintf(x->src.prefix, sizeof(x->src.prefix), "--prefix");
+	} else if (x->cpu && (x->cpu->have & IMAGE_CPU_PREFIX)) {
+		c->prefix = x->cpu->prefix;
+		x->prefixed = true;
+		snprintf(x->src.prefix, sizeof(x->src.prefix), "cpu %u NT_S390_PREFIX",
+			 x->cpu_index);
 	}
+	return 0;
+}
+
+/* Machine state from the options and the core's registers; options win. */
+static int set_config(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	int rc = pick_cpu(x, o);
+
+	if (!rc)
+		rc = set_asce(x, o);
+	if (!rc)
+		rc = set_edat_iep(x, o);
+	if (!rc)
+		rc = set_prefix(x, o);
+	if (rc)
+		return rc;
 	c->storage_size = x->img.end;
 	if (o->storage && !parse_hex(o->storage, &c->storage_size))
 		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
@@ -607,8 +793,6 @@ static int open_image(struct xlate *x, const struct opts *o)
 		return usage_error("%s", "--example and --image exclude each other");
 	if (!o->example && !o->image)
 		return usage_error("%s", "--image FILE (or --example) is required");
-	if (!o->example && !o->asce)
-		return usage_error("%s", "--asce ASCE is required");
 	if (o->example ? translate_example_image(&x->img, err, sizeof(err))
 		       : image_open(&x->img, o->image, err, sizeof(err))) {
 		fprintf(stderr, "gmap translate: %s: %s\n", o->image ? o->image : "example", err);
@@ -646,6 +830,16 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 	return 0;
 }
 
+/* --info: what the core's notes hold; no configuration is needed. */
+static int run_info(const struct xlate *x, const struct opts *o, int nargs)
+{
+	if (nargs || o->tree)
+		return usage_error("%s", "--info takes no addresses and no --tree");
+	return translate_info(stdout, &x->img, x->image_path ? x->image_path : "example", false)
+		       ? EXIT_USAGE
+		       : 0;
+}
+
 /* Open the image and answer; SIGBUS from a shrinking image comes back here. */
 static int open_and_run(struct xlate *x, const struct opts *o, int nargs, char **args)
 {
@@ -659,11 +853,13 @@ static int open_and_run(struct xlate *x, const struct opts *o, int nargs, char *
 	} else {
 		bus_armed = 1;
 		rc = open_image(x, o);
-		if (!rc)
+		if (!rc && o->info)
+			rc = run_info(x, o, nargs);
+		else if (!rc)
 			rc = set_config(x, o);
-		if (!rc)
+		if (!rc && !o->info)
 			rc = check_asce(x);
-		if (!rc)
+		if (!rc && !o->info)
 			rc = run(x, o, nargs, args);
 		bus_armed = 0;
 	}

@@ -127,7 +127,7 @@ static inline unsigned char *eb_build(const struct eb_seg *segs, unsigned int n,
 #define EB_PRSTATUS_SIZE  336U /* struct elf_prstatus of s390x; the PSW at offset 112 */
 #define EB_FPREGSET_SIZE  136U
 /* Bytes of notes per CPU written by eb_cpu_notes(). */
-#define EB_CPU_NOTES_SIZE                                                                      \
+#define EB_CPU_NOTES_SIZE \
 	(20 + EB_PRSTATUS_SIZE + 20 + EB_FPREGSET_SIZE + 20 + 4 + 20 + 128 + 20 + 8)
 
 /**

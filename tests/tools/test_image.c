@@ -487,7 +487,8 @@ static unsigned char *notes_elf(size_t *size, unsigned char *notes, size_t *note
 		struct eb_seg segs[] = {
 			{ PT_NOTE, 0, EB_CPU_NOTES_SIZE, 0, notes },
 			{ PT_LOAD, 0, sizeof(mem), sizeof(mem), mem },
-			{ PT_NOTE, 0, *notes_len - EB_CPU_NOTES_SIZE, 0, notes + EB_CPU_NOTES_SIZE },
+			{ PT_NOTE, 0, *notes_len - EB_CPU_NOTES_SIZE, 0,
+			  notes + EB_CPU_NOTES_SIZE },
 		};
 
 		return eb_build(segs, 3, size);

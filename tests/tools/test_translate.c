@@ -321,8 +321,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "image.raw", "image.elf", "in",	 "out",
-					     "err",	  "bad.elf",   "shared", "empty" };
+	static const char *const names[] = { "image.raw", "image.elf",	"in",	  "out",
+					     "err",	  "bad.elf",	"shared", "empty",
+					     "core.elf",  "badnote.elf" };
 
 	(void)state;
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -976,6 +977,203 @@ static void test_errors(void **state)
 	assert_usage_error(&r, "--example");
 }
 
+/* ---- registers from the core's notes ----------------------------------------------------- */
+
+#define PSW_PRIMARY 0x0704000180000000UL
+#define PSW_HOME    0x0704c00180000000UL
+#define CR0_EDAT    0x800000UL
+#define CR0_IEP	    0x100000UL
+
+/*
+ * The test storage as a core with two CPUs: cpu 0 in the primary space with EDAT
+ * and prefix 0, cpu 1 in the home space (CR13) without EDAT, with IEP, prefix
+ * 0x7e000 and a real-space ASCE in CR7. With @bad_ctrs, cpu 1's NT_S390_CTRS is
+ * 64 bytes, as a 31-bit dump would have it.
+ */
+static void write_core(const char *name, bool bad_ctrs)
+{
+	struct eb_cpu cpus[2] = {
+		{ .psw_mask = PSW_PRIMARY, .psw_addr = 0x1000, .cr = { CR0_EDAT, ASCE } },
+		{ .psw_mask = PSW_HOME,
+		  .psw_addr = 0x2000,
+		  .cr = { CR0_IEP, ASCE },
+		  .prefix = 0x7e000 },
+	};
+	static unsigned char notes[2 * EB_CPU_NOTES_SIZE];
+	unsigned char *p = notes;
+	size_t size = 0;
+	unsigned char *elf;
+
+	cpus[1].cr[7] = _ASCE_REAL_SPACE;
+	cpus[1].cr[13] = ASCE;
+	for (unsigned int i = 0; i < 2; i++)
+		p = eb_cpu_notes(p, &cpus[i]);
+	if (bad_ctrs)
+		eb_put32(notes + EB_CPU_NOTES_SIZE + EB_CPU_NOTES_SIZE - 128 - 20 - 8 - 20 + 4, 64);
+	{
+		struct eb_seg segs[] = {
+			{ PT_NOTE, 0, (unsigned long)(p - notes), 0, notes },
+			{ PT_LOAD, 0, STORAGE, STORAGE, storage },
+		};
+
+		elf = eb_build(segs, 2, &size);
+	}
+	assert_non_null(elf);
+	write_file(name, elf, size);
+	free(elf);
+}
+
+/* " (absolute)" before the end of every line that is not an exception. */
+static char *absolute_lines(const char *in)
+{
+	char *out = malloc(strlen(in) * 2 + 1), *o = out;
+
+	assert_non_null(out);
+	for (const char *line = in; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = (size_t)(nl - line);
+
+		memcpy(o, line, len);
+		o += len;
+		if (!memmem(line, len, " pic ", 5))
+			o += sprintf(o, " (absolute)");
+		*o++ = '\n';
+		line = nl + 1;
+	}
+	*o = 0;
+	return out;
+}
+
+static void assert_has(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("output\n%s\ndoes not hold '%s'", text, want);
+}
+
+/* Without --asce, --edat or --prefix, the first CPU's registers answer, as the options would. */
+static void test_core_stream(void **state)
+{
+	char *want, *abs;
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	want = stream(20000, 0x31337UL, 2, false);
+	abs = absolute_lines(want);
+	r = run("in", "--image", path_of("core.elf"), NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, abs);
+	result_free(&r);
+	free(want);
+	free(abs);
+}
+
+static void test_core_cpu_and_space(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	/* cpu 1: the home space by its PSW, no EDAT (a page table of zeros), prefix 0x7e000. */
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# cpu 1 of 2: psw 0x0704c00180000000 0x0000000000002000\n");
+	assert_has(r.out, "# asce 0x10007 from cpu 1 cr13 (home space, as the PSW selects)\n");
+	assert_has(r.out, "# edat 0 from cpu 1 cr0 bit 40\n");
+	assert_has(r.out, "# iep on from cpu 1 cr0 bit 43\n");
+	assert_has(r.out, "# prefix 0x7e000 from cpu 1 NT_S390_PREFIX\n");
+	assert_has(r.out, "0x40abcde -> 0x7ecde (absolute)\n");
+	result_free(&r);
+	/* --space picks the control register: CR7 of cpu 1 is a real-space designation. */
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "--space", "secondary", "-v",
+		"0x1234", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x20 from cpu 1 cr7 (secondary space, --space)\n");
+	assert_has(r.out, "0x1234 -> 0x7f234 (absolute)\n");
+	result_free(&r);
+	/* cpu 0 by default: EDAT-2 assumed from CR0 bit 40, the 1 MiB frame. */
+	r = run(NULL, "-i", path_of("core.elf"), "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x10007 from cpu 0 cr1 (primary space, as the PSW selects)\n");
+	assert_has(r.out, "# edat 2 from cpu 0 cr0 bit 40 (EDAT-2 assumed");
+	assert_has(r.out, "# iep off from cpu 0 cr0 bit 43\n");
+	assert_has(r.out, "0x40abcde -> 0x6abcde (absolute)\n");
+	result_free(&r);
+}
+
+/* Options given always win over the core's registers. */
+static void test_core_options_win(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "--space", "primary", "--asce",
+		asce_str(), "--edat", "1", "--no-iep", "--prefix", "0", "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x10007 from --asce\n");
+	assert_has(r.out, "# edat 1 from --edat\n");
+	assert_has(r.out, "# iep off from --no-iep\n");
+	assert_has(r.out, "# prefix 0x0 from --prefix\n");
+	assert_has(r.out, "0x40abcde -> 0x6abcde (absolute)\n");
+	result_free(&r);
+}
+
+static void test_core_errors(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "2", "0", NULL);
+	assert_usage_error(&r, "--cpu 2: the core holds 2 CPUs (0-1)");
+	r = run(NULL, "-i", path_of("core.elf"), "--space", "access", "0", NULL);
+	assert_usage_error(&r, "--space 'access' is not primary, secondary or home");
+	r = run(NULL, "-i", path_of("core.elf"), "--iep", "--no-iep", "0", NULL);
+	assert_usage_error(&r, "--iep and --no-iep exclude each other");
+	r = run(NULL, "-i", path_of("image.raw"), "0", NULL);
+	assert_usage_error(&r, "--asce ASCE is required: a raw image holds no CPU registers");
+	r = run(NULL, "-i", path_of("image.raw"), "--cpu", "0", "-a", asce_str(), "0", NULL);
+	assert_usage_error(&r, "a raw image holds no CPU registers");
+	r = run(NULL, "-i", path_of("image.elf"), "0", NULL);
+	assert_usage_error(&r, "--asce ASCE is required: the core holds no NT_PRSTATUS note");
+	/* A damaged note: an error naming it, unless the options say it all. */
+	write_core("badnote.elf", true);
+	r = run(NULL, "-i", path_of("badnote.elf"), "0x1234", NULL);
+	assert_usage_error(&r, "NT_S390_CTRS note of CPU 1 at file offset");
+	r = run(NULL, "-i", path_of("badnote.elf"), "--info", NULL);
+	assert_usage_error(&r, "NT_S390_CTRS note of CPU 1");
+	r = run(NULL, "-i", path_of("badnote.elf"), "-a", asce_str(), "0x4012345", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "0x4012345 -> 0x");
+	result_free(&r);
+}
+
+static void test_core_info(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--info", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_has(r.out, ": elf, 1 segment, storage ends at 0x7ffc00, 2 cpus\n");
+	assert_has(r.out, "cpu 0: psw 0x0704000180000000 0x0000000000001000 (dat on, primary "
+			  "space)\n  prefix 0x0\n  cr0  0x0000000000800000 (edat on, iep off)\n"
+			  "  cr1  0x0000000000010007 primary asce: region-third table at 0x10000, "
+			  "4 units\n");
+	assert_has(r.out, "cpu 1: psw 0x0704c00180000000 0x0000000000002000 (dat on, home "
+			  "space)\n  prefix 0x7e000\n");
+	assert_has(r.out, "  cr7  0x0000000000000020 secondary asce: real-space designation\n"
+			  "  cr13 0x0000000000010007 home asce: region-third table at 0x10000, 4 "
+			  "units\n");
+	result_free(&r);
+	r = run(NULL, "-i", path_of("image.raw"), "--info", NULL);
+	assert_usage_error(&r, "--info: a raw image holds no CPU registers");
+}
+
 static void test_help(void **state)
 {
 	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
@@ -1009,6 +1207,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_core_stream),
+		cmocka_unit_test(test_core_cpu_and_space),
+		cmocka_unit_test(test_core_options_win),
+		cmocka_unit_test(test_core_errors),
+		cmocka_unit_test(test_core_info),
 	};
 
 	if (argc < 2) {
