@@ -47,6 +47,8 @@ static const char help_text[] =
 	"usage: gmap translate --image FILE --asce ASCE [options] [ADDR...]\n"
 	"       gmap translate --image CORE [--cpu N] [--space SPACE] [options] [ADDR...]\n"
 	"       gmap translate --image FILE --asce ASCE --tree [options]\n"
+	"       gmap translate --image FILE --asce ASCE --reverse [options] ABS...\n"
+	"       gmap translate --image CORE --all-spaces --reverse [options] ABS...\n"
 	"       gmap translate --image CORE --info\n"
 	"       gmap translate --example [options] [ADDR...]\n"
 	"\n"
@@ -103,8 +105,18 @@ static const char help_text[] =
 	"                        the ASCE: tables, valid entries, large frames and bad entries\n"
 	"                        (marked valid but refused by a translation) per level, the\n"
 	"                        mapped bytes and the coalesced virtual ranges (first-last)\n"
-	"      --max-entries N   --tree examines at most N entries, decimal, 0 to 2^32\n"
-	"                        (default %lu)\n"
+	"  -r, --reverse         the ADDRs are absolute addresses (real ones without a\n"
+	"                        prefix): print every virtual address that maps each, as\n"
+	"                        its forward answer line, in address order, found from the\n"
+	"                        table tree as --tree walks it (large frames and prefixing\n"
+	"                        included; protection is not an access check here), or\n"
+	"                        '0x<abs> <- not mapped'\n"
+	"      --all-spaces      with --reverse: look in the primary, secondary and home\n"
+	"                        spaces of every CPU of the core (each distinct one once,\n"
+	"                        control registers of 0 skipped), each with its CPU's EDAT,\n"
+	"                        IEP and prefix; the lines end in ' (cpu N SPACE)'\n"
+	"      --max-entries N   --tree and --reverse examine at most N entries, decimal,\n"
+	"                        0 to 2^32 (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
 	"                        of the DAT reference (0x123456789abcdef -> 0xabcdef) plus a\n"
 	"                        1 MiB frame, a protected page, invalid entries and a frame\n"
@@ -504,10 +516,19 @@ static int translate_args(const struct xlate *x, int n, char **args)
 
 struct opts {
 	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space;
-	bool iep, no_iep, verbose, tree, example, info;
+	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces;
 };
 
-enum { OPT_IEP = 256, OPT_NO_IEP, OPT_MAX_ENTRIES, OPT_EXAMPLE, OPT_CPU, OPT_SPACE, OPT_INFO };
+enum {
+	OPT_IEP = 256,
+	OPT_NO_IEP,
+	OPT_MAX_ENTRIES,
+	OPT_EXAMPLE,
+	OPT_CPU,
+	OPT_SPACE,
+	OPT_INFO,
+	OPT_ALL_SPACES,
+};
 
 static const struct option long_opts[] = {
 	{ "image", required_argument, NULL, 'i' },
@@ -518,6 +539,8 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "space", required_argument, NULL, OPT_SPACE },
 	{ "info", no_argument, NULL, OPT_INFO },
+	{ "reverse", no_argument, NULL, 'r' },
+	{ "all-spaces", no_argument, NULL, OPT_ALL_SPACES },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -537,7 +560,7 @@ static int get_opts(int argc, char **argv, struct opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":i:a:e:p:s:A:vth", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:a:e:p:s:A:vtrh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->image = optarg;
@@ -562,6 +585,12 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_INFO:
 			o->info = true;
+			break;
+		case 'r':
+			o->reverse = true;
+			break;
+		case OPT_ALL_SPACES:
+			o->all_spaces = true;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -802,18 +831,198 @@ static int open_image(struct xlate *x, const struct opts *o)
 	return 0;
 }
 
+static int get_max_entries(const struct opts *o, unsigned long *max_entries)
+{
+	*max_entries = DEFAULT_MAX_ENTRIES;
+	if (o->max_entries &&
+	    (!parse_dec(o->max_entries, max_entries) || *max_entries > MAX_MAX_ENTRIES))
+		return usage_error("--max-entries '%s' is not a decimal number from 0 to "
+				   "4294967296",
+				   o->max_entries);
+	return 0;
+}
+
+/* ---- --reverse --------------------------------------------------------------------------- */
+
+/* One address space --reverse walks, with the label its answers carry. */
+struct rev_space {
+	struct xlate x;
+	char label[48];
+	struct translate_hits *hits;
+};
+
+static bool same_config(const struct xlate *a, const struct xlate *b)
+{
+	return a->cfg.asce == b->cfg.asce && a->cfg.edat == b->cfg.edat &&
+	       a->cfg.iep == b->cfg.iep && a->cfg.prefix == b->cfg.prefix &&
+	       a->prefixed == b->prefixed;
+}
+
+/* The configuration of cpu @i's @space, as --cpu and --space would give it. */
+static int space_config(const struct xlate *x, const struct opts *o, unsigned int i,
+			enum dat_space space, struct xlate *out)
+{
+	struct opts o2 = *o;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%u", i);
+	o2.cpu = num;
+	o2.space = translate_space_name(space);
+	*out = *x;
+	memset(&out->cfg, 0, sizeof(out->cfg));
+	out->prefixed = false;
+	out->cpu = NULL;
+	return set_config(out, &o2);
+}
+
+/* --all-spaces: every CPU's primary, secondary and home space, each distinct one once. */
+static int all_spaces(const struct xlate *x, const struct opts *o, struct rev_space *sp,
+		      unsigned int *n)
+{
+	static const enum dat_space spaces[] = { DAT_SPACE_PRIMARY, DAT_SPACE_SECONDARY,
+						 DAT_SPACE_HOME };
+	struct xlate c;
+
+	if (o->asce || o->cpu || o->space)
+		return usage_error("%s", "--all-spaces takes the ASCEs from the core: no --asce, "
+					 "--cpu or --space");
+	for (unsigned int i = 0; i < x->img.ncpus; i++) {
+		if (!(x->img.cpus[i].have & IMAGE_CPU_CRS))
+			continue;
+		for (unsigned int k = 0; k < 3; k++) {
+			bool dup = false;
+
+			if (space_config(x, o, i, spaces[k], &c))
+				return EXIT_USAGE;
+			for (unsigned int j = 0; j < *n && !dup; j++)
+				dup = same_config(&sp[j].x, &c);
+			/* A control register of 0 designates nothing the guest set up. */
+			if (dup || !c.cfg.asce)
+				continue;
+			sp[*n].x = c;
+			snprintf(sp[*n].label, sizeof(sp[*n].label), " (cpu %u %s)", i,
+				 translate_space_name(spaces[k]));
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+/* The forward answer line of @va, which translates to @target, with the space's label. */
+static void print_hit(const struct xlate *x, unsigned long va, unsigned long target,
+		      const char *label)
+{
+	char line[128], *p = line;
+
+	p = put_hex(p, va);
+	p = put_str(p, " -> ");
+	p = put_hex(p, target);
+	if (x->prefixed)
+		p = put_str(p, " (absolute)");
+	p = put_str(p, label);
+	*p++ = '\n';
+	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+}
+
+static int reverse_walk(struct rev_space *sp, const struct opts *o, const unsigned long *targets,
+			unsigned int n)
+{
+	unsigned long max_entries;
+	bool stopped = false;
+
+	if (get_max_entries(o, &max_entries))
+		return EXIT_USAGE;
+	sp->hits = calloc(n, sizeof(*sp->hits));
+	if (!sp->hits || translate_reverse(&sp->x.cfg, &sp->x.img, max_entries, targets, n,
+					   sp->hits, &stopped)) {
+		fprintf(stderr, "gmap translate: out of memory while walking the tables\n");
+		return EXIT_USAGE;
+	}
+	if (stopped)
+		fprintf(stderr,
+			"gmap translate: --reverse: the walk of asce 0x%lx stopped after %lu "
+			"entries (--max-entries): addresses may be missing\n",
+			sp->x.cfg.asce, max_entries);
+	return 0;
+}
+
+static void print_reverse(const struct rev_space *sp, unsigned int nsp,
+			  const unsigned long *targets, unsigned int n)
+{
+	for (unsigned int t = 0; t < n; t++) {
+		bool any = false;
+
+		for (unsigned int s = 0; s < nsp; s++)
+			for (unsigned long h = 0; sp[s].hits && h < sp[s].hits[t].n; h++) {
+				print_hit(&sp[s].x, sp[s].hits[t].va[h], targets[t], sp[s].label);
+				any = true;
+			}
+		if (!any)
+			printf("0x%lx <- not mapped\n", targets[t]);
+	}
+}
+
+static int reverse_spaces(struct xlate *x, const struct opts *o, struct rev_space *sp,
+			  const unsigned long *targets, unsigned int n)
+{
+	unsigned int nsp = 0;
+	int rc = 0;
+
+	if (o->all_spaces)
+		rc = all_spaces(x, o, sp, &nsp);
+	else
+		sp[nsp++].x = *x;
+	for (unsigned int s = 0; s < nsp && !rc; s++)
+		rc = reverse_walk(&sp[s], o, targets, n);
+	if (!rc)
+		print_reverse(sp, nsp, targets, n);
+	for (unsigned int s = 0; s < nsp; s++) {
+		for (unsigned int t = 0; sp[s].hits && t < n; t++)
+			free(sp[s].hits[t].va);
+		free(sp[s].hits);
+	}
+	return rc;
+}
+
+/* --reverse ABS...: the virtual addresses that map each absolute (or real) address. */
+static int run_reverse(struct xlate *x, const struct opts *o, int nargs, char **args)
+{
+	unsigned long *targets;
+	struct rev_space *sp;
+	int rc;
+
+	if (!nargs)
+		return usage_error("%s", "--reverse needs the absolute addresses to look for");
+	if (o->all_spaces && !x->img.ncpus)
+		return no_registers(x, "registers for --all-spaces");
+	targets = calloc((size_t)nargs, sizeof(*targets));
+	sp = calloc(o->all_spaces ? 3 * x->img.ncpus : 1, sizeof(*sp));
+	rc = !targets || !sp ? EXIT_USAGE : 0;
+	for (int i = 0; i < nargs && !rc; i++)
+		if (!parse_hex(args[i], &targets[i]))
+			rc = bad_address("", args[i]);
+	if (!rc)
+		rc = reverse_spaces(x, o, sp, targets, (unsigned int)nargs);
+	free(targets);
+	free(sp);
+	return rc;
+}
+
 static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 {
-	unsigned long max_entries = DEFAULT_MAX_ENTRIES;
+	unsigned long max_entries;
 
+	if (o->tree && o->reverse)
+		return usage_error("%s", "--tree and --reverse exclude each other");
+	if (o->all_spaces && !o->reverse)
+		return usage_error("%s", "--all-spaces goes with --reverse");
+	if (o->reverse)
+		return run_reverse(x, o, nargs, args);
 	if (o->tree) {
 		if (nargs)
 			return usage_error("%s", "--tree takes no addresses");
-		if (o->max_entries &&
-		    (!parse_dec(o->max_entries, &max_entries) || max_entries > MAX_MAX_ENTRIES))
-			return usage_error("--max-entries '%s' is not a decimal number from 0 to "
-					   "4294967296",
-					   o->max_entries);
+		if (get_max_entries(o, &max_entries))
+			return EXIT_USAGE;
 		return translate_tree(stdout, &x->cfg, &x->img, max_entries) ? EXIT_USAGE : 0;
 	}
 	if (!isatty(STDOUT_FILENO))

@@ -43,6 +43,31 @@ extern const char translate_example_desc[];
 int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
 		   unsigned long max_entries);
 
+/** struct translate_hits - the virtual addresses found for one absolute address */
+struct translate_hits {
+	unsigned long *va;
+	unsigned long n, cap;
+};
+
+/**
+ * translate_reverse() - every virtual address that maps given absolute addresses
+ * @cfg:         ASCE, EDAT level, prefix and storage size
+ * @img:         storage image holding the tables
+ * @max_entries: bound on the entries examined, as for translate_tree()
+ * @targets:     the absolute (with a prefix) or real addresses looked for
+ * @n:           their number
+ * @hits:        @n lists, filled in ascending virtual order (the caller frees .va)
+ * @stopped:     set if the bound stopped the walk (mappings may be missing)
+ *
+ * Walks the table tree as translate_tree() does, with large frames and prefixing,
+ * so that each address found translates forward to its target.
+ *
+ * Return: 0, or -1 if memory ran out.
+ */
+int translate_reverse(const struct dat_config *cfg, struct image *img, unsigned long max_entries,
+		      const unsigned long *targets, unsigned int n, struct translate_hits *hits,
+		      bool *stopped);
+
 /* ---- registers from an ELF core (translate_regs.c) ----------------------------------------- */
 
 /** translate_space_name() - "primary", "secondary" or "home". */

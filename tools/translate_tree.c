@@ -40,6 +40,10 @@ struct tree {
 	bool have_cur;
 	struct range *kept;
 	unsigned long nkept, kept_cap, nranges;
+	/* --reverse: the absolute addresses looked for, and the virtual ones found. */
+	const unsigned long *targets;
+	unsigned int ntargets;
+	struct translate_hits *hits;
 };
 
 static unsigned long hash(unsigned long key)
@@ -146,6 +150,30 @@ static bool take(struct tree *t)
 	return true;
 }
 
+static void add_hit(struct tree *t, struct translate_hits *h, unsigned long va)
+{
+	if (h->n == h->cap) {
+		unsigned long cap = h->cap ? h->cap * 2 : 16;
+		unsigned long *v = realloc(h->va, cap * sizeof(*v));
+
+		if (!v) {
+			t->oom = true;
+			return;
+		}
+		h->va = v;
+		h->cap = cap;
+	}
+	h->va[h->n++] = va;
+}
+
+/* The virtual addresses of the targets inside the frame [abs, abs + size) mapped at @va. */
+static void match_targets(struct tree *t, unsigned long va, unsigned long abs, unsigned long size)
+{
+	for (unsigned int i = 0; i < t->ntargets; i++)
+		if (t->targets[i] - abs < size)
+			add_hit(t, &t->hits[i], va + (t->targets[i] - abs));
+}
+
 /* A leaf frame of @size bytes at absolute @abs: the part inside storage is mapped. */
 static void leaf(struct tree *t, int level, unsigned long va, unsigned long abs, unsigned long size)
 {
@@ -168,6 +196,8 @@ static void leaf(struct tree *t, int level, unsigned long va, unsigned long abs,
 			t->reg_frames++;
 	}
 	add_range(t, va, size);
+	if (t->ntargets)
+		match_targets(t, va, abs, size);
 }
 
 static bool pte_usable(const struct tree *t, unsigned long e)
@@ -391,4 +421,38 @@ int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
 	free(t.seen);
 	free(t.kept);
 	return rc;
+}
+
+/* A real-space designation maps every address to itself: the real address of @abs. */
+static void reverse_real_space(struct tree *t)
+{
+	unsigned long size = t->cfg->storage_size;
+
+	for (unsigned int i = 0; i < t->ntargets; i++)
+		if (!size || t->targets[i] < size)
+			add_hit(t, &t->hits[i], dat_real_to_abs(t->targets[i], t->cfg->prefix));
+}
+
+int translate_reverse(const struct dat_config *cfg, struct image *img, unsigned long max_entries,
+		      const unsigned long *targets, unsigned int n, struct translate_hits *hits,
+		      bool *stopped)
+{
+	struct tree t = { .cfg = cfg,
+			  .img = img,
+			  .budget = max_entries,
+			  .max_entries = max_entries,
+			  .targets = targets,
+			  .ntargets = n,
+			  .hits = hits };
+	unsigned long asce = cfg->asce, tl = asce & _ASCE_TABLE_LENGTH;
+	int top = (int)((asce & _ASCE_TYPE_MASK) >> 2) + 1;
+
+	if (asce & _ASCE_REAL_SPACE)
+		reverse_real_space(&t);
+	else
+		walk_crst(&t, top, asce & _ASCE_ORIGIN, 0, tl * 512 + 511, 0);
+	*stopped = t.stopped;
+	free(t.seen);
+	free(t.kept);
+	return t.oom ? -1 : 0;
 }

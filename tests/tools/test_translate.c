@@ -1174,6 +1174,145 @@ static void test_core_info(void **state)
 	assert_usage_error(&r, "--info: a raw image holds no CPU registers");
 }
 
+/* ---- --reverse ---------------------------------------------------------------------------- */
+
+static void test_reverse_example(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--reverse", "0xabcdef", "0x912345", "abd123", "0x1234567",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, "0x123456789abcdef -> 0xabcdef\n"
+			   "0x123456789b12345 -> 0x912345\n"
+			   "0x123456789abd123 -> 0xabd123\n"
+			   "0x1234567 <- not mapped\n");
+	result_free(&r);
+	/* Prefixing: real 0x1000 (PTE 0xc0) is absolute 0x7f000 with prefix 0x7e000. */
+	r = run(NULL, "--example", "--prefix", "0x7e000", "--reverse", "0x7f123", "0x1123", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, "0x123456789ac0123 -> 0x7f123 (absolute)\n0x1123 <- not mapped\n");
+	result_free(&r);
+	r = run(NULL, "--example", "--reverse", NULL);
+	assert_usage_error(&r, "--reverse needs the absolute addresses");
+	r = run(NULL, "--example", "--reverse", "0xq", NULL);
+	assert_usage_error(&r, "'0xq' is not a 64-bit hexadecimal address");
+	r = run(NULL, "--example", "--all-spaces", "0x1", NULL);
+	assert_usage_error(&r, "--all-spaces goes with --reverse");
+}
+
+/* Every page the tree lists, translated forward: page -> frame, or ~0 for an exception. */
+static unsigned long *forward_pages(const struct ranges *rs, unsigned long *npages,
+				    unsigned long **frames)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	unsigned long *pages = NULL, n = 0, cap = 0;
+	struct result r;
+	const char *p;
+
+	assert_non_null(in);
+	for (unsigned long i = 0; i < rs->n; i++)
+		for (unsigned long va = rs->r[i][0]; va - rs->r[i][0] <= rs->r[i][1] - rs->r[i][0];
+		     va += PAGE_SIZE) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 4096;
+				pages = realloc(pages, cap * sizeof(*pages));
+				assert_non_null(pages);
+			}
+			pages[n++] = va;
+			fprintf(in, "0x%lx\n", va);
+		}
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", NULL);
+	assert_int_equal(r.status, 0);
+	*frames = calloc(n, sizeof(**frames));
+	assert_non_null(*frames);
+	p = r.out;
+	for (unsigned long i = 0; i < n; i++) {
+		const char *arrow = strstr(p, " -> ");
+
+		assert_non_null(arrow);
+		(*frames)[i] = strncmp(arrow + 4, "pic", 3) ? strtoul(arrow + 4, NULL, 16) : ~0UL;
+		p = strchr(arrow, '\n') + 1;
+	}
+	result_free(&r);
+	*npages = n;
+	return pages;
+}
+
+/*
+ * --reverse against --tree and forward translation: the tree's ranges, translated
+ * page by page, give every virtual address of each target; --reverse must list
+ * exactly those, in address order, each with the line forward translation prints.
+ */
+static void test_reverse_matches_forward(void **state)
+{
+	static const unsigned long targets[] = { 0x100123, 0x6ab456, 0x123, 0x3f0ff8, 0x7ffff0 };
+	unsigned long npages, *frames, *pages;
+	char args[5][24], *want = malloc(1 << 20);
+	size_t len = 0;
+	struct result r;
+	struct ranges rs;
+
+	(void)state;
+	assert_non_null(want);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--tree", "-e", "1", NULL);
+	assert_int_equal(r.status, 0);
+	rs = parse_ranges(r.out);
+	result_free(&r);
+	pages = forward_pages(&rs, &npages, &frames);
+	for (unsigned int t = 0; t < 5; t++) {
+		size_t before = len;
+
+		snprintf(args[t], sizeof(args[t]), "0x%lx", targets[t]);
+		for (unsigned long i = 0; i < npages; i++)
+			if (frames[i] == (targets[t] & PAGE_MASK))
+				len += (size_t)sprintf(want + len, "0x%lx -> 0x%lx\n",
+						       pages[i] | (targets[t] & 0xfff), targets[t]);
+		if (len == before)
+			len += (size_t)sprintf(want + len, "0x%lx <- not mapped\n", targets[t]);
+	}
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", "--reverse", args[0],
+		args[1], args[2], args[3], args[4], NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, want);
+	/* The test means something: targets with several mappings, and one with none. */
+	assert_true(strstr(r.out, "0x7ffff0 <- not mapped") && strlen(r.out) > 40 * 12);
+	result_free(&r);
+	free(rs.r);
+	free(pages);
+	free(frames);
+	free(want);
+}
+
+/* --all-spaces: each CPU's distinct spaces, labelled; real space maps an address to itself. */
+static void test_reverse_all_spaces(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--all-spaces", "--reverse", "0x6ab456", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	/* cpu 0 (EDAT: the 1 MiB frame at 0x600000) and cpu 1 (no EDAT, prefix 0x7e000). */
+	assert_has(r.out, "0x40ab456 -> 0x6ab456 (absolute) (cpu 0 primary)\n");
+	assert_has(r.out, "0x6ab456 -> 0x6ab456 (absolute) (cpu 1 secondary)\n");
+	assert_true(strstr(r.out, "(cpu 1 primary)") != NULL);
+	assert_null(strstr(r.out, "(cpu 1 home)"));    /* the same space as cpu 1 primary */
+	assert_null(strstr(r.out, "cpu 0 secondary")); /* CR7 0: nothing set up */
+	result_free(&r);
+	r = run(NULL, "-i", path_of("core.elf"), "--all-spaces", "--cpu", "1", "--reverse", "0",
+		NULL);
+	assert_usage_error(&r, "--all-spaces takes the ASCEs from the core");
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--all-spaces", "--reverse",
+		"0", NULL);
+	assert_usage_error(&r, "registers for --all-spaces is required: a raw image");
+}
+
 static void test_help(void **state)
 {
 	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
@@ -1212,6 +1351,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_core_options_win),
 		cmocka_unit_test(test_core_errors),
 		cmocka_unit_test(test_core_info),
+		cmocka_unit_test(test_reverse_example),
+		cmocka_unit_test(test_reverse_matches_forward),
+		cmocka_unit_test(test_reverse_all_spaces),
 	};
 
 	if (argc < 2) {
