@@ -37,6 +37,7 @@ struct xlate {
 	const char *image_path;
 	bool prefixed;
 	bool verbose;
+	bool json;
 	const struct image_cpu *cpu; /* the CPU whose registers fill in what options do not */
 	unsigned int cpu_index;
 	struct source src;
@@ -115,6 +116,16 @@ static const char help_text[] =
 	"                        spaces of every CPU of the core (each distinct one once,\n"
 	"                        control registers of 0 skipped), each with its CPU's EDAT,\n"
 	"                        IEP and prefix; the lines end in ' (cpu N SPACE)'\n"
+	"      --json            JSON instead of text, addresses and values as hex strings:\n"
+	"                        per address one line {\"vaddr\", \"real\", \"abs\" (with a\n"
+	"                        prefix), \"frame\" (\"1M\"/\"2G\"), \"protected\"} or "
+	"{\"vaddr\",\n"
+	"                        \"pic\", \"pic_name\", \"teid\"}; --verbose adds the \"steps\"\n"
+	"                        ({\"level\", \"entry\", \"value\"}) and the refusing \"level\",\n"
+	"                        and first a line with the configuration and, for a core,\n"
+	"                        where each value came from; --reverse: {\"target\",\n"
+	"                        \"vaddr\" (null: not mapped), \"absolute\", \"cpu\", \"space\"};\n"
+	"                        --tree and --info: one object\n"
 	"      --max-entries N   --tree and --reverse examine at most N entries, decimal,\n"
 	"                        0 to 2^32 (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
@@ -234,6 +245,76 @@ static void print_result(const struct xlate *x, unsigned long va, const struct d
 	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
 }
 
+/* ,"key":"0x<v>" */
+static char *put_json_hex(char *p, const char *key, unsigned long v)
+{
+	p = put_str(p, ",\"");
+	p = put_str(p, key);
+	p = put_str(p, "\":\"");
+	p = put_hex(p, v);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_json_str(char *p, const char *key, const char *v)
+{
+	p = put_str(p, ",\"");
+	p = put_str(p, key);
+	p = put_str(p, "\":\"");
+	p = put_str(p, v);
+	*p++ = '"';
+	return p;
+}
+
+/* With --verbose: the entries read, and the level that refused the address. */
+static char *put_json_steps(char *p, const struct dat_result *res)
+{
+	p = put_str(p, ",\"steps\":[");
+	for (unsigned int i = 0; i < res->nsteps; i++) {
+		p = put_str(p, i ? ",{\"level\":\"" : "{\"level\":\"");
+		p = put_str(p, dat_level_name(res->steps[i].level));
+		*p++ = '"';
+		p = put_json_hex(p, "entry", res->steps[i].addr);
+		p = put_json_hex(p, "value", res->steps[i].val);
+		*p++ = '}';
+	}
+	*p++ = ']';
+	if (res->pic && res->level >= 0)
+		p = put_json_str(p, "level", dat_level_name(res->level));
+	return p;
+}
+
+/* --json: one object per address, hexadecimal values as strings (they exceed 2^53). */
+static void print_json(const struct xlate *x, unsigned long va, const struct dat_result *res)
+{
+	char line[1024], *p = line;
+
+	p = put_str(p, "{\"vaddr\":\"");
+	p = put_hex(p, va);
+	*p++ = '"';
+	if (res->pic) {
+		p = put_str(p, ",\"pic\":\"0x");
+		*p++ = "0123456789abcdef"[(res->pic >> 4) & 15];
+		*p++ = "0123456789abcdef"[res->pic & 15];
+		*p++ = '"';
+		p = put_json_str(p, "pic_name", dat_pic_name(res->pic));
+		if (res->teid)
+			p = put_json_hex(p, "teid", res->teid);
+	} else {
+		p = put_json_hex(p, "real", res->real);
+		if (x->prefixed)
+			p = put_json_hex(p, "abs", res->abs);
+		if (res->large)
+			p = put_json_str(p, "frame", res->level == DAT_LEVEL_SEGMENT ? "1M" : "2G");
+		if (res->prot)
+			p = put_str(p, ",\"protected\":true");
+	}
+	if (x->verbose)
+		p = put_json_steps(p, res);
+	p = put_str(p, "}\n");
+	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+}
+
 static const char *frame_note(const struct dat_result *res, unsigned int i)
 {
 	if (!res->large || i + 1 != res->nsteps)
@@ -306,6 +387,10 @@ static void translate_one(const struct xlate *x, unsigned long va)
 	answering = true;
 	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
 	answering = false;
+	if (x->json) {
+		print_json(x, va, &res);
+		return;
+	}
 	print_result(x, va, &res);
 	if (x->verbose)
 		print_steps(x, &res);
@@ -354,6 +439,25 @@ static void print_header(const struct xlate *x)
 	printf("; storage size 0x%lx\n", c->storage_size);
 	if (x->cpu)
 		print_sources(x);
+}
+
+/* --json --verbose: the configuration and where each value came from, as the first object. */
+static void print_json_header(const struct xlate *x)
+{
+	const struct dat_config *c = &x->cfg;
+
+	printf("{\"image\":\"%s\",\"format\":\"%s\",\"asce\":\"0x%lx\",\"edat\":%u,"
+	       "\"iep\":%s,\"access\":\"%s\",\"storage_size\":\"0x%lx\"",
+	       translate_json_safe(x->image_path ? x->image_path : "example"),
+	       image_format_name(x->img.format), c->asce, c->edat, c->iep ? "true" : "false",
+	       access_name(x->access), c->storage_size);
+	if (x->prefixed)
+		printf(",\"prefix\":\"0x%lx\"", c->prefix);
+	if (x->cpu)
+		printf(",\"cpu\":%u,\"from\":{\"asce\":\"%s\",\"edat\":\"%s\",\"iep\":\"%s\","
+		       "\"prefix\":\"%s\"}",
+		       x->cpu_index, x->src.asce, x->src.edat, x->src.iep, x->src.prefix);
+	printf("}\n");
 }
 
 /* ---- input ------------------------------------------------------------------------------- */
@@ -516,7 +620,7 @@ static int translate_args(const struct xlate *x, int n, char **args)
 
 struct opts {
 	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space;
-	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces;
+	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces, json;
 };
 
 enum {
@@ -528,6 +632,7 @@ enum {
 	OPT_SPACE,
 	OPT_INFO,
 	OPT_ALL_SPACES,
+	OPT_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -541,6 +646,7 @@ static const struct option long_opts[] = {
 	{ "info", no_argument, NULL, OPT_INFO },
 	{ "reverse", no_argument, NULL, 'r' },
 	{ "all-spaces", no_argument, NULL, OPT_ALL_SPACES },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -591,6 +697,9 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_ALL_SPACES:
 			o->all_spaces = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -912,8 +1021,21 @@ static int all_spaces(const struct xlate *x, const struct opts *o, struct rev_sp
 static void print_hit(const struct xlate *x, unsigned long va, unsigned long target,
 		      const char *label)
 {
-	char line[128], *p = line;
+	char line[192], *p = line;
 
+	if (x->json) {
+		p = put_str(p, "{\"target\":\"");
+		p = put_hex(p, target);
+		*p++ = '"';
+		p = put_json_hex(p, "vaddr", va);
+		p = put_str(p, x->prefixed ? ",\"absolute\":true" : ",\"absolute\":false");
+		if (*label)
+			p += sprintf(p, ",\"cpu\":%u,\"space\":\"%s\"", x->cpu_index,
+				     translate_space_name(x->cfg.space));
+		p = put_str(p, "}\n");
+		fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+		return;
+	}
 	p = put_hex(p, va);
 	p = put_str(p, " -> ");
 	p = put_hex(p, target);
@@ -957,7 +1079,9 @@ static void print_reverse(const struct rev_space *sp, unsigned int nsp,
 				print_hit(&sp[s].x, sp[s].hits[t].va[h], targets[t], sp[s].label);
 				any = true;
 			}
-		if (!any)
+		if (!any && sp->x.json)
+			printf("{\"target\":\"0x%lx\",\"vaddr\":null}\n", targets[t]);
+		else if (!any)
 			printf("0x%lx <- not mapped\n", targets[t]);
 	}
 }
@@ -1023,11 +1147,14 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 			return usage_error("%s", "--tree takes no addresses");
 		if (get_max_entries(o, &max_entries))
 			return EXIT_USAGE;
-		return translate_tree(stdout, &x->cfg, &x->img, max_entries) ? EXIT_USAGE : 0;
+		return translate_tree(stdout, &x->cfg, &x->img, max_entries, x->json) ? EXIT_USAGE
+										      : 0;
 	}
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (x->verbose)
+	if (x->verbose && x->json)
+		print_json_header(x);
+	else if (x->verbose)
 		print_header(x);
 	if (nargs)
 		return translate_args(x, nargs, args);
@@ -1044,7 +1171,7 @@ static int run_info(const struct xlate *x, const struct opts *o, int nargs)
 {
 	if (nargs || o->tree)
 		return usage_error("%s", "--info takes no addresses and no --tree");
-	return translate_info(stdout, &x->img, x->image_path ? x->image_path : "example", false)
+	return translate_info(stdout, &x->img, x->image_path ? x->image_path : "example", o->json)
 		       ? EXIT_USAGE
 		       : 0;
 }
@@ -1085,6 +1212,7 @@ int cmd_translate(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	x.verbose = o.verbose;
+	x.json = o.json;
 	rc = open_and_run(&x, &o, argc - optind, argv + optind);
 	if (fflush(stdout) && !rc) {
 		fprintf(stderr, "gmap translate: cannot write the output\n");

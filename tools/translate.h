@@ -37,11 +37,12 @@ extern const char translate_example_desc[];
  * @cfg:         ASCE, EDAT level, prefix and storage size
  * @img:         storage image holding the tables
  * @max_entries: bound on the entries examined (the walk stops there)
+ * @json:        one JSON object instead of the text summary
  *
  * Return: 0, or -1 if memory for the bookkeeping ran out (a message was printed to stderr).
  */
 int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
-		   unsigned long max_entries);
+		   unsigned long max_entries, bool json);
 
 /** struct translate_hits - the virtual addresses found for one absolute address */
 struct translate_hits {

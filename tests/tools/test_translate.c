@@ -1313,6 +1313,151 @@ static void test_reverse_all_spaces(void **state)
 	assert_usage_error(&r, "registers for --all-spaces is required: a raw image");
 }
 
+/* ---- --json ------------------------------------------------------------------------------- */
+
+/* Every line of @text is a JSON value (python3's parser decides; skipped without python3). */
+static void assert_json_lines(const char *text)
+{
+	char cmd[256];
+	int rc;
+
+	write_file("json", text, strlen(text));
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys\nfor l in open(sys.argv[1]): json.loads(l)' %s "
+		 "2>/dev/null",
+		 path_of("json"));
+	rc = system(cmd);
+	unlink(path_of("json"));
+	if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
+		return;
+	if (!WIFEXITED(rc) || WEXITSTATUS(rc))
+		fail_msg("not JSON lines:\n%.2000s", text);
+}
+
+static void test_json_example(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(
+		r.out,
+		"{\"vaddr\":\"0x123456789abcdef\",\"real\":\"0xabcdef\"}\n"
+		"{\"vaddr\":\"0x123456789b12345\",\"real\":\"0x912345\",\"frame\":\"1M\"}\n"
+		"{\"vaddr\":\"0x123456789abe000\",\"pic\":\"0x11\",\"pic_name\":\"page-"
+		"translation\",\"teid\":\"0x123456789abe800\"}\n"
+		"{\"vaddr\":\"0x123456789abf000\",\"pic\":\"0x05\",\"pic_name\":\"addressing\"}\n"
+		"{\"vaddr\":\"0x123456789c00000\",\"pic\":\"0x10\",\"pic_name\":\"segment-"
+		"translation\",\"teid\":\"0x123456789c00800\"}\n"
+		"{\"vaddr\":\"0x3ff80000000\",\"pic\":\"0x39\",\"pic_name\":\"region-first-"
+		"translation\",\"teid\":\"0x3ff80000800\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "--example", "--json", "-v", "--prefix", "0x7e000", "--access", "store",
+		"0x123456789abd000", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out,
+		    "{\"image\":\"example\",\"format\":\"raw\",\"asce\":\"0x1000f\",\"edat\":2,"
+		    "\"iep\":false,\"access\":\"store\",\"storage_size\":\"0x1000000\","
+		    "\"prefix\":\"0x7e000\"}\n"
+		    "{\"vaddr\":\"0x123456789abd000\",\"pic\":\"0x04\",\"pic_name\":\"protection\","
+		    "\"teid\":\"0x123456789abd404\",\"steps\":[{\"level\":\"region-first\","
+		    "\"entry\":\"0x10048\",\"value\":\"0x1400f\"},{\"level\":\"region-second\","
+		    "\"entry\":\"0x14688\",\"value\":\"0x1800b\"},{\"level\":\"region-third\","
+		    "\"entry\":\"0x19678\",\"value\":\"0x1c007\"},{\"level\":\"segment\","
+		    "\"entry\":\"0x1c4d0\",\"value\":\"0x20800\"},{\"level\":\"page\","
+		    "\"entry\":\"0x20de8\",\"value\":\"0xabd200\"}],\"level\":\"page\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+}
+
+static void test_json_tree_reverse_info(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--json", "--tree", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out,
+		    "{\"asce\":\"0x1000f\",\"type\":\"region-first\",\"origin\":\"0x10000\","
+		    "\"units\":4,\"edat\":2,\"storage_size\":\"0x1000000\",\"levels\":["
+		    "{\"level\":\"region-first\",\"tables\":1,\"valid\":1,\"bad\":0},"
+		    "{\"level\":\"region-second\",\"tables\":1,\"valid\":1,\"bad\":0},"
+		    "{\"level\":\"region-third\",\"tables\":1,\"valid\":1,\"large\":0,\"bad\":0},"
+		    "{\"level\":\"segment\",\"tables\":1,\"valid\":2,\"large\":1,\"bad\":0},"
+		    "{\"level\":\"page\",\"tables\":1,\"valid\":3,\"bad\":1}],"
+		    "\"mapped\":\"0x103000\",\"pages\":3,\"segment_frames\":1,\"region_frames\":0,"
+		    "\"stopped\":false,\"ranges_total\":3,\"ranges\":["
+		    "[\"0x123456789abc000\",\"0x123456789abdfff\"],"
+		    "[\"0x123456789ac0000\",\"0x123456789ac0fff\"],"
+		    "[\"0x123456789b00000\",\"0x123456789bfffff\"]]}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "--example", "--json", "--reverse", "0xabcdef", "0x1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, "{\"target\":\"0xabcdef\",\"vaddr\":\"0x123456789abcdef\","
+			   "\"absolute\":false}\n{\"target\":\"0x1\",\"vaddr\":null}\n");
+	result_free(&r);
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--json", "--info", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "\"cpus\":[{\"cpu\":0,\"psw\":{\"mask\":\"0x704000180000000\","
+			  "\"addr\":\"0x1000\"},\"dat\":true,\"space\":\"primary\",\"prefix\":"
+			  "\"0x0\",\"edat\":true,\"iep\":false,\"crs\":[\"0x800000\",\"0x10007\",");
+	assert_has(r.out, "\"home\":{\"asce\":\"0x10007\",\"type\":\"region-third\","
+			  "\"origin\":\"0x10000\",\"units\":4}}}]}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "-i", path_of("core.elf"), "--json", "--all-spaces", "--reverse", "0x6ab456",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "{\"target\":\"0x6ab456\",\"vaddr\":\"0x40ab456\",\"absolute\":"
+			  "true,\"cpu\":0,\"space\":\"primary\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+}
+
+/* The JSON answers are the text answers: same addresses, same results, same order. */
+static void test_json_matches_text(void **state)
+{
+	char *text = stream(5000, 0xabcdefUL, 1, false);
+	struct result r =
+		run("in", "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", "--json", NULL);
+	const char *t = text, *j = r.out;
+	unsigned long n = 0;
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	for (; *t; n++) {
+		unsigned long va = strtoul(t, NULL, 16), jva;
+		const char *arrow = strstr(t, " -> ") + 4;
+
+		assert_int_equal(strncmp(j, "{\"vaddr\":\"", 10), 0);
+		jva = strtoul(j + 10, NULL, 16);
+		assert_int_equal(va, jva);
+		if (!strncmp(arrow, "pic 0x", 6)) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "\"pic\":\"0x%.2s\"", arrow + 6);
+			assert_non_null(strstr(j, want));
+		} else {
+			char want[48];
+
+			snprintf(want, sizeof(want), "\"real\":\"0x%lx\"",
+				 strtoul(arrow, NULL, 16));
+			assert_non_null(strstr(j, want));
+		}
+		t = strchr(t, '\n') + 1;
+		j = strchr(j, '\n') + 1;
+	}
+	assert_int_equal(n, 5000);
+	assert_string_equal(j, "");
+	assert_json_lines(r.out);
+	result_free(&r);
+	free(text);
+}
+
 static void test_help(void **state)
 {
 	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
@@ -1354,6 +1499,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reverse_example),
 		cmocka_unit_test(test_reverse_matches_forward),
 		cmocka_unit_test(test_reverse_all_spaces),
+		cmocka_unit_test(test_json_example),
+		cmocka_unit_test(test_json_tree_reverse_info),
+		cmocka_unit_test(test_json_matches_text),
 	};
 
 	if (argc < 2) {
