@@ -119,9 +119,13 @@ static void info_text_cpu(FILE *out, const struct image_cpu *c, unsigned int i)
 		fprintf(out, "  cr%-2d 0x%016lx %s asce: %s\n", cr, c->cr[cr],
 			translate_space_name(spaces[s]), desc);
 	}
-	for (unsigned int r = 0; r < 16; r += 4)
-		fprintf(out, "  cr%-2u-%-2u %016lx %016lx %016lx %016lx\n", r, r + 3, c->cr[r],
-			c->cr[r + 1], c->cr[r + 2], c->cr[r + 3]);
+	for (unsigned int r = 0; r < 16; r += 4) {
+		char label[8];
+
+		snprintf(label, sizeof(label), "cr%u-%u", r, r + 3);
+		fprintf(out, "  %-7s %016lx %016lx %016lx %016lx\n", label, c->cr[r], c->cr[r + 1],
+			c->cr[r + 2], c->cr[r + 3]);
+	}
 }
 
 static void info_json_asce(FILE *out, const char *space, unsigned long asce, bool last)
