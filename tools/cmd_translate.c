@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@ struct xlate {
 	bool prefixed;
 	bool verbose;
 	bool json;
+	unsigned int threads;	     /* for standard input from a file */
 	const struct image_cpu *cpu; /* the CPU whose registers fill in what options do not */
 	unsigned int cpu_index;
 	struct source src;
@@ -126,6 +128,10 @@ static const char help_text[] =
 	"                        where each value came from; --reverse: {\"target\",\n"
 	"                        \"vaddr\" (null: not mapped), \"absolute\", \"cpu\", \"space\"};\n"
 	"                        --tree and --info: one object\n"
+	"      --threads N       when standard input is a file (nobody waits for each\n"
+	"                        answer), answer it with N threads over chunks, written in\n"
+	"                        input order (default: one per online CPU; not with\n"
+	"                        --verbose)\n"
 	"      --max-entries N   --tree and --reverse examine at most N entries, decimal,\n"
 	"                        0 to 2^32 (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
@@ -222,10 +228,9 @@ static char *put_hex(char *p, unsigned long v)
 }
 
 /* Built by hand: this runs per streamed address, where printf costs about a walk. */
-static void print_result(const struct xlate *x, unsigned long va, const struct dat_result *res)
+static char *format_result(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			   char *p)
 {
-	char line[128], *p = line;
-
 	p = put_hex(p, va);
 	p = put_str(p, " -> ");
 	if (res->pic) {
@@ -242,7 +247,7 @@ static void print_result(const struct xlate *x, unsigned long va, const struct d
 		p = put_hex(p, res->real);
 	}
 	*p++ = '\n';
-	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+	return p;
 }
 
 /* ,"key":"0x<v>" */
@@ -285,10 +290,9 @@ static char *put_json_steps(char *p, const struct dat_result *res)
 }
 
 /* --json: one object per address, hexadecimal values as strings (they exceed 2^53). */
-static void print_json(const struct xlate *x, unsigned long va, const struct dat_result *res)
+static char *format_json(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			 char *p)
 {
-	char line[1024], *p = line;
-
 	p = put_str(p, "{\"vaddr\":\"");
 	p = put_hex(p, va);
 	*p++ = '"';
@@ -311,8 +315,16 @@ static void print_json(const struct xlate *x, unsigned long va, const struct dat
 	}
 	if (x->verbose)
 		p = put_json_steps(p, res);
-	p = put_str(p, "}\n");
-	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+	return put_str(p, "}\n");
+}
+
+/* Longest answer format_answer() writes (a JSON object with five steps). */
+#define MAX_ANSWER 1024
+
+static char *format_answer(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			   char *p)
+{
+	return x->json ? format_json(x, va, res, p) : format_result(x, va, res, p);
 }
 
 static const char *frame_note(const struct dat_result *res, unsigned int i)
@@ -353,8 +365,13 @@ static volatile sig_atomic_t bus_armed;
 static volatile bool answering;	      /* translate_one() is walking ... */
 static volatile unsigned long asking; /* ... this address */
 
+/* A bulk worker's own landing place (translate_bulk.c's threads); NULL elsewhere. */
+static __thread sigjmp_buf *bus_target;
+
 static void on_sigbus(int sig)
 {
+	if (bus_target && bus_armed)
+		siglongjmp(*bus_target, 1);
 	if (!bus_armed) {
 		/* Not a read of the image: die of it, as without the handler. */
 		signal(sig, SIG_DFL);
@@ -387,12 +404,10 @@ static void translate_one(const struct xlate *x, unsigned long va)
 	answering = true;
 	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
 	answering = false;
-	if (x->json) {
-		print_json(x, va, &res);
-		return;
-	}
-	print_result(x, va, &res);
-	if (x->verbose)
+	char line[MAX_ANSWER];
+
+	fwrite_unlocked(line, 1, (size_t)(format_answer(x, va, &res, line) - line), stdout);
+	if (x->verbose && !x->json)
 		print_steps(x, &res);
 }
 
@@ -559,13 +574,282 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
+/* ---- standard input from a file: threads over chunks, answers in input order --------------- */
+
+/*
+ * A file on standard input never makes a read wait, so nobody is waiting for an
+ * answer: it is read in windows of BULK_WINDOW bytes, each window split at line
+ * boundaries into one chunk per thread, every thread parses, translates and
+ * formats its chunk into its own buffer, and the buffers are written in input
+ * order. A bad line stops its chunk; what precedes it is written, as when reading
+ * line by line, and the message names the same line.
+ */
+#define BULK_WINDOW	 (4UL << 20)
+#define BULK_MAX_THREADS 64
+
+enum bulk_err { BULK_OK, BULK_BAD, BULK_NUL, BULK_LONG, BULK_OOM, BULK_SHRANK };
+
+struct bulk_chunk {
+	const struct xlate *x;
+	const char *begin, *end; /* whole lines */
+	char *out;		 /* the answers */
+	size_t len, cap;
+	unsigned long lines; /* lines read, the failing one included */
+	enum bulk_err err;
+	const char *bad; /* the failing line, trimmed */
+	size_t bad_len;
+	volatile unsigned long va; /* the address being answered */
+	pthread_t thread;
+};
+
+/* Like parse_hex() on @len bytes that need not be terminated. */
+static bool parse_hex_n(const char *s, size_t len, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (!len)
+		return false;
+	for (; len; s++, len--) {
+		int d = hexval((unsigned char)*s);
+
+		if (d < 0 || (v >> 60))
+			return false;
+		v = v << 4 | (unsigned long)d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool bulk_room(struct bulk_chunk *c)
+{
+	size_t cap;
+	char *out;
+
+	if (c->cap - c->len >= MAX_ANSWER)
+		return true;
+	cap = c->cap ? 2 * c->cap : 1 << 16;
+	out = realloc(c->out, cap);
+	if (!out)
+		return false;
+	c->out = out;
+	c->cap = cap;
+	return true;
+}
+
+static enum bulk_err bulk_line(struct bulk_chunk *c, const struct xlate *x, const char *s,
+			       size_t len)
+{
+	struct dat_result res;
+	unsigned long va;
+
+	while (len && blank(s[len - 1]))
+		len--;
+	while (len && blank(*s)) {
+		s++;
+		len--;
+	}
+	c->bad = s;
+	c->bad_len = len;
+	if (!len)
+		return BULK_OK;
+	if (memchr(s, 0, len))
+		return BULK_NUL;
+	if (!parse_hex_n(s, len, &va))
+		return BULK_BAD;
+	if (!bulk_room(c))
+		return BULK_OOM;
+	c->va = va;
+	dat_translate(&x->cfg, va, x->access, image_read_entry, (void *)&x->img, &res);
+	c->len = (size_t)(format_answer(x, va, &res, c->out + c->len) - c->out);
+	return BULK_OK;
+}
+
+static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
+{
+	const char *p = c->begin, *nl;
+	size_t len;
+
+	while (p < c->end) {
+		nl = memchr(p, '\n', (size_t)(c->end - p));
+		len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
+		c->lines++;
+		c->err = len >= LINE_BUF ? BULK_LONG : bulk_line(c, x, p, len);
+		if (c->err)
+			return;
+		p = nl ? nl + 1 : c->end;
+	}
+}
+
+static void *bulk_worker(void *arg)
+{
+	struct bulk_chunk *c = arg;
+	struct xlate local = *c->x; /* its own image: the reader keeps a segment hint */
+	sigjmp_buf jump;
+
+	if (sigsetjmp(jump, 1)) {
+		bus_target = NULL;
+		c->err = BULK_SHRANK;
+		return NULL;
+	}
+	bus_target = &jump;
+	bulk_lines(c, &local);
+	bus_target = NULL;
+	return NULL;
+}
+
+/* Split [begin, end) (whole lines) into @n chunks at line boundaries. */
+static void bulk_split(struct bulk_chunk *c, unsigned int n, const char *begin, const char *end)
+{
+	size_t step = (size_t)(end - begin) / n;
+	const char *p = begin;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *e = i + 1 == n ? end : p + step;
+
+		if (e < end && e > p) {
+			const char *nl = memchr(e - 1, '\n', (size_t)(end - (e - 1)));
+
+			e = nl ? nl + 1 : end;
+		}
+		if (e < p)
+			e = p;
+		c[i].begin = p;
+		c[i].end = e;
+		p = e;
+	}
+}
+
+/* Report a chunk's failure as the line-by-line reader would. Returns the exit status. */
+static int bulk_failure(const struct xlate *x, const struct bulk_chunk *c, unsigned long lineno)
+{
+	char where[48], line[48];
+	size_t n = c->bad_len < 41 ? c->bad_len : 41;
+
+	snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+	memcpy(line, c->bad, n);
+	line[n] = 0;
+	switch (c->err) {
+	case BULK_NUL:
+		fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, line);
+		return EXIT_USAGE;
+	case BULK_BAD:
+		return bad_address(where, line);
+	case BULK_LONG:
+		fprintf(stderr, "gmap translate: %slonger than 64 KiB\n", where);
+		return EXIT_USAGE;
+	case BULK_SHRANK:
+		answering = true;
+		asking = c->va;
+		return image_shrank(x, x->image_path);
+	default:
+		fprintf(stderr, "gmap translate: out of memory for the answers\n");
+		return EXIT_USAGE;
+	}
+}
+
+/* Translate one window's chunks and write them in order; *lineno counts the lines. */
+static int bulk_window(const struct xlate *x, struct bulk_chunk *c, unsigned int n,
+		       const char *begin, const char *end, unsigned long *lineno)
+{
+	int rc = 0;
+
+	bulk_split(c, n, begin, end);
+	bool started[BULK_MAX_THREADS];
+
+	for (unsigned int i = 0; i < n; i++) {
+		c[i].x = x;
+		c[i].len = 0;
+		c[i].lines = 0;
+		c[i].err = BULK_OK;
+		started[i] = !pthread_create(&c[i].thread, NULL, bulk_worker, &c[i]);
+		if (!started[i])
+			bulk_worker(&c[i]); /* no thread to be had: answer it here */
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(c[i].thread, NULL);
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		fwrite_unlocked(c[i].out, 1, c[i].len, stdout);
+		*lineno += c[i].lines;
+		if (c[i].err)
+			rc = bulk_failure(x, &c[i], *lineno);
+	}
+	return rc;
+}
+
+/* The last newline of the window, or NULL. */
+static const char *last_newline(const char *buf, size_t len)
+{
+	return memrchr(buf, '\n', len);
+}
+
+static int bulk_read(char *buf, size_t *fill, bool *eof, unsigned long lineno)
+{
+	ssize_t r;
+
+	do
+		r = read(STDIN_FILENO, buf + *fill, BULK_WINDOW - *fill);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	*eof = !r;
+	*fill += (size_t)r;
+	return 0;
+}
+
+/* Standard input is a file: read it in windows and answer each with the threads. */
+static int translate_bulk(const struct xlate *x)
+{
+	struct bulk_chunk *c = calloc(x->threads, sizeof(*c));
+	char *buf = malloc(BULK_WINDOW);
+	unsigned long lineno = 0;
+	size_t fill = 0, used;
+	bool eof = false;
+	const char *end;
+	int rc = !c || !buf ? EXIT_USAGE : 0;
+
+	while (!rc && !eof) {
+		rc = bulk_read(buf, &fill, &eof, lineno);
+		if (rc || (fill < BULK_WINDOW && !eof))
+			continue;
+		end = eof ? buf + fill : last_newline(buf, fill);
+		if (!end) {
+			fprintf(stderr,
+				"gmap translate: standard input line %lu: longer than 64 KiB\n",
+				lineno + 1);
+			rc = EXIT_USAGE;
+			break;
+		}
+		used = (size_t)(end - buf) + (eof ? 0 : 1);
+		rc = bulk_window(x, c, x->threads, buf, buf + used, &lineno);
+		memmove(buf, buf + used, fill - used);
+		fill -= used;
+	}
+	for (unsigned int i = 0; c && i < x->threads; i++)
+		free(c[i].out);
+	free(c);
+	free(buf);
+	return rc;
+}
+
 static int translate_stdin(const struct xlate *x)
 {
 	static struct line_reader in;
 	char *s, where[48];
 	size_t len;
 	unsigned long lineno = 0, va;
+	struct stat st;
 
+	/* Steps are printed as they come: --verbose stays line by line. */
+	if (!x->verbose && !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode))
+		return translate_bulk(x);
 	while ((s = next_line(&in, &len))) {
 		lineno++;
 		s = trim(s, &len);
@@ -619,7 +903,8 @@ static int translate_args(const struct xlate *x, int n, char **args)
 /* ---- options ----------------------------------------------------------------------------- */
 
 struct opts {
-	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space;
+	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space,
+		*threads;
 	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces, json;
 };
 
@@ -633,6 +918,7 @@ enum {
 	OPT_INFO,
 	OPT_ALL_SPACES,
 	OPT_JSON,
+	OPT_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -647,6 +933,7 @@ static const struct option long_opts[] = {
 	{ "reverse", no_argument, NULL, 'r' },
 	{ "all-spaces", no_argument, NULL, OPT_ALL_SPACES },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -700,6 +987,9 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_THREADS:
+			o->threads = optarg;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -886,6 +1176,19 @@ static int set_prefix(struct xlate *x, const struct opts *o)
 	return 0;
 }
 
+/* Threads for standard input from a file: --threads, else one per online CPU. */
+static int set_threads(struct xlate *x, const struct opts *o)
+{
+	unsigned long n;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	n = cpus < 1 ? 1 : cpus > BULK_MAX_THREADS ? BULK_MAX_THREADS : (unsigned long)cpus;
+	if (o->threads && (!parse_dec(o->threads, &n) || !n || n > BULK_MAX_THREADS))
+		return usage_error("--threads '%s' is not a number from 1 to 64", o->threads);
+	x->threads = (unsigned int)n;
+	return 0;
+}
+
 /* Machine state from the options and the core's registers; options win. */
 static int set_config(struct xlate *x, const struct opts *o)
 {
@@ -903,6 +1206,8 @@ static int set_config(struct xlate *x, const struct opts *o)
 	c->storage_size = x->img.end;
 	if (o->storage && !parse_hex(o->storage, &c->storage_size))
 		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
+	if (set_threads(x, o))
+		return EXIT_USAGE;
 	return set_access(x, o->access);
 }
 

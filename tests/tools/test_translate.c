@@ -1458,6 +1458,87 @@ static void test_json_matches_text(void **state)
 	free(text);
 }
 
+/* ---- standard input from a file: threads over chunks ------------------------------------- */
+
+/*
+ * A file on standard input is answered by threads over chunks of 4 MiB windows:
+ * more than one window, chunks of uneven lines, any number of threads, the same
+ * answers in the same order as line by line.
+ */
+static void test_threads_in_order(void **state)
+{
+	char *want = stream(320000, 0x5eed5UL, 0, false);
+	static const char *const threads[] = { "1", "3", "7" };
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		struct result r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(),
+				      "--threads", threads[i], NULL);
+
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.err, "");
+		assert_text(r.out, want);
+		result_free(&r);
+	}
+	free(want);
+}
+
+/* A bad line deep in the second window: the answers before it, then its line number. */
+static void test_threads_bad_line(void **state)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	unsigned long n = 300000, bad = 290001;
+	size_t len = 0;
+	char *want = malloc(n * 40), line[96];
+	struct result r;
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(want);
+	for (unsigned long i = 1; i < bad; i++) {
+		unsigned long va = (i * 4096) % (NSEG_PAGED << 20);
+
+		fprintf(in, "0x%016lx\n", va);
+		expect_line(line, sizeof(line), va, 0, false);
+		len += (size_t)sprintf(want + len, "%s", line);
+	}
+	fprintf(in, "0x12345678901234567\n0x1000\n");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), "--threads", "2",
+		NULL);
+	assert_int_equal(r.status, 2);
+	assert_text(r.out, want);
+	assert_string_equal(r.err, "gmap translate: standard input line 290001: "
+				   "'0x12345678901234567' is not a 64-bit hexadecimal address\n");
+	result_free(&r);
+	/* A NUL byte, and a line longer than 64 KiB, in a file too. */
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	fprintf(in, "0x1000\n0x2%c00\n", 0);
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+	assert_int_equal(r.status, 2);
+	expect_line(line, sizeof(line), 0x1000, 0, false);
+	assert_text(r.out, line);
+	assert_string_equal(r.err, "gmap translate: standard input line 2: a NUL byte in '0x2'\n");
+	result_free(&r);
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	fprintf(in, "0x1000\n");
+	for (int i = 0; i < 70000; i++)
+		fputc(' ', in);
+	fprintf(in, "1\n");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+	assert_int_equal(r.status, 2);
+	assert_text(r.out, line);
+	assert_string_equal(r.err, "gmap translate: standard input line 2: longer than 64 KiB\n");
+	result_free(&r);
+	r = run(NULL, "--example", "--threads", "0", NULL);
+	assert_usage_error(&r, "--threads '0' is not a number from 1 to 64");
+	free(want);
+}
+
 static void test_help(void **state)
 {
 	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
@@ -1502,6 +1583,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_example),
 		cmocka_unit_test(test_json_tree_reverse_info),
 		cmocka_unit_test(test_json_matches_text),
+		cmocka_unit_test(test_threads_in_order),
+		cmocka_unit_test(test_threads_bad_line),
 	};
 
 	if (argc < 2) {
