@@ -20,8 +20,12 @@
  * first run, so the figures are for a warm cache. Results of a sample of walks
  * are checked against the frames the tables were built with (exit 1 if wrong).
  *
- * Usage: bench_translate [--quick] [--gmap PATH]; PATH defaults to ../gmap
- * relative to this executable. Output: one JSON document on stdout.
+ * The command is also timed with --threads 1 (the threads over chunks of standard
+ * input off) and, with --baseline PATH, another gmap binary (e.g. the one before a
+ * change) in the same repetitions, interleaved, so that both see the same load.
+ *
+ * Usage: bench_translate [--quick] [--gmap PATH] [--baseline PATH] [--reps N]; PATH
+ * defaults to ../gmap relative to this executable. Output: one JSON document on stdout.
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -58,6 +62,7 @@ struct params {
 	unsigned long naddrs;	 /* addresses in the stream */
 	int reps;		 /* repetitions per measurement */
 	char gmap[PATH_MAX];	 /* the command */
+	char baseline[PATH_MAX]; /* the command to compare with ("" for none) */
 	char dir[PATH_MAX - 64]; /* where the files go */
 };
 
@@ -210,7 +215,8 @@ static void make_addresses(const char *path, const struct params *p)
 
 /* ---- measurements --------------------------------------------------------------------------- */
 
-static double run_command(const struct files *fl, const struct params *p)
+/* Wall time of @gmap over the address file; @threads adds --threads (not for a baseline). */
+static double run_command(const struct files *fl, const char *gmap, const char *threads)
 {
 	char asce[32];
 	double t0;
@@ -227,12 +233,16 @@ static double run_command(const struct files *fl, const struct params *p)
 
 		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
 			_exit(126);
-		execl(p->gmap, p->gmap, "translate", "--image", fl->image, "--asce", asce,
-		      (char *)NULL);
+		if (threads)
+			execl(gmap, gmap, "translate", "--image", fl->image, "--asce", asce,
+			      "--threads", threads, (char *)NULL);
+		else
+			execl(gmap, gmap, "translate", "--image", fl->image, "--asce", asce,
+			      (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		bench_fail("%s failed (status 0x%x)", p->gmap, status);
+		bench_fail("%s failed (status 0x%x)", gmap, status);
 	return (bench_now_ns() - t0) / 1e9;
 }
 
@@ -242,8 +252,8 @@ static bool check(unsigned long va, const struct dat_result *res, const struct p
 
 	if (off >= p->storage)
 		return res->pic == PGM_SEGMENT_TRANSLATION;
-	return !res->pic &&
-	       res->real == (((unsigned long)frames[off >> PAGE_SHIFT] << PAGE_SHIFT) | (va & 0xfff));
+	return !res->pic && res->real == (((unsigned long)frames[off >> PAGE_SHIFT] << PAGE_SHIFT) |
+					  (va & 0xfff));
 }
 
 static double run_walk(struct image *img, const struct params *p)
@@ -270,21 +280,29 @@ static double run_walk(struct image *img, const struct params *p)
 static void bench_case(const char *name, bool elf, const struct files *fl, const struct params *p,
 		       bool last)
 {
-	double cmd[MAX_REPS], walk[MAX_REPS], cmd_med, walk_med;
+	double cmd[MAX_REPS], walk[MAX_REPS], one[MAX_REPS], base[MAX_REPS], cmd_med, walk_med;
+	double one_med, base_med = 0;
 	char err[256];
 	struct image img;
 
 	make_image(fl->image, elf, p);
 	if (image_open(&img, fl->image, err, sizeof(err)))
 		bench_fail("%s: %s", fl->image, err);
+	/* Interleaved, so that a change of load hits every variant alike. */
 	for (int r = 0; r < p->reps; r++) {
-		cmd[r] = run_command(fl, p);
+		cmd[r] = run_command(fl, p->gmap, NULL);
+		one[r] = run_command(fl, p->gmap, "1");
+		if (*p->baseline)
+			base[r] = run_command(fl, p->baseline, NULL);
 		walk[r] = run_walk(&img, p);
 	}
 	image_close(&img);
 	unlink(fl->image);
 	cmd_med = stats_of(cmd, (unsigned int)p->reps).median;
 	walk_med = stats_of(walk, (unsigned int)p->reps).median;
+	one_med = stats_of(one, (unsigned int)p->reps).median;
+	if (*p->baseline)
+		base_med = stats_of(base, (unsigned int)p->reps).median;
 	bench_sort(cmd, (unsigned int)p->reps); /* command_s lists the runs fastest first */
 	printf("    {\"image\": \"%s\", \"segments\": %u,\n"
 	       "     \"command_s_median\": %.4f, \"command_addresses_per_s\": %.0f,\n"
@@ -294,7 +312,14 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 	       walk_med * 1e9 / (double)p->naddrs, (double)p->naddrs / walk_med);
 	for (int r = 0; r < p->reps; r++)
 		printf("%s%.4f", r ? ", " : "", cmd[r]);
-	printf("]}%s\n", last ? "" : ",");
+	printf("],\n     \"command_1_thread_s_median\": %.4f, "
+	       "\"command_1_thread_addresses_per_s\": %.0f",
+	       one_med, (double)p->naddrs / one_med);
+	if (*p->baseline)
+		printf(",\n     \"baseline_s_median\": %.4f, \"baseline_addresses_per_s\": %.0f, "
+		       "\"speedup_vs_baseline\": %.2f",
+		       base_med, (double)p->naddrs / base_med, base_med / cmd_med);
+	printf("}%s\n", last ? "" : ",");
 }
 
 static void default_gmap(struct params *p)
@@ -318,6 +343,7 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->storage = GIB;
 	p->naddrs = 1000000;
 	p->reps = 5;
+	p->baseline[0] = 0;
 	default_gmap(p);
 	snprintf(p->dir, sizeof(p->dir), "%s", tmp && *tmp ? tmp : "/tmp");
 	for (int i = 1; i < argc; i++) {
@@ -327,8 +353,15 @@ static void parse_args(int argc, char **argv, struct params *p)
 			p->reps = 1;
 		} else if (!strcmp(argv[i], "--gmap") && i + 1 < argc) {
 			snprintf(p->gmap, sizeof(p->gmap), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+			snprintf(p->baseline, sizeof(p->baseline), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			p->reps = atoi(argv[++i]);
+			if (p->reps < 1 || p->reps > MAX_REPS)
+				p->reps = 5;
 		} else {
-			fprintf(stderr, "usage: bench_translate [--quick] [--gmap PATH]\n");
+			fprintf(stderr, "usage: bench_translate [--quick] [--gmap PATH] "
+					"[--baseline PATH] [--reps N]\n");
 			exit(2);
 		}
 	}
@@ -345,6 +378,10 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &p);
 	if (access(p.gmap, X_OK)) {
 		fprintf(stderr, "bench_translate: no gmap command at %s (use --gmap)\n", p.gmap);
+		return 2;
+	}
+	if (*p.baseline && access(p.baseline, X_OK)) {
+		fprintf(stderr, "bench_translate: no baseline command at %s\n", p.baseline);
 		return 2;
 	}
 	npages = p.storage >> PAGE_SHIFT;
@@ -365,8 +402,9 @@ int main(int argc, char **argv)
 
 	printf("{\n  \"benchmark\": \"translate\",\n  \"image_bytes\": %lu,\n"
 	       "  \"levels\": 5,\n  \"addresses\": %lu,\n  \"mapped_fraction\": 0.9,\n"
-	       "  \"repetitions\": %d,\n  \"cases\": [\n",
-	       p.storage, p.naddrs, p.reps);
+	       "  \"repetitions\": %d,\n  \"threads\": %ld,\n  \"baseline\": \"%s\",\n"
+	       "  \"cases\": [\n",
+	       p.storage, p.naddrs, p.reps, sysconf(_SC_NPROCESSORS_ONLN), p.baseline);
 	bench_case("raw", false, &fl, &p, false);
 	bench_case("elf", true, &fl, &p, true);
 	printf("  ]\n}\n");
