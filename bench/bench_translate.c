@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -215,9 +216,15 @@ static void make_addresses(const char *path, const struct params *p)
 
 /* ---- measurements --------------------------------------------------------------------------- */
 
-/* Wall time of @gmap over the address file; @threads adds --threads (not for a baseline). */
-static double run_command(const struct files *fl, const char *gmap, const char *threads)
+/*
+ * Wall time of @gmap over the address file, its CPU time (user + system) in *@cpu;
+ * @threads adds --threads (not for a baseline). On a loaded machine the CPU time
+ * says more about the work than the wall time.
+ */
+static double run_command(const struct files *fl, const char *gmap, const char *threads,
+			  double *cpu)
 {
+	struct rusage ru;
 	char asce[32];
 	double t0;
 	pid_t pid;
@@ -241,8 +248,10 @@ static double run_command(const struct files *fl, const char *gmap, const char *
 			      (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		bench_fail("%s failed (status 0x%x)", gmap, status);
+	*cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	return (bench_now_ns() - t0) / 1e9;
 }
 
@@ -281,7 +290,7 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 		       bool last)
 {
 	double cmd[MAX_REPS], walk[MAX_REPS], one[MAX_REPS], base[MAX_REPS], cmd_med, walk_med;
-	double one_med, base_med = 0;
+	double one_med, base_med = 0, cmd_cpu[MAX_REPS], one_cpu[MAX_REPS], base_cpu[MAX_REPS];
 	char err[256];
 	struct image img;
 
@@ -290,10 +299,10 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 		bench_fail("%s: %s", fl->image, err);
 	/* Interleaved, so that a change of load hits every variant alike. */
 	for (int r = 0; r < p->reps; r++) {
-		cmd[r] = run_command(fl, p->gmap, NULL);
-		one[r] = run_command(fl, p->gmap, "1");
+		cmd[r] = run_command(fl, p->gmap, NULL, &cmd_cpu[r]);
+		one[r] = run_command(fl, p->gmap, "1", &one_cpu[r]);
 		if (*p->baseline)
-			base[r] = run_command(fl, p->baseline, NULL);
+			base[r] = run_command(fl, p->baseline, NULL, &base_cpu[r]);
 		walk[r] = run_walk(&img, p);
 	}
 	image_close(&img);
@@ -313,12 +322,16 @@ static void bench_case(const char *name, bool elf, const struct files *fl, const
 	for (int r = 0; r < p->reps; r++)
 		printf("%s%.4f", r ? ", " : "", cmd[r]);
 	printf("],\n     \"command_1_thread_s_median\": %.4f, "
-	       "\"command_1_thread_addresses_per_s\": %.0f",
-	       one_med, (double)p->naddrs / one_med);
+	       "\"command_1_thread_addresses_per_s\": %.0f,\n"
+	       "     \"command_cpu_s_median\": %.4f, \"command_1_thread_cpu_s_median\": %.4f",
+	       one_med, (double)p->naddrs / one_med,
+	       stats_of(cmd_cpu, (unsigned int)p->reps).median,
+	       stats_of(one_cpu, (unsigned int)p->reps).median);
 	if (*p->baseline)
 		printf(",\n     \"baseline_s_median\": %.4f, \"baseline_addresses_per_s\": %.0f, "
-		       "\"speedup_vs_baseline\": %.2f",
-		       base_med, (double)p->naddrs / base_med, base_med / cmd_med);
+		       "\"speedup_vs_baseline\": %.2f, \"baseline_cpu_s_median\": %.4f",
+		       base_med, (double)p->naddrs / base_med, base_med / cmd_med,
+		       stats_of(base_cpu, (unsigned int)p->reps).median);
 	printf("}%s\n", last ? "" : ",");
 }
 
