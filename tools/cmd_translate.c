@@ -152,15 +152,17 @@ static void usage(FILE *out)
 	fprintf(out, help_text, DEFAULT_MAX_ENTRIES, EXAMPLE_ASCE, EXAMPLE_EDAT);
 }
 
+/* Digit value + 1 of each byte, 0 for a byte that is no hexadecimal digit: one load per digit. */
+static const unsigned char hex_digit[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hexval(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hex_digit[(unsigned char)c] - 1;
 }
 
 /* Parse a 64-bit hexadecimal number, with or without 0x; the whole string must be used. */
@@ -213,18 +215,16 @@ static char *put_str(char *p, const char *s)
 /* "0x" and lowercase hex without leading zeros. */
 static char *put_hex(char *p, unsigned long v)
 {
-	char tmp[16];
-	int n = 0;
+	/* The number of digits from the highest set bit: written in place, last digit first. */
+	int n = v ? (67 - __builtin_clzl(v)) / 4 : 1;
 
 	*p++ = '0';
 	*p++ = 'x';
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = "0123456789abcdef"[v & 15];
 		v >>= 4;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	}
+	return p + n;
 }
 
 /* Built by hand: this runs per streamed address, where printf costs about a walk. */
