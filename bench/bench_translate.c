@@ -12,9 +12,7 @@
  *   command: `gmap translate --image F --asce A < addresses > /dev/null`, wall
  *            time of the whole process (map, parse, walk, format, write);
  *   walk:    the same addresses through dat_translate() with the image reader
- *            in this process, no text: what the exact walk itself costs;
- *   lean:    the same through dat_translate_lean() over the image's first
- *            segment in place (what the command now uses), exact walk as fallback.
+ *            in this process, no text: what the walk itself costs.
  *
  * Both for a raw image and for the same storage as an ELF core split into 16
  * PT_LOAD segments (the walk then moves between segments all the time). Each is
@@ -22,8 +20,12 @@
  * first run, so the figures are for a warm cache. Results of a sample of walks
  * are checked against the frames the tables were built with (exit 1 if wrong).
  *
- * Usage: bench_translate [--quick] [--gmap PATH]; PATH defaults to ../gmap
- * relative to this executable. Output: one JSON document on stdout.
+ * The command is also timed with --threads 1 (the threads over chunks of standard
+ * input off) and, with --baseline PATH, another gmap binary (e.g. the one before a
+ * change) in the same repetitions, interleaved, so that both see the same load.
+ *
+ * Usage: bench_translate [--quick] [--gmap PATH] [--baseline PATH] [--reps N]; PATH
+ * defaults to ../gmap relative to this executable. Output: one JSON document on stdout.
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +63,7 @@ struct params {
 	unsigned long naddrs;	 /* addresses in the stream */
 	int reps;		 /* repetitions per measurement */
 	char gmap[PATH_MAX];	 /* the command */
+	char baseline[PATH_MAX]; /* the command to compare with ("" for none) */
 	char dir[PATH_MAX - 64]; /* where the files go */
 };
 
@@ -212,8 +216,15 @@ static void make_addresses(const char *path, const struct params *p)
 
 /* ---- measurements --------------------------------------------------------------------------- */
 
-static double run_command(const struct files *fl, const struct params *p)
+/*
+ * Wall time of @gmap over the address file, its CPU time (user + system) in *@cpu;
+ * @threads adds --threads (not for a baseline). On a loaded machine the CPU time
+ * says more about the work than the wall time.
+ */
+static double run_command(const struct files *fl, const char *gmap, const char *threads,
+			  double *cpu)
 {
+	struct rusage ru;
 	char asce[32];
 	double t0;
 	pid_t pid;
@@ -229,12 +240,18 @@ static double run_command(const struct files *fl, const struct params *p)
 
 		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
 			_exit(126);
-		execl(p->gmap, p->gmap, "translate", "--image", fl->image, "--asce", asce,
-		      (char *)NULL);
+		if (threads)
+			execl(gmap, gmap, "translate", "--image", fl->image, "--asce", asce,
+			      "--threads", threads, (char *)NULL);
+		else
+			execl(gmap, gmap, "translate", "--image", fl->image, "--asce", asce,
+			      (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		bench_fail("%s failed (status 0x%x)", p->gmap, status);
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		bench_fail("%s failed (status 0x%x)", gmap, status);
+	*cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	return (bench_now_ns() - t0) / 1e9;
 }
 
@@ -244,42 +261,25 @@ static bool check(unsigned long va, const struct dat_result *res, const struct p
 
 	if (off >= p->storage)
 		return res->pic == PGM_SEGMENT_TRANSLATION;
-	return !res->pic &&
-	       res->real == (((unsigned long)frames[off >> PAGE_SHIFT] << PAGE_SHIFT) | (va & 0xfff));
+	return !res->pic && res->real == (((unsigned long)frames[off >> PAGE_SHIFT] << PAGE_SHIFT) |
+					  (va & 0xfff));
 }
 
-/* One walk by the exact walker, or by the lean one with the exact one as fallback. */
-static void walk_one(struct image *img, const struct dat_config *cfg, const struct dat_lean *lean,
-		     unsigned long va, struct dat_result *res)
-{
-	if (lean)
-		dat_translate_lean(lean, va, DAT_FETCH, image_read_entry, img, res);
-	else
-		dat_translate(cfg, va, DAT_FETCH, image_read_entry, img, res);
-}
-
-static double run_walk(struct image *img, const struct params *p, bool use_lean)
+static double run_walk(struct image *img, const struct params *p)
 {
 	struct dat_config cfg = { .asce = ASCE, .storage_size = img->end };
-	const struct image_segment *s = &img->seg[0];
-	struct dat_lean lean;
 	struct dat_result res;
 	unsigned long sum = 0;
-	double t0;
+	double t0 = bench_now_ns();
 
-	/* As `gmap translate` does: the first segment in place if it starts at 0. */
-	if (s->paddr || dat_lean_init_be(&lean, &cfg, img->data + s->offset,
-					 s->filesz < s->memsz ? s->filesz : s->memsz))
-		dat_lean_init_be(&lean, &cfg, NULL, 0);
-	t0 = bench_now_ns();
 	for (unsigned long i = 0; i < p->naddrs; i++) {
-		walk_one(img, &cfg, use_lean ? &lean : NULL, addrs[i], &res);
+		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
 		sum += res.real + res.pic;
 	}
 	t0 = (bench_now_ns() - t0) / 1e9;
 	bench_sink = sum;
 	for (unsigned long i = 0; i < p->naddrs; i += CHECK_EVERY) {
-		walk_one(img, &cfg, use_lean ? &lean : NULL, addrs[i], &res);
+		dat_translate(&cfg, addrs[i], DAT_FETCH, image_read_entry, img, &res);
 		if (!check(addrs[i], &res, p))
 			bench_fail("wrong result for 0x%lx (pic 0x%x)", addrs[i], res.pic);
 	}
@@ -289,35 +289,50 @@ static double run_walk(struct image *img, const struct params *p, bool use_lean)
 static void bench_case(const char *name, bool elf, const struct files *fl, const struct params *p,
 		       bool last)
 {
-	double cmd[MAX_REPS], walk[MAX_REPS], lean[MAX_REPS], cmd_med, walk_med, lean_med;
+	double cmd[MAX_REPS], walk[MAX_REPS], one[MAX_REPS], base[MAX_REPS], cmd_med, walk_med;
+	double one_med, base_med = 0, cmd_cpu[MAX_REPS], one_cpu[MAX_REPS], base_cpu[MAX_REPS];
 	char err[256];
 	struct image img;
 
 	make_image(fl->image, elf, p);
 	if (image_open(&img, fl->image, err, sizeof(err)))
 		bench_fail("%s: %s", fl->image, err);
+	/* Interleaved, so that a change of load hits every variant alike. */
 	for (int r = 0; r < p->reps; r++) {
-		cmd[r] = run_command(fl, p);
-		walk[r] = run_walk(&img, p, false);
-		lean[r] = run_walk(&img, p, true);
+		cmd[r] = run_command(fl, p->gmap, NULL, &cmd_cpu[r]);
+		one[r] = run_command(fl, p->gmap, "1", &one_cpu[r]);
+		if (*p->baseline)
+			base[r] = run_command(fl, p->baseline, NULL, &base_cpu[r]);
+		walk[r] = run_walk(&img, p);
 	}
 	image_close(&img);
 	unlink(fl->image);
 	cmd_med = stats_of(cmd, (unsigned int)p->reps).median;
 	walk_med = stats_of(walk, (unsigned int)p->reps).median;
-	lean_med = stats_of(lean, (unsigned int)p->reps).median;
+	one_med = stats_of(one, (unsigned int)p->reps).median;
+	if (*p->baseline)
+		base_med = stats_of(base, (unsigned int)p->reps).median;
 	bench_sort(cmd, (unsigned int)p->reps); /* command_s lists the runs fastest first */
 	printf("    {\"image\": \"%s\", \"segments\": %u,\n"
 	       "     \"command_s_median\": %.4f, \"command_addresses_per_s\": %.0f,\n"
 	       "     \"walk_ns_per_address\": %.1f, \"walk_addresses_per_s\": %.0f,\n"
-	       "     \"lean_ns_per_address\": %.1f, \"lean_addresses_per_s\": %.0f,\n"
 	       "     \"command_s\": [",
 	       name, elf ? ELF_SEGS : 1, cmd_med, (double)p->naddrs / cmd_med,
-	       walk_med * 1e9 / (double)p->naddrs, (double)p->naddrs / walk_med,
-	       lean_med * 1e9 / (double)p->naddrs, (double)p->naddrs / lean_med);
+	       walk_med * 1e9 / (double)p->naddrs, (double)p->naddrs / walk_med);
 	for (int r = 0; r < p->reps; r++)
 		printf("%s%.4f", r ? ", " : "", cmd[r]);
-	printf("]}%s\n", last ? "" : ",");
+	printf("],\n     \"command_1_thread_s_median\": %.4f, "
+	       "\"command_1_thread_addresses_per_s\": %.0f,\n"
+	       "     \"command_cpu_s_median\": %.4f, \"command_1_thread_cpu_s_median\": %.4f",
+	       one_med, (double)p->naddrs / one_med,
+	       stats_of(cmd_cpu, (unsigned int)p->reps).median,
+	       stats_of(one_cpu, (unsigned int)p->reps).median);
+	if (*p->baseline)
+		printf(",\n     \"baseline_s_median\": %.4f, \"baseline_addresses_per_s\": %.0f, "
+		       "\"speedup_vs_baseline\": %.2f, \"baseline_cpu_s_median\": %.4f",
+		       base_med, (double)p->naddrs / base_med, base_med / cmd_med,
+		       stats_of(base_cpu, (unsigned int)p->reps).median);
+	printf("}%s\n", last ? "" : ",");
 }
 
 static void default_gmap(struct params *p)
@@ -341,6 +356,7 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->storage = GIB;
 	p->naddrs = 1000000;
 	p->reps = 5;
+	p->baseline[0] = 0;
 	default_gmap(p);
 	snprintf(p->dir, sizeof(p->dir), "%s", tmp && *tmp ? tmp : "/tmp");
 	for (int i = 1; i < argc; i++) {
@@ -350,8 +366,15 @@ static void parse_args(int argc, char **argv, struct params *p)
 			p->reps = 1;
 		} else if (!strcmp(argv[i], "--gmap") && i + 1 < argc) {
 			snprintf(p->gmap, sizeof(p->gmap), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+			snprintf(p->baseline, sizeof(p->baseline), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			p->reps = atoi(argv[++i]);
+			if (p->reps < 1 || p->reps > MAX_REPS)
+				p->reps = 5;
 		} else {
-			fprintf(stderr, "usage: bench_translate [--quick] [--gmap PATH]\n");
+			fprintf(stderr, "usage: bench_translate [--quick] [--gmap PATH] "
+					"[--baseline PATH] [--reps N]\n");
 			exit(2);
 		}
 	}
@@ -368,6 +391,10 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &p);
 	if (access(p.gmap, X_OK)) {
 		fprintf(stderr, "bench_translate: no gmap command at %s (use --gmap)\n", p.gmap);
+		return 2;
+	}
+	if (*p.baseline && access(p.baseline, X_OK)) {
+		fprintf(stderr, "bench_translate: no baseline command at %s\n", p.baseline);
 		return 2;
 	}
 	npages = p.storage >> PAGE_SHIFT;
@@ -388,8 +415,9 @@ int main(int argc, char **argv)
 
 	printf("{\n  \"benchmark\": \"translate\",\n  \"image_bytes\": %lu,\n"
 	       "  \"levels\": 5,\n  \"addresses\": %lu,\n  \"mapped_fraction\": 0.9,\n"
-	       "  \"repetitions\": %d,\n  \"cases\": [\n",
-	       p.storage, p.naddrs, p.reps);
+	       "  \"repetitions\": %d,\n  \"threads\": %ld,\n  \"baseline\": \"%s\",\n"
+	       "  \"cases\": [\n",
+	       p.storage, p.naddrs, p.reps, sysconf(_SC_NPROCESSORS_ONLN), p.baseline);
 	bench_case("raw", false, &fl, &p, false);
 	bench_case("elf", true, &fl, &p, true);
 	printf("  ]\n}\n");

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -25,6 +26,11 @@
 #define DEFAULT_MAX_ENTRIES (1UL << 28)
 #define MAX_MAX_ENTRIES	    (1UL << 32)
 
+/* Where a value of the configuration came from, for --verbose. */
+struct source {
+	char asce[80], edat[80], iep[64], prefix[64];
+};
+
 struct xlate {
 	struct dat_config cfg;
 	enum dat_access access;
@@ -32,13 +38,22 @@ struct xlate {
 	const char *image_path;
 	bool prefixed;
 	bool verbose;
+	bool json;
+	unsigned int threads;	     /* for standard input from a file */
+	const struct image_cpu *cpu; /* the CPU whose registers fill in what options do not */
+	unsigned int cpu_index;
+	struct source src;
 	struct dat_lean lean; /* the walker for answers without --verbose */
 };
 
 /* clang-format off: the help text is laid out as it prints. */
 static const char help_text[] =
 	"usage: gmap translate --image FILE --asce ASCE [options] [ADDR...]\n"
+	"       gmap translate --image CORE [--cpu N] [--space SPACE] [options] [ADDR...]\n"
 	"       gmap translate --image FILE --asce ASCE --tree [options]\n"
+	"       gmap translate --image FILE --asce ASCE --reverse [options] ABS...\n"
+	"       gmap translate --image CORE --all-spaces --reverse [options] ABS...\n"
+	"       gmap translate --image CORE --info\n"
 	"       gmap translate --example [options] [ADDR...]\n"
 	"\n"
 	"Translate virtual addresses as the s390x DAT unit does, reading the tables from a\n"
@@ -57,13 +72,27 @@ static const char help_text[] =
 	"options:\n"
 	"  -i, --image FILE      raw image of absolute storage (QEMU pmemsave) or big-endian\n"
 	"                        ELF64 s390x core (QEMU dump-guest-memory); detected\n"
-	"  -a, --asce ASCE       address-space-control element (e.g. the contents of CR1)\n"
+	"  -a, --asce ASCE       address-space-control element (e.g. the contents of CR1);\n"
+	"                        for an ELF core the default is the chosen CPU's CR1, CR7\n"
+	"                        or CR13 (see --space); a raw image needs it\n"
 	"  -e, --edat 0|1|2      EDAT in effect: 0 none (default), 1 EDAT-1 (1 MiB segment\n"
 	"                        frames, region-entry protection), 2 EDAT-1 and EDAT-2\n"
-	"                        (2 GiB region frames)\n"
-	"      --iep             instruction-execution protection enabled (CR0 bit 43)\n"
+	"                        (2 GiB region frames); for an ELF core the default is 2\n"
+	"                        if the CPU's CR0 bit 40 is on (the facility list is not\n"
+	"                        in the dump: EDAT-2 is assumed), else 0\n"
+	"      --iep, --no-iep   instruction-execution protection enabled (CR0 bit 43) or\n"
+	"                        not; default off, for an ELF core the CPU's CR0 bit 43\n"
 	"  -p, --prefix P        prefix register (8 KiB aligned, below 2 GiB); results are\n"
-	"                        then absolute addresses, marked (absolute)\n"
+	"                        then absolute addresses, marked (absolute); for an ELF\n"
+	"                        core the default is the CPU's NT_S390_PREFIX note\n"
+	"      --cpu N           the CPU of an ELF core whose registers (NT_PRSTATUS,\n"
+	"                        NT_S390_CTRS, NT_S390_PREFIX notes) stand in for the\n"
+	"                        options not given, counted from 0 (default 0)\n"
+	"      --space SPACE     primary (CR1), secondary (CR7) or home (CR13): the space\n"
+	"                        whose ASCE the core gives and the TEID names; default the\n"
+	"                        one the CPU's PSW selects (access-register mode: primary)\n"
+	"      --info            print what the core's notes hold per CPU: PSW, prefix,\n"
+	"                        control registers and the ASCEs they designate\n"
 	"  -s, --storage-size N  storage size: table entries and frames at or beyond it are\n"
 	"                        addressing exceptions (default: the end of the image;\n"
 	"                        0: no limit)\n"
@@ -74,13 +103,38 @@ static const char help_text[] =
 	"                        storage', '  frame 0x<abs> not in storage', '  asce 0x<asce>'\n"
 	"                        (refused by the ASCE checks), '  real 0x<real>' (with\n"
 	"                        --prefix) and '  teid 0x<teid>'; lines starting with '#'\n"
-	"                        describe the image and configuration first\n"
+	"                        describe the image and configuration first (for an ELF\n"
+	"                        core with registers, where each value came from)\n"
 	"  -t, --tree            instead of translating, summarise the tables reachable from\n"
 	"                        the ASCE: tables, valid entries, large frames and bad entries\n"
 	"                        (marked valid but refused by a translation) per level, the\n"
 	"                        mapped bytes and the coalesced virtual ranges (first-last)\n"
-	"      --max-entries N   --tree examines at most N entries, decimal, 0 to 2^32\n"
-	"                        (default %lu)\n"
+	"  -r, --reverse         the ADDRs are absolute addresses (real ones without a\n"
+	"                        prefix): print every virtual address that maps each, as\n"
+	"                        its forward answer line, in address order, found from the\n"
+	"                        table tree as --tree walks it (large frames and prefixing\n"
+	"                        included; protection is not an access check here), or\n"
+	"                        '0x<abs> <- not mapped'\n"
+	"      --all-spaces      with --reverse: look in the primary, secondary and home\n"
+	"                        spaces of every CPU of the core (each distinct one once,\n"
+	"                        control registers of 0 skipped), each with its CPU's EDAT,\n"
+	"                        IEP and prefix; the lines end in ' (cpu N SPACE)'\n"
+	"      --json            JSON instead of text, addresses and values as hex strings:\n"
+	"                        per address one line {\"vaddr\", \"real\", \"abs\" (with a\n"
+	"                        prefix), \"frame\" (\"1M\"/\"2G\"), \"protected\"} or "
+	"{\"vaddr\",\n"
+	"                        \"pic\", \"pic_name\", \"teid\"}; --verbose adds the \"steps\"\n"
+	"                        ({\"level\", \"entry\", \"value\"}) and the refusing \"level\",\n"
+	"                        and first a line with the configuration and, for a core,\n"
+	"                        where each value came from; --reverse: {\"target\",\n"
+	"                        \"vaddr\" (null: not mapped), \"absolute\", \"cpu\", \"space\"};\n"
+	"                        --tree and --info: one object\n"
+	"      --threads N       when standard input is a file (nobody waits for each\n"
+	"                        answer), answer it with N threads over chunks, written in\n"
+	"                        input order (default: one per online CPU; not with\n"
+	"                        --verbose)\n"
+	"      --max-entries N   --tree and --reverse examine at most N entries, decimal,\n"
+	"                        0 to 2^32 (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
 	"                        of the DAT reference (0x123456789abcdef -> 0xabcdef) plus a\n"
 	"                        1 MiB frame, a protected page, invalid entries and a frame\n"
@@ -99,15 +153,17 @@ static void usage(FILE *out)
 	fprintf(out, help_text, DEFAULT_MAX_ENTRIES, EXAMPLE_ASCE, EXAMPLE_EDAT);
 }
 
+/* Digit value + 1 of each byte, 0 for a byte that is no hexadecimal digit: one load per digit. */
+static const unsigned char hex_digit[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hexval(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hex_digit[(unsigned char)c] - 1;
 }
 
 /* Parse a 64-bit hexadecimal number, with or without 0x; the whole string must be used. */
@@ -160,25 +216,22 @@ static char *put_str(char *p, const char *s)
 /* "0x" and lowercase hex without leading zeros. */
 static char *put_hex(char *p, unsigned long v)
 {
-	char tmp[16];
-	int n = 0;
+	/* The number of digits from the highest set bit: written in place, last digit first. */
+	int n = v ? (67 - __builtin_clzl(v)) / 4 : 1;
 
 	*p++ = '0';
 	*p++ = 'x';
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = "0123456789abcdef"[v & 15];
 		v >>= 4;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	}
+	return p + n;
 }
 
 /* Built by hand: this runs per streamed address, where printf costs about a walk. */
-static void print_result(const struct xlate *x, unsigned long va, const struct dat_result *res)
+static char *format_result(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			   char *p)
 {
-	char line[128], *p = line;
-
 	p = put_hex(p, va);
 	p = put_str(p, " -> ");
 	if (res->pic) {
@@ -195,7 +248,84 @@ static void print_result(const struct xlate *x, unsigned long va, const struct d
 		p = put_hex(p, res->real);
 	}
 	*p++ = '\n';
-	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+	return p;
+}
+
+/* ,"key":"0x<v>" */
+static char *put_json_hex(char *p, const char *key, unsigned long v)
+{
+	p = put_str(p, ",\"");
+	p = put_str(p, key);
+	p = put_str(p, "\":\"");
+	p = put_hex(p, v);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_json_str(char *p, const char *key, const char *v)
+{
+	p = put_str(p, ",\"");
+	p = put_str(p, key);
+	p = put_str(p, "\":\"");
+	p = put_str(p, v);
+	*p++ = '"';
+	return p;
+}
+
+/* With --verbose: the entries read, and the level that refused the address. */
+static char *put_json_steps(char *p, const struct dat_result *res)
+{
+	p = put_str(p, ",\"steps\":[");
+	for (unsigned int i = 0; i < res->nsteps; i++) {
+		p = put_str(p, i ? ",{\"level\":\"" : "{\"level\":\"");
+		p = put_str(p, dat_level_name(res->steps[i].level));
+		*p++ = '"';
+		p = put_json_hex(p, "entry", res->steps[i].addr);
+		p = put_json_hex(p, "value", res->steps[i].val);
+		*p++ = '}';
+	}
+	*p++ = ']';
+	if (res->pic && res->level >= 0)
+		p = put_json_str(p, "level", dat_level_name(res->level));
+	return p;
+}
+
+/* --json: one object per address, hexadecimal values as strings (they exceed 2^53). */
+static char *format_json(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			 char *p)
+{
+	p = put_str(p, "{\"vaddr\":\"");
+	p = put_hex(p, va);
+	*p++ = '"';
+	if (res->pic) {
+		p = put_str(p, ",\"pic\":\"0x");
+		*p++ = "0123456789abcdef"[(res->pic >> 4) & 15];
+		*p++ = "0123456789abcdef"[res->pic & 15];
+		*p++ = '"';
+		p = put_json_str(p, "pic_name", dat_pic_name(res->pic));
+		if (res->teid)
+			p = put_json_hex(p, "teid", res->teid);
+	} else {
+		p = put_json_hex(p, "real", res->real);
+		if (x->prefixed)
+			p = put_json_hex(p, "abs", res->abs);
+		if (res->large)
+			p = put_json_str(p, "frame", res->level == DAT_LEVEL_SEGMENT ? "1M" : "2G");
+		if (res->prot)
+			p = put_str(p, ",\"protected\":true");
+	}
+	if (x->verbose)
+		p = put_json_steps(p, res);
+	return put_str(p, "}\n");
+}
+
+/* Longest answer format_answer() writes (a JSON object with five steps). */
+#define MAX_ANSWER 1024
+
+static char *format_answer(const struct xlate *x, unsigned long va, const struct dat_result *res,
+			   char *p)
+{
+	return x->json ? format_json(x, va, res, p) : format_result(x, va, res, p);
 }
 
 static const char *frame_note(const struct dat_result *res, unsigned int i)
@@ -236,8 +366,13 @@ static volatile sig_atomic_t bus_armed;
 static volatile bool answering;	      /* translate_one() is walking ... */
 static volatile unsigned long asking; /* ... this address */
 
+/* A bulk worker's own landing place (translate_bulk.c's threads); NULL elsewhere. */
+static __thread sigjmp_buf *bus_target;
+
 static void on_sigbus(int sig)
 {
+	if (bus_target && bus_armed)
+		siglongjmp(*bus_target, 1);
 	if (!bus_armed) {
 		/* Not a read of the image: die of it, as without the handler. */
 		signal(sig, SIG_DFL);
@@ -275,14 +410,32 @@ static void translate_one(const struct xlate *x, unsigned long va)
 		dat_translate_lean(&x->lean, va, x->access, image_read_entry, (void *)&x->img,
 				   &res);
 	answering = false;
-	print_result(x, va, &res);
-	if (x->verbose)
+	char line[MAX_ANSWER];
+
+	fwrite_unlocked(line, 1, (size_t)(format_answer(x, va, &res, line) - line), stdout);
+	if (x->verbose && !x->json)
 		print_steps(x, &res);
 }
 
 static const char *access_name(enum dat_access a)
 {
 	return a == DAT_STORE ? "store" : a == DAT_IFETCH ? "ifetch" : "fetch";
+}
+
+/* With a core's registers at hand, say where each value came from. */
+static void print_sources(const struct xlate *x)
+{
+	const struct image_cpu *cpu = x->cpu;
+
+	printf("# cpu %u of %u: psw 0x%016lx 0x%016lx\n", x->cpu_index, x->img.ncpus, cpu->psw_mask,
+	       cpu->psw_addr);
+	printf("# asce 0x%lx from %s\n", x->cfg.asce, x->src.asce);
+	printf("# edat %u from %s\n", x->cfg.edat, x->src.edat);
+	printf("# iep %s from %s\n", x->cfg.iep ? "on" : "off", x->src.iep);
+	if (x->prefixed)
+		printf("# prefix 0x%lx from %s\n", x->cfg.prefix, x->src.prefix);
+	else
+		printf("# prefix %s\n", x->src.prefix);
 }
 
 static void print_header(const struct xlate *x)
@@ -305,6 +458,27 @@ static void print_header(const struct xlate *x)
 	if (x->prefixed)
 		printf("; prefix 0x%lx", c->prefix);
 	printf("; storage size 0x%lx\n", c->storage_size);
+	if (x->cpu)
+		print_sources(x);
+}
+
+/* --json --verbose: the configuration and where each value came from, as the first object. */
+static void print_json_header(const struct xlate *x)
+{
+	const struct dat_config *c = &x->cfg;
+
+	printf("{\"image\":\"%s\",\"format\":\"%s\",\"asce\":\"0x%lx\",\"edat\":%u,"
+	       "\"iep\":%s,\"access\":\"%s\",\"storage_size\":\"0x%lx\"",
+	       translate_json_safe(x->image_path ? x->image_path : "example"),
+	       image_format_name(x->img.format), c->asce, c->edat, c->iep ? "true" : "false",
+	       access_name(x->access), c->storage_size);
+	if (x->prefixed)
+		printf(",\"prefix\":\"0x%lx\"", c->prefix);
+	if (x->cpu)
+		printf(",\"cpu\":%u,\"from\":{\"asce\":\"%s\",\"edat\":\"%s\",\"iep\":\"%s\","
+		       "\"prefix\":\"%s\"}",
+		       x->cpu_index, x->src.asce, x->src.edat, x->src.iep, x->src.prefix);
+	printf("}\n");
 }
 
 /* ---- input ------------------------------------------------------------------------------- */
@@ -406,13 +580,282 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
+/* ---- standard input from a file: threads over chunks, answers in input order --------------- */
+
+/*
+ * A file on standard input never makes a read wait, so nobody is waiting for an
+ * answer: it is read in windows of BULK_WINDOW bytes, each window split at line
+ * boundaries into one chunk per thread, every thread parses, translates and
+ * formats its chunk into its own buffer, and the buffers are written in input
+ * order. A bad line stops its chunk; what precedes it is written, as when reading
+ * line by line, and the message names the same line.
+ */
+#define BULK_WINDOW	 (4UL << 20)
+#define BULK_MAX_THREADS 64
+
+enum bulk_err { BULK_OK, BULK_BAD, BULK_NUL, BULK_LONG, BULK_OOM, BULK_SHRANK };
+
+struct bulk_chunk {
+	const struct xlate *x;
+	const char *begin, *end; /* whole lines */
+	char *out;		 /* the answers */
+	size_t len, cap;
+	unsigned long lines; /* lines read, the failing one included */
+	enum bulk_err err;
+	const char *bad; /* the failing line, trimmed */
+	size_t bad_len;
+	volatile unsigned long va; /* the address being answered */
+	pthread_t thread;
+};
+
+/* Like parse_hex() on @len bytes that need not be terminated. */
+static bool parse_hex_n(const char *s, size_t len, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (!len)
+		return false;
+	for (; len; s++, len--) {
+		int d = hexval((unsigned char)*s);
+
+		if (d < 0 || (v >> 60))
+			return false;
+		v = v << 4 | (unsigned long)d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool bulk_room(struct bulk_chunk *c)
+{
+	size_t cap;
+	char *out;
+
+	if (c->cap - c->len >= MAX_ANSWER)
+		return true;
+	cap = c->cap ? 2 * c->cap : 1 << 16;
+	out = realloc(c->out, cap);
+	if (!out)
+		return false;
+	c->out = out;
+	c->cap = cap;
+	return true;
+}
+
+static enum bulk_err bulk_line(struct bulk_chunk *c, const struct xlate *x, const char *s,
+			       size_t len)
+{
+	struct dat_result res;
+	unsigned long va;
+
+	while (len && blank(s[len - 1]))
+		len--;
+	while (len && blank(*s)) {
+		s++;
+		len--;
+	}
+	c->bad = s;
+	c->bad_len = len;
+	if (!len)
+		return BULK_OK;
+	if (memchr(s, 0, len))
+		return BULK_NUL;
+	if (!parse_hex_n(s, len, &va))
+		return BULK_BAD;
+	if (!bulk_room(c))
+		return BULK_OOM;
+	c->va = va;
+	dat_translate_lean(&x->lean, va, x->access, image_read_entry, (void *)&x->img, &res);
+	c->len = (size_t)(format_answer(x, va, &res, c->out + c->len) - c->out);
+	return BULK_OK;
+}
+
+static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
+{
+	const char *p = c->begin, *nl;
+	size_t len;
+
+	while (p < c->end) {
+		nl = memchr(p, '\n', (size_t)(c->end - p));
+		len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
+		c->lines++;
+		c->err = len >= LINE_BUF ? BULK_LONG : bulk_line(c, x, p, len);
+		if (c->err)
+			return;
+		p = nl ? nl + 1 : c->end;
+	}
+}
+
+static void *bulk_worker(void *arg)
+{
+	struct bulk_chunk *c = arg;
+	struct xlate local = *c->x; /* its own image: the reader keeps a segment hint */
+	sigjmp_buf jump;
+
+	if (sigsetjmp(jump, 1)) {
+		bus_target = NULL;
+		c->err = BULK_SHRANK;
+		return NULL;
+	}
+	bus_target = &jump;
+	bulk_lines(c, &local);
+	bus_target = NULL;
+	return NULL;
+}
+
+/* Split [begin, end) (whole lines) into @n chunks at line boundaries. */
+static void bulk_split(struct bulk_chunk *c, unsigned int n, const char *begin, const char *end)
+{
+	size_t step = (size_t)(end - begin) / n;
+	const char *p = begin;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *e = i + 1 == n ? end : p + step;
+
+		if (e < end && e > p) {
+			const char *nl = memchr(e - 1, '\n', (size_t)(end - (e - 1)));
+
+			e = nl ? nl + 1 : end;
+		}
+		if (e < p)
+			e = p;
+		c[i].begin = p;
+		c[i].end = e;
+		p = e;
+	}
+}
+
+/* Report a chunk's failure as the line-by-line reader would. Returns the exit status. */
+static int bulk_failure(const struct xlate *x, const struct bulk_chunk *c, unsigned long lineno)
+{
+	char where[48], line[48];
+	size_t n = c->bad_len < 41 ? c->bad_len : 41;
+
+	snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+	memcpy(line, c->bad, n);
+	line[n] = 0;
+	switch (c->err) {
+	case BULK_NUL:
+		fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, line);
+		return EXIT_USAGE;
+	case BULK_BAD:
+		return bad_address(where, line);
+	case BULK_LONG:
+		fprintf(stderr, "gmap translate: %slonger than 64 KiB\n", where);
+		return EXIT_USAGE;
+	case BULK_SHRANK:
+		answering = true;
+		asking = c->va;
+		return image_shrank(x, x->image_path);
+	default:
+		fprintf(stderr, "gmap translate: out of memory for the answers\n");
+		return EXIT_USAGE;
+	}
+}
+
+/* Translate one window's chunks and write them in order; *lineno counts the lines. */
+static int bulk_window(const struct xlate *x, struct bulk_chunk *c, unsigned int n,
+		       const char *begin, const char *end, unsigned long *lineno)
+{
+	int rc = 0;
+
+	bulk_split(c, n, begin, end);
+	bool started[BULK_MAX_THREADS];
+
+	for (unsigned int i = 0; i < n; i++) {
+		c[i].x = x;
+		c[i].len = 0;
+		c[i].lines = 0;
+		c[i].err = BULK_OK;
+		started[i] = !pthread_create(&c[i].thread, NULL, bulk_worker, &c[i]);
+		if (!started[i])
+			bulk_worker(&c[i]); /* no thread to be had: answer it here */
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(c[i].thread, NULL);
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		fwrite_unlocked(c[i].out, 1, c[i].len, stdout);
+		*lineno += c[i].lines;
+		if (c[i].err)
+			rc = bulk_failure(x, &c[i], *lineno);
+	}
+	return rc;
+}
+
+/* The last newline of the window, or NULL. */
+static const char *last_newline(const char *buf, size_t len)
+{
+	return memrchr(buf, '\n', len);
+}
+
+static int bulk_read(char *buf, size_t *fill, bool *eof, unsigned long lineno)
+{
+	ssize_t r;
+
+	do
+		r = read(STDIN_FILENO, buf + *fill, BULK_WINDOW - *fill);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	*eof = !r;
+	*fill += (size_t)r;
+	return 0;
+}
+
+/* Standard input is a file: read it in windows and answer each with the threads. */
+static int translate_bulk(const struct xlate *x)
+{
+	struct bulk_chunk *c = calloc(x->threads, sizeof(*c));
+	char *buf = malloc(BULK_WINDOW);
+	unsigned long lineno = 0;
+	size_t fill = 0, used;
+	bool eof = false;
+	const char *end;
+	int rc = !c || !buf ? EXIT_USAGE : 0;
+
+	while (!rc && !eof) {
+		rc = bulk_read(buf, &fill, &eof, lineno);
+		if (rc || (fill < BULK_WINDOW && !eof))
+			continue;
+		end = eof ? buf + fill : last_newline(buf, fill);
+		if (!end) {
+			fprintf(stderr,
+				"gmap translate: standard input line %lu: longer than 64 KiB\n",
+				lineno + 1);
+			rc = EXIT_USAGE;
+			break;
+		}
+		used = (size_t)(end - buf) + (eof ? 0 : 1);
+		rc = bulk_window(x, c, x->threads, buf, buf + used, &lineno);
+		memmove(buf, buf + used, fill - used);
+		fill -= used;
+	}
+	for (unsigned int i = 0; c && i < x->threads; i++)
+		free(c[i].out);
+	free(c);
+	free(buf);
+	return rc;
+}
+
 static int translate_stdin(const struct xlate *x)
 {
 	static struct line_reader in;
 	char *s, where[48];
 	size_t len;
 	unsigned long lineno = 0, va;
+	struct stat st;
 
+	/* Steps are printed as they come: --verbose stays line by line. */
+	if (!x->verbose && !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode))
+		return translate_bulk(x);
 	while ((s = next_line(&in, &len))) {
 		lineno++;
 		s = trim(s, &len);
@@ -466,17 +909,37 @@ static int translate_args(const struct xlate *x, int n, char **args)
 /* ---- options ----------------------------------------------------------------------------- */
 
 struct opts {
-	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries;
-	bool iep, verbose, tree, example;
+	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space,
+		*threads;
+	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces, json;
 };
 
-enum { OPT_IEP = 256, OPT_MAX_ENTRIES, OPT_EXAMPLE };
+enum {
+	OPT_IEP = 256,
+	OPT_NO_IEP,
+	OPT_MAX_ENTRIES,
+	OPT_EXAMPLE,
+	OPT_CPU,
+	OPT_SPACE,
+	OPT_INFO,
+	OPT_ALL_SPACES,
+	OPT_JSON,
+	OPT_THREADS,
+};
 
 static const struct option long_opts[] = {
 	{ "image", required_argument, NULL, 'i' },
 	{ "asce", required_argument, NULL, 'a' },
 	{ "edat", required_argument, NULL, 'e' },
 	{ "iep", no_argument, NULL, OPT_IEP },
+	{ "no-iep", no_argument, NULL, OPT_NO_IEP },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "space", required_argument, NULL, OPT_SPACE },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "reverse", no_argument, NULL, 'r' },
+	{ "all-spaces", no_argument, NULL, OPT_ALL_SPACES },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -496,7 +959,7 @@ static int get_opts(int argc, char **argv, struct opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":i:a:e:p:s:A:vth", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:a:e:p:s:A:vtrh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->image = optarg;
@@ -509,6 +972,30 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_IEP:
 			o->iep = true;
+			break;
+		case OPT_NO_IEP:
+			o->no_iep = true;
+			break;
+		case OPT_CPU:
+			o->cpu = optarg;
+			break;
+		case OPT_SPACE:
+			o->space = optarg;
+			break;
+		case OPT_INFO:
+			o->info = true;
+			break;
+		case 'r':
+			o->reverse = true;
+			break;
+		case OPT_ALL_SPACES:
+			o->all_spaces = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_THREADS:
+			o->threads = optarg;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -558,6 +1045,156 @@ static int set_access(struct xlate *x, const char *s)
 	return 0;
 }
 
+static int no_registers(const struct xlate *x, const char *what)
+{
+	fprintf(stderr, "gmap translate: %s: %s is required: %s\n", x->image_path, what,
+		translate_no_regs(&x->img));
+	return EXIT_USAGE;
+}
+
+/* The CPU whose registers fill in what the options leave open: --cpu N, else the first. */
+static int pick_cpu(struct xlate *x, const struct opts *o)
+{
+	unsigned long n = 0;
+
+	if (o->cpu && (!parse_dec(o->cpu, &n) || n > 1000000))
+		return usage_error("--cpu '%s' is not a decimal CPU number", o->cpu);
+	if (o->cpu && o->example)
+		return usage_error("%s", "--cpu needs a core (--image), not --example");
+	if (o->cpu && !x->img.ncpus)
+		return no_registers(x, "registers for --cpu");
+	if (o->cpu && n >= x->img.ncpus) {
+		fprintf(stderr, "gmap translate: %s: --cpu %lu: the core holds %u CPU%s (0-%u)\n",
+			x->image_path, n, x->img.ncpus, x->img.ncpus == 1 ? "" : "s",
+			x->img.ncpus - 1);
+		return EXIT_USAGE;
+	}
+	if (x->img.ncpus) {
+		x->cpu = &x->img.cpus[n];
+		x->cpu_index = (unsigned int)n;
+	}
+	return 0;
+}
+
+static int parse_space(const char *s, enum dat_space *space)
+{
+	if (!strcmp(s, "primary"))
+		*space = DAT_SPACE_PRIMARY;
+	else if (!strcmp(s, "secondary"))
+		*space = DAT_SPACE_SECONDARY;
+	else if (!strcmp(s, "home"))
+		*space = DAT_SPACE_HOME;
+	else
+		return usage_error("--space '%s' is not primary, secondary or home", s);
+	return 0;
+}
+
+/* The ASCE: --asce, else the chosen CPU's CR1, CR7 or CR13 by --space or the PSW. */
+static int set_asce(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	const struct image_cpu *cpu = x->cpu;
+	int cr;
+
+	if (o->space && parse_space(o->space, &c->space))
+		return EXIT_USAGE;
+	if (!o->space && cpu)
+		c->space = translate_psw_space(cpu->psw_mask);
+	if (o->asce) {
+		if (!parse_hex(o->asce, &c->asce))
+			return usage_error("--asce '%s' is not a 64-bit hexadecimal value",
+					   o->asce);
+		snprintf(x->src.asce, sizeof(x->src.asce), "--asce");
+		return 0;
+	}
+	if (o->example) {
+		c->asce = EXAMPLE_ASCE;
+		snprintf(x->src.asce, sizeof(x->src.asce), "the example's default");
+		return 0;
+	}
+	if (!cpu)
+		return no_registers(x, "--asce ASCE");
+	if (!(cpu->have & IMAGE_CPU_CRS)) {
+		fprintf(stderr,
+			"gmap translate: %s: --asce ASCE is required: cpu %u has no NT_S390_CTRS "
+			"note\n",
+			x->image_path, x->cpu_index);
+		return EXIT_USAGE;
+	}
+	cr = translate_space_cr(c->space);
+	c->asce = cpu->cr[cr];
+	snprintf(x->src.asce, sizeof(x->src.asce), "cpu %u cr%d (%s space%s)", x->cpu_index, cr,
+		 translate_space_name(c->space), o->space ? ", --space" : ", as the PSW selects");
+	return 0;
+}
+
+/* EDAT and IEP: the options, else the chosen CPU's CR0, else off. */
+static int set_edat_iep(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	bool crs = x->cpu && (x->cpu->have & IMAGE_CPU_CRS);
+
+	if (o->iep && o->no_iep)
+		return usage_error("%s", "--iep and --no-iep exclude each other");
+	c->edat = o->example ? EXAMPLE_EDAT : 0;
+	snprintf(x->src.edat, sizeof(x->src.edat), "default");
+	if (o->edat) {
+		if (strlen(o->edat) != 1 || o->edat[0] < '0' || o->edat[0] > '2')
+			return usage_error("--edat '%s' is not 0, 1 or 2", o->edat);
+		c->edat = (unsigned int)(o->edat[0] - '0');
+		snprintf(x->src.edat, sizeof(x->src.edat), "--edat");
+	} else if (crs) {
+		c->edat = translate_cr0_edat(x->cpu->cr[0]);
+		snprintf(x->src.edat, sizeof(x->src.edat), "cpu %u cr0 bit 40%s", x->cpu_index,
+			 c->edat ? " (EDAT-2 assumed with EDAT-1; --edat 1 to exclude it)" : "");
+	}
+	c->iep = o->iep;
+	snprintf(x->src.iep, sizeof(x->src.iep), o->iep || o->no_iep ? "%s" : "default",
+		 o->iep ? "--iep" : "--no-iep");
+	if (!o->iep && !o->no_iep && crs) {
+		c->iep = translate_cr0_iep(x->cpu->cr[0]);
+		snprintf(x->src.iep, sizeof(x->src.iep), "cpu %u cr0 bit 43", x->cpu_index);
+	}
+	c->iep_installed = c->iep;
+	return 0;
+}
+
+/* The prefix: --prefix, else the chosen CPU's prefix note; either makes results absolute. */
+static int set_prefix(struct xlate *x, const struct opts *o)
+{
+	struct dat_config *c = &x->cfg;
+	unsigned long v;
+
+	snprintf(x->src.prefix, sizeof(x->src.prefix), "none: results are real addresses");
+	if (o->prefix) {
+		if (!parse_hex(o->prefix, &v) || (v & ~PREFIX_MASK))
+			return usage_error("--prefix '%s' is not 8 KiB aligned below 2 GiB",
+					   o->prefix);
+		c->prefix = v;
+		x->prefixed = true;
+		snprintf(x->src.prefix, sizeof(x->src.prefix), "--prefix");
+	} else if (x->cpu && (x->cpu->have & IMAGE_CPU_PREFIX)) {
+		c->prefix = x->cpu->prefix;
+		x->prefixed = true;
+		snprintf(x->src.prefix, sizeof(x->src.prefix), "cpu %u NT_S390_PREFIX",
+			 x->cpu_index);
+	}
+	return 0;
+}
+
+/* Threads for standard input from a file: --threads, else one per online CPU. */
+static int set_threads(struct xlate *x, const struct opts *o)
+{
+	unsigned long n;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	n = cpus < 1 ? 1 : cpus > BULK_MAX_THREADS ? BULK_MAX_THREADS : (unsigned long)cpus;
+	if (o->threads && (!parse_dec(o->threads, &n) || !n || n > BULK_MAX_THREADS))
+		return usage_error("--threads '%s' is not a number from 1 to 64", o->threads);
+	x->threads = (unsigned int)n;
+	return 0;
+}
+
 /*
  * The lean walker reads flat storage from absolute 0: the first segment of the image
  * if it starts there (a raw image always does), as far as its file data goes. Without
@@ -573,34 +1210,26 @@ static void set_lean(struct xlate *x)
 		dat_lean_init_be(&x->lean, &x->cfg, NULL, 0);
 }
 
-/* Machine state from the options; the image is open, so the defaults can follow it. */
+/* Machine state from the options and the core's registers; options win. */
 static int set_config(struct xlate *x, const struct opts *o)
 {
 	struct dat_config *c = &x->cfg;
-	unsigned long v;
+	int rc = pick_cpu(x, o);
 
-	if (o->asce && !parse_hex(o->asce, &c->asce))
-		return usage_error("--asce '%s' is not a 64-bit hexadecimal value", o->asce);
-	if (!o->asce)
-		c->asce = EXAMPLE_ASCE;
-	c->edat = o->example ? EXAMPLE_EDAT : 0;
-	if (o->edat) {
-		if (strlen(o->edat) != 1 || o->edat[0] < '0' || o->edat[0] > '2')
-			return usage_error("--edat '%s' is not 0, 1 or 2", o->edat);
-		c->edat = (unsigned int)(o->edat[0] - '0');
-	}
-	c->iep = c->iep_installed = o->iep;
-	if (o->prefix) {
-		if (!parse_hex(o->prefix, &v) || (v & ~PREFIX_MASK))
-			return usage_error("--prefix '%s' is not 8 KiB aligned below 2 GiB",
-					   o->prefix);
-		c->prefix = v;
-		x->prefixed = true;
-	}
+	if (!rc)
+		rc = set_asce(x, o);
+	if (!rc)
+		rc = set_edat_iep(x, o);
+	if (!rc)
+		rc = set_prefix(x, o);
+	if (rc)
+		return rc;
 	c->storage_size = x->img.end;
 	if (o->storage && !parse_hex(o->storage, &c->storage_size))
 		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
 	set_lean(x);
+	if (set_threads(x, o))
+		return EXIT_USAGE;
 	return set_access(x, o->access);
 }
 
@@ -629,8 +1258,6 @@ static int open_image(struct xlate *x, const struct opts *o)
 		return usage_error("%s", "--example and --image exclude each other");
 	if (!o->example && !o->image)
 		return usage_error("%s", "--image FILE (or --example) is required");
-	if (!o->example && !o->asce)
-		return usage_error("%s", "--asce ASCE is required");
 	if (o->example ? translate_example_image(&x->img, err, sizeof(err))
 		       : image_open(&x->img, o->image, err, sizeof(err))) {
 		fprintf(stderr, "gmap translate: %s: %s\n", o->image ? o->image : "example", err);
@@ -640,23 +1267,221 @@ static int open_image(struct xlate *x, const struct opts *o)
 	return 0;
 }
 
+static int get_max_entries(const struct opts *o, unsigned long *max_entries)
+{
+	*max_entries = DEFAULT_MAX_ENTRIES;
+	if (o->max_entries &&
+	    (!parse_dec(o->max_entries, max_entries) || *max_entries > MAX_MAX_ENTRIES))
+		return usage_error("--max-entries '%s' is not a decimal number from 0 to "
+				   "4294967296",
+				   o->max_entries);
+	return 0;
+}
+
+/* ---- --reverse --------------------------------------------------------------------------- */
+
+/* One address space --reverse walks, with the label its answers carry. */
+struct rev_space {
+	struct xlate x;
+	char label[48];
+	struct translate_hits *hits;
+};
+
+static bool same_config(const struct xlate *a, const struct xlate *b)
+{
+	return a->cfg.asce == b->cfg.asce && a->cfg.edat == b->cfg.edat &&
+	       a->cfg.iep == b->cfg.iep && a->cfg.prefix == b->cfg.prefix &&
+	       a->prefixed == b->prefixed;
+}
+
+/* The configuration of cpu @i's @space, as --cpu and --space would give it. */
+static int space_config(const struct xlate *x, const struct opts *o, unsigned int i,
+			enum dat_space space, struct xlate *out)
+{
+	struct opts o2 = *o;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%u", i);
+	o2.cpu = num;
+	o2.space = translate_space_name(space);
+	*out = *x;
+	memset(&out->cfg, 0, sizeof(out->cfg));
+	out->prefixed = false;
+	out->cpu = NULL;
+	return set_config(out, &o2);
+}
+
+/* --all-spaces: every CPU's primary, secondary and home space, each distinct one once. */
+static int all_spaces(const struct xlate *x, const struct opts *o, struct rev_space *sp,
+		      unsigned int *n)
+{
+	static const enum dat_space spaces[] = { DAT_SPACE_PRIMARY, DAT_SPACE_SECONDARY,
+						 DAT_SPACE_HOME };
+	struct xlate c;
+
+	if (o->asce || o->cpu || o->space)
+		return usage_error("%s", "--all-spaces takes the ASCEs from the core: no --asce, "
+					 "--cpu or --space");
+	for (unsigned int i = 0; i < x->img.ncpus; i++) {
+		if (!(x->img.cpus[i].have & IMAGE_CPU_CRS))
+			continue;
+		for (unsigned int k = 0; k < 3; k++) {
+			bool dup = false;
+
+			if (space_config(x, o, i, spaces[k], &c))
+				return EXIT_USAGE;
+			for (unsigned int j = 0; j < *n && !dup; j++)
+				dup = same_config(&sp[j].x, &c);
+			/* A control register of 0 designates nothing the guest set up. */
+			if (dup || !c.cfg.asce)
+				continue;
+			sp[*n].x = c;
+			snprintf(sp[*n].label, sizeof(sp[*n].label), " (cpu %u %s)", i,
+				 translate_space_name(spaces[k]));
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+/* The forward answer line of @va, which translates to @target, with the space's label. */
+static void print_hit(const struct xlate *x, unsigned long va, unsigned long target,
+		      const char *label)
+{
+	char line[192], *p = line;
+
+	if (x->json) {
+		p = put_str(p, "{\"target\":\"");
+		p = put_hex(p, target);
+		*p++ = '"';
+		p = put_json_hex(p, "vaddr", va);
+		p = put_str(p, x->prefixed ? ",\"absolute\":true" : ",\"absolute\":false");
+		if (*label)
+			p += sprintf(p, ",\"cpu\":%u,\"space\":\"%s\"", x->cpu_index,
+				     translate_space_name(x->cfg.space));
+		p = put_str(p, "}\n");
+		fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+		return;
+	}
+	p = put_hex(p, va);
+	p = put_str(p, " -> ");
+	p = put_hex(p, target);
+	if (x->prefixed)
+		p = put_str(p, " (absolute)");
+	p = put_str(p, label);
+	*p++ = '\n';
+	fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+}
+
+static int reverse_walk(struct rev_space *sp, const struct opts *o, const unsigned long *targets,
+			unsigned int n)
+{
+	unsigned long max_entries;
+	bool stopped = false;
+
+	if (get_max_entries(o, &max_entries))
+		return EXIT_USAGE;
+	sp->hits = calloc(n, sizeof(*sp->hits));
+	if (!sp->hits || translate_reverse(&sp->x.cfg, &sp->x.img, max_entries, targets, n,
+					   sp->hits, &stopped)) {
+		fprintf(stderr, "gmap translate: out of memory while walking the tables\n");
+		return EXIT_USAGE;
+	}
+	if (stopped)
+		fprintf(stderr,
+			"gmap translate: --reverse: the walk of asce 0x%lx stopped after %lu "
+			"entries (--max-entries): addresses may be missing\n",
+			sp->x.cfg.asce, max_entries);
+	return 0;
+}
+
+static void print_reverse(const struct rev_space *sp, unsigned int nsp,
+			  const unsigned long *targets, unsigned int n)
+{
+	for (unsigned int t = 0; t < n; t++) {
+		bool any = false;
+
+		for (unsigned int s = 0; s < nsp; s++)
+			for (unsigned long h = 0; sp[s].hits && h < sp[s].hits[t].n; h++) {
+				print_hit(&sp[s].x, sp[s].hits[t].va[h], targets[t], sp[s].label);
+				any = true;
+			}
+		if (!any && sp->x.json)
+			printf("{\"target\":\"0x%lx\",\"vaddr\":null}\n", targets[t]);
+		else if (!any)
+			printf("0x%lx <- not mapped\n", targets[t]);
+	}
+}
+
+static int reverse_spaces(struct xlate *x, const struct opts *o, struct rev_space *sp,
+			  const unsigned long *targets, unsigned int n)
+{
+	unsigned int nsp = 0;
+	int rc = 0;
+
+	if (o->all_spaces)
+		rc = all_spaces(x, o, sp, &nsp);
+	else
+		sp[nsp++].x = *x;
+	for (unsigned int s = 0; s < nsp && !rc; s++)
+		rc = reverse_walk(&sp[s], o, targets, n);
+	if (!rc)
+		print_reverse(sp, nsp, targets, n);
+	for (unsigned int s = 0; s < nsp; s++) {
+		for (unsigned int t = 0; sp[s].hits && t < n; t++)
+			free(sp[s].hits[t].va);
+		free(sp[s].hits);
+	}
+	return rc;
+}
+
+/* --reverse ABS...: the virtual addresses that map each absolute (or real) address. */
+static int run_reverse(struct xlate *x, const struct opts *o, int nargs, char **args)
+{
+	unsigned long *targets;
+	struct rev_space *sp;
+	int rc;
+
+	if (!nargs)
+		return usage_error("%s", "--reverse needs the absolute addresses to look for");
+	if (o->all_spaces && !x->img.ncpus)
+		return no_registers(x, "registers for --all-spaces");
+	targets = calloc((size_t)nargs, sizeof(*targets));
+	sp = calloc(o->all_spaces ? 3 * x->img.ncpus : 1, sizeof(*sp));
+	rc = !targets || !sp ? EXIT_USAGE : 0;
+	for (int i = 0; i < nargs && !rc; i++)
+		if (!parse_hex(args[i], &targets[i]))
+			rc = bad_address("", args[i]);
+	if (!rc)
+		rc = reverse_spaces(x, o, sp, targets, (unsigned int)nargs);
+	free(targets);
+	free(sp);
+	return rc;
+}
+
 static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 {
-	unsigned long max_entries = DEFAULT_MAX_ENTRIES;
+	unsigned long max_entries;
 
+	if (o->tree && o->reverse)
+		return usage_error("%s", "--tree and --reverse exclude each other");
+	if (o->all_spaces && !o->reverse)
+		return usage_error("%s", "--all-spaces goes with --reverse");
+	if (o->reverse)
+		return run_reverse(x, o, nargs, args);
 	if (o->tree) {
 		if (nargs)
 			return usage_error("%s", "--tree takes no addresses");
-		if (o->max_entries &&
-		    (!parse_dec(o->max_entries, &max_entries) || max_entries > MAX_MAX_ENTRIES))
-			return usage_error("--max-entries '%s' is not a decimal number from 0 to "
-					   "4294967296",
-					   o->max_entries);
-		return translate_tree(stdout, &x->cfg, &x->img, max_entries) ? EXIT_USAGE : 0;
+		if (get_max_entries(o, &max_entries))
+			return EXIT_USAGE;
+		return translate_tree(stdout, &x->cfg, &x->img, max_entries, x->json) ? EXIT_USAGE
+										      : 0;
 	}
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (x->verbose)
+	if (x->verbose && x->json)
+		print_json_header(x);
+	else if (x->verbose)
 		print_header(x);
 	if (nargs)
 		return translate_args(x, nargs, args);
@@ -666,6 +1491,16 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 	else
 		return translate_stdin(x);
 	return 0;
+}
+
+/* --info: what the core's notes hold; no configuration is needed. */
+static int run_info(const struct xlate *x, const struct opts *o, int nargs)
+{
+	if (nargs || o->tree)
+		return usage_error("%s", "--info takes no addresses and no --tree");
+	return translate_info(stdout, &x->img, x->image_path ? x->image_path : "example", o->json)
+		       ? EXIT_USAGE
+		       : 0;
 }
 
 /* Open the image and answer; SIGBUS from a shrinking image comes back here. */
@@ -681,11 +1516,13 @@ static int open_and_run(struct xlate *x, const struct opts *o, int nargs, char *
 	} else {
 		bus_armed = 1;
 		rc = open_image(x, o);
-		if (!rc)
+		if (!rc && o->info)
+			rc = run_info(x, o, nargs);
+		else if (!rc)
 			rc = set_config(x, o);
-		if (!rc)
+		if (!rc && !o->info)
 			rc = check_asce(x);
-		if (!rc)
+		if (!rc && !o->info)
 			rc = run(x, o, nargs, args);
 		bus_armed = 0;
 	}
@@ -702,6 +1539,7 @@ int cmd_translate(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	x.verbose = o.verbose;
+	x.json = o.json;
 	rc = open_and_run(&x, &o, argc - optind, argv + optind);
 	if (fflush(stdout) && !rc) {
 		fprintf(stderr, "gmap translate: cannot write the output\n");

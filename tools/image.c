@@ -178,6 +178,7 @@ static int elf_parse(struct image *img, char *err, size_t errlen)
 			return fail(err, errlen, "PT_LOAD segments overlap at 0x%lx",
 				    img->seg[i].paddr);
 	img->format = IMAGE_ELF;
+	image_parse_notes(img, phoff, phnum);
 	return 0;
 }
 
@@ -282,6 +283,7 @@ void image_close(struct image *img)
 	if (img->mapped)
 		munmap((void *)img->data, img->size);
 	free(img->seg);
+	free(img->cpus);
 	free(img->owned);
 	memset(img, 0, sizeof(*img));
 }

@@ -31,6 +31,29 @@ struct image_segment {
 	unsigned long offset;
 };
 
+/* What the notes of one CPU held (struct image_cpu.have). */
+#define IMAGE_CPU_PSW	 0x1 /* NT_PRSTATUS */
+#define IMAGE_CPU_CRS	 0x2 /* NT_S390_CTRS */
+#define IMAGE_CPU_PREFIX 0x4 /* NT_S390_PREFIX */
+
+/**
+ * struct image_cpu - the registers of one CPU from an ELF core's notes
+ * @psw_mask: PSW bits 0-63 (from NT_PRSTATUS)
+ * @psw_addr: PSW bits 64-127
+ * @cr:       control registers 0-15 (from NT_S390_CTRS)
+ * @prefix:   prefix register (from NT_S390_PREFIX)
+ * @have:     IMAGE_CPU_* bits: which of the above the core held
+ *
+ * A CPU's notes start with its NT_PRSTATUS, as QEMU and the kernel write them.
+ */
+struct image_cpu {
+	unsigned long psw_mask;
+	unsigned long psw_addr;
+	unsigned long cr[16];
+	unsigned long prefix;
+	unsigned int have;
+};
+
 /**
  * struct image - an opened storage image
  * @data:   the file's bytes
@@ -42,6 +65,11 @@ struct image_segment {
  * @hint:   segment of the last successful read (walks stay in one segment)
  * @mapped: @data is a mapping to undo on close
  * @owned:  a buffer to free on close (in-memory images)
+ * @cpus:   the CPUs' registers from an ELF core's notes, in note order
+ * @ncpus:  number of entries in @cpus (0 for raw images and cores without registers)
+ * @note_err: why the notes could not be read ("" if they could); the image itself is
+ *          usable, only the registers are not, so the error is reported when they are
+ *          needed
  */
 struct image {
 	const unsigned char *data;
@@ -53,6 +81,9 @@ struct image {
 	const struct image_segment *hint;
 	bool mapped;
 	void *owned;
+	struct image_cpu *cpus;
+	unsigned int ncpus;
+	char note_err[160];
 };
 
 /**
@@ -103,6 +134,16 @@ int image_read(struct image *img, unsigned long addr, void *buf, size_t len);
  * Return: 0, or -1 for storage the image does not hold (an addressing exception).
  */
 int image_read_entry(void *ctx, unsigned long addr, unsigned long *val);
+
+/**
+ * image_parse_notes() - read the CPUs' registers from the PT_NOTE segments (image.c's part)
+ * @img:   an ELF image whose program headers were checked
+ * @phoff: file offset of the program headers
+ * @phnum: their number
+ *
+ * Fills @img->cpus, or @img->note_err with the reason naming the damaged note.
+ */
+void image_parse_notes(struct image *img, unsigned long phoff, unsigned long phnum);
 
 /** image_format_name() - "raw" or "elf". */
 const char *image_format_name(enum image_format format);

@@ -40,6 +40,10 @@ struct tree {
 	bool have_cur;
 	struct range *kept;
 	unsigned long nkept, kept_cap, nranges;
+	/* --reverse: the absolute addresses looked for, and the virtual ones found. */
+	const unsigned long *targets;
+	unsigned int ntargets;
+	struct translate_hits *hits;
 };
 
 static unsigned long hash(unsigned long key)
@@ -146,6 +150,30 @@ static bool take(struct tree *t)
 	return true;
 }
 
+static void add_hit(struct tree *t, struct translate_hits *h, unsigned long va)
+{
+	if (h->n == h->cap) {
+		unsigned long cap = h->cap ? h->cap * 2 : 16;
+		unsigned long *v = realloc(h->va, cap * sizeof(*v));
+
+		if (!v) {
+			t->oom = true;
+			return;
+		}
+		h->va = v;
+		h->cap = cap;
+	}
+	h->va[h->n++] = va;
+}
+
+/* The virtual addresses of the targets inside the frame [abs, abs + size) mapped at @va. */
+static void match_targets(struct tree *t, unsigned long va, unsigned long abs, unsigned long size)
+{
+	for (unsigned int i = 0; i < t->ntargets; i++)
+		if (t->targets[i] - abs < size)
+			add_hit(t, &t->hits[i], va + (t->targets[i] - abs));
+}
+
 /* A leaf frame of @size bytes at absolute @abs: the part inside storage is mapped. */
 static void leaf(struct tree *t, int level, unsigned long va, unsigned long abs, unsigned long size)
 {
@@ -168,6 +196,8 @@ static void leaf(struct tree *t, int level, unsigned long va, unsigned long abs,
 			t->reg_frames++;
 	}
 	add_range(t, va, size);
+	if (t->ntargets)
+		match_targets(t, va, abs, size);
 }
 
 static bool pte_usable(const struct tree *t, unsigned long e)
@@ -358,17 +388,71 @@ static void print_summary(FILE *out, const struct tree *t, int top)
 		fprintf(out, "  ... %lu more not listed\n", t->nranges - t->nkept);
 }
 
-int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
-		   unsigned long max_entries)
+static void print_summary_json(FILE *out, const struct tree *t, int top)
+{
+	fputs(",\"levels\":[", out);
+	for (int l = top; l >= DAT_LEVEL_PTE; l--) {
+		fprintf(out, "{\"level\":\"%s\",\"tables\":%lu,\"valid\":%lu,", dat_level_name(l),
+			t->tables[l], t->valid[l]);
+		if (l == DAT_LEVEL_SEGMENT || l == DAT_LEVEL_REGION3)
+			fprintf(out, "\"large\":%lu,", t->large[l]);
+		fprintf(out, "\"bad\":%lu}%s", t->bad[l], l == DAT_LEVEL_PTE ? "]" : ",");
+	}
+	fprintf(out,
+		",\"mapped\":\"0x%lx\",\"pages\":%lu,\"segment_frames\":%lu,"
+		"\"region_frames\":%lu,\"stopped\":%s,\"ranges_total\":%lu,\"ranges\":[",
+		t->mapped, t->pages, t->seg_frames, t->reg_frames, t->stopped ? "true" : "false",
+		t->nranges);
+	for (unsigned long i = 0; i < t->nkept; i++)
+		fprintf(out, "%s[\"0x%lx\",\"0x%lx\"]", i ? "," : "", t->kept[i].first,
+			t->kept[i].last);
+	fputs("]}\n", out);
+}
+
+/* The first line (or the opening of the JSON object): the ASCE and the configuration. */
+static void print_asce(FILE *out, const struct dat_config *cfg, int top, bool json)
 {
 	static const char *const types[] = { "segment", "region-third", "region-second",
 					     "region-first" };
+	unsigned long asce = cfg->asce;
+
+	if (json)
+		fprintf(out,
+			"{\"asce\":\"0x%lx\",\"type\":\"%s\",\"origin\":\"0x%lx\",\"units\":%lu,"
+			"\"edat\":%u,\"storage_size\":\"0x%lx\"",
+			asce, types[top - 1], asce & _ASCE_ORIGIN, (asce & _ASCE_TABLE_LENGTH) + 1,
+			cfg->edat, cfg->storage_size);
+	else
+		fprintf(out,
+			"asce 0x%lx: %s table at 0x%lx, %lu units; edat %u; storage size 0x%lx\n",
+			asce, types[top - 1], asce & _ASCE_ORIGIN, (asce & _ASCE_TABLE_LENGTH) + 1,
+			cfg->edat, cfg->storage_size);
+}
+
+static void print_missing_top(FILE *out, int top, bool json)
+{
+	static const char *const types[] = { "segment", "region-third", "region-second",
+					     "region-first" };
+
+	if (json)
+		fputs(",\"top_table_missing\":true", out);
+	else
+		fprintf(out, "the %s table is not in storage\n", types[top - 1]);
+}
+
+int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
+		   unsigned long max_entries, bool json)
+{
 	struct tree t = {
 		.cfg = cfg, .img = img, .budget = max_entries, .max_entries = max_entries
 	};
 	unsigned long asce = cfg->asce, tl = asce & _ASCE_TABLE_LENGTH;
 	int top = (int)((asce & _ASCE_TYPE_MASK) >> 2) + 1, rc = 0;
 
+	if ((asce & _ASCE_REAL_SPACE) && json) {
+		fprintf(out, "{\"asce\":\"0x%lx\",\"type\":\"real-space\"}\n", asce);
+		return 0;
+	}
 	if (asce & _ASCE_REAL_SPACE) {
 		fprintf(out,
 			"asce 0x%lx is a real-space designation: every address is its own "
@@ -376,19 +460,54 @@ int translate_tree(FILE *out, const struct dat_config *cfg, struct image *img,
 			asce);
 		return 0;
 	}
-	fprintf(out, "asce 0x%lx: %s table at 0x%lx, %lu units; edat %u; storage size 0x%lx\n",
-		asce, types[top - 1], asce & _ASCE_ORIGIN, tl + 1, cfg->edat, cfg->storage_size);
+	print_asce(out, cfg, top, json);
 	if (walk_crst(&t, top, asce & _ASCE_ORIGIN, 0, tl * 512 + 511, 0))
-		fprintf(out, "the %s table is not in storage\n", types[top - 1]);
+		print_missing_top(out, top, json);
 	if (t.have_cur)
 		keep_range(&t, t.cur);
 	if (t.oom) {
 		fprintf(stderr, "gmap translate: out of memory while walking the tables\n");
 		rc = -1;
+	} else if (json) {
+		print_summary_json(out, &t, top);
 	} else {
 		print_summary(out, &t, top);
 	}
 	free(t.seen);
 	free(t.kept);
 	return rc;
+}
+
+/* A real-space designation maps every address to itself: the real address of @abs. */
+static void reverse_real_space(struct tree *t)
+{
+	unsigned long size = t->cfg->storage_size;
+
+	for (unsigned int i = 0; i < t->ntargets; i++)
+		if (!size || t->targets[i] < size)
+			add_hit(t, &t->hits[i], dat_real_to_abs(t->targets[i], t->cfg->prefix));
+}
+
+int translate_reverse(const struct dat_config *cfg, struct image *img, unsigned long max_entries,
+		      const unsigned long *targets, unsigned int n, struct translate_hits *hits,
+		      bool *stopped)
+{
+	struct tree t = { .cfg = cfg,
+			  .img = img,
+			  .budget = max_entries,
+			  .max_entries = max_entries,
+			  .targets = targets,
+			  .ntargets = n,
+			  .hits = hits };
+	unsigned long asce = cfg->asce, tl = asce & _ASCE_TABLE_LENGTH;
+	int top = (int)((asce & _ASCE_TYPE_MASK) >> 2) + 1;
+
+	if (asce & _ASCE_REAL_SPACE)
+		reverse_real_space(&t);
+	else
+		walk_crst(&t, top, asce & _ASCE_ORIGIN, 0, tl * 512 + 511, 0);
+	*stopped = t.stopped;
+	free(t.seen);
+	free(t.kept);
+	return t.oom ? -1 : 0;
 }

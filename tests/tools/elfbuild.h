@@ -119,4 +119,72 @@ static inline unsigned char *eb_build(const struct eb_seg *segs, unsigned int n,
 	return elf;
 }
 
+/* ---- CPU notes, laid out as QEMU's dump-guest-memory writes them for s390x ---------------- */
+
+#define EB_NT_S390_TIMER  0x301
+#define EB_NT_S390_CTRS	  0x304
+#define EB_NT_S390_PREFIX 0x305
+#define EB_PRSTATUS_SIZE  336U /* struct elf_prstatus of s390x; the PSW at offset 112 */
+#define EB_FPREGSET_SIZE  136U
+/* Bytes of notes per CPU written by eb_cpu_notes(). */
+#define EB_CPU_NOTES_SIZE \
+	(20 + EB_PRSTATUS_SIZE + 20 + EB_FPREGSET_SIZE + 20 + 4 + 20 + 128 + 20 + 8)
+
+/**
+ * struct eb_cpu - the registers of one CPU to write as notes
+ * @psw_mask: PSW bits 0-63
+ * @psw_addr: PSW bits 64-127
+ * @cr:       control registers
+ * @prefix:   prefix register
+ */
+struct eb_cpu {
+	unsigned long psw_mask;
+	unsigned long psw_addr;
+	unsigned long cr[16];
+	uint32_t prefix;
+};
+
+/* One note: header, NUL-terminated name padded to 4, descriptor padded to 4. */
+static inline unsigned char *eb_note(unsigned char *p, const char *name, unsigned int type,
+				     const void *desc, unsigned int descsz)
+{
+	unsigned int namesz = (unsigned int)strlen(name) + 1;
+
+	eb_put32(p, namesz);
+	eb_put32(p + 4, descsz);
+	eb_put32(p + 8, type);
+	memset(p + 12, 0, (namesz + 3) & ~3U);
+	memcpy(p + 12, name, namesz);
+	p += 12 + ((namesz + 3) & ~3U);
+	memcpy(p, desc, descsz);
+	return p + ((descsz + 3) & ~3U);
+}
+
+/**
+ * eb_cpu_notes() - write one CPU's notes in QEMU's order
+ * @p:   where; EB_CPU_NOTES_SIZE bytes
+ * @cpu: the registers
+ *
+ * NT_PRSTATUS and NT_FPREGSET named "CORE", then NT_S390_PREFIX, NT_S390_CTRS and
+ * NT_S390_TIMER named "LINUX".
+ *
+ * Return: the end of what was written.
+ */
+static inline unsigned char *eb_cpu_notes(unsigned char *p, const struct eb_cpu *cpu)
+{
+	unsigned char prstatus[EB_PRSTATUS_SIZE] = { 0 }, fpregs[EB_FPREGSET_SIZE] = { 0 };
+	unsigned char prefix[4], ctrs[128], timer[8] = { 0 };
+
+	eb_put64(prstatus + 112, cpu->psw_mask);
+	eb_put64(prstatus + 120, cpu->psw_addr);
+	eb_put32(prefix, cpu->prefix);
+	for (unsigned int i = 0; i < 16; i++)
+		eb_put64(ctrs + 8 * i, cpu->cr[i]);
+	p = eb_note(p, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	p = eb_note(p, "CORE", NT_FPREGSET, fpregs, sizeof(fpregs));
+	p = eb_note(p, "LINUX", EB_NT_S390_PREFIX, prefix, sizeof(prefix));
+	p = eb_note(p, "LINUX", EB_NT_S390_CTRS, ctrs, sizeof(ctrs));
+	return eb_note(p, "LINUX", EB_NT_S390_TIMER, timer, sizeof(timer));
+}
+
 #endif /* GMAP_TESTS_ELFBUILD_H */

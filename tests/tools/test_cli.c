@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,72 @@ static void test_image_shrinks(void **state)
 	free(stderr_text);
 }
 
+/*
+ * The same with standard input from a file, answered by threads over 4 MiB
+ * windows: the walk that meets the new end runs in a worker thread, which must
+ * land in its own handler. The order is fixed by the pipe: the first window's
+ * answers (24 MB) fill it and the command waits to write them; once some can be
+ * read, the image is cut; the second window's walks then need the segment table
+ * that is gone. Every answer of the first window arrives, then the message.
+ */
+static void test_image_shrinks_threads(void **state)
+{
+	enum { LINES = 600000, FIRST_WINDOW = (4 << 20) / 7 }; /* "0x1000\n" is 7 bytes */
+	int out[2], err = temp_fd(), status;
+	char want[96], *stderr_text, buf[1 << 16];
+	struct pollfd pfd;
+	unsigned long lines = 0, bytes = 0;
+	FILE *in;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	write_image();
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	for (int i = 0; i < LINES; i++)
+		fputs("0x1000\n", in);
+	assert_int_equal(fclose(in), 0);
+	assert_int_equal(pipe(out), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int fd = open(path_of("in"), O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err, 2) < 0)
+			_exit(126);
+		close(out[0]);
+		alarm(CHILD_ALARM);
+		execl(gmap_path, gmap_path, "translate", "-i", path_of("image"), "-a", asce_arg(),
+		      "--threads", "2", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	pfd = (struct pollfd){ .fd = out[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, CHILD_ALARM * 1000), 1);
+	assert_int_equal(truncate(path_of("image"), ST - 0x2000), 0);
+	pic_line(want, sizeof(want), VA_ST, PGM_SEGMENT_TRANSLATION);
+	while ((n = read(out[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+		if (!bytes)
+			assert_memory_equal(buf, want, strlen(want));
+		bytes += (unsigned long)n;
+	}
+	close(out[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	stderr_text = slurp_fd(err);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+		fail_msg("status 0x%x, stderr: %s", status, stderr_text);
+	assert_int_equal(lines, FIRST_WINDOW);
+	assert_int_equal(bytes, lines * strlen(want));
+	if (!strstr(stderr_text, "the file shrank while it was read") ||
+	    !strstr(stderr_text, "no answer for 0x1000"))
+		fail_msg("stderr: %s", stderr_text);
+	free(stderr_text);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -406,6 +473,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dash_among_addrs),
 		cmocka_unit_test(test_max_entries_range),
 		cmocka_unit_test(test_image_shrinks),
+		cmocka_unit_test(test_image_shrinks_threads),
 	};
 
 	if (argc < 3) {

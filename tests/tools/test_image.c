@@ -457,6 +457,196 @@ static void test_open_files(void **state)
 	free(elf);
 }
 
+/* ---- CPU registers from notes ------------------------------------------------------------- */
+
+#define NOTES_CPUS 3
+
+static void fill_cpu(struct eb_cpu *c, unsigned int i)
+{
+	memset(c, 0, sizeof(*c));
+	c->psw_mask = 0x0704000180000000UL | (unsigned long)i << 46;
+	c->psw_addr = 0x1000UL * (i + 1);
+	for (unsigned int r = 0; r < 16; r++)
+		c->cr[r] = 0x0101010101010101UL * (r + 1) + i;
+	c->prefix = 0x7e000U - 0x2000U * i;
+}
+
+/* A core whose notes hold NOTES_CPUS CPUs (in two PT_NOTE segments) and 64 KiB of storage. */
+static unsigned char *notes_elf(size_t *size, unsigned char *notes, size_t *notes_len)
+{
+	static unsigned char mem[0x10000];
+	unsigned char *p = notes;
+	struct eb_cpu c;
+
+	for (unsigned int i = 0; i < NOTES_CPUS; i++) {
+		fill_cpu(&c, i);
+		p = eb_cpu_notes(p, &c);
+	}
+	*notes_len = (size_t)(p - notes);
+	{
+		struct eb_seg segs[] = {
+			{ PT_NOTE, 0, EB_CPU_NOTES_SIZE, 0, notes },
+			{ PT_LOAD, 0, sizeof(mem), sizeof(mem), mem },
+			{ PT_NOTE, 0, *notes_len - EB_CPU_NOTES_SIZE, 0,
+			  notes + EB_CPU_NOTES_SIZE },
+		};
+
+		return eb_build(segs, 3, size);
+	}
+}
+
+static void test_notes(void **state)
+{
+	static unsigned char notes[NOTES_CPUS * EB_CPU_NOTES_SIZE];
+	size_t size = 0, len = 0;
+	unsigned char *elf = notes_elf(&size, notes, &len);
+	struct image img;
+	struct eb_cpu c;
+
+	(void)state;
+	assert_non_null(elf);
+	assert_int_equal(len, sizeof(notes));
+	assert_int_equal(image_from_buffer(&img, elf, size, err, sizeof(err)), 0);
+	assert_string_equal(img.note_err, "");
+	assert_int_equal(img.ncpus, NOTES_CPUS);
+	for (unsigned int i = 0; i < NOTES_CPUS; i++) {
+		fill_cpu(&c, i);
+		assert_int_equal(img.cpus[i].have,
+				 IMAGE_CPU_PSW | IMAGE_CPU_CRS | IMAGE_CPU_PREFIX);
+		assert_int_equal(img.cpus[i].psw_mask, c.psw_mask);
+		assert_int_equal(img.cpus[i].psw_addr, c.psw_addr);
+		assert_int_equal(img.cpus[i].prefix, c.prefix);
+		assert_memory_equal(img.cpus[i].cr, c.cr, sizeof(c.cr));
+	}
+	image_close(&img);
+	free(elf);
+}
+
+/* A raw image and a core without notes have no CPUs, and no error either. */
+static void test_no_notes(void **state)
+{
+	size_t size;
+	unsigned char *elf = multi_elf(&size);
+	struct image img;
+
+	(void)state;
+	assert_int_equal(image_from_buffer(&img, elf, size, err, sizeof(err)), 0);
+	assert_int_equal(img.ncpus, 0);
+	assert_string_equal(img.note_err, "");
+	image_close(&img);
+	free(elf);
+}
+
+/* Build a core from @notes (one PT_NOTE of @len bytes); expect @what in the note error. */
+static void expect_note_error(const unsigned char *notes, size_t len, const char *what)
+{
+	static unsigned char mem[0x1000];
+	struct eb_seg segs[] = {
+		{ PT_NOTE, 0, len, 0, notes },
+		{ PT_LOAD, 0, sizeof(mem), sizeof(mem), mem },
+	};
+	size_t size = 0;
+	unsigned char *elf = eb_build(segs, 2, &size);
+	struct image img;
+
+	assert_non_null(elf);
+	/* The storage stays usable: the error waits until the registers are needed. */
+	assert_int_equal(image_from_buffer(&img, elf, size, err, sizeof(err)), 0);
+	assert_int_equal(img.ncpus, 0);
+	if (!strstr(img.note_err, what))
+		fail_msg("note error '%s' does not mention '%s'", img.note_err, what);
+	image_close(&img);
+	free(elf);
+}
+
+static void test_notes_malformed(void **state)
+{
+	unsigned char n[2 * EB_CPU_NOTES_SIZE], *p;
+	unsigned char prstatus[EB_PRSTATUS_SIZE] = { 0 }, ctrs[128] = { 0 }, pfx[4];
+	struct eb_cpu c;
+
+	(void)state;
+	fill_cpu(&c, 0);
+	p = eb_cpu_notes(n, &c);
+	/* Cut inside the last note's header, then inside its descriptor. */
+	expect_note_error(n, (size_t)(p - n) - 8 - 20 + 6, "header truncated");
+	expect_note_error(n, (size_t)(p - n) - 4, "NT_S390_TIMER");
+	/* The first note's descriptor size beyond the segment. */
+	memcpy(n, "\0\0\0\5\x7f\0\0\0", 8);
+	expect_note_error(n, (size_t)(p - n), "NT_PRSTATUS note (type 0x1) at file offset");
+	/* Registers before any NT_PRSTATUS. */
+	p = eb_note(n, "LINUX", EB_NT_S390_CTRS, ctrs, 128);
+	expect_note_error(n, (size_t)(p - n), "NT_S390_CTRS note at file offset");
+	/* Wrong sizes, a duplicate, an unaligned prefix, a short NT_PRSTATUS. */
+	p = eb_note(n, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	p = eb_note(p, "LINUX", EB_NT_S390_CTRS, ctrs, 64);
+	expect_note_error(n, (size_t)(p - n), "NT_S390_CTRS note of CPU 0 at file offset");
+	p = eb_note(n, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	p = eb_note(p, "LINUX", EB_NT_S390_CTRS, ctrs, 128);
+	p = eb_note(p, "LINUX", EB_NT_S390_CTRS, ctrs, 128);
+	expect_note_error(n, (size_t)(p - n), "a second one");
+	eb_put32(pfx, 0x1234);
+	p = eb_note(n, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	p = eb_note(p, "LINUX", EB_NT_S390_PREFIX, pfx, 4);
+	expect_note_error(n, (size_t)(p - n), "NT_S390_PREFIX note of CPU 0");
+	p = eb_note(n, "CORE", NT_PRSTATUS, prstatus, 120);
+	expect_note_error(n, (size_t)(p - n), "too short to hold the PSW");
+}
+
+/* Another owner's notes with the same type numbers are not registers. */
+static void test_notes_other_owner(void **state)
+{
+	static unsigned char mem[0x1000];
+	unsigned char n[1024], prstatus[EB_PRSTATUS_SIZE] = { 0 }, *p;
+	struct eb_seg segs[2] = { { PT_NOTE, 0, 0, 0, n }, { PT_LOAD, 0, 4096, 4096, mem } };
+	struct image img;
+	size_t size = 0;
+	unsigned char *elf;
+
+	(void)state;
+	p = eb_note(n, "QEMU", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	p = eb_note(p, "CORE", EB_NT_S390_CTRS, prstatus, 8);
+	segs[0].filesz = (unsigned long)(p - n);
+	elf = eb_build(segs, 2, &size);
+	assert_int_equal(image_from_buffer(&img, elf, size, err, sizeof(err)), 0);
+	assert_int_equal(img.ncpus, 0);
+	assert_string_equal(img.note_err, "");
+	image_close(&img);
+	free(elf);
+}
+
+/* Random damage to the notes: an error or registers, never a read out of bounds. */
+static void test_notes_random_damage(void **state)
+{
+	static unsigned char notes[NOTES_CPUS * EB_CPU_NOTES_SIZE];
+	size_t size = 0, len = 0;
+	unsigned char *orig = notes_elf(&size, notes, &len), *elf;
+	unsigned long seed = 0x2545f4914f6cdd1dUL, note_off = 0x1000;
+	unsigned int ok = 0, refused = 0;
+
+	(void)state;
+	assert_non_null(orig);
+	for (int iter = 0; iter < 3000; iter++) {
+		struct image img;
+
+		elf = malloc(size);
+		assert_non_null(elf);
+		memcpy(elf, orig, size);
+		for (int f = 0; f < 1 + iter % 3; f++)
+			elf[note_off + rng_next(&seed) % EB_CPU_NOTES_SIZE] =
+				(unsigned char)rng_next(&seed);
+		assert_int_equal(image_from_buffer(&img, elf, size, err, sizeof(err)), 0);
+		if (img.note_err[0])
+			refused++;
+		else
+			ok++;
+		image_close(&img);
+		free(elf);
+	}
+	assert_true(ok > 0 && refused > 0);
+	free(orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +658,11 @@ int main(void)
 		cmocka_unit_test(test_pn_xnum),
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_open_files),
+		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_no_notes),
+		cmocka_unit_test(test_notes_malformed),
+		cmocka_unit_test(test_notes_other_owner),
+		cmocka_unit_test(test_notes_random_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,8 +321,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "image.raw", "image.elf", "in",	 "out",
-					     "err",	  "bad.elf",   "shared", "empty" };
+	static const char *const names[] = { "image.raw", "image.elf",	"in",	  "out",
+					     "err",	  "bad.elf",	"shared", "empty",
+					     "core.elf",  "badnote.elf" };
 
 	(void)state;
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -976,6 +977,568 @@ static void test_errors(void **state)
 	assert_usage_error(&r, "--example");
 }
 
+/* ---- registers from the core's notes ----------------------------------------------------- */
+
+#define PSW_PRIMARY 0x0704000180000000UL
+#define PSW_HOME    0x0704c00180000000UL
+#define CR0_EDAT    0x800000UL
+#define CR0_IEP	    0x100000UL
+
+/*
+ * The test storage as a core with two CPUs: cpu 0 in the primary space with EDAT
+ * and prefix 0, cpu 1 in the home space (CR13) without EDAT, with IEP, prefix
+ * 0x7e000 and a real-space ASCE in CR7. With @bad_ctrs, cpu 1's NT_S390_CTRS is
+ * 64 bytes, as a 31-bit dump would have it.
+ */
+static void write_core(const char *name, bool bad_ctrs)
+{
+	struct eb_cpu cpus[2] = {
+		{ .psw_mask = PSW_PRIMARY, .psw_addr = 0x1000, .cr = { CR0_EDAT, ASCE } },
+		{ .psw_mask = PSW_HOME,
+		  .psw_addr = 0x2000,
+		  .cr = { CR0_IEP, ASCE },
+		  .prefix = 0x7e000 },
+	};
+	static unsigned char notes[2 * EB_CPU_NOTES_SIZE];
+	unsigned char *p = notes;
+	size_t size = 0;
+	unsigned char *elf;
+
+	cpus[1].cr[7] = _ASCE_REAL_SPACE;
+	cpus[1].cr[13] = ASCE;
+	for (unsigned int i = 0; i < 2; i++)
+		p = eb_cpu_notes(p, &cpus[i]);
+	if (bad_ctrs)
+		eb_put32(notes + EB_CPU_NOTES_SIZE + EB_CPU_NOTES_SIZE - 128 - 20 - 8 - 20 + 4, 64);
+	{
+		struct eb_seg segs[] = {
+			{ PT_NOTE, 0, (unsigned long)(p - notes), 0, notes },
+			{ PT_LOAD, 0, STORAGE, STORAGE, storage },
+		};
+
+		elf = eb_build(segs, 2, &size);
+	}
+	assert_non_null(elf);
+	write_file(name, elf, size);
+	free(elf);
+}
+
+/* " (absolute)" before the end of every line that is not an exception. */
+static char *absolute_lines(const char *in)
+{
+	char *out = malloc(strlen(in) * 2 + 1), *o = out;
+
+	assert_non_null(out);
+	for (const char *line = in; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = (size_t)(nl - line);
+
+		memcpy(o, line, len);
+		o += len;
+		if (!memmem(line, len, " pic ", 5))
+			o += sprintf(o, " (absolute)");
+		*o++ = '\n';
+		line = nl + 1;
+	}
+	*o = 0;
+	return out;
+}
+
+static void assert_has(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("output\n%s\ndoes not hold '%s'", text, want);
+}
+
+/* Without --asce, --edat or --prefix, the first CPU's registers answer, as the options would. */
+static void test_core_stream(void **state)
+{
+	char *want, *abs;
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	want = stream(20000, 0x31337UL, 2, false);
+	abs = absolute_lines(want);
+	r = run("in", "--image", path_of("core.elf"), NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, abs);
+	result_free(&r);
+	free(want);
+	free(abs);
+}
+
+static void test_core_cpu_and_space(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	/* cpu 1: the home space by its PSW, no EDAT (a page table of zeros), prefix 0x7e000. */
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# cpu 1 of 2: psw 0x0704c00180000000 0x0000000000002000\n");
+	assert_has(r.out, "# asce 0x10007 from cpu 1 cr13 (home space, as the PSW selects)\n");
+	assert_has(r.out, "# edat 0 from cpu 1 cr0 bit 40\n");
+	assert_has(r.out, "# iep on from cpu 1 cr0 bit 43\n");
+	assert_has(r.out, "# prefix 0x7e000 from cpu 1 NT_S390_PREFIX\n");
+	assert_has(r.out, "0x40abcde -> 0x7ecde (absolute)\n");
+	result_free(&r);
+	/* --space picks the control register: CR7 of cpu 1 is a real-space designation. */
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "--space", "secondary", "-v",
+		"0x1234", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x20 from cpu 1 cr7 (secondary space, --space)\n");
+	assert_has(r.out, "0x1234 -> 0x7f234 (absolute)\n");
+	result_free(&r);
+	/* cpu 0 by default: EDAT-2 assumed from CR0 bit 40, the 1 MiB frame. */
+	r = run(NULL, "-i", path_of("core.elf"), "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x10007 from cpu 0 cr1 (primary space, as the PSW selects)\n");
+	assert_has(r.out, "# edat 2 from cpu 0 cr0 bit 40 (EDAT-2 assumed");
+	assert_has(r.out, "# iep off from cpu 0 cr0 bit 43\n");
+	assert_has(r.out, "0x40abcde -> 0x6abcde (absolute)\n");
+	result_free(&r);
+}
+
+/* Options given always win over the core's registers. */
+static void test_core_options_win(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "1", "--space", "primary", "--asce",
+		asce_str(), "--edat", "1", "--no-iep", "--prefix", "0", "-v", "0x40abcde", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "# asce 0x10007 from --asce\n");
+	assert_has(r.out, "# edat 1 from --edat\n");
+	assert_has(r.out, "# iep off from --no-iep\n");
+	assert_has(r.out, "# prefix 0x0 from --prefix\n");
+	assert_has(r.out, "0x40abcde -> 0x6abcde (absolute)\n");
+	result_free(&r);
+}
+
+static void test_core_errors(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--cpu", "2", "0", NULL);
+	assert_usage_error(&r, "--cpu 2: the core holds 2 CPUs (0-1)");
+	r = run(NULL, "-i", path_of("core.elf"), "--space", "access", "0", NULL);
+	assert_usage_error(&r, "--space 'access' is not primary, secondary or home");
+	r = run(NULL, "-i", path_of("core.elf"), "--iep", "--no-iep", "0", NULL);
+	assert_usage_error(&r, "--iep and --no-iep exclude each other");
+	r = run(NULL, "-i", path_of("image.raw"), "0", NULL);
+	assert_usage_error(&r, "--asce ASCE is required: a raw image holds no CPU registers");
+	r = run(NULL, "-i", path_of("image.raw"), "--cpu", "0", "-a", asce_str(), "0", NULL);
+	assert_usage_error(&r, "a raw image holds no CPU registers");
+	r = run(NULL, "-i", path_of("image.elf"), "0", NULL);
+	assert_usage_error(&r, "--asce ASCE is required: the core holds no NT_PRSTATUS note");
+	/* A damaged note: an error naming it, unless the options say it all. */
+	write_core("badnote.elf", true);
+	r = run(NULL, "-i", path_of("badnote.elf"), "0x1234", NULL);
+	assert_usage_error(&r, "NT_S390_CTRS note of CPU 1 at file offset");
+	r = run(NULL, "-i", path_of("badnote.elf"), "--info", NULL);
+	assert_usage_error(&r, "NT_S390_CTRS note of CPU 1");
+	r = run(NULL, "-i", path_of("badnote.elf"), "-a", asce_str(), "0x4012345", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "0x4012345 -> 0x");
+	result_free(&r);
+}
+
+static void test_core_info(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--info", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_has(r.out, ": elf, 1 segment, storage ends at 0x7ffc00, 2 cpus\n");
+	assert_has(r.out, "cpu 0: psw 0x0704000180000000 0x0000000000001000 (dat on, primary "
+			  "space)\n  prefix 0x0\n  cr0  0x0000000000800000 (edat on, iep off)\n"
+			  "  cr1  0x0000000000010007 primary asce: region-third table at 0x10000, "
+			  "4 units\n");
+	assert_has(r.out, "cpu 1: psw 0x0704c00180000000 0x0000000000002000 (dat on, home "
+			  "space)\n  prefix 0x7e000\n");
+	assert_has(r.out, "  cr7  0x0000000000000020 secondary asce: real-space designation\n"
+			  "  cr13 0x0000000000010007 home asce: region-third table at 0x10000, 4 "
+			  "units\n");
+	result_free(&r);
+	r = run(NULL, "-i", path_of("image.raw"), "--info", NULL);
+	assert_usage_error(&r, "--info: a raw image holds no CPU registers");
+}
+
+/* ---- --reverse ---------------------------------------------------------------------------- */
+
+static void test_reverse_example(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--reverse", "0xabcdef", "0x912345", "abd123", "0x1234567",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, "0x123456789abcdef -> 0xabcdef\n"
+			   "0x123456789b12345 -> 0x912345\n"
+			   "0x123456789abd123 -> 0xabd123\n"
+			   "0x1234567 <- not mapped\n");
+	result_free(&r);
+	/* Prefixing: real 0x1000 (PTE 0xc0) is absolute 0x7f000 with prefix 0x7e000. */
+	r = run(NULL, "--example", "--prefix", "0x7e000", "--reverse", "0x7f123", "0x1123", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, "0x123456789ac0123 -> 0x7f123 (absolute)\n0x1123 <- not mapped\n");
+	result_free(&r);
+	r = run(NULL, "--example", "--reverse", NULL);
+	assert_usage_error(&r, "--reverse needs the absolute addresses");
+	r = run(NULL, "--example", "--reverse", "0xq", NULL);
+	assert_usage_error(&r, "'0xq' is not a 64-bit hexadecimal address");
+	r = run(NULL, "--example", "--all-spaces", "0x1", NULL);
+	assert_usage_error(&r, "--all-spaces goes with --reverse");
+}
+
+/* Every page the tree lists, translated forward: page -> frame, or ~0 for an exception. */
+static unsigned long *forward_pages(const struct ranges *rs, unsigned long *npages,
+				    unsigned long **frames)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	unsigned long *pages = NULL, n = 0, cap = 0;
+	struct result r;
+	const char *p;
+
+	assert_non_null(in);
+	for (unsigned long i = 0; i < rs->n; i++)
+		for (unsigned long va = rs->r[i][0]; va - rs->r[i][0] <= rs->r[i][1] - rs->r[i][0];
+		     va += PAGE_SIZE) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 4096;
+				pages = realloc(pages, cap * sizeof(*pages));
+				assert_non_null(pages);
+			}
+			pages[n++] = va;
+			fprintf(in, "0x%lx\n", va);
+		}
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", NULL);
+	assert_int_equal(r.status, 0);
+	*frames = calloc(n, sizeof(**frames));
+	assert_non_null(*frames);
+	p = r.out;
+	for (unsigned long i = 0; i < n; i++) {
+		const char *arrow = strstr(p, " -> ");
+
+		assert_non_null(arrow);
+		(*frames)[i] = strncmp(arrow + 4, "pic", 3) ? strtoul(arrow + 4, NULL, 16) : ~0UL;
+		p = strchr(arrow, '\n') + 1;
+	}
+	result_free(&r);
+	*npages = n;
+	return pages;
+}
+
+/*
+ * --reverse against --tree and forward translation: the tree's ranges, translated
+ * page by page, give every virtual address of each target; --reverse must list
+ * exactly those, in address order, each with the line forward translation prints.
+ */
+static void test_reverse_matches_forward(void **state)
+{
+	static const unsigned long targets[] = { 0x100123, 0x6ab456, 0x123, 0x3f0ff8, 0x7ffff0 };
+	unsigned long npages, *frames, *pages;
+	char args[5][24], *want = malloc(1 << 20);
+	size_t len = 0;
+	struct result r;
+	struct ranges rs;
+
+	(void)state;
+	assert_non_null(want);
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--tree", "-e", "1", NULL);
+	assert_int_equal(r.status, 0);
+	rs = parse_ranges(r.out);
+	result_free(&r);
+	pages = forward_pages(&rs, &npages, &frames);
+	for (unsigned int t = 0; t < 5; t++) {
+		size_t before = len;
+
+		snprintf(args[t], sizeof(args[t]), "0x%lx", targets[t]);
+		for (unsigned long i = 0; i < npages; i++)
+			if (frames[i] == (targets[t] & PAGE_MASK))
+				len += (size_t)sprintf(want + len, "0x%lx -> 0x%lx\n",
+						       pages[i] | (targets[t] & 0xfff), targets[t]);
+		if (len == before)
+			len += (size_t)sprintf(want + len, "0x%lx <- not mapped\n", targets[t]);
+	}
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", "--reverse", args[0],
+		args[1], args[2], args[3], args[4], NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, want);
+	/* The test means something: targets with several mappings, and one with none. */
+	assert_true(strstr(r.out, "0x7ffff0 <- not mapped") && strlen(r.out) > 40 * 12);
+	result_free(&r);
+	free(rs.r);
+	free(pages);
+	free(frames);
+	free(want);
+}
+
+/* --all-spaces: each CPU's distinct spaces, labelled; real space maps an address to itself. */
+static void test_reverse_all_spaces(void **state)
+{
+	struct result r;
+
+	(void)state;
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--all-spaces", "--reverse", "0x6ab456", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	/* cpu 0 (EDAT: the 1 MiB frame at 0x600000) and cpu 1 (no EDAT, prefix 0x7e000). */
+	assert_has(r.out, "0x40ab456 -> 0x6ab456 (absolute) (cpu 0 primary)\n");
+	assert_has(r.out, "0x6ab456 -> 0x6ab456 (absolute) (cpu 1 secondary)\n");
+	assert_true(strstr(r.out, "(cpu 1 primary)") != NULL);
+	assert_null(strstr(r.out, "(cpu 1 home)"));    /* the same space as cpu 1 primary */
+	assert_null(strstr(r.out, "cpu 0 secondary")); /* CR7 0: nothing set up */
+	result_free(&r);
+	r = run(NULL, "-i", path_of("core.elf"), "--all-spaces", "--cpu", "1", "--reverse", "0",
+		NULL);
+	assert_usage_error(&r, "--all-spaces takes the ASCEs from the core");
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--all-spaces", "--reverse",
+		"0", NULL);
+	assert_usage_error(&r, "registers for --all-spaces is required: a raw image");
+}
+
+/* ---- --json ------------------------------------------------------------------------------- */
+
+/* Every line of @text is a JSON value (python3's parser decides; skipped without python3). */
+static void assert_json_lines(const char *text)
+{
+	char cmd[256];
+	int rc;
+
+	write_file("json", text, strlen(text));
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys\nfor l in open(sys.argv[1]): json.loads(l)' %s "
+		 "2>/dev/null",
+		 path_of("json"));
+	rc = system(cmd);
+	unlink(path_of("json"));
+	if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
+		return;
+	if (!WIFEXITED(rc) || WEXITSTATUS(rc))
+		fail_msg("not JSON lines:\n%.2000s", text);
+}
+
+static void test_json_example(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(
+		r.out,
+		"{\"vaddr\":\"0x123456789abcdef\",\"real\":\"0xabcdef\"}\n"
+		"{\"vaddr\":\"0x123456789b12345\",\"real\":\"0x912345\",\"frame\":\"1M\"}\n"
+		"{\"vaddr\":\"0x123456789abe000\",\"pic\":\"0x11\",\"pic_name\":\"page-"
+		"translation\",\"teid\":\"0x123456789abe800\"}\n"
+		"{\"vaddr\":\"0x123456789abf000\",\"pic\":\"0x05\",\"pic_name\":\"addressing\"}\n"
+		"{\"vaddr\":\"0x123456789c00000\",\"pic\":\"0x10\",\"pic_name\":\"segment-"
+		"translation\",\"teid\":\"0x123456789c00800\"}\n"
+		"{\"vaddr\":\"0x3ff80000000\",\"pic\":\"0x39\",\"pic_name\":\"region-first-"
+		"translation\",\"teid\":\"0x3ff80000800\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "--example", "--json", "-v", "--prefix", "0x7e000", "--access", "store",
+		"0x123456789abd000", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out,
+		    "{\"image\":\"example\",\"format\":\"raw\",\"asce\":\"0x1000f\",\"edat\":2,"
+		    "\"iep\":false,\"access\":\"store\",\"storage_size\":\"0x1000000\","
+		    "\"prefix\":\"0x7e000\"}\n"
+		    "{\"vaddr\":\"0x123456789abd000\",\"pic\":\"0x04\",\"pic_name\":\"protection\","
+		    "\"teid\":\"0x123456789abd404\",\"steps\":[{\"level\":\"region-first\","
+		    "\"entry\":\"0x10048\",\"value\":\"0x1400f\"},{\"level\":\"region-second\","
+		    "\"entry\":\"0x14688\",\"value\":\"0x1800b\"},{\"level\":\"region-third\","
+		    "\"entry\":\"0x19678\",\"value\":\"0x1c007\"},{\"level\":\"segment\","
+		    "\"entry\":\"0x1c4d0\",\"value\":\"0x20800\"},{\"level\":\"page\","
+		    "\"entry\":\"0x20de8\",\"value\":\"0xabd200\"}],\"level\":\"page\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+}
+
+static void test_json_tree_reverse_info(void **state)
+{
+	struct result r;
+
+	(void)state;
+	r = run(NULL, "--example", "--json", "--tree", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out,
+		    "{\"asce\":\"0x1000f\",\"type\":\"region-first\",\"origin\":\"0x10000\","
+		    "\"units\":4,\"edat\":2,\"storage_size\":\"0x1000000\",\"levels\":["
+		    "{\"level\":\"region-first\",\"tables\":1,\"valid\":1,\"bad\":0},"
+		    "{\"level\":\"region-second\",\"tables\":1,\"valid\":1,\"bad\":0},"
+		    "{\"level\":\"region-third\",\"tables\":1,\"valid\":1,\"large\":0,\"bad\":0},"
+		    "{\"level\":\"segment\",\"tables\":1,\"valid\":2,\"large\":1,\"bad\":0},"
+		    "{\"level\":\"page\",\"tables\":1,\"valid\":3,\"bad\":1}],"
+		    "\"mapped\":\"0x103000\",\"pages\":3,\"segment_frames\":1,\"region_frames\":0,"
+		    "\"stopped\":false,\"ranges_total\":3,\"ranges\":["
+		    "[\"0x123456789abc000\",\"0x123456789abdfff\"],"
+		    "[\"0x123456789ac0000\",\"0x123456789ac0fff\"],"
+		    "[\"0x123456789b00000\",\"0x123456789bfffff\"]]}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "--example", "--json", "--reverse", "0xabcdef", "0x1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_text(r.out, "{\"target\":\"0xabcdef\",\"vaddr\":\"0x123456789abcdef\","
+			   "\"absolute\":false}\n{\"target\":\"0x1\",\"vaddr\":null}\n");
+	result_free(&r);
+	write_core("core.elf", false);
+	r = run(NULL, "-i", path_of("core.elf"), "--json", "--info", NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "\"cpus\":[{\"cpu\":0,\"psw\":{\"mask\":\"0x704000180000000\","
+			  "\"addr\":\"0x1000\"},\"dat\":true,\"space\":\"primary\",\"prefix\":"
+			  "\"0x0\",\"edat\":true,\"iep\":false,\"crs\":[\"0x800000\",\"0x10007\",");
+	assert_has(r.out, "\"home\":{\"asce\":\"0x10007\",\"type\":\"region-third\","
+			  "\"origin\":\"0x10000\",\"units\":4}}}]}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+	r = run(NULL, "-i", path_of("core.elf"), "--json", "--all-spaces", "--reverse", "0x6ab456",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_has(r.out, "{\"target\":\"0x6ab456\",\"vaddr\":\"0x40ab456\",\"absolute\":"
+			  "true,\"cpu\":0,\"space\":\"primary\"}\n");
+	assert_json_lines(r.out);
+	result_free(&r);
+}
+
+/* The JSON answers are the text answers: same addresses, same results, same order. */
+static void test_json_matches_text(void **state)
+{
+	char *text = stream(5000, 0xabcdefUL, 1, false);
+	struct result r =
+		run("in", "-i", path_of("image.raw"), "-a", asce_str(), "-e", "1", "--json", NULL);
+	const char *t = text, *j = r.out;
+	unsigned long n = 0;
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	for (; *t; n++) {
+		unsigned long va = strtoul(t, NULL, 16), jva;
+		const char *arrow = strstr(t, " -> ") + 4;
+
+		assert_int_equal(strncmp(j, "{\"vaddr\":\"", 10), 0);
+		jva = strtoul(j + 10, NULL, 16);
+		assert_int_equal(va, jva);
+		if (!strncmp(arrow, "pic 0x", 6)) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "\"pic\":\"0x%.2s\"", arrow + 6);
+			assert_non_null(strstr(j, want));
+		} else {
+			char want[48];
+
+			snprintf(want, sizeof(want), "\"real\":\"0x%lx\"",
+				 strtoul(arrow, NULL, 16));
+			assert_non_null(strstr(j, want));
+		}
+		t = strchr(t, '\n') + 1;
+		j = strchr(j, '\n') + 1;
+	}
+	assert_int_equal(n, 5000);
+	assert_string_equal(j, "");
+	assert_json_lines(r.out);
+	result_free(&r);
+	free(text);
+}
+
+/* ---- standard input from a file: threads over chunks ------------------------------------- */
+
+/*
+ * A file on standard input is answered by threads over chunks of 4 MiB windows:
+ * more than one window, chunks of uneven lines, any number of threads, the same
+ * answers in the same order as line by line.
+ */
+static void test_threads_in_order(void **state)
+{
+	char *want = stream(320000, 0x5eed5UL, 0, false);
+	static const char *const threads[] = { "1", "3", "7" };
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		struct result r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(),
+				      "--threads", threads[i], NULL);
+
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.err, "");
+		assert_text(r.out, want);
+		result_free(&r);
+	}
+	free(want);
+}
+
+/* A bad line deep in the second window: the answers before it, then its line number. */
+static void test_threads_bad_line(void **state)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	unsigned long n = 300000, bad = 290001;
+	size_t len = 0;
+	char *want = malloc(n * 40), line[96];
+	struct result r;
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(want);
+	for (unsigned long i = 1; i < bad; i++) {
+		unsigned long va = (i * 4096) % (NSEG_PAGED << 20);
+
+		fprintf(in, "0x%016lx\n", va);
+		expect_line(line, sizeof(line), va, 0, false);
+		len += (size_t)sprintf(want + len, "%s", line);
+	}
+	fprintf(in, "0x12345678901234567\n0x1000\n");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), "--threads", "2",
+		NULL);
+	assert_int_equal(r.status, 2);
+	assert_text(r.out, want);
+	assert_string_equal(r.err, "gmap translate: standard input line 290001: "
+				   "'0x12345678901234567' is not a 64-bit hexadecimal address\n");
+	result_free(&r);
+	/* A NUL byte, and a line longer than 64 KiB, in a file too. */
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	fprintf(in, "0x1000\n0x2%c00\n", 0);
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+	assert_int_equal(r.status, 2);
+	expect_line(line, sizeof(line), 0x1000, 0, false);
+	assert_text(r.out, line);
+	assert_string_equal(r.err, "gmap translate: standard input line 2: a NUL byte in '0x2'\n");
+	result_free(&r);
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	fprintf(in, "0x1000\n");
+	for (int i = 0; i < 70000; i++)
+		fputc(' ', in);
+	fprintf(in, "1\n");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--image", path_of("image.raw"), "--asce", asce_str(), NULL);
+	assert_int_equal(r.status, 2);
+	assert_text(r.out, line);
+	assert_string_equal(r.err, "gmap translate: standard input line 2: longer than 64 KiB\n");
+	result_free(&r);
+	r = run(NULL, "--example", "--threads", "0", NULL);
+	assert_usage_error(&r, "--threads '0' is not a number from 1 to 64");
+	free(want);
+}
+
 static void test_help(void **state)
 {
 	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
@@ -1009,6 +1572,19 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_core_stream),
+		cmocka_unit_test(test_core_cpu_and_space),
+		cmocka_unit_test(test_core_options_win),
+		cmocka_unit_test(test_core_errors),
+		cmocka_unit_test(test_core_info),
+		cmocka_unit_test(test_reverse_example),
+		cmocka_unit_test(test_reverse_matches_forward),
+		cmocka_unit_test(test_reverse_all_spaces),
+		cmocka_unit_test(test_json_example),
+		cmocka_unit_test(test_json_tree_reverse_info),
+		cmocka_unit_test(test_json_matches_text),
+		cmocka_unit_test(test_threads_in_order),
+		cmocka_unit_test(test_threads_bad_line),
 	};
 
 	if (argc < 2) {
