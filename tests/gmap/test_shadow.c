@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "shadowtest.h"
+#include "shadowfix.h"
 #include "gmap/shadow_internal.h"
 
 #define SADDR_R2  ((2UL << 42) | (3UL << 31) | (4UL << 20) | (5UL << 12))
@@ -23,37 +23,14 @@
 
 static int setup(void **state)
 {
-	struct g2 *g = calloc(1, sizeof(*g));
-
-	if (!g || g2_create(g))
-		return -1;
-	g2_build_chain(g);
 	shadow_build_hook = NULL;
-	*state = g;
-	return 0;
+	return g2_fixture_setup(state);
 }
 
 static int teardown(void **state)
 {
-	struct g2 *g = *state;
-	struct gmap_shadow_stats st;
-
 	shadow_build_hook = NULL;
-	g2_destroy(g);
-	free(g);
-	gmap_shadow_get_stats(&st);
-	/* Everything a shadow held is gone with it. */
-	assert_int_equal(st.tables_live, 0);
-	assert_int_equal(st.rmaps_live, 0);
-	return 0;
-}
-
-static struct gmap *shadow_ok(struct g2 *g, unsigned long asce, int edat)
-{
-	struct gmap *sg = gmap_shadow(g->parent, asce, edat);
-
-	assert_false(IS_ERR_OR_NULL(sg));
-	return sg;
+	return g2_fixture_teardown(state);
 }
 
 static void assert_maps(struct g2 *g, struct gmap *sg, unsigned long saddr, unsigned long paddr,

@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "shadowtest.h"
+#include "shadowfix.h"
 #include "gmap/shadow_internal.h"
 
 /* Guest-2's entries of the chain for G3_ADDR (g2_build_chain()). */
@@ -61,31 +61,6 @@ struct op {
 	int (*run)(struct ctx *c);		 /* the operation */
 	void (*check)(struct ctx *c, bool done); /* after it: done or not at all/half */
 };
-
-static int setup(void **state)
-{
-	struct g2 *g = calloc(1, sizeof(*g));
-
-	if (!g || g2_create(g))
-		return -1;
-	g2_build_chain(g);
-	*state = g;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct g2 *g = *state;
-	struct gmap_shadow_stats st;
-
-	gm_alloc_fail_nth(0);
-	g2_destroy(g);
-	free(g);
-	gmap_shadow_get_stats(&st);
-	assert_int_equal(st.tables_live, 0);
-	assert_int_equal(st.rmaps_live, 0);
-	return 0;
-}
 
 /* ---- state ---------------------------------------------------------------------------------- */
 
@@ -497,7 +472,8 @@ static void test_every_shadow_operation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_every_shadow_operation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_shadow_operation, g2_fixture_setup,
+						g2_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,7 @@
 
 #include <cmocka.h>
 
-#include "shadowtest.h"
+#include "shadowfix.h"
 #include "gmap/shadow_internal.h"
 #include "vcpu/shadow_fault.h"
 
@@ -50,38 +50,6 @@
 #define G3_SEG5 (G3_ADDR - (5UL << 12) + (1UL << 20))
 /* Guest-3 page px 6 of the chain: guest-2 maps G2_PGT2's page there, writable. */
 #define G3_ONTO_PGT2 (G3_ADDR + PAGE_SIZE)
-
-static int setup(void **state)
-{
-	struct g2 *g = calloc(1, sizeof(*g));
-
-	if (!g || g2_create(g))
-		return -1;
-	g2_build_chain(g);
-	*state = g;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct g2 *g = *state;
-	struct gmap_shadow_stats st;
-
-	g2_destroy(g);
-	free(g);
-	gmap_shadow_get_stats(&st);
-	assert_int_equal(st.tables_live, 0);
-	assert_int_equal(st.rmaps_live, 0);
-	return 0;
-}
-
-static struct gmap *shadow_ok(struct g2 *g, unsigned long asce, int edat)
-{
-	struct gmap *sg = gmap_shadow(g->parent, asce, edat);
-
-	assert_false(IS_ERR_OR_NULL(sg));
-	return sg;
-}
 
 /* The shadow PTE of @saddr does not let guest-3 store: invalid or protected. */
 static void assert_no_store(struct gmap *sg, unsigned long saddr)
@@ -332,7 +300,7 @@ static void test_page_entry_stored_after_the_read(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, g2_fixture_setup, g2_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_table_source_mapped_writable_by_the_same_shadow),
 		T(test_table_source_mapped_writable_by_another_shadow),
