@@ -131,6 +131,36 @@ static void test_shadow_errors(void **state)
 	assert_ptr_equal(gmap_shadow(g->parent, ASCE_R1 ^ 1, 0), ERR_PTR(-EFAULT));
 }
 
+/* The level functions called directly: what each refuses, and a missing upper level. */
+static void test_level_functions_refuse(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 2);
+	unsigned long r1e = G2_R2T | _REGION_ENTRY_TYPE_R1 | _REGION_ENTRY_LENGTH;
+
+	mmap_read_lock(g->mm);
+	/* No shadow gmap. */
+	assert_int_equal(gmap_shadow_r3t(g->parent, G3_ADDR, G2_R3T, 0), -EINVAL);
+	assert_int_equal(gmap_shadow_sgt(NULL, G3_ADDR, G2_SGT, 0), -EINVAL);
+	assert_int_equal(gmap_shadow_pgt(g->parent, G3_ADDR, G2_PGT, 0), -EINVAL);
+	/* Large entries are shadowed as fake tables, never as tables. */
+	assert_int_equal(gmap_shadow_sgt(sg, G3_ADDR, _REGION3_ENTRY_LARGE, 0), -EINVAL);
+	assert_int_equal(gmap_shadow_pgt(sg, G3_ADDR, _SEGMENT_ENTRY_LARGE, 0), -EINVAL);
+	/* A table offset beyond its length designates nothing. */
+	assert_int_equal(gmap_shadow_r2t(sg, G3_ADDR, (r1e & ~_REGION_ENTRY_LENGTH) | 0xc0, 0),
+			 -EINVAL);
+	/* The level above is not there yet: -EAGAIN, nothing built. */
+	assert_int_equal(gmap_shadow_r3t(sg, G3_ADDR, G2_R3T | _REGION_ENTRY_TYPE_R2 | 3, 0),
+			 -EAGAIN);
+	assert_int_equal(gmap_shadow_pgt(sg, G3_ADDR, G2_PGT, 0), -EAGAIN);
+	/* Built top down, each level is there once; again it is 0. */
+	assert_int_equal(gmap_shadow_r2t(sg, G3_ADDR, r1e, 0), 0);
+	assert_int_equal(gmap_shadow_r2t(sg, G3_ADDR, r1e, 0), 0);
+	mmap_read_unlock(g->mm);
+	assert_audit_clean(sg);
+	gmap_put(sg);
+}
+
 static void test_one_real_space_shadow_per_parent(void **state)
 {
 	struct g2 *g = *state;
@@ -817,6 +847,7 @@ int main(void)
 		T(test_create_reuse_and_references),
 		T(test_find_shadow_while_being_created),
 		T(test_shadow_errors),
+		T(test_level_functions_refuse),
 		T(test_one_real_space_shadow_per_parent),
 		T(test_store_while_creating_removes_the_new_shadow),
 		T(test_parent_removed_under_a_held_shadow),
