@@ -253,6 +253,14 @@ void gmap_rmap_preload_end(void)
 	rmap_preload.sg = NULL;
 }
 
+/* A preload for @sg that still has its node, or a new one. */
+static int rmap_preload_kept(struct gmap *sg)
+{
+	if (rmap_preload.sg == sg && rmap_preload.pre.node)
+		return 0;
+	return gmap_rmap_preload(sg);
+}
+
 static bool rmap_listed(const struct gmap_rmap *head, unsigned long raddr)
 {
 	for (; head; head = head->next)
@@ -300,7 +308,7 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 	struct gmap *parent;
 	spinlock_t *ptl;
 	pte_t *ptep;
-	int rc;
+	int rc = 0;
 
 	if (!sg || !gmap_is_shadow(sg) || ((paddr | len) & ~PAGE_MASK))
 		return -EINVAL;
@@ -309,16 +317,21 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 	parent = sg->parent;
 	while (len) {
 		vmaddr = __gmap_translate(parent, paddr);
-		if (IS_ERR_VALUE(vmaddr))
-			return (int)(long)vmaddr;
+		if (IS_ERR_VALUE(vmaddr)) {
+			rc = (int)(long)vmaddr;
+			break;
+		}
 		rmap = gm_malloc(sizeof(*rmap));
-		if (!rmap)
-			return -ENOMEM;
+		if (!rmap) {
+			rc = -ENOMEM;
+			break;
+		}
 		rmap->raddr = raddr;
-		rc = gmap_rmap_preload(sg);
+		/* One map node serves the pages whose host page has rmaps already. */
+		rc = rmap_preload_kept(sg);
 		if (rc) {
 			gm_free(rmap);
-			return rc;
+			break;
 		}
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(parent, paddr, &ptl);
@@ -333,18 +346,18 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 			spin_unlock(&sg->guest_table_lock);
 			gmap_pte_op_end(ptl);
 		}
-		gmap_rmap_preload_end();
 		gm_free(rmap);
 		if (rc) {
 			rc = gmap_pte_op_fixup(parent, paddr, vmaddr, prot);
 			if (rc)
-				return rc;
+				break;
 			continue; /* the same page again */
 		}
 		paddr += PAGE_SIZE;
 		len -= PAGE_SIZE;
 	}
-	return 0;
+	gmap_rmap_preload_end();
+	return rc;
 }
 
 /* ---- shadow tables ------------------------------------------------------------------------ */
