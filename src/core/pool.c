@@ -148,13 +148,13 @@ static void *chunk_take(struct size_class *sc, struct chunk *c)
 	return block;
 }
 
-void *pool_alloc(unsigned int order, bool zero)
+void *pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero)
 {
 	struct size_class *sc;
 	struct chunk *c;
 	void *block;
 
-	if (order >= NR_ORDERS || gm_alloc_inject())
+	if (order >= NR_ORDERS || gm_alloc_inject(site))
 		return NULL;
 	sc = &classes[order];
 	pthread_mutex_lock(&pool_lock);

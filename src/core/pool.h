@@ -12,6 +12,7 @@
 
 #include <gmap/lock.h>
 
+#include "core/alloc_sites.h"
 #include "core/rcu.h"
 
 struct page_desc {
@@ -27,7 +28,8 @@ struct page_desc {
 #define POOL_ORDER_CRST 2U
 
 /**
- * pool_alloc() - take a block of 4 KiB << @order from the pool
+ * pool_alloc_at() - take a block of 4 KiB << @order from the pool
+ * @site:  the allocation site (alloc_sites.h)
  * @order: POOL_ORDER_PAGE or POOL_ORDER_CRST
  * @zero:  fill it with zeroes
  *
@@ -36,7 +38,7 @@ struct page_desc {
  *
  * Return: the block, or NULL.
  */
-void *pool_alloc(unsigned int order, bool zero);
+void *pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero);
 
 /** pool_free() - give a block back at once (nobody can still be reading it) */
 void pool_free(void *block);
@@ -47,9 +49,9 @@ void pool_free_rcu(void *block);
 /** page_desc() - the descriptor of a pool block (any address inside it) */
 struct page_desc *page_desc(const void *addr);
 
-static inline void *page_alloc(bool zero)
+static inline void *page_alloc_at(enum gm_alloc_site site, bool zero)
 {
-	return pool_alloc(POOL_ORDER_PAGE, zero);
+	return pool_alloc_at(site, POOL_ORDER_PAGE, zero);
 }
 
 static inline void page_free(void *page)

@@ -10,7 +10,9 @@
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
 
+#include "core/alloc_internal.h"
 #include "core/pool.h"
+#include "dat/table_internal.h"
 
 void crst_table_init(unsigned long *crst, unsigned long entry)
 {
@@ -18,13 +20,18 @@ void crst_table_init(unsigned long *crst, unsigned long entry)
 		crst[i] = entry;
 }
 
-unsigned long *crst_table_alloc(unsigned long entry)
+unsigned long *crst_table_alloc_at(enum gm_alloc_site site, unsigned long entry)
 {
-	unsigned long *crst = pool_alloc(POOL_ORDER_CRST, false);
+	unsigned long *crst = pool_alloc_at(site, POOL_ORDER_CRST, false);
 
 	if (crst)
 		crst_table_init(crst, entry);
 	return crst;
+}
+
+unsigned long *crst_table_alloc(unsigned long entry)
+{
+	return crst_table_alloc_at(GM_SITE_DAT_CRST_API, entry);
 }
 
 void crst_table_free(unsigned long *crst)
@@ -45,7 +52,8 @@ static void fill_invalid_ptes(unsigned long *table)
 
 unsigned long *page_table_alloc(void)
 {
-	unsigned long *table = gm_aligned_alloc(_PAGE_TABLE_SIZE, _PAGE_TABLE_SIZE);
+	unsigned long *table =
+		gm_aligned_alloc_at(GM_SITE_DAT_PGT_API, _PAGE_TABLE_SIZE, _PAGE_TABLE_SIZE);
 
 	if (table)
 		fill_invalid_ptes(table);
@@ -57,15 +65,20 @@ void page_table_free(unsigned long *table)
 	gm_free(table);
 }
 
-unsigned long *page_table_alloc_pgste(void)
+unsigned long *page_table_alloc_pgste_at(enum gm_alloc_site site)
 {
-	unsigned long *table = pool_alloc(POOL_ORDER_PAGE, false);
+	unsigned long *table = pool_alloc_at(site, POOL_ORDER_PAGE, false);
 
 	if (table) {
 		fill_invalid_ptes(table);
 		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
 	}
 	return table;
+}
+
+unsigned long *page_table_alloc_pgste(void)
+{
+	return page_table_alloc_pgste_at(GM_SITE_DAT_PGSTE_API);
 }
 
 void page_table_free_pgste(unsigned long *table)
