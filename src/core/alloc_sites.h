@@ -23,7 +23,6 @@
 	X(MM_PGD, "mm/mm.c", "mm_create(): the region-third table")                               \
 	X(MM_MMAP_VMA, "mm/mmap.c", "mm_mmap(): the new VMA")                                     \
 	X(MM_MMAP_UPPER, "mm/mmap.c", "mm_mmap() beyond 4 TiB: the region-second table")          \
-	X(MM_VMA_INSERT, "mm/vma.c", "vma_insert(): a VMA")                                       \
 	X(MM_VMA_UNMAP_SPLIT, "mm/vma.c", "munmap inside a VMA: the split-off VMA")               \
 	X(MM_VMA_PROT_SPLIT_START, "mm/vma.c", "mprotect from inside a VMA: the split-off VMA")   \
 	X(MM_VMA_PROT_SPLIT_END, "mm/vma.c", "mprotect up to inside a VMA: the split-off VMA")    \

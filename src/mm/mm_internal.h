@@ -76,7 +76,6 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 bool vma_range_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 bool vma_overlaps(struct mm_struct *mm, unsigned long start, unsigned long end);
 unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align);
-int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
 /* For callers that must not fail after they changed something: allocate, then link. */
 struct vm_area_struct *vma_alloc(enum gm_alloc_site site);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long start,

@@ -130,16 +130,6 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long star
 	vma_merge_all(mm);
 }
 
-int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot)
-{
-	struct vm_area_struct *v = vma_alloc(GM_SITE_MM_VMA_INSERT);
-
-	if (!v)
-		return -ENOMEM;
-	vma_link(mm, v, start, end, prot);
-	return 0;
-}
-
 /* Split @v at @addr (strictly inside it) using the preallocated @spare. */
 static void vma_split(struct mm_struct *mm, struct vm_area_struct *v, unsigned long addr,
 		      struct vm_area_struct *spare)
