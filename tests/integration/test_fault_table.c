@@ -95,6 +95,12 @@ struct world {
 
 static struct world w;
 
+/*
+ * A guest-2 segment that gmap_map_segment() maps again: a failure leaves it
+ * unmapped, as the seed documents (1 + its address; 0: none).
+ */
+static unsigned long remapped;
+
 /* A pattern word an operation stores to: old or new bytes, never others. */
 static struct {
 	unsigned long paddr, val;
@@ -146,6 +152,11 @@ static void build_chain(void)
 	g2_put(G2_R2T + 2 * 8, R2E);
 	g2_put(G2_R3T + 3 * 8, R3E);
 	g2_put(G2_SGT + 4 * 8, SGE);
+	/* Guest-3's first megabyte (its prefix pages) through the same tables: -> G2_DATA. */
+	g2_put(G2_R1T, R1E);
+	g2_put(G2_R2T, R2E);
+	g2_put(G2_R3T, R3E);
+	g2_put(G2_SGT, SGE);
 }
 
 static void write_patterns(void)
@@ -253,6 +264,7 @@ static void world_teardown(void)
 	gm_quiesce();
 	memset(&w, 0, sizeof(w));
 	patch.set = false;
+	remapped = 0;
 }
 
 /* ---- consistency ---------------------------------------------------------------------------- */
@@ -326,7 +338,8 @@ static void check_gmap(void)
 	unsigned long linked = 0;
 
 	for (unsigned long g = 0; g < G2_SIZE; g += _SEGMENT_SIZE)
-		assert_int_equal(gmap_translate(w.gmap, g + 0x1234), G2_HOST + g + 0x1234);
+		if (remapped != g + 1 || gmap_translate(w.gmap, g) != (unsigned long)-EFAULT)
+			assert_int_equal(gmap_translate(w.gmap, g + 0x1234), G2_HOST + g + 0x1234);
 	mmap_read_lock(w.mm);
 	for (unsigned long g = 0; g < G2_SIZE; g += _SEGMENT_SIZE)
 		linked += check_segment(g);
@@ -1094,6 +1107,118 @@ static void post_sie_write(void)
 	assert_int_equal(v, patch.val);
 }
 
+/* -- more states: events on shadowed memory, swapped pages, prefix, DAT on -- */
+static void post_shadow_refault(void)
+{
+	assert_int_equal(vsie_shadow_fault(w.sg, G3_ADDR, NULL), 0);
+	post_shadow_fault();
+}
+
+static void prep_shadowed_migrate(void)
+{
+	prep_shadow_faulted();
+	prep_migrate();
+}
+
+static void post_shadowed_migrate(void)
+{
+	post_migrate();
+	post_shadow_refault();
+}
+
+static int run_page_out_pgt(void)
+{
+	return mm_page_out(w.mm, G2_HOST + G2_PGT);
+}
+
+static void post_page_out_pgt(void)
+{
+	assert_true(pte_swap(__pte(mm_lookup_pte(w.mm, G2_HOST + G2_PGT))));
+	assert_int_equal(shadow_entry(DAT_LEVEL_SEGMENT), _SEGMENT_ENTRY_EMPTY);
+	post_shadow_refault();
+}
+
+/* Guest-2 memory's data segment mapped again (same place): unlinks, unshadows. */
+static int run_remap_data(void)
+{
+	unsigned long seg = PGE & _SEGMENT_MASK;
+
+	remapped = seg + 1;
+	return gmap_map_segment(w.gmap, G2_HOST + seg, seg, _SEGMENT_SIZE);
+}
+
+static int run_gmap_fault_swapped(void)
+{
+	return gmap_fault(w.gmap, PGE, 0);
+}
+
+#define PREFIX (G2_DATA + 10 * PAGE_SIZE) /* 8 KiB aligned, no pattern page */
+
+static void prep_vcpu_prefix(void)
+{
+	prep_vcpu();
+	assert_int_equal(vcpu_set_prefix(w.cpu, PREFIX), 0);
+}
+
+static int run_write_real(void)
+{
+	return vcpu_write_real(w.cpu, 0x10, wval, sizeof(wval));
+}
+
+static void post_write_real(void)
+{
+	unsigned long v[2];
+
+	assert_int_equal(mm_read(w.mm, G2_HOST + PREFIX + 0x10, v, sizeof(v)), 0);
+	assert_memory_equal(v, wval, sizeof(v));
+}
+
+/* Guest-2's own DAT on, through the tables in its memory (ASCE_R1): G3_ADDR -> PGE. */
+static int run_read_virt(void)
+{
+	unsigned long v = 0;
+	int rc = vcpu_read_virt(w.cpu, ASCE_R1, G3_ADDR + 16, &v, sizeof(v));
+
+	return rc ? rc : v == pattern_word(PGE, 2) ? 0 : -EIO;
+}
+
+/* In real-space SIE guest-3's memory is guest-2's: guest-3's DAT on with the same tables. */
+static int run_sie_read_virt(void)
+{
+	unsigned long v = 0;
+	int rc = vcpu_sie_read_virt(w.cpu, ASCE_R1, G3_ADDR + 24, &v, sizeof(v));
+
+	return rc ? rc : v == pattern_word(PGE, 3) ? 0 : -EIO;
+}
+
+/* SIE with guest-2's DAT tables for guest-3 (ASCE_R1); the prefix pages are G2_DATA. */
+static int run_sie_enter_dat(void)
+{
+	return vcpu_sie_enter(w.cpu, ASCE_R1, 0, 0);
+}
+
+static void post_sie_enter_dat(void)
+{
+	unsigned long v = 0;
+
+	assert_int_equal(vcpu_sie_read(w.cpu, G3_ADDR, &v, sizeof(v)), 0);
+	assert_int_equal(v, pattern_word(PGE, 0));
+}
+
+static void prep_in_sie_dat(void)
+{
+	prep_vcpu_warm();
+	assert_int_equal(run_sie_enter_dat(), 0);
+}
+
+static int run_sie_read_dat(void)
+{
+	unsigned long v = 0;
+	int rc = vcpu_sie_read(w.cpu, G3_ADDR + 8, &v, sizeof(v));
+
+	return rc ? rc : v == pattern_word(PGE, 1) ? 0 : -EIO;
+}
+
 /* ---- the table of operations ---------------------------------------------------------------- */
 
 enum { RC_ENOMEM = 1, RC_EAGAIN = 2, RC_ZERO = 4 };
@@ -1174,13 +1299,25 @@ static const struct op ops[] = {
 	OP("gmap_unshadow", prep_shadow_faulted, run_unshadow, post_unshadow, 0),
 	OP("guest-2 store to a shadowed table", prep_shadow_faulted, run_g2_store, post_g2_store,
 	   0),
+	OP("mm_migrate_page of a shadowed page", prep_shadowed_migrate, run_migrate,
+	   post_shadowed_migrate, 0),
+	OP("mm_page_out of a shadowed page table", prep_shadow_faulted, run_page_out_pgt,
+	   post_page_out_pgt, 0),
+	OP("gmap_map_segment over a shadowed segment", prep_shadow_faulted, run_remap_data,
+	   post_shadow_refault, 0),
+	OP("gmap_fault swapped", prep_swapped, run_gmap_fault_swapped, post_swapped_in, 0),
 	OP("vcpu_create", NULL, run_vcpu_create, post_vcpu_create, 0),
 	OP("vcpu_read first access", prep_vcpu, run_vcpu_read, NULL, 0),
 	OP("vcpu_write cold", prep_vcpu_cold, run_vcpu_write, post_vcpu_write, 0),
 	OP("vcpu_read warm, into a cold page", prep_vcpu_warm, run_vcpu_read, NULL, 0),
+	OP("vcpu_write_real, prefix set", prep_vcpu_prefix, run_write_real, post_write_real, 0),
+	OP("vcpu_read_virt cold", prep_vcpu, run_read_virt, NULL, 0),
 	OP("vcpu_sie_enter", prep_vcpu_warm, run_sie_enter, post_sie_enter, RC_EAGAIN),
 	OP("vcpu_sie_read cold", prep_in_sie, run_sie_read, NULL, RC_EAGAIN),
 	OP("vcpu_sie_write cold", prep_in_sie, run_sie_write, post_sie_write, RC_EAGAIN),
+	OP("vcpu_sie_read_virt cold", prep_in_sie, run_sie_read_virt, NULL, RC_EAGAIN),
+	OP("vcpu_sie_enter, DAT", prep_vcpu_warm, run_sie_enter_dat, post_sie_enter_dat, RC_EAGAIN),
+	OP("vcpu_sie_read, DAT, cold", prep_in_sie_dat, run_sie_read_dat, NULL, RC_EAGAIN),
 };
 #undef OP
 
