@@ -31,7 +31,6 @@ LIBC_ALLOWED = {'core/alloc.c', 'core/pool.c'}
 AT_CALL = re.compile(r'\b(gm_malloc_at|gm_zalloc_at|gm_aligned_alloc_at|pool_alloc_at|'
                      r'page_alloc_at|crst_table_alloc_at|page_table_alloc_pgste_at|vma_alloc)'
                      r'\s*\(\s*([^,)]*)')
-DEFINITION = re.compile(r'^[a-z][^\n;=]*\b\w+\s*\([^;]*\)\s*$', re.M)
 
 
 def strip_comments(text):

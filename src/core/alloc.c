@@ -19,6 +19,8 @@ char gm_rcu_readers; /* see rcu.h */
 #endif
 
 static atomic_ulong fail_countdown, also_countdown;
+/* Set with a countdown; the allocation path looks only at this while nothing is armed. */
+static atomic_bool armed;
 static atomic_bool fault_delivered;
 static atomic_int fault_site; /* enum gm_alloc_site of the delivered failure */
 static atomic_long live_blocks;
@@ -37,11 +39,14 @@ void gm_alloc_fail_nth(unsigned long n)
 	atomic_store(&fault_site, GM_SITE_NONE);
 	atomic_store(&also_countdown, 0);
 	atomic_store(&fail_countdown, n);
+	atomic_store(&armed, n != 0);
 }
 
 void gm_alloc_fail_also(unsigned long k)
 {
 	atomic_store(&also_countdown, k);
+	if (k)
+		atomic_store(&armed, true);
 }
 
 /* Count one allocation down on @countdown: true if it reaches the armed one. */
@@ -74,8 +79,11 @@ long gm_alloc_live(void)
 /* True if this allocation is the one a test asked to fail. */
 bool gm_alloc_inject(enum gm_alloc_site site)
 {
-	bool also = countdown_hits(&also_countdown);
+	bool also;
 
+	if (!atomic_load_explicit(&armed, memory_order_acquire))
+		return false;
+	also = countdown_hits(&also_countdown);
 	if (countdown_hits(&fail_countdown)) {
 		atomic_store(&fault_site, site);
 		atomic_store(&fault_delivered, true);
