@@ -737,6 +737,44 @@ static void post_map_after_split(void)
 	assert_int_equal(gmap_translate(w.gmap, REMAP_G + _SEGMENT_SIZE), COLD + _SEGMENT_SIZE);
 }
 
+/* The middle segment of the REMAP_G range mapped to another host segment: a split. */
+static int run_map_inside(void)
+{
+	return gmap_map_segment(w.gmap, COLD + 3 * _SEGMENT_SIZE, REMAP_G + _SEGMENT_SIZE,
+				_SEGMENT_SIZE);
+}
+
+static void post_map_inside(void)
+{
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G), COLD);
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G + _SEGMENT_SIZE), COLD + 3 * _SEGMENT_SIZE);
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G + 2 * _SEGMENT_SIZE),
+			 COLD + 2 * _SEGMENT_SIZE);
+}
+
+/* A failed gmap_map_segment() leaves its whole target unmapped (the seed's rule), nothing else. */
+static void failed_map_inside(void)
+{
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G), COLD);
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G + _SEGMENT_SIZE), (unsigned long)-EFAULT);
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G + 2 * _SEGMENT_SIZE),
+			 COLD + 2 * _SEGMENT_SIZE);
+}
+
+static void failed_map_segment(void)
+{
+	assert_int_equal(gmap_translate(w.gmap, REMAP_G), (unsigned long)-EFAULT);
+}
+
+/* The VMAs as before: the whole COLD range mapped and writable. */
+static void failed_vma_change(void)
+{
+	unsigned long v = 0;
+
+	for (unsigned long a = COLD; a < COLD + COLD_SZ; a += _SEGMENT_SIZE / 2)
+		assert_int_equal(mm_write(w.mm, a, &v, sizeof(v)), 0);
+}
+
 static int run_gmap_fault_cold(void)
 {
 	return gmap_fault(w.gmap, REMAP_G + 0x5000, FAULT_FLAG_WRITE);
@@ -1230,6 +1268,8 @@ struct op {
 	void (*post)(void); /* after success: the operation had its effect */
 	unsigned int may;   /* what a failed allocation may answer besides -ENOMEM */
 	unsigned long also; /* fail this allocation too (gm_alloc_fail_also()) */
+	void (*failed)(
+		void); /* after an error: what the operation left (if not the world as before) */
 };
 
 #define OP(n, p, r, c, m)                                           \
@@ -1244,8 +1284,14 @@ static const struct op ops[] = {
 	OP("mm_create", NULL, run_mm_create, post_mm_create, 0),
 	OP("mm_mmap", NULL, run_mmap, post_mmap, 0),
 	OP("mm_mmap beyond 4 TiB", NULL, run_mmap_far, post_mmap_far, 0),
-	OP("mm_munmap inside a VMA", NULL, run_munmap, post_munmap, 0),
-	OP("mm_mprotect inside a VMA", NULL, run_mprotect, post_mprotect, 0),
+	{ .name = "mm_munmap inside a VMA",
+	  .run = run_munmap,
+	  .post = post_munmap,
+	  .failed = failed_vma_change },
+	{ .name = "mm_mprotect inside a VMA",
+	  .run = run_mprotect,
+	  .post = post_mprotect,
+	  .failed = failed_vma_change },
 	OP("fixup_user_fault cold", NULL, run_fault_cold, post_fault_cold, 0),
 	OP("fixup_user_fault beyond 4 TiB", prep_far, run_fault_far, post_fault_far, 0),
 	OP("fixup_user_fault swapped, unlocked", prep_swapped, run_fault_swapped, post_swapped_in,
@@ -1261,7 +1307,10 @@ static const struct op ops[] = {
 	OP("mm_register_tlb_listener", NULL, run_tlb_listener, NULL, 0),
 	OP("gmap_create", NULL, run_gmap_create, post_made_mapped, 0),
 	OP("gmap_alloc", NULL, run_gmap_alloc, post_made, 0),
-	OP("gmap_map_segment", NULL, run_map_segment, post_map_segment, 0),
+	{ .name = "gmap_map_segment",
+	  .run = run_map_segment,
+	  .post = post_map_segment,
+	  .failed = failed_map_segment },
 	OP("gmap_unmap_segment split", prep_mapped_cold, run_unmap_split, post_unmap_split,
 	   RC_ZERO),
 	{ .name = "gmap_unmap_segment split, node refused",
@@ -1272,6 +1321,11 @@ static const struct op ops[] = {
 	  .also = 1 },
 	OP("gmap_map_segment, spare missing", prep_no_spare, run_map_after_split,
 	   post_map_after_split, 0),
+	{ .name = "gmap_map_segment inside a mapping",
+	  .prep = prep_mapped_cold,
+	  .run = run_map_inside,
+	  .post = post_map_inside,
+	  .failed = failed_map_inside },
 	OP("gmap_fault cold", prep_mapped_cold, run_gmap_fault_cold, post_gmap_fault_cold, 0),
 	OP("gmap_fault, host_to_guest full", prep_linked_32, run_gmap_fault_grow,
 	   post_gmap_fault_grow, 0),
@@ -1410,6 +1464,8 @@ static void fail_every_allocation(size_t k)
 		answered[k][rc == -ENOMEM ? 0 : rc == -EAGAIN ? 1 : 2]++;
 		if (rc == 0 && o->post)
 			o->post();
+		if (rc && o->failed)
+			o->failed();
 		check_world();
 		if (rc)
 			redo(o);
