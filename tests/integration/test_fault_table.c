@@ -609,6 +609,32 @@ static void post_page_out(void)
 	assert_true(pte_swap(__pte(mm_lookup_pte(w.mm, G2_HOST + PGE))));
 }
 
+/* The swap file's first 1024 slots all used by COLD's pages: the next page-out doubles it. */
+static void prep_swap_full(void)
+{
+	static unsigned long page[PAGE_SIZE / 8];
+
+	for (unsigned long a = COLD; a < COLD + COLD_SZ; a += PAGE_SIZE) {
+		page[0] = a;
+		assert_int_equal(mm_write(w.mm, a, page, PAGE_SIZE), 0);
+		assert_int_equal(mm_page_out(w.mm, a), 0);
+	}
+	assert_int_equal(w.mm->swap.nslots, 1024);
+	assert_int_equal(w.mm->swap.nused, 1024);
+}
+
+/* Every paged-out COLD page still reads back its own address (swap-in from its slot). */
+static void post_page_out_grown(void)
+{
+	unsigned long v;
+
+	post_page_out();
+	for (unsigned long a = COLD; a < COLD + COLD_SZ; a += 17 * PAGE_SIZE) {
+		assert_int_equal(mm_read(w.mm, a, &v, sizeof(v)), 0);
+		assert_int_equal(v, a);
+	}
+}
+
 static unsigned long frame_before;
 
 static void prep_migrate(void)
@@ -1302,6 +1328,7 @@ static const struct op ops[] = {
 	OP("mm_write cold", NULL, run_write_cold, post_write_cold, 0),
 	OP("mm_read swapped", prep_swapped, run_read_swapped, NULL, 0),
 	OP("mm_page_out first", NULL, run_page_out, post_page_out, 0),
+	OP("mm_page_out, swap file full", prep_swap_full, run_page_out, post_page_out_grown, 0),
 	OP("mm_migrate_page", prep_migrate, run_migrate, post_migrate, 0),
 	OP("mm_discard", NULL, run_discard, NULL, 0),
 	OP("mm_register_tlb_listener", NULL, run_tlb_listener, NULL, 0),
