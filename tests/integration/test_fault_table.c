@@ -17,6 +17,8 @@
  *     linked segment of the gmap designates the host page table of its host
  *     segment and host_to_guest agrees, the DAT unit over the gmap's ASCE
  *     reaches the host's frames, gmap_shadow_audit() finds nothing in any shadow;
+ *     where an operation changes structure, what its failure leaves (a failed
+ *     gmap_map_segment() unmaps its target, as the seed documents);
  *   - the same operation without injection succeeds and has its effect;
  *   - after tearing the world down, gm_alloc_live() is what it was before it
  *     was built, and no shadow table or rmap is left.
@@ -1285,17 +1287,18 @@ static int run_sie_read_dat(void)
 
 /* ---- the table of operations ---------------------------------------------------------------- */
 
-enum { RC_ENOMEM = 1, RC_EAGAIN = 2, RC_ZERO = 4 };
+/* Answers to a failed allocation that an operation may give besides -ENOMEM. */
+enum { RC_EAGAIN = 2, RC_ZERO = 4 };
 
 struct op {
 	const char *name;
 	void (*prep)(void); /* the state the operation runs in (after world_build()) */
 	int (*run)(void);
 	void (*post)(void); /* after success: the operation had its effect */
-	unsigned int may;   /* what a failed allocation may answer besides -ENOMEM */
+	unsigned int may;   /* RC_*: what a failed allocation may answer besides -ENOMEM */
 	unsigned long also; /* fail this allocation too (gm_alloc_fail_also()) */
-	void (*failed)(
-		void); /* after an error: what the operation left (if not the world as before) */
+	/* After an error: what the operation left, where that is not the world as before. */
+	void (*failed)(void);
 };
 
 #define OP(n, p, r, c, m)                                           \
