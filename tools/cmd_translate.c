@@ -224,7 +224,7 @@ static inline char *put_str(char *p, const char *s)
 #define BYTES(b) (0x0101010101010101UL * (b))
 
 /* The 8 nibbles of @x as 8 lowercase hex digits, the most significant first in memory. */
-static uint64_t hex8(uint32_t x)
+static inline __attribute__((always_inline)) uint64_t hex8(uint32_t x)
 {
 	uint64_t v = x;
 
@@ -635,17 +635,21 @@ struct bulk_chunk {
 };
 
 /* The high bit of each byte of @x that lies strictly between @m and @n (m, n <= 128). */
-static uint64_t bytes_between(uint64_t x, unsigned int m, unsigned int n)
+static inline __attribute__((always_inline)) uint64_t bytes_between(uint64_t x, unsigned int m, unsigned int n)
 {
 	uint64_t low = x & BYTES(127);
 
 	return (BYTES(127 + n) - low) & ~x & (low + BYTES(127 - m)) & BYTES(128);
 }
 
-/* Eight hexadecimal digits (the first in the lowest byte) as a number, or false. */
-static bool unhex8(uint64_t x, uint32_t *out)
+/*
+ * Eight hexadecimal digits (the first in the lowest byte) as a number, or false;
+ * *@upper is set if any is an upper-case letter.
+ */
+static inline __attribute__((always_inline)) bool unhex8(uint64_t x, uint32_t *out, bool *upper)
 {
-	uint64_t ok = bytes_between(x, '0' - 1, '9' + 1) | bytes_between(x | BYTES(0x20), 'a' - 1, 'f' + 1);
+	uint64_t ok = bytes_between(x, '0' - 1, '9' + 1) |
+		      bytes_between(x | BYTES(0x20), 'a' - 1, 'f' + 1);
 	/* Digits are 0x30-0x39; letters have bit 6 and their value - 9 in the low nibble. */
 	uint64_t v = (x & BYTES(0x0f)) + ((x >> 6) & BYTES(1)) * 9;
 
@@ -654,6 +658,7 @@ static bool unhex8(uint64_t x, uint32_t *out)
 	v = (v | v >> 8) & 0x0000ffff0000ffffUL;
 	v = (v | v >> 16) & 0xffffffffUL;
 	*out = (uint32_t)v;
+	*upper |= bytes_between(x, 'A' - 1, 'F' + 1) != 0;
 	return ok == BYTES(128);
 }
 
@@ -661,12 +666,16 @@ static bool unhex8(uint64_t x, uint32_t *out)
  * Like parse_hex() on @len bytes that need not be terminated, and that are followed
  * by at least 16 readable bytes (the window has them): up to 16 digits are read in two
  * 8-byte words, right-aligned with '0's in front, checked and converted without a loop.
+ * *@canon says whether the text is already spelled as put_hex() would write it
+ * ("0x", lower case, no leading zero), so that an answer can copy it.
  */
-static bool parse_hex_n(const char *s, size_t len, unsigned long *out)
+static bool parse_hex_n(const char *s, size_t len, unsigned long *out, bool *canon)
 {
 	unsigned __int128 d;
 	uint32_t hi, lo;
+	bool upper = false;
 
+	*canon = len >= 3 && s[0] == '0' && s[1] == 'x' && (s[2] != '0' || len == 3);
 	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		s += 2;
 		len -= 2;
@@ -682,9 +691,10 @@ static bool parse_hex_n(const char *s, size_t len, unsigned long *out)
 	if (len < 16)
 		d = d << 8 * (16 - len) |
 		    (((unsigned __int128)BYTES('0') << 64 | BYTES('0')) >> 8 * len);
-	if (!unhex8((uint64_t)d, &hi) || !unhex8((uint64_t)(d >> 64), &lo))
+	if (!unhex8((uint64_t)d, &hi, &upper) || !unhex8((uint64_t)(d >> 64), &lo, &upper))
 		return false;
 	*out = (unsigned long)hi << 32 | lo;
+	*canon &= !upper;
 	return true;
 }
 
@@ -704,10 +714,18 @@ static bool bulk_room(struct bulk_chunk *c)
 	return true;
 }
 
+/* An address of a batch: its value, and its text if that is spelled as put_hex() writes. */
+struct bulk_addr {
+	const char *echo; /* NULL: format the value */
+	size_t echo_len;
+};
+
 /* Parse one line of a chunk: *@va, or *@blank for an empty line, or the error. */
 static enum bulk_err bulk_parse(struct bulk_chunk *c, const char *s, size_t len, unsigned long *va,
-				bool *blank_line)
+				struct bulk_addr *a, bool *blank_line)
 {
+	bool canon;
+
 	while (len && blank(s[len - 1]))
 		len--;
 	while (len && blank(*s)) {
@@ -719,14 +737,17 @@ static enum bulk_err bulk_parse(struct bulk_chunk *c, const char *s, size_t len,
 	*blank_line = !len;
 	if (!len)
 		return BULK_OK;
-	if (parse_hex_n(s, len, va))
+	if (parse_hex_n(s, len, va, &canon)) {
+		a->echo = canon ? s : NULL;
+		a->echo_len = len;
 		return BULK_OK;
+	}
 	return memchr(s, 0, len) ? BULK_NUL : BULK_BAD;
 }
 
 /* The answer line of a lean walk that translated, without a struct dat_result. */
-static char *format_lean(const struct xlate *x, unsigned long va, struct dat_lean_result r,
-			 char *p)
+static char *format_lean(const struct xlate *x, unsigned long va, const struct bulk_addr *a,
+			 struct dat_lean_result r, char *p)
 {
 	struct dat_result res;
 
@@ -734,7 +755,13 @@ static char *format_lean(const struct xlate *x, unsigned long va, struct dat_lea
 		dat_lean_expand(&x->lean, r, &res);
 		return format_json(x, va, &res, p);
 	}
-	p = put_hex(p, va);
+	if (a->echo) {
+		/* "0x" and at most 16 digits, with the window's slack behind them. */
+		memcpy(p, a->echo, 18);
+		p += a->echo_len;
+	} else {
+		p = put_hex(p, va);
+	}
 	p = put_str(p, " -> ");
 	if (x->prefixed)
 		return put_str(put_hex(p, r.abs), " (absolute)\n");
@@ -749,7 +776,7 @@ static char *format_lean(const struct xlate *x, unsigned long va, struct dat_lea
  * exact walker for those it leaves, the answers formatted in input order.
  */
 static bool bulk_answer(struct bulk_chunk *c, const struct xlate *x, const unsigned long *va,
-			unsigned int n)
+			const struct bulk_addr *a, unsigned int n)
 {
 	struct dat_lean_result r[BULK_BATCH];
 	struct dat_result res;
@@ -762,7 +789,8 @@ static bool bulk_answer(struct bulk_chunk *c, const struct xlate *x, const unsig
 		if (!bulk_room(c))
 			return false;
 		if (r[i].info) {
-			c->len = (size_t)(format_lean(x, va[i], r[i], c->out + c->len) - c->out);
+			c->len = (size_t)(format_lean(x, va[i], &a[i], r[i], c->out + c->len) -
+					  c->out);
 			continue;
 		}
 		c->va = va[i];
@@ -776,6 +804,7 @@ static bool bulk_answer(struct bulk_chunk *c, const struct xlate *x, const unsig
 static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
 {
 	unsigned long va[BULK_BATCH];
+	struct bulk_addr a[BULK_BATCH];
 	const char *p = c->begin, *nl;
 	unsigned int n;
 	size_t len;
@@ -786,13 +815,14 @@ static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
 			nl = memchr(p, '\n', (size_t)(c->end - p));
 			len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
 			c->lines++;
-			c->err = len >= LINE_BUF ? BULK_LONG : bulk_parse(c, p, len, &va[n], &empty);
+			c->err = len >= LINE_BUF ? BULK_LONG
+						 : bulk_parse(c, p, len, &va[n], &a[n], &empty);
 			if (!c->err && !empty)
 				n++;
 			p = nl ? nl + 1 : c->end;
 		}
 		/* The lines before a bad one are answered, as line by line. */
-		if (!bulk_answer(c, x, va, n))
+		if (!bulk_answer(c, x, va, a, n))
 			c->err = BULK_OOM;
 	}
 }
