@@ -59,20 +59,20 @@
 
 extern char **environ;
 
-#define GIB	    (1UL << 30)
-#define R1T	    0x0UL
-#define R2T	    0x4000UL
-#define R3T	    0x8000UL
-#define STO	    0xc000UL
-#define PT_OFFSET   0x10000UL /* page table i lives at i MiB + this */
-#define VA_BASE	    0x0123456740000000UL
-#define ASCE	    (R1T | _ASCE_TYPE_REGION1 | _ASCE_TABLE_LENGTH)
-#define ELF_HDR	    0x1000UL /* file offset of storage in the ELF variant */
-#define ELF_SEGS    16U
-#define MAX_REPS    9
-#define BATCH	    256 /* addresses per dat_lean_walk_batch() call, as the command */
-#define NK	    6
-#define COUNT_N	    50000UL /* addresses of the callgrind runs */
+#define GIB	  (1UL << 30)
+#define R1T	  0x0UL
+#define R2T	  0x4000UL
+#define R3T	  0x8000UL
+#define STO	  0xc000UL
+#define PT_OFFSET 0x10000UL /* page table i lives at i MiB + this */
+#define VA_BASE	  0x0123456740000000UL
+#define ASCE	  (R1T | _ASCE_TYPE_REGION1 | _ASCE_TABLE_LENGTH)
+#define ELF_HDR	  0x1000UL /* file offset of storage in the ELF variant */
+#define ELF_SEGS  16U
+#define MAX_REPS  9
+#define BATCH	  256 /* addresses per dat_lean_walk_batch() call, as the command */
+#define NK	  6
+#define COUNT_N	  50000UL /* addresses of the callgrind runs */
 
 static const unsigned int ks[NK] = { 1, 2, 4, 8, 16, 32 };
 
@@ -269,7 +269,7 @@ static void make_addresses(const struct files *fl, const struct params *p)
 	write_addresses(fl->one, 1);
 }
 
-/* ---- the command ------------------------------------------------------------------------------ */
+/* ---- the command ---------------------------------------------------------------------------- */
 
 /*
  * Wall time of @gmap over @in, its CPU time (user + system) in *@cpu; @threads and
@@ -316,12 +316,12 @@ static double run_command(const struct files *fl, const char *in, const char *gm
 }
 
 /* Instructions of the whole command over @in under callgrind (one thread), or 0. */
-static unsigned long command_instructions(const struct files *fl, const char *in,
-					  const char *gmap, bool ours)
+static unsigned long command_instructions(const struct files *fl, const char *in, const char *gmap,
+					  bool ours)
 {
 	char dir[] = "/tmp/bench_translate_cg.XXXXXX", out[96], line[256], asce[32];
-	const char *argv[16] = { "valgrind", "--tool=callgrind", out, gmap, "translate",
-				 "--image", fl->image, "--asce", asce };
+	const char *argv[16] = { "valgrind", "--tool=callgrind", out,	   gmap, "translate",
+				 "--image",  fl->image,		 "--asce", asce };
 	posix_spawn_file_actions_t fa;
 	unsigned long ir = 0;
 	int argc = 9, status;
@@ -371,7 +371,7 @@ static double command_per_address(const struct files *fl, const char *gmap, bool
 	return (double)(big - one) / (double)(n - 1);
 }
 
-/* ---- walks in this process -------------------------------------------------------------------- */
+/* ---- walks in this process ------------------------------------------------------------------ */
 
 static bool check(unsigned long va, const struct dat_result *res, const struct params *p)
 {
@@ -407,10 +407,11 @@ static void walker_open(struct walker *w, const char *path, const struct params 
 		bench_fail("dat_lean_init_spans failed");
 	w->pte = bench_malloc(p->naddrs * sizeof(*w->pte));
 	for (unsigned long i = 0; i < p->naddrs; i++) {
-		unsigned long off = addrs[i] - VA_BASE, ea = pt_addr(off / MIB) + dat_px(addrs[i]) * 8;
+		unsigned long off = addrs[i] - VA_BASE,
+			      ea = pt_addr(off / MIB) + dat_px(addrs[i]) * 8;
 
-		w->pte[i] = off >= p->storage ? NULL
-					      : w->img.data + file_off(w->img.nseg > 1, ea, p);
+		w->pte[i] =
+			off >= p->storage ? NULL : w->img.data + file_off(w->img.nseg > 1, ea, p);
 	}
 }
 
@@ -503,8 +504,7 @@ static double timed(unsigned long (*fn)(struct walker *, unsigned long), struct 
 	return (bench_now_ns() - t0) / (double)n;
 }
 
-static double timed_batch(struct walker *w, unsigned long n, unsigned int k,
-			  const struct params *p)
+static double timed_batch(struct walker *w, unsigned long n, unsigned int k, const struct params *p)
 {
 	double t0 = bench_now_ns();
 
@@ -582,8 +582,7 @@ static void cg_found(void *ctx, const char *name, unsigned long ir)
 	}
 }
 
-static void instructions_by_callgrind(const char *self, const struct params *p,
-				      struct result *res)
+static void instructions_by_callgrind(const char *self, const struct params *p, struct result *res)
 {
 	char *argv[] = { (char *)self, "--count-instructions", p->storage == GIB ? NULL : "--quick",
 			 NULL };
@@ -616,9 +615,11 @@ static void measure(bool elf, const struct files *fl, const struct params *p, st
 	for (unsigned int rep = 0; rep < reps; rep++) {
 		r->cmd_runs[rep] = run_command(fl, fl->addrs, p->gmap, NULL, NULL, &cmd_cpu[rep]);
 		for (int k = 0; k < NK; k++)
-			ck[k][rep] = run_command(fl, fl->addrs, p->gmap, "1", kbuf[k], &ck_cpu[k][rep]);
+			ck[k][rep] =
+				run_command(fl, fl->addrs, p->gmap, "1", kbuf[k], &ck_cpu[k][rep]);
 		if (*p->baseline)
-			base[rep] = run_command(fl, fl->addrs, p->baseline, NULL, NULL, &base_cpu[rep]);
+			base[rep] =
+				run_command(fl, fl->addrs, p->baseline, NULL, NULL, &base_cpu[rep]);
 		exact[rep] = timed(loop_exact, &w, p->naddrs);
 		lean[rep] = timed(loop_lean, &w, p->naddrs);
 		floor_ns[rep] = timed(loop_floor, &w, p->naddrs);
@@ -668,16 +669,18 @@ static void print_case(bool elf, const struct result *r, const struct params *p,
 
 	memcpy(runs, r->cmd_runs, sizeof(runs));
 	bench_sort(runs, (unsigned int)p->reps); /* command_s lists the runs fastest first */
-	printf("    {\"image\": \"%s\", \"segments\": %u, \"lean_storage\": \"%s\",\n", elf ? "elf" : "raw",
-	       elf ? ELF_SEGS : 1, elf ? "granule map" : "flat");
+	printf("    {\"image\": \"%s\", \"segments\": %u, \"lean_storage\": \"%s\",\n",
+	       elf ? "elf" : "raw", elf ? ELF_SEGS : 1, elf ? "granule map" : "flat");
 	printf("     \"exact_walk_ns_per_address\": %.1f, \"lean_walk_ns_per_address\": %.1f, "
-	       "\"floor_ns_per_address\": %.1f", r->exact_ns, r->lean_ns, r->floor_ns);
+	       "\"floor_ns_per_address\": %.1f",
+	       r->exact_ns, r->lean_ns, r->floor_ns);
 	print_ins("exact_walk_instructions_per_address", r->exact_ins);
 	print_ins("lean_walk_instructions_per_address", r->lean_ins);
 	print_ins("floor_instructions_per_address", r->floor_ins);
 	printf(",\n     \"inflight\": [\n");
 	for (int k = 0; k < NK; k++) {
-		printf("       {\"k\": %u, \"walk_ns_per_address\": %.1f, \"walk_addresses_per_s\": "
+		printf("       {\"k\": %u, \"walk_ns_per_address\": %.1f, "
+		       "\"walk_addresses_per_s\": "
 		       "%.0f",
 		       ks[k], r->walk_ns[k], 1e9 / r->walk_ns[k]);
 		print_ins("walk_instructions_per_address", r->walk_ins[k]);
@@ -749,8 +752,9 @@ static void parse_args(int argc, char **argv, struct params *p)
 		} else if (!strcmp(argv[i], "--keep")) {
 			p->keep = true;
 		} else {
-			fprintf(stderr, "usage: bench_translate [--quick] [--gmap PATH] "
-					"[--baseline PATH] [--reps N] [--no-instructions] [--keep]\n");
+			fprintf(stderr,
+				"usage: bench_translate [--quick] [--gmap PATH] "
+				"[--baseline PATH] [--reps N] [--no-instructions] [--keep]\n");
 			exit(2);
 		}
 	}

@@ -245,7 +245,8 @@ static char *put_hex(char *p, unsigned long v)
 {
 	/* The number of digits from the highest set bit. */
 	int n = v ? (67 - __builtin_clzl(v)) / 4 : 1;
-	unsigned __int128 d = (unsigned __int128)hex8((uint32_t)v) << 64 | hex8((uint32_t)(v >> 32));
+	unsigned __int128 d =
+		(unsigned __int128)hex8((uint32_t)v) << 64 | hex8((uint32_t)(v >> 32));
 
 	d >>= 8 * (16 - n); /* drop the leading zeros (the first bytes in memory) */
 	memcpy(p, "0x", 2);
@@ -635,7 +636,8 @@ struct bulk_chunk {
 };
 
 /* The high bit of each byte of @x that lies strictly between @m and @n (m, n <= 128). */
-static inline __attribute__((always_inline)) uint64_t bytes_between(uint64_t x, unsigned int m, unsigned int n)
+static inline __attribute__((always_inline)) uint64_t bytes_between(uint64_t x, unsigned int m,
+								    unsigned int n)
 {
 	uint64_t low = x & BYTES(127);
 
@@ -1336,8 +1338,7 @@ static int set_threads(struct xlate *x, const struct opts *o)
 		return usage_error("--threads '%s' is not a number from 1 to 64", o->threads);
 	x->threads = (unsigned int)n;
 	n = DAT_LEAN_INFLIGHT_DEFAULT;
-	if (o->inflight &&
-	    (!parse_dec(o->inflight, &n) || !n || n > DAT_LEAN_MAX_INFLIGHT))
+	if (o->inflight && (!parse_dec(o->inflight, &n) || !n || n > DAT_LEAN_MAX_INFLIGHT))
 		return usage_error("--inflight '%s' is not a number from 1 to 64", o->inflight);
 	x->inflight = (unsigned int)n;
 	return 0;

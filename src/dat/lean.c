@@ -178,7 +178,7 @@ unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum
 /* ---- storage in spans -------------------------------------------------------------------- */
 
 /* Map entries at most: 32 MiB of pointers; the granule grows beyond 1 MiB to stay below. */
-#define SPAN_MAP_MAX (1UL << 22)
+#define SPAN_MAP_MAX   (1UL << 22)
 #define SPAN_SHIFT_MIN 12
 #define SPAN_SHIFT_MAX 20
 
@@ -189,7 +189,7 @@ unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum
 		return lean_walk_mode(l, va, access, top, LEAN_SPANS);                 \
 	}
 
-#define LEAN_SPAN_INSTANCES(prefix, top)                      \
+#define LEAN_SPAN_INSTANCES(prefix, top)                         \
 	LEAN_SPAN_INSTANCE(prefix##_spans_fetch, top, DAT_FETCH) \
 	LEAN_SPAN_INSTANCE(prefix##_spans_store, top, DAT_STORE) \
 	LEAN_SPAN_INSTANCE(prefix##_spans_ifetch, top, DAT_IFETCH)
@@ -199,7 +199,10 @@ LEAN_SPAN_INSTANCES(lean_region3, DAT_LEVEL_REGION3)
 LEAN_SPAN_INSTANCES(lean_region2, DAT_LEVEL_REGION2)
 LEAN_SPAN_INSTANCES(lean_region1, DAT_LEVEL_REGION1)
 
-#define LEAN_SPAN_ROW(prefix) { prefix##_spans_fetch, prefix##_spans_store, prefix##_spans_ifetch }
+#define LEAN_SPAN_ROW(prefix)                                                     \
+	{                                                                         \
+		prefix##_spans_fetch, prefix##_spans_store, prefix##_spans_ifetch \
+	}
 
 /* [kind][access] */
 static const dat_lean_fn lean_span_fns[5][3] = {
@@ -401,12 +404,12 @@ typedef void (*lean_batch_fn)(const struct dat_lean *l, const unsigned long *va,
 		lean_batch_mode(l, va, n, k, out, access, top, mode);                       \
 	}
 
-#define LEAN_BATCH_ACCESSES(prefix, top, mode)                         \
+#define LEAN_BATCH_ACCESSES(prefix, top, mode)                    \
 	LEAN_BATCH_INSTANCE(prefix##_fetch, top, mode, DAT_FETCH) \
 	LEAN_BATCH_INSTANCE(prefix##_store, top, mode, DAT_STORE) \
 	LEAN_BATCH_INSTANCE(prefix##_ifetch, top, mode, DAT_IFETCH)
 
-#define LEAN_BATCH_MODES(prefix, top)                               \
+#define LEAN_BATCH_MODES(prefix, top)                          \
 	LEAN_BATCH_ACCESSES(prefix##_native, top, LEAN_NATIVE) \
 	LEAN_BATCH_ACCESSES(prefix##_flat, top, LEAN_FLAT)     \
 	LEAN_BATCH_ACCESSES(prefix##_spans, top, LEAN_SPANS)
@@ -427,10 +430,18 @@ static void batch_slow(const struct dat_lean *l, const unsigned long *va, unsign
 		out[i] = dat_lean_slow;
 }
 
-#define BATCH_ACC(prefix) { prefix##_fetch, prefix##_store, prefix##_ifetch }
-#define BATCH_ROW(prefix) \
-	{ BATCH_ACC(prefix##_native), BATCH_ACC(prefix##_flat), BATCH_ACC(prefix##_spans) }
-#define BATCH_SLOW_ACC { batch_slow, batch_slow, batch_slow }
+#define BATCH_ACC(prefix)                                       \
+	{                                                       \
+		prefix##_fetch, prefix##_store, prefix##_ifetch \
+	}
+#define BATCH_ROW(prefix)                                                                       \
+	{                                                                                       \
+		BATCH_ACC(prefix##_native), BATCH_ACC(prefix##_flat), BATCH_ACC(prefix##_spans) \
+	}
+#define BATCH_SLOW_ACC                             \
+	{                                          \
+		batch_slow, batch_slow, batch_slow \
+	}
 
 /* [kind][mode][access] */
 static const lean_batch_fn lean_batch_fns[5][3][3] = {

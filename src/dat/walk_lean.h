@@ -73,8 +73,8 @@ static DAT_ALWAYS_INLINE bool lean_fetch_mode(const struct dat_lean *l, unsigned
 		p = l->span_map[g];
 		if (!p)
 			return false;
-		*e = __builtin_bswap64(__atomic_load_n(
-			(const uint64_t *)(p + (ea & l->span_mask)), __ATOMIC_RELAXED));
+		*e = __builtin_bswap64(__atomic_load_n((const uint64_t *)(p + (ea & l->span_mask)),
+						       __ATOMIC_RELAXED));
 		return true;
 	}
 	return lean_fetch(l, ea, mode == LEAN_FLAT, e);
@@ -115,8 +115,7 @@ static DAT_ALWAYS_INLINE bool lean_region_mode(const struct dat_lean *l, unsigne
 {
 	unsigned long e, want = ((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH;
 
-	if (!lean_fetch_mode(l, *origin + ((va >> dat_level_shift(level)) & 0x7ff) * 8, mode,
-			     &e) ||
+	if (!lean_fetch_mode(l, *origin + ((va >> dat_level_shift(level)) & 0x7ff) * 8, mode, &e) ||
 	    (e & LEAN_REGION_CHECK) != want)
 		return false;
 	*rprot |= e;
@@ -195,8 +194,7 @@ static DAT_ALWAYS_INLINE bool lean_seg(const struct dat_lean *l, unsigned long v
 }
 
 /* The page-table entry and the page frame, prefixed. */
-static DAT_ALWAYS_INLINE struct dat_lean_result lean_pte(const struct dat_lean *l,
-							 unsigned long va,
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_pte(const struct dat_lean *l, unsigned long va,
 							 enum dat_access access, int mode,
 							 unsigned long origin, unsigned long prot)
 {

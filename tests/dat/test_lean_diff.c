@@ -383,9 +383,9 @@ static void check_against_exact(const char *what, const struct dat_config *cfg, 
 {
 	int level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);
 
-	if (r.info && (x->pic || r.abs != x->abs || !!(r.info & DAT_LEAN_PROT) != x->prot ||
-		       !!(r.info & DAT_LEAN_IEP) != x->iep || level != x->level ||
-		       !(r.info & DAT_LEAN_OK)))
+	if (r.info &&
+	    (x->pic || r.abs != x->abs || !!(r.info & DAT_LEAN_PROT) != x->prot ||
+	     !!(r.info & DAT_LEAN_IEP) != x->iep || level != x->level || !(r.info & DAT_LEAN_OK)))
 		report(what, cfg, va, acc, x, r, true);
 }
 
@@ -418,7 +418,8 @@ static void check_batch(const struct dat_config *cfg, const struct dat_lean *l, 
 		else
 			dat_translate_native(cfg, va[i], acc, &x);
 		if (!same_lean(out[i], one))
-			report("batch differs from the single walk", cfg, va[i], acc, &x, out[i], be);
+			report("batch differs from the single walk", cfg, va[i], acc, &x, out[i],
+			       be);
 		check_against_exact("batch walk differs", cfg, va[i], acc, out[i], &x);
 	}
 }
@@ -428,9 +429,8 @@ static void check_batch(const struct dat_config *cfg, const struct dat_lean *l, 
  * exact walker over the same pieces, and, where the pieces leave nothing out, against
  * the flat walker @flat.
  */
-static void check_spans(const struct dat_config *cfg, const struct dat_lean *flat,
-			struct bemem *m, unsigned long used, const unsigned long *vas,
-			unsigned long va_mask)
+static void check_spans(const struct dat_config *cfg, const struct dat_lean *flat, struct bemem *m,
+			unsigned long used, const unsigned long *vas, unsigned long va_mask)
 {
 	unsigned long va[BATCH_N];
 	struct dat_lean_result out[BATCH_N];

@@ -321,8 +321,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "image.raw", "image.elf",	"in",	  "out",
-					     "err",	  "bad.elf",	"shared", "empty",
+	static const char *const names[] = { "image.raw", "image.elf",	 "in",		 "out",
+					     "err",	  "bad.elf",	 "shared",	 "empty",
 					     "core.elf",  "badnote.elf", "scattered.elf" };
 
 	(void)state;
@@ -1630,8 +1630,8 @@ static void write_scattered_elf(unsigned long *seed)
 static void test_batches_match_exact(void **state)
 {
 	static const char *const opts[][2] = {
-		{ "--edat", "1" },	 { "--prefix", "0x2000" },	 { "--access", "store" },
-		{ "--edat", "0" },	 { "--storage-size", "0x500000" }, { "--access", "ifetch" },
+		{ "--edat", "1" }, { "--prefix", "0x2000" },	     { "--access", "store" },
+		{ "--edat", "0" }, { "--storage-size", "0x500000" }, { "--access", "ifetch" },
 	};
 	static const char *const inflight[] = { "1", "3", "16", "64" };
 	unsigned long seed = 0xba7c4e5UL;
