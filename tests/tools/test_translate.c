@@ -1541,9 +1541,10 @@ static void test_threads_bad_line(void **state)
 
 static void test_help(void **state)
 {
-	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
-					    "--prefix", "--storage-size", "--access",  "--verbose",
-					    "--tree",	"--max-entries",  "--example", "--help" };
+	static const char *const opts[] = { "--image",	 "--asce",	   "--edat",	"--iep",
+					    "--prefix",	 "--storage-size", "--access",	"--verbose",
+					    "--tree",	 "--max-entries",  "--example", "--help",
+					    "--threads", "--inflight" };
 	struct result r = run(NULL, "--help", NULL);
 
 	(void)state;
