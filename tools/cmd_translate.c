@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +41,11 @@ struct xlate {
 	bool verbose;
 	bool json;
 	unsigned int threads;	     /* for standard input from a file */
+	unsigned int inflight;	     /* lean walks a bulk worker keeps in flight */
 	const struct image_cpu *cpu; /* the CPU whose registers fill in what options do not */
 	unsigned int cpu_index;
 	struct source src;
-	struct dat_lean lean; /* the walker for answers without --verbose */
+	struct dat_lean lean; /* the walker for answers without --verbose (set_lean()) */
 };
 
 /* clang-format off: the help text is laid out as it prints. */
@@ -51,8 +53,8 @@ static const char help_text[] =
 	"usage: gmap translate --image FILE --asce ASCE [options] [ADDR...]\n"
 	"       gmap translate --image CORE [--cpu N] [--space SPACE] [options] [ADDR...]\n"
 	"       gmap translate --image FILE --asce ASCE --tree [options]\n"
-	"       gmap translate --image FILE --asce ASCE --reverse [options] ABS...\n"
-	"       gmap translate --image CORE --all-spaces --reverse [options] ABS...\n"
+	"       gmap translate --image FILE --asce ASCE --reverse [options] [ABS...]\n"
+	"       gmap translate --image CORE --all-spaces --reverse [options] [ABS...]\n"
 	"       gmap translate --image CORE --info\n"
 	"       gmap translate --example [options] [ADDR...]\n"
 	"\n"
@@ -114,7 +116,8 @@ static const char help_text[] =
 	"                        its forward answer line, in address order, found from the\n"
 	"                        table tree as --tree walks it (large frames and prefixing\n"
 	"                        included; protection is not an access check here), or\n"
-	"                        '0x<abs> <- not mapped'\n"
+	"                        '0x<abs> <- not mapped'; without ABS, the absolute\n"
+	"                        addresses come from standard input, one per line\n"
 	"      --all-spaces      with --reverse: look in the primary, secondary and home\n"
 	"                        spaces of every CPU of the core (each distinct one once,\n"
 	"                        control registers of 0 skipped), each with its CPU's EDAT,\n"
@@ -133,6 +136,9 @@ static const char help_text[] =
 	"                        answer), answer it with N threads over chunks, written in\n"
 	"                        input order (default: one per online CPU; not with\n"
 	"                        --verbose)\n"
+	"      --inflight N      with --threads: each thread walks N addresses together,\n"
+	"                        level by level, so that their memory misses overlap\n"
+	"                        (1 to 64, default 16; the answers do not change)\n"
 	"      --max-entries N   --tree and --reverse examine at most N entries, decimal,\n"
 	"                        0 to 2^32 (default %lu)\n"
 	"      --example         use a built-in image instead of --image: the worked example\n"
@@ -206,26 +212,46 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static char *put_str(char *p, const char *s)
+/* Inlined: the strings are mostly constants, whose copy becomes a few stores. */
+static inline char *put_str(char *p, const char *s)
 {
-	while (*s)
-		*p++ = *s++;
-	return p;
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
 }
 
-/* "0x" and lowercase hex without leading zeros. */
+#define BYTES(b) (0x0101010101010101UL * (b))
+
+/* The 8 nibbles of @x as 8 lowercase hex digits, the most significant first in memory. */
+static inline __attribute__((always_inline)) uint64_t hex8(uint32_t x)
+{
+	uint64_t v = x;
+
+	/* Nibble i to byte i, then each to its digit: '0' + n, and 39 more from 10 on. */
+	v = (v | v << 16) & 0x0000ffff0000ffffUL;
+	v = (v | v << 8) & 0x00ff00ff00ff00ffUL;
+	v = (v | v << 4) & BYTES(0x0f);
+	v += BYTES('0') + (((v + BYTES(6)) >> 4) & BYTES(1)) * 39;
+	return __builtin_bswap64(v);
+}
+
+/*
+ * "0x" and lowercase hex without leading zeros. The 16 digits are formed in two
+ * registers and stored whole: it writes up to 18 bytes at @p whatever the length
+ * (every buffer it writes to has that room beyond its answer).
+ */
 static char *put_hex(char *p, unsigned long v)
 {
-	/* The number of digits from the highest set bit: written in place, last digit first. */
+	/* The number of digits from the highest set bit. */
 	int n = v ? (67 - __builtin_clzl(v)) / 4 : 1;
+	unsigned __int128 d =
+		(unsigned __int128)hex8((uint32_t)v) << 64 | hex8((uint32_t)(v >> 32));
 
-	*p++ = '0';
-	*p++ = 'x';
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	}
-	return p + n;
+	d >>= 8 * (16 - n); /* drop the leading zeros (the first bytes in memory) */
+	memcpy(p, "0x", 2);
+	memcpy(p + 2, &d, 16);
+	return p + 2 + n;
 }
 
 /* Built by hand: this runs per streamed address, where printf costs about a walk. */
@@ -592,6 +618,7 @@ static char *trim(char *s, size_t *len)
  */
 #define BULK_WINDOW	 (4UL << 20)
 #define BULK_MAX_THREADS 64
+#define BULK_BATCH	 256 /* lines parsed, then walked together, then formatted */
 
 enum bulk_err { BULK_OK, BULK_BAD, BULK_NUL, BULK_LONG, BULK_OOM, BULK_SHRANK };
 
@@ -608,25 +635,68 @@ struct bulk_chunk {
 	pthread_t thread;
 };
 
-/* Like parse_hex() on @len bytes that need not be terminated. */
-static bool parse_hex_n(const char *s, size_t len, unsigned long *out)
+/* The high bit of each byte of @x that lies strictly between @m and @n (m, n <= 128). */
+static inline __attribute__((always_inline)) uint64_t bytes_between(uint64_t x, unsigned int m,
+								    unsigned int n)
 {
-	unsigned long v = 0;
+	uint64_t low = x & BYTES(127);
 
+	return (BYTES(127 + n) - low) & ~x & (low + BYTES(127 - m)) & BYTES(128);
+}
+
+/*
+ * Eight hexadecimal digits (the first in the lowest byte) as a number, or false;
+ * *@upper is set if any is an upper-case letter.
+ */
+static inline __attribute__((always_inline)) bool unhex8(uint64_t x, uint32_t *out, bool *upper)
+{
+	uint64_t ok = bytes_between(x, '0' - 1, '9' + 1) |
+		      bytes_between(x | BYTES(0x20), 'a' - 1, 'f' + 1);
+	/* Digits are 0x30-0x39; letters have bit 6 and their value - 9 in the low nibble. */
+	uint64_t v = (x & BYTES(0x0f)) + ((x >> 6) & BYTES(1)) * 9;
+
+	v = __builtin_bswap64(v);
+	v = (v | v >> 4) & 0x00ff00ff00ff00ffUL;
+	v = (v | v >> 8) & 0x0000ffff0000ffffUL;
+	v = (v | v >> 16) & 0xffffffffUL;
+	*out = (uint32_t)v;
+	*upper |= bytes_between(x, 'A' - 1, 'F' + 1) != 0;
+	return ok == BYTES(128);
+}
+
+/*
+ * Like parse_hex() on @len bytes that need not be terminated, and that are followed
+ * by at least 16 readable bytes (the window has them): up to 16 digits are read in two
+ * 8-byte words, right-aligned with '0's in front, checked and converted without a loop.
+ * *@canon says whether the text is already spelled as put_hex() would write it
+ * ("0x", lower case, no leading zero), so that an answer can copy it.
+ */
+static bool parse_hex_n(const char *s, size_t len, unsigned long *out, bool *canon)
+{
+	unsigned __int128 d;
+	uint32_t hi, lo;
+	bool upper = false;
+
+	*canon = len >= 3 && s[0] == '0' && s[1] == 'x' && (s[2] != '0' || len == 3);
 	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		s += 2;
 		len -= 2;
 	}
-	if (!len)
-		return false;
-	for (; len; s++, len--) {
-		int d = hexval((unsigned char)*s);
-
-		if (d < 0 || (v >> 60))
-			return false;
-		v = v << 4 | (unsigned long)d;
+	while (len > 16 && *s == '0') {
+		s++;
+		len--;
 	}
-	*out = v;
+	if (!len || len > 16)
+		return false;
+	memcpy(&d, s, 16);
+	/* The digits to the end of the 16 bytes, '0's before them. */
+	if (len < 16)
+		d = d << 8 * (16 - len) |
+		    (((unsigned __int128)BYTES('0') << 64 | BYTES('0')) >> 8 * len);
+	if (!unhex8((uint64_t)d, &hi, &upper) || !unhex8((uint64_t)(d >> 64), &lo, &upper))
+		return false;
+	*out = (unsigned long)hi << 32 | lo;
+	*canon &= !upper;
 	return true;
 }
 
@@ -646,11 +716,17 @@ static bool bulk_room(struct bulk_chunk *c)
 	return true;
 }
 
-static enum bulk_err bulk_line(struct bulk_chunk *c, const struct xlate *x, const char *s,
-			       size_t len)
+/* An address of a batch: its value, and its text if that is spelled as put_hex() writes. */
+struct bulk_addr {
+	const char *echo; /* NULL: format the value */
+	size_t echo_len;
+};
+
+/* Parse one line of a chunk: *@va, or *@blank for an empty line, or the error. */
+static enum bulk_err bulk_parse(struct bulk_chunk *c, const char *s, size_t len, unsigned long *va,
+				struct bulk_addr *a, bool *blank_line)
 {
-	struct dat_result res;
-	unsigned long va;
+	bool canon;
 
 	while (len && blank(s[len - 1]))
 		len--;
@@ -660,33 +736,114 @@ static enum bulk_err bulk_line(struct bulk_chunk *c, const struct xlate *x, cons
 	}
 	c->bad = s;
 	c->bad_len = len;
+	*blank_line = !len;
 	if (!len)
 		return BULK_OK;
-	if (memchr(s, 0, len))
-		return BULK_NUL;
-	if (!parse_hex_n(s, len, &va))
-		return BULK_BAD;
-	if (!bulk_room(c))
-		return BULK_OOM;
-	c->va = va;
-	dat_translate_lean(&x->lean, va, x->access, image_read_entry, (void *)&x->img, &res);
-	c->len = (size_t)(format_answer(x, va, &res, c->out + c->len) - c->out);
-	return BULK_OK;
+	if (parse_hex_n(s, len, va, &canon)) {
+		a->echo = canon ? s : NULL;
+		a->echo_len = len;
+		return BULK_OK;
+	}
+	return memchr(s, 0, len) ? BULK_NUL : BULK_BAD;
 }
 
+/* The answer line of a lean walk that translated, without a struct dat_result. */
+static char *format_lean(const struct xlate *x, unsigned long va, const struct bulk_addr *a,
+			 struct dat_lean_result r, char *p)
+{
+	struct dat_result res;
+
+	if (x->json) {
+		dat_lean_expand(&x->lean, r, &res);
+		return format_json(x, va, &res, p);
+	}
+	if (a->echo) {
+		/* "0x" and at most 16 digits, with the window's slack behind them. */
+		memcpy(p, a->echo, 18);
+		p += a->echo_len;
+	} else {
+		p = put_hex(p, va);
+	}
+	p = put_str(p, " -> ");
+	if (x->prefixed)
+		return put_str(put_hex(p, r.abs), " (absolute)\n");
+	/* Without a prefix (0) the real address is the absolute one. */
+	p = put_hex(p, r.abs);
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * Answer @n parsed addresses: their lean walks in one batch (misses overlapped), the
+ * exact walker for those it leaves, the answers formatted in input order.
+ */
+static bool bulk_answer(struct bulk_chunk *c, const struct xlate *x, const unsigned long *va,
+			const struct bulk_addr *a, unsigned int n)
+{
+	struct dat_lean_result r[BULK_BATCH];
+	struct dat_result res;
+
+	if (!n)
+		return true;
+	c->va = va[0]; /* no answer of this batch is written yet */
+	dat_lean_walk_batch(&x->lean, va, n, x->access, x->inflight, r);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!bulk_room(c))
+			return false;
+		if (r[i].info) {
+			c->len = (size_t)(format_lean(x, va[i], &a[i], r[i], c->out + c->len) -
+					  c->out);
+			continue;
+		}
+		c->va = va[i];
+		dat_translate(&x->cfg, va[i], x->access, image_read_entry, (void *)&x->img, &res);
+		c->len = (size_t)(format_answer(x, va[i], &res, c->out + c->len) - c->out);
+	}
+	return true;
+}
+
+/*
+ * The next '\n' in [@p, @end), or NULL: the first 32 bytes a word at a time (an address
+ * line is short, and a call to memchr() costs more than the search), then memchr().
+ */
+static const char *find_newline(const char *p, const char *end)
+{
+	for (int i = 0; i < 4 && end - p >= 8; i++, p += 8) {
+		uint64_t x, t;
+
+		memcpy(&x, p, 8);
+		x ^= BYTES('\n');
+		t = (x - BYTES(1)) & ~x & BYTES(0x80); /* the high bit of each zero byte */
+		if (t)
+			return p + (__builtin_ctzl(t) >> 3);
+	}
+	return memchr(p, '\n', (size_t)(end - p));
+}
+
+/* Parse the chunk a batch of lines at a time and answer each batch; stop at a bad line. */
 static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
 {
+	unsigned long va[BULK_BATCH];
+	struct bulk_addr a[BULK_BATCH];
 	const char *p = c->begin, *nl;
+	unsigned int n;
 	size_t len;
+	bool empty;
 
-	while (p < c->end) {
-		nl = memchr(p, '\n', (size_t)(c->end - p));
-		len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
-		c->lines++;
-		c->err = len >= LINE_BUF ? BULK_LONG : bulk_line(c, x, p, len);
-		if (c->err)
-			return;
-		p = nl ? nl + 1 : c->end;
+	while (p < c->end && !c->err) {
+		for (n = 0; n < BULK_BATCH && p < c->end && !c->err;) {
+			nl = find_newline(p, c->end);
+			len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
+			c->lines++;
+			c->err = len >= LINE_BUF ? BULK_LONG
+						 : bulk_parse(c, p, len, &va[n], &a[n], &empty);
+			if (!c->err && !empty)
+				n++;
+			p = nl ? nl + 1 : c->end;
+		}
+		/* The lines before a bad one are answered, as line by line. */
+		if (!bulk_answer(c, x, va, a, n))
+			c->err = BULK_OOM;
 	}
 }
 
@@ -814,7 +971,8 @@ static int bulk_read(char *buf, size_t *fill, bool *eof, unsigned long lineno)
 static int translate_bulk(const struct xlate *x)
 {
 	struct bulk_chunk *c = calloc(x->threads, sizeof(*c));
-	char *buf = malloc(BULK_WINDOW);
+	/* + 16: parse_hex_n() reads 16 bytes from a line's digits, wherever it ends. */
+	char *buf = calloc(1, BULK_WINDOW + 16);
 	unsigned long lineno = 0;
 	size_t fill = 0, used;
 	bool eof = false;
@@ -881,7 +1039,7 @@ static int translate_stdin(const struct xlate *x)
 /* ADDRs, where '-' (once) reads standard input at that point. */
 static int translate_args(const struct xlate *x, int n, char **args)
 {
-	unsigned long va;
+	unsigned long va = 0;
 	int dashes = 0, rc;
 
 	/* Check them all first: no partial answer for a mistyped list. */
@@ -910,7 +1068,7 @@ static int translate_args(const struct xlate *x, int n, char **args)
 
 struct opts {
 	const char *image, *asce, *edat, *prefix, *storage, *access, *max_entries, *cpu, *space,
-		*threads;
+		*threads, *inflight;
 	bool iep, no_iep, verbose, tree, example, info, reverse, all_spaces, json;
 };
 
@@ -925,6 +1083,7 @@ enum {
 	OPT_ALL_SPACES,
 	OPT_JSON,
 	OPT_THREADS,
+	OPT_INFLIGHT,
 };
 
 static const struct option long_opts[] = {
@@ -940,6 +1099,7 @@ static const struct option long_opts[] = {
 	{ "all-spaces", no_argument, NULL, OPT_ALL_SPACES },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "storage-size", required_argument, NULL, 's' },
 	{ "access", required_argument, NULL, 'A' },
@@ -996,6 +1156,9 @@ static int get_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_THREADS:
 			o->threads = optarg;
+			break;
+		case OPT_INFLIGHT:
+			o->inflight = optarg;
 			break;
 		case 'p':
 			o->prefix = optarg;
@@ -1192,22 +1355,37 @@ static int set_threads(struct xlate *x, const struct opts *o)
 	if (o->threads && (!parse_dec(o->threads, &n) || !n || n > BULK_MAX_THREADS))
 		return usage_error("--threads '%s' is not a number from 1 to 64", o->threads);
 	x->threads = (unsigned int)n;
+	n = DAT_LEAN_INFLIGHT_DEFAULT;
+	if (o->inflight && (!parse_dec(o->inflight, &n) || !n || n > DAT_LEAN_MAX_INFLIGHT))
+		return usage_error("--inflight '%s' is not a number from 1 to 64", o->inflight);
+	x->inflight = (unsigned int)n;
 	return 0;
 }
 
 /*
- * The lean walker reads flat storage from absolute 0: the first segment of the image
- * if it starts there (a raw image always does), as far as its file data goes. Without
- * one, every walk goes to the exact walker.
+ * The lean walker reads the image's file data in place: a raw image is one block
+ * from absolute 0; an ELF core's PT_LOAD segments are joined where they continue
+ * each other in the file, else found through dat_lean_init_spans()'s granule map
+ * (a segment's zero tail is the exact walker's). Without it (no memory for the map)
+ * every walk goes to the exact walker, which gives the same answers.
  */
 static void set_lean(struct xlate *x)
 {
-	const struct image_segment *s = x->img.nseg ? &x->img.seg[0] : NULL;
+	struct dat_lean_span *spans = calloc(x->img.nseg ? x->img.nseg : 1, sizeof(*spans));
+	unsigned int n = 0;
 
-	if (!s || s->paddr ||
-	    dat_lean_init_be(&x->lean, &x->cfg, x->img.data + s->offset,
-			     s->filesz < s->memsz ? s->filesz : s->memsz))
+	for (unsigned int i = 0; spans && i < x->img.nseg; i++) {
+		const struct image_segment *s = &x->img.seg[i];
+
+		spans[n++] = (struct dat_lean_span){
+			.addr = s->paddr,
+			.size = s->filesz < s->memsz ? s->filesz : s->memsz,
+			.data = x->img.data + s->offset,
+		};
+	}
+	if (!spans || dat_lean_init_spans(&x->lean, &x->cfg, spans, n))
 		dat_lean_init_be(&x->lean, &x->cfg, NULL, 0);
+	free(spans);
 }
 
 /* Machine state from the options and the core's registers; options win. */
@@ -1227,7 +1405,6 @@ static int set_config(struct xlate *x, const struct opts *o)
 	c->storage_size = x->img.end;
 	if (o->storage && !parse_hex(o->storage, &c->storage_size))
 		return usage_error("--storage-size '%s' is not a hexadecimal size", o->storage);
-	set_lean(x);
 	if (set_threads(x, o))
 		return EXIT_USAGE;
 	return set_access(x, o->access);
@@ -1435,31 +1612,96 @@ static int reverse_spaces(struct xlate *x, const struct opts *o, struct rev_spac
 	return rc;
 }
 
-/* --reverse ABS...: the virtual addresses that map each absolute (or real) address. */
+/* Append @v to the growing *@t (*@n entries, room for *@cap). */
+static bool push_target(unsigned long **t, unsigned int *n, unsigned int *cap, unsigned long v)
+{
+	unsigned long *more;
+
+	if (*n == *cap) {
+		if (*cap >= (1U << 30))
+			return false;
+		*cap = *cap ? 2 * *cap : 256;
+		more = realloc(*t, *cap * sizeof(**t));
+		if (!more)
+			return false;
+		*t = more;
+	}
+	(*t)[(*n)++] = v;
+	return true;
+}
+
+/* --reverse without ABS: the absolute addresses from standard input, one per line. */
+static int reverse_stdin(unsigned long **targets, unsigned int *n)
+{
+	static struct line_reader in;
+	unsigned long lineno = 0, v;
+	unsigned int cap = 0;
+	char *s, where[48];
+	size_t len;
+
+	while ((s = next_line(&in, &len))) {
+		lineno++;
+		s = trim(s, &len);
+		if (!len)
+			continue;
+		snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+		if (memchr(s, 0, len)) {
+			fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, s);
+			return EXIT_USAGE;
+		}
+		if (!parse_hex(s, &v))
+			return bad_address(where, s);
+		if (!push_target(targets, n, &cap, v)) {
+			fprintf(stderr, "gmap translate: out of memory for the addresses\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (in.err) {
+		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
+			in.err == EFBIG ? "longer than 64 KiB" : strerror(in.err));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * --reverse ABS...: the virtual addresses that map each absolute (or real) address;
+ * without ABS, the addresses come from standard input, one per line.
+ */
 static int run_reverse(struct xlate *x, const struct opts *o, int nargs, char **args)
 {
-	unsigned long *targets;
-	struct rev_space *sp;
-	int rc;
+	unsigned long *targets = NULL;
+	unsigned int n = 0;
+	struct rev_space *sp = NULL;
+	int rc = 0;
 
-	if (!nargs)
-		return usage_error("%s", "--reverse needs the absolute addresses to look for");
 	if (o->all_spaces && !x->img.ncpus)
 		return no_registers(x, "registers for --all-spaces");
-	targets = calloc((size_t)nargs, sizeof(*targets));
-	sp = calloc(o->all_spaces ? 3 * x->img.ncpus : 1, sizeof(*sp));
-	rc = !targets || !sp ? EXIT_USAGE : 0;
-	for (int i = 0; i < nargs && !rc; i++)
-		if (!parse_hex(args[i], &targets[i]))
-			rc = bad_address("", args[i]);
-	if (!rc)
-		rc = reverse_spaces(x, o, sp, targets, (unsigned int)nargs);
+	if (nargs) {
+		targets = calloc((size_t)nargs, sizeof(*targets));
+		rc = targets ? 0 : EXIT_USAGE;
+		for (int i = 0; i < nargs && !rc; i++)
+			if (!parse_hex(args[i], &targets[i]))
+				rc = bad_address("", args[i]);
+		n = (unsigned int)nargs;
+	} else {
+		rc = reverse_stdin(&targets, &n);
+	}
+	if (!rc && !n)
+		rc = usage_error("%s", "--reverse needs the absolute addresses to look for "
+				       "(arguments, or lines on standard input)");
+	if (!rc) {
+		sp = calloc(o->all_spaces ? 3 * x->img.ncpus : 1, sizeof(*sp));
+		rc = sp ? reverse_spaces(x, o, sp, targets, n) : EXIT_USAGE;
+	}
 	free(targets);
 	free(sp);
 	return rc;
 }
 
-static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
+/* Not inlined into open_and_run(): its locals must not live in the frame of sigsetjmp(). */
+static __attribute__((noinline)) int run(struct xlate *x, const struct opts *o, int nargs,
+					 char **args)
 {
 	unsigned long max_entries;
 
@@ -1479,6 +1721,7 @@ static int run(struct xlate *x, const struct opts *o, int nargs, char **args)
 	}
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	set_lean(x);
 	if (x->verbose && x->json)
 		print_json_header(x);
 	else if (x->verbose)
@@ -1545,6 +1788,7 @@ int cmd_translate(int argc, char **argv)
 		fprintf(stderr, "gmap translate: cannot write the output\n");
 		rc = EXIT_USAGE;
 	}
+	dat_lean_destroy(&x.lean);
 	image_close(&x.img);
 	return rc;
 }

@@ -635,6 +635,12 @@ typedef struct dat_lean_result (*dat_lean_fn)(const struct dat_lean *l, unsigned
  * @ea_last:         big-endian walker: highest address of a table entry it may read
  * @base:            big-endian walker: the storage, absolute address 0; NULL for native
  * @cfg:             the configuration, for the fallback
+ * @span_map:        big-endian walker over several spans (dat_lean_init_spans()): the host
+ *                   pointer of each granule of absolute storage, NULL where the granule is
+ *                   not wholly in one span; NULL otherwise
+ * @span_last:       highest granule index of @span_map
+ * @span_mask:       granule size - 1
+ * @span_shift:      log2 of the granule size (12 to 63)
  *
  * Built once by dat_lean_init() or dat_lean_init_be() whenever the configuration changes,
  * so that a walk compares each entry with a constant instead of re-deriving the rules
@@ -659,6 +665,10 @@ struct dat_lean {
 	unsigned long ea_last;
 	const unsigned char *base;
 	struct dat_config cfg;
+	const unsigned char **span_map;
+	unsigned long span_last;
+	unsigned long span_mask;
+	unsigned int span_shift;
 };
 
 /**
@@ -733,6 +743,88 @@ static inline struct dat_lean_result dat_lean_walk(const struct dat_lean *l, uns
  */
 unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum dat_access access,
 				dat_read_fn read, void *ctx, struct dat_result *res);
+
+/* ---- the lean walker over storage in pieces, and many walks at once ------------------------ */
+
+/**
+ * struct dat_lean_span - a piece of big-endian storage for dat_lean_init_spans()
+ * @addr: absolute address of its first byte
+ * @size: its length in bytes
+ * @data: its bytes in this process (e.g. an ELF core's PT_LOAD file data, mapped)
+ */
+struct dat_lean_span {
+	unsigned long addr;
+	unsigned long size;
+	const void *data;
+};
+
+/**
+ * dat_lean_init_spans() - prepare the lean walker for big-endian storage in pieces
+ * @l:     receives the prepared configuration; release it with dat_lean_destroy()
+ * @cfg:   machine state
+ * @spans: the pieces, sorted by address and not overlapping
+ * @n:     number of @spans (0: every walk is left to the fallback)
+ *
+ * For storage that is not one flat block from absolute 0, as the PT_LOAD segments of
+ * an ELF core: pieces that continue each other in memory too are joined, and if that
+ * leaves one block from absolute 0 this is dat_lean_init_be() over it. Otherwise the
+ * walker finds each entry through a map from the granule of its address (1 MiB, or
+ * smaller where the pieces' bounds need it, larger for storage beyond 4 TiB) to the
+ * granule's bytes: one load, no search. Granules not wholly inside one piece (holes,
+ * bounds within a granule, storage at or beyond @cfg->storage_size) and misaligned
+ * data are left to the fallback, whose reader must read the same storage.
+ *
+ * Return: 0; -EINVAL for a NULL @l or @cfg, NULL @spans with @n, a NULL @data with a
+ * size, spans out of order, overlapping or beyond the address space; -ENOMEM if the map
+ * cannot be allocated. On failure @l is still usable and leaves every walk to the
+ * fallback.
+ */
+int dat_lean_init_spans(struct dat_lean *l, const struct dat_config *cfg,
+			const struct dat_lean_span *spans, unsigned int n);
+
+/**
+ * dat_lean_destroy() - free what dat_lean_init_spans() allocated
+ * @l: the lean configuration (of any dat_lean_init*() function, or zeroed)
+ *
+ * Every walk is then left to the fallback. Copies of @l share the map: destroy one.
+ */
+void dat_lean_destroy(struct dat_lean *l);
+
+/* Most walks dat_lean_walk_batch() keeps in flight. */
+#define DAT_LEAN_MAX_INFLIGHT 64
+/* What dat_lean_walk_batch() keeps in flight for @inflight 0. */
+#define DAT_LEAN_INFLIGHT_DEFAULT 16
+
+/**
+ * dat_lean_walk_batch() - dat_lean_walk() for many addresses, their misses overlapped
+ * @l:        from dat_lean_init(), dat_lean_init_be() or dat_lean_init_spans()
+ * @va:       @n virtual addresses
+ * @n:        how many
+ * @access:   access type for all of them
+ * @inflight: walks advanced together, 1 to DAT_LEAN_MAX_INFLIGHT (0: the default,
+ *            DAT_LEAN_INFLIGHT_DEFAULT; more: the most)
+ * @out:      receives @n results, in the order of @va
+ *
+ * @out[i] is what dat_lean_walk(@l, @va[i], @access) returns, info 0 included (the
+ * caller then asks dat_translate() for that address). The walks are advanced a level
+ * at a time in groups of @inflight, with the next segment- or page-table entry of each
+ * prefetched, so that their cache and TLB misses overlap: a walk over tables that do
+ * not fit in the caches costs one memory latency per group rather than per address.
+ *
+ * Context: for native tables as dat_translate_native().
+ *
+ * Return: 0, or -EINVAL for a NULL @l, @va or @out with @n, or a bad @access.
+ */
+int dat_lean_walk_batch(const struct dat_lean *l, const unsigned long *va, unsigned int n,
+			enum dat_access access, unsigned int inflight, struct dat_lean_result *out);
+
+/**
+ * dat_lean_expand() - the struct dat_result of a lean walk that translated
+ * @l:   the configuration the walk used
+ * @r:   its result, with DAT_LEAN_OK in @r.info
+ * @res: receives what dat_translate_lean() would give for it (no steps)
+ */
+void dat_lean_expand(const struct dat_lean *l, struct dat_lean_result r, struct dat_result *res);
 
 /**
  * dat_pic_name() - short name of a program-interruption code

@@ -43,6 +43,43 @@ static DAT_ALWAYS_INLINE bool lean_fetch(const struct dat_lean *l, unsigned long
 	return true;
 }
 
+/*
+ * Where a walk reads its entries: native tables (entries hold pointers), big-endian
+ * flat storage from absolute 0 (struct dat_lean.base), or big-endian storage in
+ * several spans found through the granule map of dat_lean_init_spans().
+ */
+enum lean_mode {
+	LEAN_NATIVE,
+	LEAN_FLAT,
+	LEAN_SPANS,
+};
+
+/*
+ * lean_fetch() for every mode. In LEAN_SPANS the granule of the entry gives its host
+ * pointer in one load from a small array (no search): an entry is 8-byte aligned and a
+ * granule at least 4 KiB, so an entry never straddles two granules; a granule the map
+ * leaves NULL (a hole, a segment's zero tail, storage beyond the limit) sends the walk
+ * to the fallback.
+ */
+static DAT_ALWAYS_INLINE bool lean_fetch_mode(const struct dat_lean *l, unsigned long ea, int mode,
+					      unsigned long *e)
+{
+	if (mode == LEAN_SPANS) {
+		unsigned long g = ea >> l->span_shift;
+		const unsigned char *p;
+
+		if (g > l->span_last)
+			return false;
+		p = l->span_map[g];
+		if (!p)
+			return false;
+		*e = __builtin_bswap64(__atomic_load_n((const uint64_t *)(p + (ea & l->span_mask)),
+						       __ATOMIC_RELAXED));
+		return true;
+	}
+	return lean_fetch(l, ea, mode == LEAN_FLAT, e);
+}
+
 /* Prefixing as an XOR: both swapped 8 KiB blocks are prefix-aligned. */
 static DAT_ALWAYS_INLINE unsigned long lean_prefix(unsigned long real, unsigned long prefix)
 {
@@ -72,17 +109,132 @@ static DAT_ALWAYS_INLINE struct dat_lean_result lean_leaf(const struct dat_lean 
 }
 
 /* One region entry above region third: valid, type @tt, full next table. */
-static DAT_ALWAYS_INLINE bool lean_region(const struct dat_lean *l, unsigned long va, int level,
-					  bool be, unsigned long *origin, unsigned long *rprot)
+static DAT_ALWAYS_INLINE bool lean_region_mode(const struct dat_lean *l, unsigned long va,
+					       int level, int mode, unsigned long *origin,
+					       unsigned long *rprot)
 {
 	unsigned long e, want = ((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH;
 
-	if (!lean_fetch(l, *origin + ((va >> dat_level_shift(level)) & 0x7ff) * 8, be, &e) ||
+	if (!lean_fetch_mode(l, *origin + ((va >> dat_level_shift(level)) & 0x7ff) * 8, mode, &e) ||
 	    (e & LEAN_REGION_CHECK) != want)
 		return false;
 	*rprot |= e;
 	*origin = e & _REGION_ENTRY_ORIGIN;
 	return true;
+}
+
+static DAT_ALWAYS_INLINE bool lean_region(const struct dat_lean *l, unsigned long va, int level,
+					  bool be, unsigned long *origin, unsigned long *rprot)
+{
+	return lean_region_mode(l, va, level, be ? LEAN_FLAT : LEAN_NATIVE, origin, rprot);
+}
+
+/* The address checks before the first entry: the ASCE's reach, low-address protection. */
+static DAT_ALWAYS_INLINE bool lean_va_ok(const struct dat_lean *l, unsigned long va,
+					 enum dat_access access)
+{
+	return va <= l->va_last && !(access == DAT_STORE && va < l->lap_end);
+}
+
+/*
+ * The region-third entry: true to go on to the segment table (*@origin, *@rprot
+ * updated); false when the walk ends here, with *@r a 2 GiB frame or the fallback.
+ */
+static DAT_ALWAYS_INLINE bool lean_r3(const struct dat_lean *l, unsigned long va,
+				      enum dat_access access, int mode, unsigned long *origin,
+				      unsigned long *rprot, struct dat_lean_result *r)
+{
+	unsigned long e;
+
+	if (!lean_fetch_mode(l, *origin + dat_rtx(va) * 8, mode, &e)) {
+		*r = dat_lean_slow;
+		return false;
+	}
+	if ((e & l->r3_check) != _REGION3_ENTRY) {
+		if ((e & l->r3_large_check) != l->r3_large_want)
+			*r = dat_lean_slow;
+		else
+			*r = lean_leaf(l, access,
+				       (e & _REGION3_ENTRY_ORIGIN_LARGE) | (va & ~_REGION3_MASK), e,
+				       (*rprot | e) & l->region_pmask, DAT_LEVEL_REGION3);
+		return false;
+	}
+	*rprot |= e;
+	*origin = e & _REGION_ENTRY_ORIGIN;
+	return true;
+}
+
+/*
+ * The segment entry, with *@prot the region protection so far: true to go on to the
+ * page table at *@origin; false when the walk ends here (*@r a 1 MiB frame or the
+ * fallback).
+ */
+static DAT_ALWAYS_INLINE bool lean_seg(const struct dat_lean *l, unsigned long va,
+				       enum dat_access access, int mode, unsigned long *origin,
+				       unsigned long *prot, struct dat_lean_result *r)
+{
+	unsigned long e;
+
+	if (!lean_fetch_mode(l, *origin + dat_sx(va) * 8, mode, &e)) {
+		*r = dat_lean_slow;
+		return false;
+	}
+	*prot |= e;
+	if (e & l->ste_check) {
+		if ((e & l->ste_large_check) != _SEGMENT_ENTRY_LARGE)
+			*r = dat_lean_slow;
+		else
+			*r = lean_leaf(l, access,
+				       (e & _SEGMENT_ENTRY_ORIGIN_LARGE) | (va & ~_SEGMENT_MASK), e,
+				       *prot, DAT_LEVEL_SEGMENT);
+		return false;
+	}
+	*origin = e & _SEGMENT_ENTRY_ORIGIN;
+	return true;
+}
+
+/* The page-table entry and the page frame, prefixed. */
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_pte(const struct dat_lean *l, unsigned long va,
+							 enum dat_access access, int mode,
+							 unsigned long origin, unsigned long prot)
+{
+	unsigned long e;
+
+	if (!lean_fetch_mode(l, origin + dat_px(va) * 8, mode, &e) || (e & l->pte_check))
+		return dat_lean_slow;
+	prot |= e;
+	if (l->prefix)
+		return lean_leaf(l, access,
+				 lean_prefix((e & PAGE_MASK) | (va & ~PAGE_MASK), l->prefix), e,
+				 prot, DAT_LEVEL_PTE);
+	return lean_leaf(l, access, (e & PAGE_MASK) | (va & ~PAGE_MASK), e, prot, DAT_LEVEL_PTE);
+}
+
+/**
+ * lean_walk_mode() - the lean walk for ASCE type @top reading entries as @mode says
+ */
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_walk_mode(const struct dat_lean *l,
+							       unsigned long va,
+							       enum dat_access access, int top,
+							       int mode)
+{
+	unsigned long origin = l->origin, rprot = 0, prot;
+	struct dat_lean_result r;
+
+	if (!lean_va_ok(l, va, access))
+		return dat_lean_slow;
+	if (top >= DAT_LEVEL_REGION1 &&
+	    !lean_region_mode(l, va, DAT_LEVEL_REGION1, mode, &origin, &rprot))
+		return dat_lean_slow;
+	if (top >= DAT_LEVEL_REGION2 &&
+	    !lean_region_mode(l, va, DAT_LEVEL_REGION2, mode, &origin, &rprot))
+		return dat_lean_slow;
+	if (top >= DAT_LEVEL_REGION3 && !lean_r3(l, va, access, mode, &origin, &rprot, &r))
+		return r;
+	prot = rprot & l->region_pmask;
+	if (!lean_seg(l, va, access, mode, &origin, &prot, &r))
+		return r;
+	return lean_pte(l, va, access, mode, origin, prot);
 }
 
 /**
@@ -93,47 +245,93 @@ static DAT_ALWAYS_INLINE struct dat_lean_result dat_lean_walk_inline(const struc
 								     enum dat_access access,
 								     int top, bool be)
 {
-	unsigned long origin = l->origin, rprot = 0, prot, e;
-
-	if (va > l->va_last || (access == DAT_STORE && va < l->lap_end))
-		return dat_lean_slow;
-	if (top >= DAT_LEVEL_REGION1 && !lean_region(l, va, DAT_LEVEL_REGION1, be, &origin, &rprot))
-		return dat_lean_slow;
-	if (top >= DAT_LEVEL_REGION2 && !lean_region(l, va, DAT_LEVEL_REGION2, be, &origin, &rprot))
-		return dat_lean_slow;
-	if (top >= DAT_LEVEL_REGION3) {
-		if (!lean_fetch(l, origin + dat_rtx(va) * 8, be, &e))
-			return dat_lean_slow;
-		if ((e & l->r3_check) != _REGION3_ENTRY) {
-			if ((e & l->r3_large_check) != l->r3_large_want)
-				return dat_lean_slow;
-			return lean_leaf(l, access,
-					 (e & _REGION3_ENTRY_ORIGIN_LARGE) | (va & ~_REGION3_MASK),
-					 e, (rprot | e) & l->region_pmask, DAT_LEVEL_REGION3);
-		}
-		rprot |= e;
-		origin = e & _REGION_ENTRY_ORIGIN;
-	}
-	prot = rprot & l->region_pmask;
-	if (!lean_fetch(l, origin + dat_sx(va) * 8, be, &e))
-		return dat_lean_slow;
-	prot |= e;
-	if (e & l->ste_check) {
-		if ((e & l->ste_large_check) != _SEGMENT_ENTRY_LARGE)
-			return dat_lean_slow;
-		return lean_leaf(l, access,
-				 (e & _SEGMENT_ENTRY_ORIGIN_LARGE) | (va & ~_SEGMENT_MASK), e, prot,
-				 DAT_LEVEL_SEGMENT);
-	}
-	if (!lean_fetch(l, (e & _SEGMENT_ENTRY_ORIGIN) + dat_px(va) * 8, be, &e) ||
-	    (e & l->pte_check))
-		return dat_lean_slow;
-	prot |= e;
-	if (l->prefix)
-		return lean_leaf(l, access,
-				 lean_prefix((e & PAGE_MASK) | (va & ~PAGE_MASK), l->prefix), e,
-				 prot, DAT_LEVEL_PTE);
-	return lean_leaf(l, access, (e & PAGE_MASK) | (va & ~PAGE_MASK), e, prot, DAT_LEVEL_PTE);
+	return lean_walk_mode(l, va, access, top, be ? LEAN_FLAT : LEAN_NATIVE);
 }
 
+/* A prefetch of the entry at absolute @ea, where the walk will read it next. */
+static DAT_ALWAYS_INLINE void lean_prefetch(const struct dat_lean *l, unsigned long ea, int mode)
+{
+	const unsigned char *p;
+
+	if (mode == LEAN_NATIVE) {
+		p = (const unsigned char *)ea;
+	} else if (mode == LEAN_FLAT) {
+		if (ea > l->ea_last)
+			return;
+		p = l->base + ea;
+	} else {
+		if ((ea >> l->span_shift) > l->span_last || !l->span_map[ea >> l->span_shift])
+			return;
+		p = l->span_map[ea >> l->span_shift] + (ea & l->span_mask);
+	}
+	__builtin_prefetch(p, 0, 3);
+}
+
+/*
+ * lean_batch_mode() - @n lean walks into @out[], @k at a time, advanced level by level
+ *
+ * The walks of a group are independent: each level's entries are fetched one walk
+ * after the other, and as a walk goes on from its region-third or segment entry, the
+ * entry it reads next is prefetched (the upper tables are few and stay cached; the
+ * segment and page tables are many), so the group's cache and TLB misses overlap
+ * instead of following each other, even when the loop bodies of the whole group do
+ * not fit in the processor's reorder window. A walk that leaves the plain case drops out of
+ * the group with its result already stored (a frame, or info 0 for the fallback);
+ * the others go on. @k is 1 to DAT_LEAN_MAX_INFLIGHT.
+ */
+static DAT_ALWAYS_INLINE void lean_batch_mode(const struct dat_lean *l, const unsigned long *va,
+					      unsigned int n, unsigned int k,
+					      struct dat_lean_result *out, enum dat_access access,
+					      int top, int mode)
+{
+	unsigned long origin[DAT_LEAN_MAX_INFLIGHT], prot[DAT_LEAN_MAX_INFLIGHT];
+
+	for (unsigned int b = 0; b < n; b += k) {
+		unsigned int m = n - b < k ? n - b : k, i;
+		const unsigned long *v = va + b;
+		struct dat_lean_result *o = out + b;
+		unsigned long live = 0, w;
+
+		for (i = 0; i < m; i++) {
+			o[i] = dat_lean_slow;
+			origin[i] = l->origin;
+			prot[i] = 0;
+			live |= (unsigned long)lean_va_ok(l, v[i], access) << i;
+		}
+		if (top >= DAT_LEVEL_REGION1)
+			for (w = live; w; w &= w - 1) {
+				i = (unsigned int)__builtin_ctzl(w);
+				if (!lean_region_mode(l, v[i], DAT_LEVEL_REGION1, mode, &origin[i],
+						      &prot[i]))
+					live &= ~(1UL << i);
+			}
+		if (top >= DAT_LEVEL_REGION2)
+			for (w = live; w; w &= w - 1) {
+				i = (unsigned int)__builtin_ctzl(w);
+				if (!lean_region_mode(l, v[i], DAT_LEVEL_REGION2, mode, &origin[i],
+						      &prot[i]))
+					live &= ~(1UL << i);
+			}
+		if (top >= DAT_LEVEL_REGION3)
+			for (w = live; w; w &= w - 1) {
+				i = (unsigned int)__builtin_ctzl(w);
+				if (!lean_r3(l, v[i], access, mode, &origin[i], &prot[i], &o[i]))
+					live &= ~(1UL << i);
+				else
+					lean_prefetch(l, origin[i] + dat_sx(v[i]) * 8, mode);
+			}
+		for (w = live; w; w &= w - 1) {
+			i = (unsigned int)__builtin_ctzl(w);
+			prot[i] &= l->region_pmask;
+			if (!lean_seg(l, v[i], access, mode, &origin[i], &prot[i], &o[i]))
+				live &= ~(1UL << i);
+			else
+				lean_prefetch(l, origin[i] + dat_px(v[i]) * 8, mode);
+		}
+		for (w = live; w; w &= w - 1) {
+			i = (unsigned int)__builtin_ctzl(w);
+			o[i] = lean_pte(l, v[i], access, mode, origin[i], prot[i]);
+		}
+	}
+}
 #endif /* GMAP_SRC_DAT_WALK_LEAN_H */

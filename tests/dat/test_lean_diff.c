@@ -17,16 +17,28 @@
  *    counts, no exception), the lean walker translates by itself: a walker that
  *    always fell back would pass the first two rules and prove nothing.
  *
+ * The same holds for the batched walker (dat_lean_walk_batch(), any number of walks
+ * in flight, answers in input order: each equals the single walk of its address) and
+ * for the walker over storage in spans (dat_lean_init_spans(): the big-endian storage
+ * cut into pieces copied apart, as an ELF core's segments, sometimes with a hole or
+ * bounds inside a granule; the exact walker reads the same pieces). Without holes and
+ * with granule-aligned pieces, the spans walker must translate wherever the flat one
+ * does.
+ *
  * DAT_LEAN_DIFF_SEED=<n> repeats a run; the seed is printed.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
+
+#include <gmap/alloc.h>
 
 #include "bemem.h"
 #include "rng.h"
@@ -51,6 +63,7 @@ struct arena {
 
 static struct rng rng;
 static unsigned long seed, nwalks, nlean, nplain, nfail;
+static unsigned long nbatch, nspans, nspans_lean;
 
 static unsigned long entry_get(const struct arena *a, unsigned long origin)
 {
@@ -289,6 +302,174 @@ static void check_one(const struct dat_config *cfg, const struct dat_lean *l, st
 	}
 }
 
+/* ---- batches and spans --------------------------------------------------------------- */
+
+#define MAX_SPANS 12
+#define BATCH_N	  200
+
+/* The big-endian storage cut into pieces copied apart; a dat_read_fn over them. */
+struct spans {
+	struct dat_lean_span s[MAX_SPANS];
+	unsigned char *copy[MAX_SPANS];
+	unsigned int n;
+	bool aligned; /* no hole, every bound 4 KiB aligned, every copy 8-byte aligned */
+};
+
+static int spans_read(void *ctx, unsigned long addr, unsigned long *val)
+{
+	const struct spans *sp = ctx;
+	uint64_t be;
+
+	for (unsigned int i = 0; i < sp->n; i++) {
+		const struct dat_lean_span *s = &sp->s[i];
+
+		if (addr - s->addr < s->size && s->size - (addr - s->addr) >= 8) {
+			memcpy(&be, (const unsigned char *)s->data + (addr - s->addr), 8);
+			*val = be64toh(be);
+			return 0;
+		}
+	}
+	return -1; /* a hole, or an entry across two pieces: not storage here */
+}
+
+/*
+ * Cut the first @total bytes of @m (the tables: a multiple of 32 KiB) into pieces:
+ * mostly 4 KiB multiples, sometimes odd bounds, holes, misalignment.
+ */
+static void spans_make(struct spans *sp, const struct bemem *m, unsigned long total)
+{
+	unsigned long addr = 0, size;
+	unsigned int odd = (unsigned int)below(&rng, 3);
+
+	memset(sp, 0, sizeof(*sp));
+	sp->aligned = !odd;
+	while (addr < total && sp->n < MAX_SPANS) {
+		size = (below(&rng, 4) + 1) * (total / 8);
+		if (odd == 1 && below(&rng, 2))
+			size = size - 4096 + 8 * below(&rng, 512);
+		if (sp->n + 1 == MAX_SPANS || size > total - addr)
+			size = total - addr;
+		/* odd == 2: a hole instead of this piece now and then, or misaligned bytes */
+		if (odd == 2 && !below(&rng, 4)) {
+			addr += size;
+			continue;
+		}
+		sp->copy[sp->n] = malloc(size + 8);
+		assert_non_null(sp->copy[sp->n]);
+		unsigned int mis = odd == 2 && !below(&rng, 4) ? 4 : 0;
+
+		memcpy(sp->copy[sp->n] + mis, m->mem + addr, size);
+		sp->s[sp->n] = (struct dat_lean_span){ addr, size, sp->copy[sp->n] + mis };
+		sp->n++;
+		addr += size;
+	}
+}
+
+static void spans_free(struct spans *sp)
+{
+	for (unsigned int i = 0; i < sp->n; i++)
+		free(sp->copy[i]);
+}
+
+static bool same_lean(struct dat_lean_result a, struct dat_lean_result b)
+{
+	return a.info == b.info && (!a.info || a.abs == b.abs);
+}
+
+/* A lean result against the exact walker's answer for the same address. */
+static void check_against_exact(const char *what, const struct dat_config *cfg, unsigned long va,
+				enum dat_access acc, struct dat_lean_result r,
+				const struct dat_result *x)
+{
+	int level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);
+
+	if (r.info &&
+	    (x->pic || r.abs != x->abs || !!(r.info & DAT_LEAN_PROT) != x->prot ||
+	     !!(r.info & DAT_LEAN_IEP) != x->iep || level != x->level || !(r.info & DAT_LEAN_OK)))
+		report(what, cfg, va, acc, x, r, true);
+}
+
+/*
+ * A batch of addresses through dat_lean_walk_batch() with a random number in flight:
+ * each answer, in input order, is the single walk's, and agrees with the exact one.
+ */
+static void check_batch(const struct dat_config *cfg, const struct dat_lean *l, struct bemem *m,
+			const unsigned long *vas, unsigned long va_mask)
+{
+	unsigned long va[BATCH_N];
+	struct dat_lean_result out[BATCH_N];
+	unsigned int n = (unsigned int)below(&rng, BATCH_N) + 1;
+	unsigned int k = below(&rng, 4) ? (unsigned int)below(&rng, 33) : 1U << below(&rng, 8);
+	enum dat_access acc = (enum dat_access)below(&rng, 3);
+	bool be = l->base != NULL;
+	struct dat_result x;
+
+	for (unsigned int i = 0; i < n; i++)
+		va[i] = pick_va(vas, va_mask);
+	/* Poison: every slot must be written. */
+	memset(out, 0x5a, sizeof(out));
+	assert_int_equal(dat_lean_walk_batch(l, va, n, acc, k, out), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		struct dat_lean_result one = dat_lean_walk(l, va[i], acc);
+
+		nbatch++;
+		if (be)
+			dat_translate(cfg, va[i], acc, bemem_read, m, &x);
+		else
+			dat_translate_native(cfg, va[i], acc, &x);
+		if (!same_lean(out[i], one))
+			report("batch differs from the single walk", cfg, va[i], acc, &x, out[i],
+			       be);
+		check_against_exact("batch walk differs", cfg, va[i], acc, out[i], &x);
+	}
+}
+
+/*
+ * The same storage cut into spans: single and batched walks over them against the
+ * exact walker over the same pieces, and, where the pieces leave nothing out, against
+ * the flat walker @flat.
+ */
+static void check_spans(const struct dat_config *cfg, const struct dat_lean *flat, struct bemem *m,
+			unsigned long used, const unsigned long *vas, unsigned long va_mask)
+{
+	unsigned long va[BATCH_N];
+	struct dat_lean_result out[BATCH_N];
+	struct spans sp;
+	struct dat_lean l;
+	struct dat_result x;
+	enum dat_access acc = (enum dat_access)below(&rng, 3);
+	unsigned int k = (unsigned int)below(&rng, 64) + 1;
+
+	/* Only the tables are read: the pieces need not cover the rest of the storage. */
+	spans_make(&sp, m, ARENA_BASE + ((used + 0x7fff) & ~0x7fffUL));
+	assert_int_equal(dat_lean_init_spans(&l, cfg, sp.s, sp.n), 0);
+	for (unsigned int i = 0; i < BATCH_N; i++)
+		va[i] = pick_va(vas, va_mask);
+	assert_int_equal(dat_lean_walk_batch(&l, va, BATCH_N, acc, k, out), 0);
+	for (unsigned int i = 0; i < BATCH_N; i++) {
+		struct dat_lean_result one = dat_lean_walk(&l, va[i], acc);
+		struct dat_lean_result f = dat_lean_walk(flat, va[i], acc);
+		struct dat_result y;
+
+		nspans++;
+		nspans_lean += out[i].info != 0;
+		dat_translate(cfg, va[i], acc, spans_read, &sp, &x);
+		if (!same_lean(out[i], one))
+			report("spans: batch differs from the single walk", cfg, va[i], acc, &x,
+			       out[i], true);
+		check_against_exact("spans: walk differs", cfg, va[i], acc, out[i], &x);
+		dat_translate_lean(&l, va[i], acc, spans_read, &sp, &y);
+		if (!same_result(&x, &y, out[i].info != 0))
+			report("spans: dat_translate_lean() differs", cfg, va[i], acc, &x, out[i],
+			       true);
+		if (sp.aligned && !cfg->storage_size && !same_lean(out[i], f))
+			report("spans: differs from the flat walk", cfg, va[i], acc, &x, out[i],
+			       true);
+	}
+	dat_lean_destroy(&l);
+	spans_free(&sp);
+}
+
 /* One round: a random configuration, tables along VAS addresses, then many walks. */
 static void round_once(struct arena *a, struct bemem *m)
 {
@@ -323,6 +504,9 @@ static void round_once(struct arena *a, struct bemem *m)
 		for (int acc = DAT_FETCH; acc <= DAT_IFETCH; acc++)
 			check_one(&cfg, &l, m, va, (enum dat_access)acc);
 	}
+	check_batch(&cfg, &l, m, vas, va_mask);
+	if (a->be)
+		check_spans(&cfg, &l, m, a->used, vas, va_mask);
 }
 
 static void run(bool be)
@@ -345,8 +529,9 @@ static void run(bool be)
 	for (unsigned int i = 0; i < ROUNDS; i++)
 		round_once(&a, &m);
 	print_message("dat_lean_diff %s: %lu walks, %lu translated by the lean walker, %lu of "
-		      "them plain\n",
-		      be ? "big-endian" : "native", nwalks - first, nlean - lean0, nplain - plain0);
+		      "them plain; %lu in batches; %lu over spans, %lu of them lean\n",
+		      be ? "big-endian" : "native", nwalks - first, nlean - lean0, nplain - plain0,
+		      nbatch, nspans, nspans_lean);
 	if (be)
 		bemem_destroy(&m);
 	else
@@ -356,6 +541,61 @@ static void run(bool be)
 	assert_int_equal(nfail, 0);
 	/* Enough of the common case to mean something. */
 	assert_true(nplain - plain0 > (nwalks - first) / 20);
+	assert_true(nbatch > ROUNDS * 50);
+	if (be)
+		assert_true(nspans_lean > nspans / 20);
+}
+
+/* Bad arguments are refused; a refused or failed init leaves a walker that falls back. */
+static void test_spans_errors(void **state)
+{
+	static uint64_t mem[1024];
+	struct dat_config cfg = { .asce = _ASCE_TYPE_SEGMENT };
+	struct dat_lean_span sp[2] = { { 0x10000, 4096, mem }, { 0x0, 4096, mem + 512 } };
+	struct dat_lean l;
+	struct dat_lean_result r;
+	unsigned long va = 0;
+	long live;
+
+	(void)state;
+	assert_int_equal(dat_lean_init_spans(NULL, &cfg, sp, 1), -EINVAL);
+	assert_int_equal(dat_lean_init_spans(&l, NULL, sp, 1), -EINVAL);
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, NULL, 1), -EINVAL);
+	/* Out of order, overlapping, no bytes, beyond the address space. */
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 2), -EINVAL);
+	assert_int_equal(dat_lean_walk(&l, 0, DAT_FETCH).info, 0UL);
+	sp[1] = (struct dat_lean_span){ 0x10800, 4096, mem };
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 2), -EINVAL);
+	sp[1] = (struct dat_lean_span){ 0x20000, 4096, NULL };
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 2), -EINVAL);
+	sp[1] = (struct dat_lean_span){ ~0UL - 100, 4096, mem };
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 2), -EINVAL);
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 0), 0);
+	assert_int_equal(dat_lean_walk_batch(&l, &va, 1, DAT_FETCH, 0, &r), 0);
+	assert_int_equal(r.info, 0UL);
+	assert_int_equal(dat_lean_walk_batch(NULL, &va, 1, DAT_FETCH, 1, &r), -EINVAL);
+	assert_int_equal(dat_lean_walk_batch(&l, NULL, 1, DAT_FETCH, 1, &r), -EINVAL);
+	assert_int_equal(dat_lean_walk_batch(&l, &va, 1, DAT_FETCH, 1, NULL), -EINVAL);
+	assert_int_equal(dat_lean_walk_batch(&l, &va, 1, (enum dat_access)7, 1, &r), -EINVAL);
+	assert_int_equal(dat_lean_walk_batch(&l, NULL, 0, DAT_FETCH, 1, NULL), 0);
+	dat_lean_destroy(&l);
+	dat_lean_destroy(NULL);
+
+	/* The map's allocation fails: -ENOMEM, nothing leaks, every walk falls back. */
+	sp[0] = (struct dat_lean_span){ 0x100000, 4096, mem };
+	live = gm_alloc_live();
+	gm_alloc_fail_nth(1);
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 1), -ENOMEM);
+	assert_true(gm_alloc_fault_injected());
+	gm_alloc_fail_nth(0);
+	assert_int_equal(gm_alloc_live(), live);
+	assert_int_equal(dat_lean_walk(&l, 0x100000, DAT_FETCH).info, 0UL);
+	dat_lean_destroy(&l);
+	assert_int_equal(dat_lean_init_spans(&l, &cfg, sp, 1), 0);
+	assert_non_null(l.span_map);
+	assert_int_equal(gm_alloc_live(), live + 1);
+	dat_lean_destroy(&l);
+	assert_int_equal(gm_alloc_live(), live);
 }
 
 static void test_native(void **state)
@@ -375,6 +615,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_big_endian),
+		cmocka_unit_test(test_spans_errors),
 	};
 	const char *env = getenv("DAT_LEAN_DIFF_SEED");
 

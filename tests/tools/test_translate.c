@@ -321,9 +321,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "image.raw", "image.elf",	"in",	  "out",
-					     "err",	  "bad.elf",	"shared", "empty",
-					     "core.elf",  "badnote.elf" };
+	static const char *const names[] = { "image.raw", "image.elf",	 "in",		 "out",
+					     "err",	  "bad.elf",	 "shared",	 "empty",
+					     "core.elf",  "badnote.elf", "scattered.elf" };
 
 	(void)state;
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1541,9 +1541,10 @@ static void test_threads_bad_line(void **state)
 
 static void test_help(void **state)
 {
-	static const char *const opts[] = { "--image",	"--asce",	  "--edat",    "--iep",
-					    "--prefix", "--storage-size", "--access",  "--verbose",
-					    "--tree",	"--max-entries",  "--example", "--help" };
+	static const char *const opts[] = { "--image",	 "--asce",	   "--edat",	"--iep",
+					    "--prefix",	 "--storage-size", "--access",	"--verbose",
+					    "--tree",	 "--max-entries",  "--example", "--help",
+					    "--threads", "--inflight" };
 	struct result r = run(NULL, "--help", NULL);
 
 	(void)state;
@@ -1553,6 +1554,155 @@ static void test_help(void **state)
 			fail_msg("--help does not document %s", opts[i]);
 	assert_non_null(strstr(r.out, "0 none (default)"));
 	result_free(&r);
+}
+
+/* ---- batched walks against the exact walker --------------------------------------------- */
+
+/* The answer lines of @out: what is not a step ('  ...') or a header ('#...') line. */
+static char *answers_only(const char *out)
+{
+	char *buf = malloc(strlen(out) + 1), *w = buf;
+
+	assert_non_null(buf);
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		if (*p != ' ' && *p != '#') {
+			memcpy(w, p, len);
+			w += len;
+		}
+		p += len;
+	}
+	*w = 0;
+	return buf;
+}
+
+/*
+ * The test storage as an ELF core cut into pieces at random bounds (4 KiB multiples
+ * or any 8-byte multiple), stored in the file in a shuffled order, some left out
+ * (holes) and some with their file data cut short: the lean walker reads the pieces
+ * through its granule map and falls back where a granule is not wholly in one.
+ */
+static void write_scattered_elf(unsigned long *seed)
+{
+	struct eb_seg segs[24];
+	unsigned int n = 0;
+	size_t size = 0;
+	unsigned char *elf;
+
+	for (unsigned long addr = 0; addr < STORAGE && n < 24;) {
+		unsigned long len = (rng_next(seed) % 64 + 1) << 14;
+
+		if (rng_next(seed) % 3 == 0)
+			len += (rng_next(seed) % 2048) * 8;
+		if (len > STORAGE - addr || n == 23)
+			len = STORAGE - addr;
+		/* A hole now and then, not where the ASCE's tables are. */
+		if (addr >= 0x20000 && rng_next(seed) % 8 == 0) {
+			addr += len;
+			continue;
+		}
+		segs[n] = (struct eb_seg){ PT_LOAD, addr, len, len, storage + addr };
+		if (rng_next(seed) % 8 == 0)
+			segs[n].filesz = len / 2 & ~7UL; /* the rest reads as zeros */
+		n++;
+		addr += len;
+	}
+	for (unsigned int i = n - 1; i > 0; i--) { /* shuffle the file order */
+		unsigned int j = (unsigned int)(rng_next(seed) % (i + 1));
+		struct eb_seg t = segs[i];
+
+		segs[i] = segs[j];
+		segs[j] = t;
+	}
+	elf = eb_build(segs, n, &size);
+	assert_non_null(elf);
+	write_file("scattered.elf", elf, size);
+	free(elf);
+}
+
+/*
+ * The bulk path (standard input a file: batches of lean walks, --inflight K, two
+ * threads) answers exactly as the exact walker does (--verbose, line by line), in
+ * input order, for the raw image and for scattered ELF cores, with EDAT, a prefix, a
+ * storage limit and stores.
+ */
+static void test_batches_match_exact(void **state)
+{
+	static const char *const opts[][2] = {
+		{ "--edat", "1" }, { "--prefix", "0x2000" },	     { "--access", "store" },
+		{ "--edat", "0" }, { "--storage-size", "0x500000" }, { "--access", "ifetch" },
+	};
+	static const char *const inflight[] = { "1", "3", "16", "64" };
+	unsigned long seed = 0xba7c4e5UL;
+	char *want;
+	struct result r, v;
+
+	(void)state;
+	for (unsigned int round = 0; round < 6; round++) {
+		const char *img = round % 3 == 0 ? "image.raw" : "scattered.elf";
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s", path_of(img));
+		if (round % 3)
+			write_scattered_elf(&seed);
+		want = stream(20000, seed + round, 0, false);
+		free(want);
+		r = run("in", "-i", path, "-a", asce_str(), opts[round][0], opts[round][1],
+			"--threads", "2", "--inflight", inflight[round % 4], NULL);
+		v = run("in", "-i", path, "-a", asce_str(), opts[round][0], opts[round][1], "-v",
+			NULL);
+		assert_int_equal(r.status, 0);
+		assert_int_equal(v.status, 0);
+		assert_string_equal(r.err, "");
+		want = answers_only(v.out);
+		assert_text(r.out, want);
+		/* Enough translations and exceptions both to mean something. */
+		assert_true(strstr(r.out, "pic 0x") && strstr(r.out, " -> 0x"));
+		free(want);
+		result_free(&r);
+		result_free(&v);
+	}
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--inflight", "0", NULL);
+	assert_usage_error(&r, "--inflight '0' is not a number from 1 to 64");
+	r = run(NULL, "-i", path_of("image.raw"), "-a", asce_str(), "--inflight", "65", NULL);
+	assert_usage_error(&r, "--inflight '65' is not a number from 1 to 64");
+}
+
+/* --reverse without ABS reads them from standard input, and answers as with arguments. */
+static void test_reverse_stdin(void **state)
+{
+	FILE *in = fopen(path_of("in"), "w");
+	struct result r, a;
+
+	(void)state;
+	assert_non_null(in);
+	fprintf(in, "0xabcdef\n\n  0x912345 \nabd123\r\n0x1234567");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--example", "--reverse", NULL);
+	a = run(NULL, "--example", "--reverse", "0xabcdef", "0x912345", "abd123", "0x1234567",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_text(r.out, a.out);
+	assert_non_null(strstr(r.out, "0x123456789abcdef -> 0xabcdef\n"));
+	result_free(&r);
+	result_free(&a);
+	/* JSON too. */
+	r = run("in", "--example", "--reverse", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "{\"target\":\"0x1234567\",\"vaddr\":null}\n"));
+	result_free(&r);
+	/* A bad line is named; an empty input has nothing to look for. */
+	in = fopen(path_of("in"), "w");
+	assert_non_null(in);
+	fprintf(in, "0x1000\n0xzz\n");
+	assert_int_equal(fclose(in), 0);
+	r = run("in", "--example", "--reverse", NULL);
+	assert_usage_error(&r, "standard input line 2: '0xzz' is not a 64-bit hexadecimal address");
+	r = run(NULL, "--example", "--reverse", NULL);
+	assert_usage_error(&r, "--reverse needs the absolute addresses");
 }
 
 int main(int argc, char **argv)
@@ -1585,6 +1735,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_matches_text),
 		cmocka_unit_test(test_threads_in_order),
 		cmocka_unit_test(test_threads_bad_line),
+		cmocka_unit_test(test_batches_match_exact),
+		cmocka_unit_test(test_reverse_stdin),
 	};
 
 	if (argc < 2) {
