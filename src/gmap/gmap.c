@@ -672,22 +672,21 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 
 int gmap_discard(struct gmap *gmap, unsigned long from, unsigned long to)
 {
-	unsigned long gaddr = from, next, vmaddr, end;
+	unsigned long gaddr = from, start, end, vmaddr;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || from > to || ((from | to) & ~PAGE_MASK))
 		return -EINVAL;
 	mmap_read_lock(gmap->mm);
-	while (gaddr < to) {
-		/* A mapped range at a time; an unmapped segment at a time. */
-		if (rangemap_lookup_range(gmap->guest_to_host, gaddr, &vmaddr, &end)) {
-			next = end < to ? end : to;
-			mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (next - gaddr));
-		} else {
-			next = (gaddr | ~PMD_MASK) + 1; /* 0 after the last segment */
-			if (!next || next > to)
-				next = to;
-		}
-		gaddr = next;
+	/* From mapped range to mapped range: the cost follows the ranges, not to - from. */
+	while (gaddr < to && rangemap_next(gmap->guest_to_host, gaddr, &start, &end, &vmaddr) &&
+	       start < to) {
+		if (gaddr < start)
+			gaddr = start;
+		if (end > to)
+			end = to;
+		vmaddr += gaddr - start;
+		mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (end - gaddr));
+		gaddr = end;
 	}
 	mmap_read_unlock(gmap->mm);
 	return 0;

@@ -18,7 +18,9 @@
  *   names the page table a segment is linked to: checked in every model step
  *   above, with segments that share a set of the cache, across a host segment
  *   freed and made again under a linked guest segment, and for __gmap_link()
- *   called with a host address other than the one the segment is linked to.
+ *   called with a host address other than the one the segment is linked to;
+ * - gmap_discard() over 2^64 with a few segments mapped, and windows that cut
+ *   ranges.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -440,6 +442,59 @@ static void test_link_other_host_address(void **state)
 	teardown_env();
 }
 
+static unsigned long host_word(unsigned long vmaddr)
+{
+	unsigned long val;
+
+	assert_int_equal(mm_read(mm, vmaddr, &val, sizeof(val)), 0);
+	return val;
+}
+
+/*
+ * gmap_discard() goes from mapped range to mapped range: over all of 2^64 with
+ * three segments mapped it returns at once (stepping through the gaps a segment
+ * at a time would take 2^44 steps), and it discards exactly the mapped pages
+ * inside [from, to).
+ */
+static void test_discard_skips_gaps(void **state)
+{
+	const unsigned long far = 1UL << 60, farther = (1UL << 62) + SEG;
+
+	(void)state;
+	setup_env(-1UL);
+	assert_int_equal(gmap_map_segment(g, HBASE, GBASE, SEG), 0);
+	assert_int_equal(gmap_map_segment(g, HBASE + SEG, far, SEG), 0);
+	assert_int_equal(gmap_map_segment(g, HBASE + 2 * SEG, farther, SEG), 0);
+	for (unsigned long i = 0; i < 4; i++)
+		put_host_word(HBASE + i * SEG + 0x1000 * (i + 1), 0x100 + i);
+	assert_int_equal(gmap_discard(g, 0, -PAGE_SIZE), 0);
+	for (unsigned long i = 0; i < 3; i++)
+		assert_int_equal(host_word(HBASE + i * SEG + 0x1000 * (i + 1)), 0);
+	/* Host segment 3 is not in the gmap. */
+	assert_int_equal(host_word(HBASE + 3 * SEG + 0x4000), 0x103);
+
+	/* A window that starts inside one range and ends inside the next. */
+	put_host_word(HBASE + 0x1000, 1);
+	put_host_word(HBASE + 0x5000, 2);
+	put_host_word(HBASE + SEG, 3);
+	put_host_word(HBASE + SEG + 0x2000, 4);
+	put_host_word(HBASE + 2 * SEG, 5);
+	assert_int_equal(gmap_discard(g, GBASE + 0x2000, far + 0x1000), 0);
+	assert_int_equal(host_word(HBASE + 0x1000), 1);
+	assert_int_equal(host_word(HBASE + 0x5000), 0);
+	assert_int_equal(host_word(HBASE + SEG), 0);
+	assert_int_equal(host_word(HBASE + SEG + 0x2000), 4);
+	assert_int_equal(host_word(HBASE + 2 * SEG), 5);
+	/* Empty and gap-only windows do nothing; bad ones are refused. */
+	assert_int_equal(gmap_discard(g, GBASE + 0x1000, GBASE + 0x1000), 0);
+	assert_int_equal(gmap_discard(g, GBASE + SEG, far), 0);
+	assert_int_equal(host_word(HBASE + 0x1000), 1);
+	assert_int_equal(host_word(HBASE + SEG + 0x2000), 4);
+	assert_int_equal(gmap_discard(g, far, GBASE), -EINVAL);
+	assert_int_equal(gmap_discard(g, GBASE + 8, far), -EINVAL);
+	teardown_env();
+}
+
 /* The cache itself: a set keeps its last fills, forgets what it drops, and clears. */
 static void test_link_cache_unit(void **state)
 {
@@ -484,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_scan_drops_cache),
 		cmocka_unit_test(test_huge_guest),
 		cmocka_unit_test(test_split_survives_alloc_failure),
+		cmocka_unit_test(test_discard_skips_gaps),
 		cmocka_unit_test(test_link_cache_unit),
 		cmocka_unit_test(test_link_cache_set_conflicts),
 		cmocka_unit_test(test_link_cache_host_remade),
