@@ -539,18 +539,29 @@ static struct link_cache *gmap_entry_load_cache(struct gmap *gmap)
 	return __atomic_load_n(&gmap->link_cache, __ATOMIC_ACQUIRE);
 }
 
-/* The gmap's link cache, made now if it has none yet; NULL if that failed. */
-static struct link_cache *link_cache_install(struct gmap *gmap)
+/*
+ * The gmap's link cache, made now if it has none yet or replaced by a larger one
+ * if it is too small for @links links; NULL if that failed. Context: mmap_lock held.
+ */
+static struct link_cache *link_cache_install(struct gmap *gmap, struct link_cache *cur,
+					     unsigned long links)
 {
-	struct link_cache *c = link_cache_alloc(), *old = NULL;
+	struct link_cache *c;
 
+	if (cur && !link_cache_wants_growth(cur, links))
+		return cur;
+	c = link_cache_alloc(cur ? cur->shift + 2 : LINK_CACHE_MIN_SHIFT, cur);
 	if (!c)
 		return NULL;
-	/* Faults of other threads (mmap_lock for reading) may install one too. */
-	if (!__atomic_compare_exchange_n(&gmap->link_cache, &old, c, false, __ATOMIC_ACQ_REL,
+	/*
+	 * Faults of other threads (mmap_lock for reading) may install one too. The
+	 * replaced cache stays, chained to the new one: they may still read it.
+	 */
+	if (!__atomic_compare_exchange_n(&gmap->link_cache, &cur, c, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
+		c->retired = NULL;
 		link_cache_free(c);
-		c = old;
+		c = cur;
 	}
 	return c;
 }
@@ -603,7 +614,8 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 					(unsigned long *)(linked & _SEGMENT_ENTRY_ORIGIN));
 		return 0;
 	}
-	if (!cache && !(cache = link_cache_install(gmap)))
+	cache = link_cache_install(gmap, cache, ulmap_count(gmap->host_to_guest) + 1);
+	if (!cache)
 		return -ENOMEM;
 	rc = ulmap_preload(gmap->host_to_guest, &pre);
 	if (rc)

@@ -9,30 +9,48 @@
 
 #define LINK_CACHE_BUSY (~0UL)
 
-struct link_cache *link_cache_alloc(void)
+static size_t cache_bytes(unsigned int shift)
+{
+	return sizeof(struct link_cache) + (sizeof(struct link_slot) << shift) * LINK_CACHE_WAYS;
+}
+
+struct link_cache *link_cache_alloc(unsigned int shift, struct link_cache *retired)
 {
 	/* Sets aligned to their size: a lookup reads one cache line. */
-	struct link_cache *c = gm_aligned_alloc(64, sizeof(*c));
+	struct link_cache *c = gm_aligned_alloc(64, cache_bytes(shift));
 
-	if (c)
-		memset(c, 0, sizeof(*c));
+	if (c) {
+		memset(c, 0, cache_bytes(shift));
+		c->shift = shift;
+		c->retired = retired;
+	}
 	return c;
 }
 
 void link_cache_free(struct link_cache *c)
 {
-	gm_free(c);
+	struct link_cache *next;
+
+	for (; c; c = next) {
+		next = c->retired;
+		gm_free(c);
+	}
 }
 
-unsigned long link_cache_set(unsigned long gseg)
+bool link_cache_wants_growth(const struct link_cache *c, unsigned long links)
+{
+	return c->shift < LINK_CACHE_MAX_SHIFT && links >= 1UL << c->shift;
+}
+
+unsigned long link_cache_set(unsigned long gseg, unsigned int shift)
 {
 	/* Fibonacci hashing: touched segments are often neighbours. */
-	return (gseg * 0x9e3779b97f4a7c15UL) >> (64 - __builtin_ctzl(LINK_CACHE_SETS));
+	return (gseg * 0x9e3779b97f4a7c15UL) >> (64 - shift);
 }
 
 static struct link_slot *set_of(const struct link_cache *c, unsigned long gseg)
 {
-	return (struct link_slot *)c->set[link_cache_set(gseg)];
+	return (struct link_slot *)c->set[link_cache_set(gseg, c->shift)];
 }
 
 static unsigned long key_load(const unsigned long *key, int order)
@@ -92,5 +110,5 @@ void link_cache_drop(struct link_cache *c, unsigned long gseg)
 void link_cache_clear(struct link_cache *c)
 {
 	/* Nobody reads or fills with mmap_lock held for writing. */
-	memset(c, 0, sizeof(*c));
+	memset(c->set, 0, cache_bytes(c->shift) - sizeof(*c));
 }

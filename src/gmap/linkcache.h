@@ -17,14 +17,23 @@
  * the value), so a reader never takes a value of another key.
  *
  * Two ways of 16 bytes per set, one cache line for two sets: a lookup reads one
- * line. 4,096 sets (128 KiB) keep 1,024 segments touched at random with few
- * conflicts; a conflict costs a walk, never a wrong answer.
+ * line. The cache starts with 256 sets (8 KiB, so that a small gmap's first
+ * link does not pay for a large zeroed block) and is replaced by one four times
+ * larger whenever the gmap has as many links as sets, up to 4,096 sets
+ * (128 KiB): 1,024 segments touched at random then meet few conflicts, and a
+ * conflict costs a walk, never a wrong answer. A replaced cache stays allocated
+ * (chained to its successor) until the gmap is freed: threads holding mmap_lock
+ * may still read it, and geometric growth keeps the chain under a third of the
+ * total.
  */
 #ifndef GMAP_SRC_GMAP_LINKCACHE_H
 #define GMAP_SRC_GMAP_LINKCACHE_H
 
-#define LINK_CACHE_SETS 4096UL
-#define LINK_CACHE_WAYS 2
+#include <stdbool.h>
+
+#define LINK_CACHE_MIN_SHIFT 8U	 /* 256 sets */
+#define LINK_CACHE_MAX_SHIFT 12U /* 4,096 sets */
+#define LINK_CACHE_WAYS	     2
 
 struct link_slot {
 	unsigned long key; /* guest segment number + 1; 0: empty; LINK_CACHE_BUSY: being written */
@@ -32,14 +41,20 @@ struct link_slot {
 };
 
 struct link_cache {
-	struct link_slot set[LINK_CACHE_SETS][LINK_CACHE_WAYS];
+	unsigned int shift;	    /* 1 << shift sets */
+	struct link_cache *retired; /* the cache this one replaced */
+	_Alignas(64) struct link_slot set[][LINK_CACHE_WAYS];
 };
 
-/* The set that holds @gseg's entry (tests pick colliding segments with it). */
-unsigned long link_cache_set(unsigned long gseg);
-/* A new, empty cache, or NULL. */
-struct link_cache *link_cache_alloc(void);
+/* The set of a cache of 1 << @shift sets that holds @gseg's entry (tests pick conflicts with it).
+ */
+unsigned long link_cache_set(unsigned long gseg, unsigned int shift);
+/* A new, empty cache of 1 << @shift sets whose predecessor is @retired, or NULL. */
+struct link_cache *link_cache_alloc(unsigned int shift, struct link_cache *retired);
+/* Free @c and the caches it replaced. */
 void link_cache_free(struct link_cache *c);
+/* Whether @c is too small for @links links: the caller replaces it (link_cache_alloc()). */
+bool link_cache_wants_growth(const struct link_cache *c, unsigned long links);
 /* The page table linked to guest segment @gseg, or NULL. Context: mmap_lock held. */
 unsigned long *link_cache_lookup(const struct link_cache *c, unsigned long gseg);
 /* Remember that @gseg is linked to @pt; may forget another entry. Context: mmap_lock held. */

@@ -344,7 +344,8 @@ static void test_link_cache_set_conflicts(void **state)
 	(void)state;
 	setup_env(-1UL);
 	for (unsigned long k = first; n < NCONFLICT; k++)
-		if (link_cache_set(k) == link_cache_set(first))
+		if (link_cache_set(k, LINK_CACHE_MIN_SHIFT) ==
+		    link_cache_set(first, LINK_CACHE_MIN_SHIFT))
 			gs[n++] = k;
 	for (unsigned long i = 0; i < NCONFLICT; i++) {
 		put_host_word(HBASE + i * SEG + off, 0x1000 + i);
@@ -371,6 +372,7 @@ static void test_link_cache_set_conflicts(void **state)
 		}
 		assert_in_range(cached, 1, LINK_CACHE_WAYS);
 	}
+	assert_int_equal(g->link_cache->shift, LINK_CACHE_MIN_SHIFT);
 	/* Unlinked by the unmap: gone from the cache, the others still right. */
 	assert_int_equal(gmap_unmap_segment(g, gs[0] * SEG, SEG), 0);
 	assert_null(link_cache_lookup(g->link_cache, gs[0]));
@@ -495,16 +497,56 @@ static void test_discard_skips_gaps(void **state)
 	teardown_env();
 }
 
+#define NGROW 300UL
+#define GROWH 0x200000000UL /* NGROW host segments */
+
+/*
+ * The cache grows with the links (256 links: 1,024 sets) and keeps the one it
+ * replaced; entries are right before and after, and all of it is freed.
+ */
+static void test_link_cache_grows(void **state)
+{
+	long live;
+
+	(void)state;
+	gm_quiesce();
+	live = gm_alloc_live();
+	setup_env(-1UL);
+	assert_int_equal(mm_mmap(mm, GROWH, NGROW * SEG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+			 GROWH);
+	assert_int_equal(gmap_map_segment(g, GROWH, GBASE, NGROW * SEG), 0);
+	for (unsigned long i = 0; i < NGROW; i++) {
+		put_host_word(GROWH + i * SEG + 0x2000, i);
+		assert_int_equal(gmap_fault(g, GBASE + i * SEG + 0x2000, 0), 0);
+		assert_int_equal(g->link_cache->shift, i + 1 >= 1UL << LINK_CACHE_MIN_SHIFT
+							       ? LINK_CACHE_MIN_SHIFT + 2
+							       : LINK_CACHE_MIN_SHIFT);
+	}
+	assert_non_null(g->link_cache->retired);
+	assert_int_equal(g->link_cache->retired->shift, LINK_CACHE_MIN_SHIFT);
+	for (unsigned long i = 0; i < NGROW; i++) {
+		assert_int_equal(gmap_fault(g, GBASE + i * SEG + 0x2008, FAULT_FLAG_WRITE), 0);
+		assert_int_equal(guest_word(GBASE + i * SEG + 0x2000), i);
+	}
+	mmap_read_lock(mm);
+	check_link_cache(GBASE, NGROW);
+	mmap_read_unlock(mm);
+	assert_int_equal(ulmap_count(g->host_to_guest), NGROW);
+	teardown_env();
+	assert_int_equal(gm_alloc_live(), live);
+}
+
 /* The cache itself: a set keeps its last fills, forgets what it drops, and clears. */
 static void test_link_cache_unit(void **state)
 {
-	struct link_cache *c = link_cache_alloc();
+	struct link_cache *c = link_cache_alloc(LINK_CACHE_MIN_SHIFT, NULL);
 	unsigned long k[3], n = 0, pt[3] = { 0x10000, 0x20000, 0x30000 };
 
 	(void)state;
 	assert_non_null(c);
 	for (unsigned long s = 7; n < 3; s++)
-		if (link_cache_set(s) == link_cache_set(7))
+		if (link_cache_set(s, c->shift) == link_cache_set(7, c->shift))
 			k[n++] = s;
 	for (int i = 0; i < 3; i++)
 		link_cache_fill(c, k[i], (unsigned long *)pt[i]);
@@ -542,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_discard_skips_gaps),
 		cmocka_unit_test(test_link_cache_unit),
 		cmocka_unit_test(test_link_cache_set_conflicts),
+		cmocka_unit_test(test_link_cache_grows),
 		cmocka_unit_test(test_link_cache_host_remade),
 		cmocka_unit_test(test_link_other_host_address),
 	};
