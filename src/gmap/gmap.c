@@ -534,7 +534,8 @@ static unsigned long *gmap_segment_entry_alloc(struct gmap *gmap, unsigned long 
 	return table + dat_sx(gaddr);
 }
 
-static struct link_cache *gmap_entry_load_cache(struct gmap *gmap)
+/* The gmap's current link cache, or NULL before its first link. */
+static struct link_cache *link_cache_of(struct gmap *gmap)
 {
 	return __atomic_load_n(&gmap->link_cache, __ATOMIC_ACQUIRE);
 }
@@ -597,7 +598,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	 * Already linked, the common case of a fault on a populated page: nothing to
 	 * walk or preload. Only unlinking, under mmap_lock for writing, could change that.
 	 */
-	cache = gmap_entry_load_cache(gmap);
+	cache = link_cache_of(gmap);
 	if (linked_here(cache, gaddr, vmaddr))
 		return 0;
 	mm = gmap->mm;
@@ -645,7 +646,7 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
  */
 static void hint_page_table(struct gmap *gmap, unsigned long gaddr)
 {
-	struct link_cache *cache = gmap_entry_load_cache(gmap);
+	struct link_cache *cache = link_cache_of(gmap);
 
 	mm_pte_table_hint(gmap->mm,
 			  cache ? link_cache_lookup(cache, gaddr >> _SEGMENT_SHIFT) : NULL);
