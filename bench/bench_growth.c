@@ -24,8 +24,10 @@
  * - mm_destroy: of a host mm with one VMA of the window's size, nothing touched.
  *
  * Every timed quantity is the median over the repetitions of ns per operation,
- * beside the user-space instructions per operation (perf_event, -1 where the
- * kernel refuses). A wrong result exits 1.
+ * beside the user-space instructions per operation: perf_event where the kernel
+ * gives a counter, else (unless --no-instructions or --quick) from a second run
+ * of the same measurements, once per size, under callgrind (bench_instr.h);
+ * -1 where neither counted. A wrong result exits 1.
  *
  * Output: one JSON document on stdout.
  */
@@ -42,6 +44,7 @@
 #include <gmap/alloc.h>
 #include <gmap/gmap_locked.h>
 
+#include "bench_instr.h"
 #include "bench_util.h"
 
 #define SEG	    _SEGMENT_SIZE
@@ -66,8 +69,16 @@ static const char *const qname[NQ] = { "map_ms",	   "remove_ms",
 /* Time unit of each quantity in ns (ms for whole operations). */
 static const double qunit[NQ] = { 1e6, 1e6, 1, 1, 1, 1, 1e6, 1e6 };
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
 struct params {
 	bool quick;
+	bool count_only;   /* --count-instructions: the run under callgrind */
+	bool instructions; /* count by callgrind when perf_event gives no counter */
 	unsigned int reps;
 	unsigned long max;
 	unsigned long window; /* largest host range one call maps */
@@ -77,12 +88,16 @@ static unsigned long max_window;
 
 struct result {
 	double t[NQ][BENCH_MAX_REPS], ins[NQ][BENCH_MAX_REPS];
+	double cg_ins[NQ]; /* from the callgrind run; -1 if none */
 	unsigned long heap_bytes;
 	long heap_blocks;
 	unsigned long calls;
 };
 
 static int perf_fd = -1;
+/* Under callgrind (--count-instructions): the size being measured, for the dump names. */
+static bool cg_mode;
+static unsigned long cg_size;
 
 static void perf_open(void)
 {
@@ -112,6 +127,8 @@ struct probe {
 
 static void start(struct probe *p)
 {
+	if (cg_mode)
+		bench_cg_start();
 	p->i0 = perf_read();
 	p->t0 = bench_now_ns();
 }
@@ -121,8 +138,22 @@ static void stop(const struct probe *p, struct result *r, int q, unsigned int re
 	double t = bench_now_ns() - p->t0;
 	long i = perf_read();
 
+	if (cg_mode) {
+		char name[64];
+
+		/* The count of the whole operation; the parent divides by ops. */
+		snprintf(name, sizeof(name), "%lu/%s", cg_size / GIB, qname[q]);
+		bench_cg_stop(name);
+	}
+
 	r->t[q][rep] = t / ops / qunit[q];
 	r->ins[q][rep] = (i < 0 || p->i0 < 0) ? -1 : (double)(i - p->i0) / ops;
+}
+
+/* Operations in one timed run of quantity @q. */
+static double ops_of(int q)
+{
+	return q == Q_XLATE_HOT || q == Q_XLATE_SPREAD || q == Q_FLOOR || q == Q_FAULT ? NADDR : 1;
 }
 
 static unsigned long window(unsigned long s)
@@ -155,7 +186,8 @@ static struct gmap *mapped(struct mm_struct *mm, unsigned long s, struct result 
 		bench_die("gmap_create", 0);
 	heap = mallinfo2().uordblks;
 	blocks = gm_alloc_live();
-	start(&p);
+	if (rep >= 0)
+		start(&p);
 	for (unsigned long to = 0; to < s && !rc; to += w)
 		rc = gmap_map_segment(g, HB, to, w);
 	if (rep >= 0) {
@@ -310,20 +342,34 @@ static void run_size(const struct params *pa, unsigned long s, struct result *r)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench_growth [--quick] [--reps N] [--max-gib N] [--window-gib N]\n"
-		"  costs of the gmap against the guest size S, as JSON on stdout\n"
-		"  --max-gib N     largest S measured, in GiB (default 65536 = 64 TiB)\n"
-		"  --window-gib N  largest host range one gmap_map_segment() maps (default S)\n");
+	fprintf(f, "usage: bench_growth [--quick] [--reps N] [--max-gib N] [--window-gib N]\n"
+		   "                    [--no-instructions]\n"
+		   "  costs of the gmap against the guest size S, as JSON on stdout\n"
+		   "  --max-gib N          largest S measured, in GiB (default 65536 = 64 TiB)\n"
+		   "  --window-gib N       largest host range one gmap_map_segment() maps (default "
+		   "S)\n"
+		   "  --no-instructions    no callgrind run for the instruction counts (--quick: "
+		   "none)\n"
+		   "  --count-instructions (internal) the measurements once, under callgrind\n");
 }
 
 static void parse_args(int argc, char **argv, struct params *p)
 {
 	unsigned long reps = 0, max = 65536, win = 1UL << 24;
 
+	p->instructions = true;
+
 	for (int i = 1; i < argc; i++) {
 		if (bench_common_option(argv, &i, usage, &p->quick, &reps))
 			continue;
+		if (!strcmp(argv[i], "--count-instructions")) {
+			p->count_only = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--no-instructions")) {
+			p->instructions = false;
+			continue;
+		}
 		if (!strcmp(argv[i], "--window-gib") && i + 1 < argc) {
 			win = bench_parse_num(argv[i], argv[i + 1], 1, 1UL << 24);
 			i++;
@@ -339,7 +385,11 @@ static void parse_args(int argc, char **argv, struct params *p)
 	}
 	if (p->quick && max > 64)
 		max = 64;
+	if (p->quick)
+		p->instructions = false;
 	p->reps = reps ? (unsigned int)reps : (p->quick ? 1 : 5);
+	if (p->count_only)
+		p->reps = 1;
 	p->max = max * GIB;
 	p->window = win * GIB;
 }
@@ -362,7 +412,8 @@ static void print_size(struct json *j, unsigned long s, struct result *r, unsign
 		snprintf(key, sizeof(key), "%s_min", qname[q]);
 		json_double(j, key, st.min, 4);
 		snprintf(key, sizeof(key), "%s_ins", qname[q]);
-		json_double(j, key, stats_of(r->ins[q], reps).median, 1);
+		json_double(j, key, perf_fd >= 0 ? stats_of(r->ins[q], reps).median : r->cg_ins[q],
+			    1);
 	}
 	json_double(j, "spread_over_floor",
 		    stats_of(r->t[Q_XLATE_SPREAD], reps).median /
@@ -371,8 +422,44 @@ static void print_size(struct json *j, unsigned long s, struct result *r, unsign
 	json_close(j, '}');
 }
 
+static void cg_found(void *ctx, const char *name, unsigned long ir)
+{
+	struct result *res = ctx;
+	unsigned long gib;
+	char q_name[48];
+
+	if (sscanf(name, "%lu/%47s", &gib, q_name) != 2)
+		return;
+	for (unsigned int n = 0; n < NSIZES; n++) {
+		if (sizes[n] / GIB != gib)
+			continue;
+		for (int q = 0; q < NQ; q++)
+			if (!strcmp(q_name, qname[q]))
+				res[n].cg_ins[q] = (double)ir / ops_of(q);
+	}
+}
+
+/* Run the measurements again under callgrind, once per size, for the instruction counts. */
+static const char *instructions_by_callgrind(const struct params *p, struct result *res)
+{
+	char self[4096], max[32], win[32];
+	char *argv[] = {
+		self, "--count-instructions", "--max-gib", max, "--window-gib", win, NULL
+	};
+	/* Resolved here: under valgrind, /proc/self/exe would be valgrind. */
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len <= 0)
+		return "none";
+	self[len] = 0;
+	snprintf(max, sizeof(max), "%lu", p->max / GIB);
+	snprintf(win, sizeof(win), "%lu", p->window / GIB);
+	return bench_cg_run(argv, cg_found, res) ? "callgrind" : "none";
+}
+
 int main(int argc, char **argv)
 {
+	const char *instr_source = "none";
 	static struct result res[NSIZES];
 	struct params p = { 0 };
 	struct bench_machine m;
@@ -382,13 +469,28 @@ int main(int argc, char **argv)
 	bench_set_name("bench_growth");
 	parse_args(argc, argv, &p);
 	max_window = p.window;
+	if (p.count_only) {
+		cg_mode = true;
+		for (; n < NSIZES && sizes[n] <= p.max; n++) {
+			cg_size = sizes[n];
+			run_size(&p, sizes[n], &res[n]);
+		}
+		return 0;
+	}
 	bench_describe_machine(&m);
 	perf_open();
 	if (perf_fd >= 0)
 		ioctl(perf_fd, PERF_EVENT_IOC_ENABLE, 0);
-	for (; n < NSIZES && sizes[n] <= p.max; n++)
+	for (; n < NSIZES && sizes[n] <= p.max; n++) {
+		for (int q = 0; q < NQ; q++)
+			res[n].cg_ins[q] = -1;
 		run_size(&p, sizes[n], &res[n]);
+	}
 	bench_machine_done(&m);
+	if (perf_fd >= 0)
+		instr_source = "perf_event_open";
+	else if (p.instructions && !bench_on_valgrind() && !SANITIZED)
+		instr_source = instructions_by_callgrind(&p, res);
 
 	json_open(&j, NULL, '{');
 	json_str(&j, "benchmark", "bench_growth");
@@ -398,7 +500,8 @@ int main(int argc, char **argv)
 	json_params_open(&j, p.quick, p.reps);
 	json_ulong(&j, "addresses", NADDR);
 	json_ulong(&j, "window_gib", p.window / GIB);
-	json_bool(&j, "instructions_counted", perf_fd >= 0);
+	json_bool(&j, "instructions_counted", strcmp(instr_source, "none") != 0);
+	json_str(&j, "instructions_source", instr_source);
 	json_close(&j, '}');
 	json_open(&j, "sizes", '[');
 	for (unsigned int i = 0; i < n; i++)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Plot bench_growth's costs against the guest size S, before and after (log-log).
 
-usage: scripts/plot-growth.py BEFORE.json AFTER.json OUT.png
+usage: scripts/plot-growth.py [--min] BEFORE.json AFTER.json OUT.png
+
+--min plots the minima over the repetitions instead of the medians (on a loaded
+machine the minima are the less disturbed figures).
 
 Each JSON is one `bench_growth` document. The plot has four panels: map and
 remove (ms), heap taken by the mapping (MiB), translate (hot, spread and the
@@ -28,24 +31,31 @@ PANELS = [
 ]
 
 
+STAT = ""  # "" for medians, "_min" for minima
+
+
 def series(doc, key):
     pts = []
     for s in doc["sizes"]:
         if key == "fault_us":
-            v = s["fault_ns"] / 1000
+            v = s.get("fault_ns" + STAT, s["fault_ns"]) / 1000
         elif key == "heap_kib" and "heap_blocks" in s:
             # glibc's counter misses recycled chunks: count the blocks, 48 B per range node.
             v = s["heap_blocks"] * NODE_BYTES / 1024
         elif key == "heap_kib":
             v = s["heap_mib"] * 1024
         else:
-            v = s[key]
+            v = s.get(key + STAT, s[key])
         if v > 0:
             pts.append((s["size_gib"], v))
     return pts
 
 
 def main():
+    global STAT
+    if len(sys.argv) > 1 and sys.argv[1] == "--min":
+        STAT = "_min"
+        del sys.argv[1]
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     docs = {name: json.load(open(path)) for name, path in
@@ -55,7 +65,7 @@ def main():
         "set terminal pngcairo noenhanced size 1400,1000 font 'sans,10'",
         f"set output '{sys.argv[3]}'",
         "set multiplot layout 2,2 title 'libgmap: cost against guest size S "
-        "(bench_growth medians; dashed: before, solid: after)'",
+        f"(bench_growth {'minima' if STAT else 'medians'}; dashed: before, solid: after)'",
         "set logscale xy", "set grid", "set key top left",
         "set xlabel 'S (GiB)'",
     ]

@@ -31,6 +31,7 @@ extern "C" {
 
 struct ulmap;
 struct rangemap;
+struct link_cache;
 
 /**
  * struct gmap - a guest address space
@@ -83,6 +84,7 @@ struct gmap {
 	bool initialized;
 	unsigned long seqno;
 	bool mm_ref;
+	struct link_cache *link_cache; /* linked segments, for gmap_fault(); made on first link */
 };
 
 /**
@@ -345,7 +347,6 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
  * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.
  */
 int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val);
-
 
 /* ---- shadow gmaps (vSIE) ------------------------------------------------------------------ */
 

@@ -413,6 +413,24 @@ void mm_discard_mapped(struct mm_struct *mm, unsigned long start, unsigned long 
 unsigned long *mm_segment_entry(struct mm_struct *mm, unsigned long addr);
 
 /**
+ * mm_pte_table_hint() - name the host page table the next host walks of this thread will want
+ * @mm: the address space
+ * @pt: a host page table of @mm (a linked gmap segment entry's origin), or NULL to forget
+ *
+ * A fault on a populated page walks the host tables to the PTE; for a large
+ * address space each touched segment's walk ends in a segment table of its own,
+ * a cache and TLB miss away. A caller that already knows the page table (the
+ * gmap from its linked segments) names it here, and the walks of
+ * fixup_user_fault() on this thread take it instead, for an address of the
+ * segment that @pt maps, as long as no page table of @mm was freed meanwhile
+ * (mmap_lock dropped and taken again). The result is the walk's, only cheaper.
+ * Forget the hint (@pt NULL) before dropping mmap_lock for good.
+ *
+ * Context: mmap_lock held; @pt designated by a valid segment entry of @mm.
+ */
+void mm_pte_table_hint(struct mm_struct *mm, unsigned long *pt);
+
+/**
  * pte_lockptr() - the lock of the host page table that holds @ptep
  * @mm:   the address space
  * @ptep: any entry of a host page table

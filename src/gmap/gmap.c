@@ -166,6 +166,7 @@ void gmap_free(struct gmap *gmap)
 		gmap_free_crst(gmap->table, (int)((gmap->asce & _ASCE_TYPE_MASK) >> 2) + 1);
 	}
 	rangemap_free(gmap->guest_to_host);
+	link_cache_free(gmap->link_cache);
 	ulmap_free(gmap->host_to_guest);
 	ulmap_free(gmap->host_to_rmap);
 	spin_lock_destroy(&gmap->guest_table_lock);
@@ -210,6 +211,8 @@ static void gmap_unmap_all(struct gmap *gmap)
 	rangemap_clear(gmap->guest_to_host, NULL, NULL);
 	spin_lock(&gmap->guest_table_lock);
 	ulmap_clear(gmap->host_to_guest, clear_segment_entry, NULL);
+	if (gmap->link_cache)
+		link_cache_clear(gmap->link_cache);
 	spin_unlock(&gmap->guest_table_lock);
 	mmap_write_unlock(gmap->mm);
 	gmap_flush_tlb(gmap);
@@ -276,6 +279,13 @@ unsigned long __gmap_segment_gaddr(unsigned long *entry)
 	return page_desc(entry)->index + offset * _SEGMENT_SIZE;
 }
 
+/* The guest segment of @gaddr is being unlinked. Context: mmap_lock held for writing. */
+static void forget_link(struct gmap *gmap, unsigned long gaddr)
+{
+	if (gmap->link_cache)
+		link_cache_drop(gmap->link_cache, gaddr >> _SEGMENT_SHIFT);
+}
+
 /* Context: mmap_lock held for writing; takes gmap->guest_table_lock. */
 int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 {
@@ -286,6 +296,7 @@ int __gmap_unlink_by_vmaddr(struct gmap *gmap, unsigned long vmaddr)
 	if (ulmap_delete(gmap->host_to_guest, vmaddr >> PMD_SHIFT, &entry)) {
 		flush = *(unsigned long *)entry != _SEGMENT_ENTRY_EMPTY;
 		gaddr = __gmap_segment_gaddr((unsigned long *)entry);
+		forget_link(gmap, gaddr);
 		gmap_entry_publish((unsigned long *)entry, _SEGMENT_ENTRY_EMPTY);
 	}
 	spin_unlock(&gmap->guest_table_lock);
@@ -311,6 +322,7 @@ static int unlink_host_scan(struct gmap *gmap, unsigned long vmaddr, unsigned lo
 		entry = (unsigned long *)n->val;
 		/* Remember the guest segment (bit 0: it was linked) for after the lock. */
 		n->val = *entry != _SEGMENT_ENTRY_EMPTY ? __gmap_segment_gaddr(entry) | 1 : 0;
+		forget_link(gmap, __gmap_segment_gaddr(entry));
 		gmap_entry_publish(entry, _SEGMENT_ENTRY_EMPTY);
 	}
 	spin_unlock(&gmap->guest_table_lock);
@@ -524,12 +536,59 @@ static unsigned long *gmap_segment_entry_alloc(struct gmap *gmap, unsigned long 
 	return table + dat_sx(gaddr);
 }
 
+/* The gmap's current link cache, or NULL before its first link. */
+static struct link_cache *link_cache_of(struct gmap *gmap)
+{
+	return __atomic_load_n(&gmap->link_cache, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The gmap's link cache, made now if it has none yet or replaced by a larger one
+ * if it is too small for @links links; NULL if that failed. Context: mmap_lock held.
+ */
+static struct link_cache *link_cache_install(struct gmap *gmap, struct link_cache *cur,
+					     unsigned long links)
+{
+	struct link_cache *c;
+
+	if (cur && !link_cache_wants_growth(cur, links))
+		return cur;
+	c = link_cache_alloc(cur ? cur->shift + 2 : LINK_CACHE_MIN_SHIFT, cur);
+	if (!c)
+		return NULL;
+	/*
+	 * Faults of other threads (mmap_lock for reading) may install one too. The
+	 * replaced cache stays, chained to the new one: they may still read it.
+	 */
+	if (!__atomic_compare_exchange_n(&gmap->link_cache, &cur, c, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		c->retired = NULL;
+		link_cache_free(c);
+		c = cur;
+	}
+	return c;
+}
+
+/*
+ * Whether the cache says that the segment of @gaddr is linked to the host page
+ * table of @vmaddr's segment (the page table's index is the segment it maps, and
+ * it stays installed while linked): then the host segment entry of @vmaddr is
+ * valid and __gmap_link() has nothing to do, without a walk on either side.
+ */
+static bool linked_here(const struct link_cache *cache, unsigned long gaddr, unsigned long vmaddr)
+{
+	unsigned long *pt = cache ? link_cache_lookup(cache, gaddr >> _SEGMENT_SHIFT) : NULL;
+
+	return pt && page_desc(pt)->index == (vmaddr & _SEGMENT_MASK);
+}
+
 /* Context: mmap_lock held; takes mm->page_table_lock, then gmap->guest_table_lock. */
 int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 {
-	struct mm_struct *mm;
+	unsigned long *table, *pmd, linked;
 	struct ulmap_preload pre;
-	unsigned long *table, *pmd;
+	struct link_cache *cache;
+	struct mm_struct *mm;
 	spinlock_t *ptl;
 	int rc;
 
@@ -537,6 +596,13 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 		return -EINVAL;
 	if (gaddr > gmap->asce_end || gmap->removed)
 		return -EFAULT;
+	/*
+	 * Already linked, the common case of a fault on a populated page: nothing to
+	 * walk or preload. Only unlinking, under mmap_lock for writing, could change that.
+	 */
+	cache = link_cache_of(gmap);
+	if (linked_here(cache, gaddr, vmaddr))
+		return 0;
 	mm = gmap->mm;
 	table = gmap_segment_entry_alloc(gmap, gaddr);
 	if (!table)
@@ -544,12 +610,16 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	pmd = mm_segment_entry(mm, vmaddr);
 	if (!pmd || (*pmd & _SEGMENT_ENTRY_INVALID))
 		return -EFAULT;
-	/*
-	 * Already linked, the common case of a fault on a populated page: nothing to
-	 * preload. Only unlinking, under mmap_lock for writing, could change that.
-	 */
-	if (gmap_entry_load(table) != _SEGMENT_ENTRY_EMPTY)
+	linked = gmap_entry_load(table);
+	if (linked != _SEGMENT_ENTRY_EMPTY) {
+		if (cache)
+			link_cache_fill(cache, gaddr >> _SEGMENT_SHIFT,
+					(unsigned long *)(linked & _SEGMENT_ENTRY_ORIGIN));
 		return 0;
+	}
+	cache = link_cache_install(gmap, cache, ulmap_count(gmap->host_to_guest) + 1);
+	if (!cache)
+		return -ENOMEM;
 	rc = ulmap_preload(gmap->host_to_guest, &pre);
 	if (rc)
 		return rc;
@@ -559,15 +629,29 @@ int __gmap_link(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr)
 	if (*table == _SEGMENT_ENTRY_EMPTY) {
 		rc = ulmap_insert(gmap->host_to_guest, vmaddr >> PMD_SHIFT, (unsigned long)table,
 				  &pre);
-		if (!rc)
+		if (!rc) {
 			gmap_entry_publish(table, *pmd & _SEGMENT_ENTRY_HARDWARE_BITS);
-		else
+			link_cache_fill(cache, gaddr >> _SEGMENT_SHIFT,
+					(unsigned long *)(*pmd & _SEGMENT_ENTRY_ORIGIN));
+		} else
 			rc = -EFAULT; /* this host segment is linked to another guest segment */
 	}
 	spin_unlock(&gmap->guest_table_lock);
 	spin_unlock(ptl);
 	ulmap_preload_end(&pre);
 	return rc;
+}
+
+/*
+ * A linked segment names the host page table of the segment it maps: let the
+ * host fault take it instead of walking the host tables. Context: mmap_lock held.
+ */
+static void hint_page_table(struct gmap *gmap, unsigned long gaddr)
+{
+	struct link_cache *cache = link_cache_of(gmap);
+
+	mm_pte_table_hint(gmap->mm,
+			  cache ? link_cache_lookup(cache, gaddr >> _SEGMENT_SHIFT) : NULL);
 }
 
 int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
@@ -586,6 +670,7 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 			rc = -EFAULT;
 			break;
 		}
+		hint_page_table(gmap, gaddr);
 		rc = fixup_user_fault(gmap->mm, vmaddr, fault_flags, &unlocked);
 		if (rc) {
 			rc = rc == -ENOMEM ? -ENOMEM : -EFAULT;
@@ -593,6 +678,7 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 		}
 		/* mmap_lock was dropped: the guest mapping may have changed. */
 	} while (unlocked);
+	mm_pte_table_hint(gmap->mm, NULL);
 	if (!rc)
 		rc = __gmap_link(gmap, gaddr, vmaddr);
 	mmap_read_unlock(gmap->mm);
@@ -601,22 +687,21 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 
 int gmap_discard(struct gmap *gmap, unsigned long from, unsigned long to)
 {
-	unsigned long gaddr = from, next, vmaddr, end;
+	unsigned long gaddr = from, start, end, vmaddr;
 
 	if (!gmap || gmap_is_shadow(gmap) || !gmap->mm || from > to || ((from | to) & ~PAGE_MASK))
 		return -EINVAL;
 	mmap_read_lock(gmap->mm);
-	while (gaddr < to) {
-		/* A mapped range at a time; an unmapped segment at a time. */
-		if (rangemap_lookup_range(gmap->guest_to_host, gaddr, &vmaddr, &end)) {
-			next = end < to ? end : to;
-			mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (next - gaddr));
-		} else {
-			next = (gaddr | ~PMD_MASK) + 1; /* 0 after the last segment */
-			if (!next || next > to)
-				next = to;
-		}
-		gaddr = next;
+	/* From mapped range to mapped range: the cost follows the ranges, not to - from. */
+	while (gaddr < to && rangemap_next(gmap->guest_to_host, gaddr, &start, &end, &vmaddr) &&
+	       start < to) {
+		if (gaddr < start)
+			gaddr = start;
+		if (end > to)
+			end = to;
+		vmaddr += gaddr - start;
+		mm_discard_mapped(gmap->mm, vmaddr, vmaddr + (end - gaddr));
+		gaddr = end;
 	}
 	mmap_read_unlock(gmap->mm);
 	return 0;

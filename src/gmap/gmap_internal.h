@@ -7,6 +7,7 @@
 
 #include "core/pool.h"
 #include "core/rcu.h"
+#include "linkcache.h"
 #include "rangemap.h"
 #include "ulmap.h"
 

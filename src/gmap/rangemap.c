@@ -159,8 +159,7 @@ static struct range_node *first(struct range_node *t)
 	return t;
 }
 
-bool rangemap_lookup_range(const struct rangemap *m, unsigned long addr, unsigned long *val,
-			   unsigned long *end)
+bool rangemap_lookup(const struct rangemap *m, unsigned long addr, unsigned long *val)
 {
 	const struct range_node *t = m->root;
 
@@ -171,17 +170,32 @@ bool rangemap_lookup_range(const struct rangemap *m, unsigned long addr, unsigne
 			t = t->right;
 		} else {
 			*val = t->val + (addr - t->start);
-			if (end)
-				*end = t->end;
 			return true;
 		}
 	}
 	return false;
 }
 
-bool rangemap_lookup(const struct rangemap *m, unsigned long addr, unsigned long *val)
+bool rangemap_next(const struct rangemap *m, unsigned long addr, unsigned long *start,
+		   unsigned long *end, unsigned long *val)
 {
-	return rangemap_lookup_range(m, addr, val, NULL);
+	const struct range_node *t = m->root, *best = NULL;
+
+	/* Disjoint ranges ordered by start are ordered by end too. */
+	while (t) {
+		if (addr < t->end) {
+			best = t;
+			t = t->left;
+		} else {
+			t = t->right;
+		}
+	}
+	if (!best)
+		return false;
+	*start = best->start;
+	*end = best->end;
+	*val = best->val;
+	return true;
 }
 
 /* Free every range of @t in address order, telling @fn. */

@@ -48,9 +48,12 @@ int rangemap_preload(struct rangemap *m, struct rangemap_preload *pre, unsigned 
 /* Refills the spare from what was not used, frees the rest. */
 void rangemap_preload_end(struct rangemap *m, struct rangemap_preload *pre);
 bool rangemap_lookup(const struct rangemap *m, unsigned long addr, unsigned long *val);
-/* Like rangemap_lookup(), and *@end is the end of the range that holds @addr. */
-bool rangemap_lookup_range(const struct rangemap *m, unsigned long addr, unsigned long *val,
-			   unsigned long *end);
+/*
+ * The first range that ends above @addr (the one holding it, or the next one):
+ * [*@start, *@end) mapped to *@val..; false if there is none. O(log ranges).
+ */
+bool rangemap_next(const struct rangemap *m, unsigned long addr, unsigned long *start,
+		   unsigned long *end, unsigned long *val);
 /*
  * Remove [start, end), calling @fn (may be NULL) for each removed piece once the
  * map no longer holds it. 0, or -ENOMEM (nothing changed) if a range had to be

@@ -177,11 +177,51 @@ static int segment_table_alloc(struct mm_struct *mm, unsigned long addr)
 	return 0;
 }
 
+/* What mm_pte_table_hint() named on this thread. */
+static __thread struct {
+	struct mm_struct *mm;
+	unsigned long *pt;
+	unsigned long unlinks; /* mm->count.unlinks then: no page table freed since */
+} pt_hint;
+
+/* Context: mmap_lock held; @pt designated by a valid segment entry of @mm. */
+void mm_pte_table_hint(struct mm_struct *mm, unsigned long *pt)
+{
+	pt_hint.mm = pt ? mm : NULL;
+	pt_hint.pt = pt;
+	if (pt)
+		pt_hint.unlinks = atomic_load_explicit(&mm->count.unlinks, memory_order_relaxed);
+}
+
+/*
+ * The PTE of @addr through the hinted page table, or NULL. Every page table is
+ * freed through mm_free_page_table(), which counts it: with the count unchanged
+ * the hinted table is still installed, at the segment its index names.
+ * Context: mmap_lock held.
+ */
+static pte_t *hinted_pte(struct mm_struct *mm, unsigned long addr)
+{
+	if (pt_hint.mm != mm ||
+	    atomic_load_explicit(&mm->count.unlinks, memory_order_relaxed) != pt_hint.unlinks ||
+	    page_desc(pt_hint.pt)->index != (addr & _SEGMENT_MASK))
+		return NULL;
+	return (pte_t *)(pt_hint.pt + dat_px(addr));
+}
+
 pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long *ste, *pt;
+	pte_t *ptep;
 
-	if (addr >= TASK_SIZE || segment_table_alloc(mm, addr))
+	if (addr >= TASK_SIZE)
+		return NULL;
+	/* The page table exists, the common case: one walk, or none with a hint. */
+	ptep = hinted_pte(mm, addr);
+	if (!ptep)
+		ptep = mm_pte_lookup(mm, addr);
+	if (ptep)
+		return ptep;
+	if (segment_table_alloc(mm, addr))
 		return NULL;
 	ste = mm_segment_entry(mm, addr);
 	if (entry_load(ste) & _SEGMENT_ENTRY_INVALID) {
