@@ -79,14 +79,13 @@ static bool membarrier_ready(void)
 static void choose_window_protocol(void)
 {
 	const char *env = getenv("GMAP_VCPU_FENCE");
+	bool tsan = false;
 
 #ifdef GM_TSAN
 	/* TSan sees neither a compiler barrier nor membarrier() as ordering anything. */
-	window_rmw = true;
-#else
-	window_rmw = (env && !strcmp(env, "rmw")) || !membarrier_ready();
+	tsan = true;
 #endif
-	(void)env;
+	window_rmw = tsan || (env && !strcmp(env, "rmw")) || !membarrier_ready();
 }
 
 bool vcpu_window_rmw(void)
@@ -635,9 +634,13 @@ int vcpu_access(struct vcpu *v, const struct run_ctx *c, enum addr_kind kind, un
 	return rc;
 }
 
-/* Every access: check, find the gmap, re-arm the prefix pages, then page by page. */
-static int guest_access(struct vcpu *v, enum addr_kind kind, unsigned long asce, unsigned long addr,
-			void *buf, size_t len, bool write)
+/*
+ * Every access: check, find the gmap, re-arm the prefix pages, then page by page.
+ * Out of line, so that the lean hit path in front of it saves no registers.
+ */
+static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind kind,
+						  unsigned long asce, unsigned long addr, void *buf,
+						  size_t len, bool write)
 {
 	struct run_ctx c;
 	int rc;
@@ -664,8 +667,8 @@ static int guest_access(struct vcpu *v, enum addr_kind kind, unsigned long asce,
  * store to an entry that does not allow it) returns false with nothing done or
  * counted, and the caller takes the full path.
  */
-static inline bool lean_access(struct vcpu *v, unsigned long gaddr, void *buf, size_t len,
-			       bool write)
+static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, unsigned long gaddr,
+							      void *buf, size_t len, bool write)
 {
 	struct vcpu_fast *f = &v->fast;
 	const struct vcpu_tlb_entry *e;
