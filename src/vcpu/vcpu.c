@@ -392,6 +392,23 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 }
 
 /*
+ * Walk @g's tables for @page: the lean walker, prepared once per gmap ASCE (its
+ * configuration depends on nothing else), which leaves every exception and
+ * anything unusual to the exact walker and then answers as that one does.
+ */
+static unsigned int gmap_walk(struct vcpu *v, struct gmap *g, unsigned long page, bool write,
+			      struct dat_result *res)
+{
+	if (v->lean_asce != g->asce) {
+		struct dat_config cfg = { .asce = g->asce };
+
+		dat_lean_init(&v->lean, &cfg);
+		v->lean_asce = g->asce;
+	}
+	return dat_translate_lean(&v->lean, page, write ? DAT_STORE : DAT_FETCH, NULL, NULL, res);
+}
+
+/*
  * Translate the guest absolute @gaddr (which the guest addressed as @laddr)
  * through @g. On success *x holds the frame and *gen the generation the
  * translation is valid for.
@@ -400,7 +417,6 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		     bool write, struct xlate *x, unsigned long *gen)
 {
 	unsigned long page = gaddr & PAGE_MASK;
-	struct dat_config cfg = { .asce = g->asce };
 	struct dat_result res;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
@@ -417,7 +433,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		}
 		v->stats.tlb_misses++;
 		gm_rcu_read_lock();
-		pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
+		pic = gmap_walk(v, g, page, write, &res);
 		gm_rcu_read_unlock();
 		if (!pic) {
 			x->frame = res.real & PAGE_MASK;

@@ -43,6 +43,8 @@ struct vcpu {
 	unsigned int edat;
 	bool iep;
 	unsigned long last_teid;
+	struct dat_lean lean;	 /* the lean walker prepared for gmap (or shadow) ASCE lean_asce */
+	unsigned long lean_asce; /* 0: not prepared */
 	struct vcpu_stats stats;
 	atomic_ulong purges;
 	struct cds_list_head node; /* on all_vcpus */
