@@ -393,19 +393,33 @@ static int resolve_gmap_exception(struct vcpu *v, struct gmap *g, unsigned long 
 
 /*
  * Walk @g's tables for @page: the lean walker, prepared once per gmap ASCE (its
- * configuration depends on nothing else), which leaves every exception and
- * anything unusual to the exact walker and then answers as that one does.
+ * configuration depends on nothing else), and where it does not translate (any
+ * exception, anything unusual) the exact walker, whose answer that then is.
+ * Returns 0 with *x filled in, or the PIC.
  */
 static unsigned int gmap_walk(struct vcpu *v, struct gmap *g, unsigned long page, bool write,
-			      struct dat_result *res)
+			      struct xlate *x)
 {
-	if (v->lean_asce != g->asce) {
-		struct dat_config cfg = { .asce = g->asce };
+	struct dat_config cfg = { .asce = g->asce };
+	struct dat_lean_result r;
+	struct dat_result res;
+	unsigned int pic;
 
+	if (v->lean_asce != g->asce) {
 		dat_lean_init(&v->lean, &cfg);
 		v->lean_asce = g->asce;
 	}
-	return dat_translate_lean(&v->lean, page, write ? DAT_STORE : DAT_FETCH, NULL, NULL, res);
+	/* No prefixing in a gmap walk: the absolute address is the real one. */
+	r = dat_lean_walk(&v->lean, page, write ? DAT_STORE : DAT_FETCH);
+	if (r.info) {
+		x->frame = r.abs & PAGE_MASK;
+		x->writable = !(r.info & DAT_LEAN_PROT);
+		return 0;
+	}
+	pic = dat_translate_native(&cfg, page, write ? DAT_STORE : DAT_FETCH, &res);
+	x->frame = res.real & PAGE_MASK;
+	x->writable = !res.prot;
+	return pic;
 }
 
 /*
@@ -417,7 +431,6 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		     bool write, struct xlate *x, unsigned long *gen)
 {
 	unsigned long page = gaddr & PAGE_MASK;
-	struct dat_result res;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
 	int rc;
@@ -433,11 +446,9 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		}
 		v->stats.tlb_misses++;
 		gm_rcu_read_lock();
-		pic = gmap_walk(v, g, page, write, &res);
+		pic = gmap_walk(v, g, page, write, x);
 		gm_rcu_read_unlock();
 		if (!pic) {
-			x->frame = res.real & PAGE_MASK;
-			x->writable = !res.prot;
 			tlb_fill(e, page, absolute_space, x, *gen, g);
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
