@@ -77,7 +77,7 @@ title=$(cat "$data/title.txt")
 gnuplot <<EOF
 set terminal pngcairo noenhanced size 1200,520 font ",10"
 set output "$out/bench_vcpu_cost.png"
-set multiplot layout 1,2 title "bench_vcpu: one 8-byte access ($title)"
+set multiplot layout 1,2 title "bench_vcpu: one 8-byte access\n($title)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -92,9 +92,10 @@ plot "$data/cost.dat" using 4:xtic(1) title "read", "" using 5 title "write"
 unset multiplot
 
 set output "$out/bench_vcpu_scaling.png"
-set terminal pngcairo noenhanced size 900,480 font ",10"
+set terminal pngcairo noenhanced size 1000,520 font ",10"
 unset logscale y
-set title "bench_vcpu: million 8-byte accesses per second, all threads ($title)"
+set title "bench_vcpu: million 8-byte accesses per second, all threads\n($title)"
+set key below horizontal
 set ylabel "M accesses/s (median)"
 set logscale y
 plot "$data/scaling.dat" using 2:xtic(1) title "vCPU, 1 thread", \
