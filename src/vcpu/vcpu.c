@@ -688,14 +688,16 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 }
 
 /*
- * The hit path of the absolute and real accesses: one page, the TLB probed
- * inside the window, the copy, nothing else. Everything the full path decides
- * (no gmap or another one, prefix pages to re-arm, a page crossing, a miss, a
- * store to an entry that does not allow it) returns false with nothing done or
- * counted, and the caller takes the full path.
+ * The hit path of every guest-2 access: one page, the TLB probed inside the
+ * window, the copy, nothing else. Everything the full path decides (no gmap or
+ * another one, prefix pages to re-arm, a page crossing, a miss, a store to an
+ * entry that does not allow it) returns false with nothing done or counted,
+ * and the caller takes the full path. @gaddr is in @space (absolute, or
+ * virtual with the guest ASCE).
  */
 static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, unsigned long gaddr,
-							      void *buf, size_t len, bool write)
+							      struct tlb_space space, void *buf,
+							      size_t len, bool write)
 {
 	struct vcpu_fast *f = &v->fast;
 	const struct vcpu_tlb_entry *e;
@@ -710,9 +712,10 @@ static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, un
 	    __atomic_load_n(&f->prefix_stale, __ATOMIC_RELAXED))
 		return false;
 	gen = __vcpu_window_open(f);
-	e = &f->tlb[(gaddr >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
+	e = tlb_slot(v, gaddr & PAGE_MASK, space);
 	tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
-	if (tag != (gaddr & PAGE_MASK) || e->gen != gen || e->gmap_seqno != g->seqno) {
+	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce || e->gen != gen ||
+	    e->gmap_seqno != g->seqno) {
 		__vcpu_window_close(f);
 		return false;
 	}
@@ -731,40 +734,50 @@ static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, un
 
 int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, gaddr, buf, len, false))
+	if (vcpu && lean_access(vcpu, gaddr, absolute_space, buf, len, false))
 		return 0;
 	return guest_access(vcpu, ABSOLUTE, 0, gaddr, buf, len, false);
 }
 
 int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, gaddr, (void *)buf, len, true))
+	if (vcpu && lean_access(vcpu, gaddr, absolute_space, (void *)buf, len, true))
 		return 0;
 	return guest_access(vcpu, ABSOLUTE, 0, gaddr, (void *)buf, len, true);
 }
 
 int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), buf, len, false))
+	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space, buf,
+				len, false))
 		return 0;
 	return guest_access(vcpu, REAL, 0, raddr, buf, len, false);
 }
 
 int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), (void *)buf, len, true))
+	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space,
+				(void *)buf, len, true))
 		return 0;
 	return guest_access(vcpu, REAL, 0, raddr, (void *)buf, len, true);
 }
 
 int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len)
 {
+	struct tlb_space space = { true, asce };
+
+	if (vcpu && lean_access(vcpu, va, space, buf, len, false))
+		return 0;
 	return guest_access(vcpu, VIRTUAL, asce, va, buf, len, false);
 }
 
 int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
 		    size_t len)
 {
+	struct tlb_space space = { true, asce };
+
+	if (vcpu && lean_access(vcpu, va, space, (void *)buf, len, true))
+		return 0;
 	return guest_access(vcpu, VIRTUAL, asce, va, (void *)buf, len, true);
 }
 

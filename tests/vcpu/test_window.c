@@ -10,13 +10,16 @@
  * waits, and fails if the purger finishes first. The store must then be in what
  * the host reads back: had the purger not waited, page-out would have written
  * the old bytes to swap (migration copied the old bytes) and freed the frame the
- * store went to. The inline window is stopped the same way by the test itself.
+ * store went to. Stores go through the lean hit path, the full path after a
+ * walk, and the lean path of a DAT-on store. The inline window is stopped the same way by the test
+ * itself.
  *
  * meson runs this program twice: with the protocol the machine offers (the
  * asymmetric one, membarrier() on the purging side, where the kernel has it)
  * and with GMAP_VCPU_FENCE=rmw (the sequentially consistent fallback); the
  * first test checks that the one asked for is the one in use.
  */
+#include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +216,47 @@ static void test_walked_store_against_migration(void **state)
 	store_against_purge(*state, MIGRATE, false);
 }
 
+/*
+ * The same with DAT on: guest tables in guest memory map virtual VOFF + x to
+ * absolute DATA + x for one segment; the store goes through the virtual TLB entry.
+ */
+#define GSTO  (8 * SEG) /* segment table, 16 KiB, then one page table */
+#define VOFF  0x40000000UL
+#define DATA  (2 * SEG)
+#define GASCE (GSTO | _ASCE_TYPE_SEGMENT | 3)
+
+static void put_entry(struct fixture *f, unsigned long gaddr, unsigned long val)
+{
+	unsigned long be = htobe64(val);
+
+	assert_int_equal(mm_write(f->mm, HBASE + gaddr, &be, sizeof(be)), 0);
+}
+
+static void test_dat_on_store_against_page_out(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long pto = GSTO + _CRST_TABLE_SIZE, va = VOFF + 0x3010, abs = DATA + 0x3010;
+	unsigned long old = 0x1111, val = 0xd00dUL, back = 0;
+
+	for (unsigned long sx = 0; sx < _CRST_ENTRIES; sx++)
+		put_entry(f, GSTO + sx * 8, _SEGMENT_ENTRY_EMPTY);
+	for (unsigned long px = 0; px < _PAGE_ENTRIES; px++)
+		put_entry(f, pto + px * 8, DATA + px * PAGE_SIZE);
+	put_entry(f, GSTO + (VOFF >> _SEGMENT_SHIFT) * 8, pto);
+	assert_int_equal(vcpu_write_virt(f->vcpu, GASCE, va, &old, sizeof(old)), 0);
+	race_init(f, PAGE_OUT, abs);
+	race.armed = true;
+	vcpu_test_hook = window_hook;
+	assert_int_equal(vcpu_write_virt(f->vcpu, GASCE, va, &val, sizeof(val)), 0);
+	vcpu_test_hook = NULL;
+	assert_false(race.armed);
+	race_finish();
+	assert_int_equal(mm_read(f->mm, HBASE + abs, &back, sizeof(back)), 0);
+	assert_int_equal(back, val);
+	assert_int_equal(vcpu_read_virt(f->vcpu, GASCE, va, &back, sizeof(back)), 0);
+	assert_int_equal(back, val);
+}
+
 /* ---- the inline fast path ----------------------------------------------------------------- */
 
 static void inline_store_against_purge(struct fixture *f, enum host_event event)
@@ -333,6 +377,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walked_store_against_page_out, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_walked_store_against_migration, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dat_on_store_against_page_out, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inline_store_against_page_out, setup,
 						teardown),
