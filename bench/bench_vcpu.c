@@ -16,9 +16,20 @@
  * - virt_hit / virt_miss: DAT on, through a segment table and page tables in
  *   guest memory; a miss walks the guest tables (two entries, each read through
  *   the gmap) and then the gmap for the result.
+ * - inline: the hit pages through the inline fast path of <gmap/vcpu.h>
+ *   (vcpu_access_begin(), vcpu_tlb_probe(), an 8-byte load or store through the
+ *   pointer, vcpu_access_end()), one window per access.
  * - scaling: the hit and miss cases on 1 and 2 threads at once, each thread with
  *   its own vCPU on the same gmap and its own pages: aggregate accesses per
  *   second, against memcpy() on as many threads.
+ * - purge: vcpu_purge_tlb() on a vCPU whose thread waits, what every purge of a
+ *   vCPU costs the purging side (a membarrier() with the asymmetric window).
+ *
+ * The 8-byte cases have a second floor, "plain": the same loop with a plain
+ * 8-byte load or store of the same frame (a constant-size copy, no call).
+ * Instructions per access are reported beside the ns for the vCPU and both
+ * floors: from perf_event_open() where the machine counts them, else from a
+ * second run of this program under callgrind (--count-instructions).
  *
  * The vCPU counters are checked after every case (hits, misses, faults per
  * access), and so are the bytes read; a wrong result exits 1. --quick runs
@@ -39,7 +50,9 @@
 #include <gmap/alloc.h>
 #include <gmap/vcpu.h>
 
+#include "bench_instr.h"
 #include "bench_util.h"
+#include "vcpu/vcpu_hooks.h"
 
 #define HBASE	    0x100000000UL
 #define GMEM	    (64 * MIB)
@@ -129,7 +142,14 @@ struct kase {
 	bool virt;
 	bool write;
 	unsigned long len; /* 8 or PAGE_SIZE */
+	bool inl;	   /* the inline fast path (8 bytes, absolute) */
 };
+
+/* The floor of a plain load or store: 8-byte cases that access resident frames. */
+static bool has_plain(const struct kase *k)
+{
+	return k->len == 8 && k->area != FAULT;
+}
 
 static unsigned long area_pages(enum area a)
 {
@@ -172,6 +192,47 @@ static BENCH_NOINLINE void vcpu_loop(const struct kase *k, struct runner *r, uns
 				      : vcpu_read(r->vcpu, g, r->buf, k->len);
 		if (rc)
 			bench_die(k->name, rc);
+		bench_clobber(r->buf);
+	}
+}
+
+/* 8 bytes through the inline fast path, the full path when the probe does not serve. */
+static BENCH_NOINLINE void inline_loop(const struct kase *k, struct runner *r, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long g =
+			r->base + (i & (r->pages - 1)) * PAGE_SIZE + offset_of(k, i, r->pages);
+		void *p = NULL;
+		int rc = 0;
+
+		if (vcpu_access_begin(r->vcpu)) {
+			p = vcpu_tlb_probe(r->vcpu, g, 8, k->write);
+			if (p && k->write)
+				memcpy(p, r->buf, 8);
+			else if (p)
+				memcpy(r->buf, p, 8);
+			vcpu_access_end(r->vcpu);
+		}
+		if (!p)
+			rc = k->write ? vcpu_write(r->vcpu, g, r->buf, 8)
+				      : vcpu_read(r->vcpu, g, r->buf, 8);
+		if (rc)
+			bench_die(k->name, rc);
+		bench_clobber(r->buf);
+	}
+}
+
+/* The plain floor: an 8-byte load or store of the same frame, in the same loop. */
+static BENCH_NOINLINE void plain_loop(const struct kase *k, struct runner *r, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long p = i & (r->pages - 1), off = offset_of(k, i, r->pages);
+		unsigned char *mem = r->frames[p];
+
+		if (k->write)
+			memcpy(mem + off, r->buf, 8);
+		else
+			memcpy(r->buf, mem + off, 8);
 		bench_clobber(r->buf);
 	}
 }
@@ -267,20 +328,47 @@ static void check_contents(const struct kase *k, struct runner *r)
 	free(seen);
 }
 
+/* The three loops a case times: the vCPU, memcpy() of the same bytes, the plain access. */
+enum loop { L_VCPU, L_MEMCPY, L_PLAIN, NLOOPS };
+static const char *const loop_name[NLOOPS] = { "vcpu", "memcpy", "plain" };
+
 struct result {
 	const struct kase *k;
 	unsigned long accesses; /* per repetition */
 	unsigned int reps;
-	double vcpu[BENCH_MAX_REPS], copy[BENCH_MAX_REPS];
-	struct stats vs, cs;
+	double ns[NLOOPS][BENCH_MAX_REPS];
+	double ins[NLOOPS][BENCH_MAX_REPS]; /* perf: instructions per access */
+	struct stats st[NLOOPS];
+	double instr[NLOOPS];	     /* per access; < 0: not counted */
 	double hits, misses, faults; /* per access, from the vCPU's counters */
 };
 
 struct params {
 	bool quick;
+	bool count_only;   /* --count-instructions: the callgrind run */
+	bool instructions; /* count at all (--no-instructions turns it off) */
 	unsigned int reps;
 	unsigned long hit_n, miss_n; /* accesses per repetition */
 };
+
+static bool have_perf;
+
+static void run_loop(enum loop l, const struct kase *k, struct runner *r, unsigned long n)
+{
+	if (l == L_MEMCPY)
+		memcpy_loop(k, r, n);
+	else if (l == L_PLAIN)
+		plain_loop(k, r, n);
+	else if (k->inl)
+		inline_loop(k, r, n);
+	else
+		vcpu_loop(k, r, n);
+}
+
+static bool loop_applies(enum loop l, const struct kase *k)
+{
+	return l != L_PLAIN || has_plain(k);
+}
 
 static unsigned long accesses_for(const struct params *p, const struct kase *k)
 {
@@ -300,7 +388,7 @@ static void run_case(const struct params *p, const struct kase *k, struct result
 {
 	struct vcpu_stats st0, st1;
 	struct runner r;
-	unsigned long n = accesses_for(p, k);
+	unsigned long n = accesses_for(p, k), i0 = 0;
 	double t;
 
 	runner_init(&r, k, 0);
@@ -314,22 +402,22 @@ static void run_case(const struct params *p, const struct kase *k, struct result
 	}
 	vcpu_get_stats(r.vcpu, &st0);
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
-		/* Alternate which goes first so that drift hits both alike. */
-		for (int i = 0; i < 2; i++) {
-			bool vcpu_turn = (rep + (unsigned int)i) & 1;
+		/* Rotate which goes first so that drift hits all alike. */
+		for (unsigned int i = 0; i < NLOOPS; i++) {
+			enum loop l = (enum loop)((rep + i) % NLOOPS);
 
+			if (!loop_applies(l, k))
+				continue;
 			if (k->area == FAULT)
-				make_fresh(&r, vcpu_turn);
+				make_fresh(&r, l == L_VCPU);
+			if (have_perf)
+				i0 = bench_instr_read();
 			t = bench_now_ns();
-			if (vcpu_turn)
-				vcpu_loop(k, &r, n);
-			else
-				memcpy_loop(k, &r, n);
+			run_loop(l, k, &r, n);
 			t = (bench_now_ns() - t) / (double)n;
-			if (vcpu_turn)
-				res->vcpu[rep] = t;
-			else
-				res->copy[rep] = t;
+			if (have_perf)
+				res->ins[l][rep] = (double)(bench_instr_read() - i0) / (double)n;
+			res->ns[l][rep] = t;
 		}
 	}
 	vcpu_get_stats(r.vcpu, &st1);
@@ -337,8 +425,14 @@ static void run_case(const struct params *p, const struct kase *k, struct result
 	res->hits = (double)(st1.tlb_hits - st0.tlb_hits) / (double)n;
 	res->misses = (double)(st1.tlb_misses - st0.tlb_misses) / (double)n;
 	res->faults = (double)(st1.faults - st0.faults) / (double)n;
-	res->vs = stats_of(res->vcpu, p->reps);
-	res->cs = stats_of(res->copy, p->reps);
+	for (int l = 0; l < NLOOPS; l++) {
+		res->instr[l] = -1;
+		if (!loop_applies((enum loop)l, k))
+			continue;
+		res->st[l] = stats_of(res->ns[l], p->reps);
+		if (have_perf)
+			res->instr[l] = stats_of(res->ins[l], p->reps).median;
+	}
 	check_contents(k, &r);
 	runner_destroy(&r);
 }
@@ -350,7 +444,9 @@ static void check_case(const struct result *res)
 	double walks = k->virt ? 2.0 : 1.0; /* a DAT-on miss also translates the result */
 	bool ok;
 
-	if (k->area == HIT)
+	if (k->inl) /* every access served by the probe: none reached the full path */
+		ok = res->hits < 0.001 && res->misses < 0.001;
+	else if (k->area == HIT)
 		ok = res->hits >= 0.999 && res->misses < 0.001;
 	else if (k->area == MISS)
 		ok = res->misses >= walks - 0.001 && res->faults < 0.001;
@@ -388,10 +484,7 @@ static void *worker_main(void *arg)
 	memcpy_loop(w->k, &r, r.pages);
 	pthread_barrier_wait(w->start);
 	t = bench_now_ns();
-	if (w->copy)
-		memcpy_loop(w->k, &r, w->n);
-	else
-		vcpu_loop(w->k, &r, w->n);
+	run_loop(w->copy ? L_MEMCPY : L_VCPU, w->k, &r, w->n);
 	w->ns = bench_now_ns() - t;
 	runner_destroy(&r);
 	gmap_disable(gmap);
@@ -445,10 +538,126 @@ static void run_scaling(const struct params *p, const struct kase *k, struct sca
 	}
 }
 
+/* ---- the cases ------------------------------------------------------------------------------ */
+
+static const struct kase cases[] = {
+	{ "hit_read_8", HIT, false, false, 8, false },
+	{ "hit_write_8", HIT, false, true, 8, false },
+	{ "hit_read_4k", HIT, false, false, PAGE_SIZE, false },
+	{ "hit_write_4k", HIT, false, true, PAGE_SIZE, false },
+	{ "miss_read_8", MISS, false, false, 8, false },
+	{ "miss_write_8", MISS, false, true, 8, false },
+	{ "miss_read_4k", MISS, false, false, PAGE_SIZE, false },
+	{ "miss_write_4k", MISS, false, true, PAGE_SIZE, false },
+	{ "fault_read_8", FAULT, false, false, 8, false },
+	{ "fault_write_8", FAULT, false, true, 8, false },
+	{ "fault_read_4k", FAULT, false, false, PAGE_SIZE, false },
+	{ "fault_write_4k", FAULT, false, true, PAGE_SIZE, false },
+	{ "virt_hit_read_8", HIT, true, false, 8, false },
+	{ "virt_hit_write_8", HIT, true, true, 8, false },
+	{ "virt_hit_read_4k", HIT, true, false, PAGE_SIZE, false },
+	{ "virt_miss_read_8", MISS, true, false, 8, false },
+	{ "virt_miss_write_8", MISS, true, true, 8, false },
+	{ "virt_miss_read_4k", MISS, true, false, PAGE_SIZE, false },
+	{ "inline_read_8", HIT, false, false, 8, true },
+	{ "inline_write_8", HIT, false, true, 8, true },
+};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* Indices into cases[] of what the scaling runs. */
+static const unsigned int scaled[] = { 0, 1, 4, 12, 15, 18 };
+#define NSCALED (sizeof(scaled) / sizeof(scaled[0]))
+
+/* ---- purges --------------------------------------------------------------------------------- */
+
+/* ns per vcpu_purge_tlb() of a vCPU that is not in a window: the purging side's cost. */
+static struct stats run_purges(const struct params *p, double *ns)
+{
+	struct vcpu *v = vcpu_create();
+	unsigned long n = p->quick ? 200 : 2000;
+	double t;
+
+	bench_check(v != NULL, "vcpu_create");
+	for (unsigned int rep = 0; rep < p->reps; rep++) {
+		t = bench_now_ns();
+		for (unsigned long i = 0; i < n; i++)
+			vcpu_purge_tlb(v);
+		ns[rep] = (bench_now_ns() - t) / (double)n;
+	}
+	vcpu_destroy(v);
+	return stats_of(ns, p->reps);
+}
+
+/* ---- instructions under callgrind -------------------------------------------------------------
+ */
+
+/* --count-instructions: each loop once between bench_cg_start() and bench_cg_stop(). */
+static void count_instructions(const struct params *p, unsigned int ncases)
+{
+	char name[64];
+
+	/* The protocol of this run (valgrind may not offer membarrier()). */
+	bench_cg_start();
+	bench_cg_stop(vcpu_window_rmw() ? "protocol/rmw" : "protocol/membarrier");
+	for (unsigned int c = 0; c < ncases; c++) {
+		const struct kase *k = &cases[c];
+		unsigned long n = accesses_for(p, k);
+		struct runner r;
+
+		runner_init(&r, k, 0);
+		if (k->area != FAULT) {
+			vcpu_loop(k, &r, r.pages);
+			memcpy_loop(k, &r, r.pages);
+			plain_loop(k, &r, k->len == 8 ? r.pages : 0);
+		}
+		for (int l = 0; l < NLOOPS; l++) {
+			if (!loop_applies((enum loop)l, k))
+				continue;
+			if (k->area == FAULT)
+				make_fresh(&r, l == L_VCPU);
+			snprintf(name, sizeof(name), "%u/%s/%lu", c, loop_name[l], n);
+			bench_cg_start();
+			run_loop((enum loop)l, k, &r, n);
+			bench_cg_stop(name);
+		}
+		runner_destroy(&r);
+	}
+}
+
+struct cg_results {
+	struct result *res;
+	unsigned int ncases;
+	char protocol[16];
+	bool any;
+};
+
+static void cg_found(void *ctx, const char *name, unsigned long ir)
+{
+	struct cg_results *cg = ctx;
+	unsigned int c;
+	unsigned long n;
+	char loop[16];
+
+	if (!strncmp(name, "protocol/", 9)) {
+		snprintf(cg->protocol, sizeof(cg->protocol), "%s", name + 9);
+		return;
+	}
+	if (sscanf(name, "%u/%15[a-z]/%lu", &c, loop, &n) != 3 || c >= cg->ncases || !n)
+		return;
+	for (int l = 0; l < NLOOPS; l++) {
+		if (!strcmp(loop, loop_name[l])) {
+			cg->res[c].instr[l] = (double)ir / (double)n;
+			cg->any = true;
+		}
+	}
+}
+
 /* ---- output --------------------------------------------------------------------------------- */
 
 static const char *op_of(const struct kase *k)
 {
+	if (k->inl)
+		return k->write ? "vcpu_tlb_probe+store" : "vcpu_tlb_probe+load";
 	if (k->virt)
 		return k->write ? "vcpu_write_virt" : "vcpu_read_virt";
 	return k->write ? "vcpu_write" : "vcpu_read";
@@ -461,14 +670,22 @@ static void print_result(const struct result *r, bool last)
 	printf("    {\"name\": \"%s\", \"op\": \"%s\", \"bytes\": %lu, \"pages\": %lu, "
 	       "\"accesses_per_rep\": %lu,\n",
 	       k->name, op_of(k), k->len, area_pages(k->area), r->accesses);
-	printf("     \"vcpu_ns_median\": %.2f, \"vcpu_ns_min\": %.2f, \"vcpu_ns_max\": %.2f,\n",
-	       r->vs.median, r->vs.min, r->vs.max);
-	printf("     \"memcpy_ns_median\": %.2f, \"memcpy_ns_min\": %.2f, \"memcpy_ns_max\": "
-	       "%.2f,\n",
-	       r->cs.median, r->cs.min, r->cs.max);
+	for (int l = 0; l < NLOOPS; l++) {
+		if (!loop_applies((enum loop)l, k))
+			continue;
+		printf("     \"%s_ns_median\": %.2f, \"%s_ns_min\": %.2f, \"%s_ns_max\": %.2f,",
+		       loop_name[l], r->st[l].median, loop_name[l], r->st[l].min, loop_name[l],
+		       r->st[l].max);
+		if (r->instr[l] >= 0)
+			printf(" \"%s_instructions\": %.1f,", loop_name[l], r->instr[l]);
+		printf("\n");
+	}
+	if (has_plain(k))
+		printf("     \"ratio_plain\": %.2f,", r->st[L_VCPU].median / r->st[L_PLAIN].median);
 	printf("     \"ratio\": %.2f, \"tlb_hits_per_access\": %.3f, "
 	       "\"tlb_misses_per_access\": %.3f, \"faults_per_access\": %.3f}%s\n",
-	       r->vs.median / r->cs.median, r->hits, r->misses, r->faults, last ? "" : ",");
+	       r->st[L_VCPU].median / r->st[L_MEMCPY].median, r->hits, r->misses, r->faults,
+	       last ? "" : ",");
 }
 
 static void print_scaling(const struct scaling *s, bool last)
@@ -485,37 +702,20 @@ static void print_scaling(const struct scaling *s, bool last)
 
 /* ---- main ----------------------------------------------------------------------------------- */
 
-static const struct kase cases[] = {
-	{ "hit_read_8", HIT, false, false, 8 },
-	{ "hit_write_8", HIT, false, true, 8 },
-	{ "hit_read_4k", HIT, false, false, PAGE_SIZE },
-	{ "hit_write_4k", HIT, false, true, PAGE_SIZE },
-	{ "miss_read_8", MISS, false, false, 8 },
-	{ "miss_write_8", MISS, false, true, 8 },
-	{ "miss_read_4k", MISS, false, false, PAGE_SIZE },
-	{ "miss_write_4k", MISS, false, true, PAGE_SIZE },
-	{ "fault_read_8", FAULT, false, false, 8 },
-	{ "fault_write_8", FAULT, false, true, 8 },
-	{ "fault_read_4k", FAULT, false, false, PAGE_SIZE },
-	{ "fault_write_4k", FAULT, false, true, PAGE_SIZE },
-	{ "virt_hit_read_8", HIT, true, false, 8 },
-	{ "virt_hit_write_8", HIT, true, true, 8 },
-	{ "virt_hit_read_4k", HIT, true, false, PAGE_SIZE },
-	{ "virt_miss_read_8", MISS, true, false, 8 },
-	{ "virt_miss_write_8", MISS, true, true, 8 },
-	{ "virt_miss_read_4k", MISS, true, false, PAGE_SIZE },
-};
-#define NCASES (sizeof(cases) / sizeof(cases[0]))
-
-/* Indices into cases[] of what the scaling runs. */
-static const unsigned int scaled[] = { 0, 1, 4, 12, 15 };
-#define NSCALED (sizeof(scaled) / sizeof(scaled[0]))
-
 static void parse_args(int argc, char **argv, struct params *p)
 {
-	*p = (struct params){ .reps = 11, .hit_n = 1000000, .miss_n = 8 * MISS_PAGES };
+	*p = (struct params){
+		.reps = 11, .hit_n = 1000000, .miss_n = 8 * MISS_PAGES, .instructions = true
+	};
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
+		if (!strcmp(argv[i], "--no-instructions")) {
+			p->instructions = false;
+		} else if (!strcmp(argv[i], "--count-instructions")) {
+			/* Internal: the callgrind run; few accesses, each loop once. */
+			p->count_only = true;
+			p->hit_n = 20000;
+			p->miss_n = MISS_PAGES;
+		} else if (!strcmp(argv[i], "--quick")) {
 			p->quick = true;
 			p->reps = 3;
 			p->hit_n = 20000;
@@ -525,7 +725,8 @@ static void parse_args(int argc, char **argv, struct params *p)
 								BENCH_MAX_REPS);
 			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-instructions]\n",
+				argv[0]);
 			exit(2);
 		}
 	}
@@ -535,22 +736,43 @@ int main(int argc, char **argv)
 {
 	static struct result res[NCASES];
 	static struct scaling sc[NSCALED];
+	static double purge_ns[BENCH_MAX_REPS];
+	struct cg_results cg = { .res = res, .ncases = NCASES, .protocol = "" };
+	const char *instr_source = "none";
 	struct bench_machine m;
+	struct stats purge;
 	struct params p;
 
 	bench_set_name("bench_vcpu");
 	parse_args(argc, argv, &p);
-	bench_describe_machine(&m);
 	build_guest();
 	gmap_enable(gmap);
+	if (p.count_only) {
+		count_instructions(&p, NCASES);
+		gmap_disable(gmap);
+		gmap_remove(gmap);
+		mm_destroy(mm);
+		return 0;
+	}
+	bench_describe_machine(&m);
+	have_perf = p.instructions && bench_instr_open();
+	if (have_perf)
+		instr_source = "perf_event_open";
 	for (unsigned int i = 0; i < NCASES; i++) {
 		run_case(&p, &cases[i], &res[i]);
 		check_case(&res[i]);
 	}
 	for (unsigned int i = 0; i < NSCALED; i++)
 		run_scaling(&p, &cases[scaled[i]], &sc[i]);
+	purge = run_purges(&p, purge_ns);
 	gmap_disable(gmap);
 	bench_machine_done(&m);
+	if (p.instructions && !have_perf && !p.quick && !bench_on_valgrind()) {
+		char *argv_cg[] = { argv[0], "--count-instructions", NULL };
+
+		if (bench_cg_run(argv_cg, cg_found, &cg) && cg.any)
+			instr_source = "callgrind";
+	}
 
 	printf("{\n  \"benchmark\": \"bench_vcpu\",\n");
 	printf("  \"machine\": {\"cpu_model\": \"%s\", \"cpus_online\": %ld, "
@@ -559,6 +781,13 @@ int main(int argc, char **argv)
 	printf("  \"params\": {\"quick\": %s, \"reps\": %u, \"tlb_entries\": 512, "
 	       "\"hit_pages\": %lu, \"miss_pages\": %lu, \"fault_pages\": %lu},\n",
 	       p.quick ? "true" : "false", p.reps, HIT_PAGES, MISS_PAGES, FAULT_PAGES);
+	printf("  \"window_protocol\": \"%s\", \"instructions\": \"%s\", "
+	       "\"instructions_protocol\": \"%s\",\n",
+	       vcpu_window_rmw() ? "rmw" : "membarrier", instr_source,
+	       cg.protocol[0] ? cg.protocol
+			      : (have_perf ? (vcpu_window_rmw() ? "rmw" : "membarrier") : "none"));
+	printf("  \"purge_ns_median\": %.0f, \"purge_ns_min\": %.0f, \"purge_ns_max\": %.0f,\n",
+	       purge.median, purge.min, purge.max);
 	printf("  \"cases\": [\n");
 	for (unsigned int i = 0; i < NCASES; i++)
 		print_result(&res[i], i == NCASES - 1);

@@ -327,6 +327,141 @@ void vsie_ipte_lock(void);
 /** vsie_ipte_unlock() - release the interlock taken by vsie_ipte_lock() */
 void vsie_ipte_unlock(void);
 
+/* ---- the inline fast path: a host pointer for a TLB hit ------------------------------------ */
+
+/*
+ * What the inline functions below read of a vCPU. Not an API of its own: the
+ * layout may change with any release, like the inline functions that use it.
+ */
+#define VCPU_TLB_ENTRIES 512UL
+#define VCPU_TLB_VIRT	 1UL /* tag bit: a guest virtual page (DAT on) */
+#define VCPU_TLB_RO	 2UL /* tag bit: stores take the full path */
+
+/** struct vcpu_tlb_entry - one TLB entry, as the inline fast path probes it */
+struct vcpu_tlb_entry {
+	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO */
+	unsigned long gen;	  /* valid while equal to the vCPU's generation */
+	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
+	unsigned long frame;	  /* host frame */
+	unsigned long asce;	  /* virtual entries: the guest ASCE; else 0 */
+};
+
+/** struct vcpu_fast - the head of every struct vcpu: what the inline fast path touches */
+struct vcpu_fast {
+	unsigned long seq;	  /* odd while an access window is open; only the vCPU writes it */
+	unsigned long gen;	  /* bumped by every purge */
+	unsigned long win_gen;	  /* the generation read when the open window opened */
+	unsigned long gmap_seqno; /* seqno of the gmap the vCPU is bound to, 0 if none */
+	unsigned char prefix_stale; /* the prefix pages must be re-armed first */
+	unsigned char rmw;	    /* the window protocol: 1 seq_cst RMWs, 0 asymmetric fences */
+	struct vcpu_tlb_entry tlb[VCPU_TLB_ENTRIES];
+};
+
+/* Open an access window: the vCPU side of the purge handshake. Returns the generation. */
+static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
+{
+	if (f->rmw) {
+		__atomic_fetch_add(&f->seq, 1, __ATOMIC_SEQ_CST);
+		return __atomic_load_n(&f->gen, __ATOMIC_SEQ_CST);
+	}
+	/* A plain store and a compiler barrier; purgers pay with membarrier(). */
+	__atomic_store_n(&f->seq, __atomic_load_n(&f->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Close the window: every access inside it comes before a waiting purger goes on. */
+static inline void __vcpu_window_close(struct vcpu_fast *f)
+{
+	if (f->rmw)
+		__atomic_fetch_add(&f->seq, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&f->seq, __atomic_load_n(&f->seq, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELEASE);
+}
+
+/**
+ * vcpu_access_begin() - open an access window for vcpu_tlb_probe()
+ * @vcpu: the vCPU; its thread has a gmap enabled
+ *
+ * The window belongs to the gmap enabled on the calling thread, and only if
+ * the vCPU's last full access (vcpu_read() and the rest) was made through that
+ * gmap and left no prefix pages to re-arm: otherwise nothing is opened and the
+ * caller uses the full path, which binds the vCPU to the gmap for the next
+ * window. While the window is open, the caller may:
+ *  - probe with vcpu_tlb_probe() any number of times;
+ *  - load and store through the pointers it returned, within their pages.
+ * It may not call any other libgmap function, block, sleep, take a lock that a
+ * host-side thread may hold, or keep the window open for long: every purge of
+ * this vCPU's TLB (page-out, migration, mprotect, unmap of the frames) waits,
+ * holding host page-table locks, until the window closes. Keep it to the
+ * accesses of one instruction or a short burst, then vcpu_access_end(). A
+ * window is not nested and belongs to the thread that opened it.
+ *
+ * Context: the thread that enabled the gmap; it holds no libgmap lock.
+ *
+ * Return: true if the window is open (close it with vcpu_access_end()), false
+ * if the caller must use the full path (nothing to close).
+ */
+static inline bool vcpu_access_begin(struct vcpu *vcpu)
+{
+	struct vcpu_fast *f = (struct vcpu_fast *)vcpu;
+	struct gmap *g = gmap_get_enabled();
+
+	if (!g || g->seqno != __atomic_load_n(&f->gmap_seqno, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&f->prefix_stale, __ATOMIC_RELAXED))
+		return false;
+	f->win_gen = __vcpu_window_open(f);
+	return true;
+}
+
+/**
+ * vcpu_tlb_probe() - the host address of guest absolute storage, for a TLB hit
+ * @vcpu:  the vCPU, with a window open by vcpu_access_begin()
+ * @gaddr: guest absolute address
+ * @len:   bytes the caller will access from @gaddr on, 1 up to the end of the page
+ * @write: the caller will store (else only load)
+ *
+ * The fast path in the spirit of a soft-TLB probe: no walk, no fault, no count
+ * in vcpu_get_stats(). NULL for anything it does not serve: a TLB miss, a range
+ * crossing the page, a store to a page the entry does not let the guest write
+ * (protection, or a clean page whose first store the host must see), or a purge
+ * pending since the window opened (it waits for the window: close it soon).
+ * On NULL, close the window with vcpu_access_end() and make the access with
+ * vcpu_read()/vcpu_write(), which walk, fault and deliver exceptions.
+ *
+ * Context: inside the window, on its thread.
+ *
+ * Return: the host address of @gaddr, valid for @len bytes (loads, and stores if
+ * @write) until vcpu_access_end(); or NULL.
+ */
+static inline void *vcpu_tlb_probe(struct vcpu *vcpu, unsigned long gaddr, size_t len, bool write)
+{
+	struct vcpu_fast *f = (struct vcpu_fast *)vcpu;
+	const struct vcpu_tlb_entry *e =
+		&f->tlb[(gaddr >> GMAP_PAGE_SHIFT) & (VCPU_TLB_ENTRIES - 1)];
+	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+
+	if (tag != (gaddr & GMAP_PAGE_MASK) || e->gen != f->win_gen ||
+	    e->gmap_seqno != f->gmap_seqno || len - 1 > (~gaddr & ~GMAP_PAGE_MASK) ||
+	    __atomic_load_n(&f->gen, __ATOMIC_RELAXED) != f->win_gen)
+		return NULL;
+	return (void *)(e->frame + (gaddr & ~GMAP_PAGE_MASK));
+}
+
+/**
+ * vcpu_access_end() - close the window of vcpu_access_begin()
+ * @vcpu: the vCPU
+ *
+ * The pointers vcpu_tlb_probe() returned are no longer valid.
+ *
+ * Context: the thread that opened the window.
+ */
+static inline void vcpu_access_end(struct vcpu *vcpu)
+{
+	__vcpu_window_close((struct vcpu_fast *)vcpu);
+}
+
 #ifdef __cplusplus
 }
 #endif

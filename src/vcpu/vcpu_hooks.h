@@ -7,6 +7,8 @@
 #ifndef GMAP_SRC_VCPU_HOOKS_H
 #define GMAP_SRC_VCPU_HOOKS_H
 
+#include <stdbool.h>
+
 struct vcpu;
 
 enum vcpu_hook_point {
@@ -14,9 +16,24 @@ enum vcpu_hook_point {
 	VCPU_HOOK_SUBSCRIBED,
 	/* A gmap walk found a frame; the copy window has not opened yet. */
 	VCPU_HOOK_WALKED,
+	/* A copy window is open and its generation checked; nothing copied yet. */
+	VCPU_HOOK_WINDOW,
+	/*
+	 * Called on a purger's thread (not the vCPU's): the generation is bumped and
+	 * the purger found a window open; it now waits for it to close.
+	 */
+	VCPU_HOOK_PURGE_WAIT,
 };
 
 /* Set by a test before it starts the vCPU; called on the vCPU's thread. */
 extern void (*vcpu_test_hook)(struct vcpu *vcpu, enum vcpu_hook_point point);
+
+/*
+ * The window protocol chosen at the first vcpu_create(): true for the
+ * sequentially consistent read-modify-writes (the fallback; forced with the
+ * environment variable GMAP_VCPU_FENCE=rmw and under ThreadSanitizer), false
+ * for the plain stores paid for by membarrier() on the purging side.
+ */
+bool vcpu_window_rmw(void);
 
 #endif /* GMAP_SRC_VCPU_HOOKS_H */

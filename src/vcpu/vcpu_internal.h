@@ -27,7 +27,7 @@ struct vsie_state {
 	struct vsie_stats stats;
 };
 
-#define TLB_ENTRIES 512UL
+#define TLB_ENTRIES VCPU_TLB_ENTRIES
 
 /* Where a TLB entry's page address lives. */
 struct tlb_space {
@@ -35,27 +35,16 @@ struct tlb_space {
 	unsigned long asce; /* for virtual pages: the guest ASCE */
 };
 
-struct tlb_entry {
-	unsigned long page; /* guest absolute or virtual page address */
-	struct tlb_space space;
-	unsigned long frame;	  /* host frame */
-	unsigned long gen;	  /* valid while equal to the vCPU's generation */
-	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
-	bool writable;
-};
-
 struct vcpu {
-	struct tlb_entry tlb[TLB_ENTRIES];
-	atomic_ulong gen; /* bumped by every purge */
-	atomic_ulong seq; /* odd while a copy window is open */
+	struct vcpu_fast fast; /* first: the inline fast path of <gmap/vcpu.h> casts to it */
 	unsigned long prefix;
-	atomic_bool prefix_stale;
-	atomic_ulong gmap_seqno; /* the gmap last used (gmap->seqno), for the prefix notifier */
 	struct mm_struct *listener_mm; /* subscribed to its purges, holding a reference */
 	struct mm_tlb_listener listener;
 	unsigned int edat;
 	bool iep;
 	unsigned long last_teid;
+	struct dat_lean lean;	 /* the lean walker prepared for gmap (or shadow) ASCE lean_asce */
+	unsigned long lean_asce; /* 0: not prepared */
 	struct vcpu_stats stats;
 	atomic_ulong purges;
 	struct cds_list_head node; /* on all_vcpus */

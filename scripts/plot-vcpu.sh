@@ -1,0 +1,106 @@
+#!/bin/sh
+# Turn bench_vcpu's JSON into PNG plots:
+#   OUTDIR/bench_vcpu_cost.png     ns and instructions per 8-byte access: the plain-load
+#                                  floor, the inline fast path, vcpu_read/vcpu_write hits,
+#                                  DAT-on hits, misses, DAT-on misses and faults
+#   OUTDIR/bench_vcpu_scaling.png  million accesses per second on 1 and 2 threads
+#
+#   scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]     (OUTDIR defaults to docs/)
+#
+# gnuplot renders them (installed with apt-get if missing, as scripts/plot-bench.sh does);
+# the JSON is read with python3's standard library only.
+set -eu
+
+json=${1:?usage: scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]}
+out=${2:-docs}
+[ -r "$json" ] || { echo "plot-vcpu: cannot read $json" >&2; exit 1; }
+mkdir -p "$out"
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "plot-vcpu: installing gnuplot-nox"
+	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends gnuplot-nox
+fi
+
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+
+# cost.dat: label, ns, instructions (read and write rows); scaling.dat: label, 1 and 2
+# threads for the vCPU and for memcpy(); title.txt: what the run was.
+python3 - "$json" "$data" <<'EOF'
+import json, sys
+
+doc = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+cases = {c["name"]: c for c in doc["cases"]}
+
+def val(c, key):
+    v = c.get(key)
+    return "NaN" if v is None else "%g" % v
+
+rows = [("plain load/store", "hit_%s_8", "plain"),
+        ("inline probe", "inline_%s_8", "vcpu"),
+        ("vcpu_%s hit", "hit_%s_8", "vcpu"),
+        ("DAT-on hit", "virt_hit_%s_8", "vcpu"),
+        ("miss (gmap walk)", "miss_%s_8", "vcpu"),
+        ("DAT-on miss", "virt_miss_%s_8", "vcpu"),
+        ("fault", "fault_%s_8", "vcpu")]
+with open(out + "/cost.dat", "w") as f:
+    for label, pattern, loop in rows:
+        r, w = cases.get(pattern % "read"), cases.get(pattern % "write")
+        if not r or not w:
+            continue
+        f.write('"%s" %s %s %s %s\n' % (label % "read" if "%s" in label else label,
+                                       val(r, loop + "_ns_median"), val(w, loop + "_ns_median"),
+                                       val(r, loop + "_instructions"),
+                                       val(w, loop + "_instructions")))
+with open(out + "/scaling.dat", "w") as f:
+    by = {}
+    for s in doc["scaling"]:
+        by.setdefault(s["name"], {})[s["threads"]] = s
+    for name, t in by.items():
+        if 1 in t and 2 in t:
+            f.write('"%s" %g %g %g %g\n' % (name, t[1]["vcpu_maccess_per_s_median"],
+                                            t[2]["vcpu_maccess_per_s_median"],
+                                            t[1]["memcpy_maccess_per_s_median"],
+                                            t[2]["memcpy_maccess_per_s_median"]))
+m = doc["machine"]
+with open(out + "/title.txt", "w") as f:
+    f.write("%s, %s CPUs, load %s; window: %s; instructions: %s"
+            % (m["cpu_model"], m["cpus_online"], m["loadavg_start"].split()[0],
+               doc.get("window_protocol", "?"), doc.get("instructions", "none")))
+EOF
+
+title=$(cat "$data/title.txt")
+gnuplot <<EOF
+set terminal pngcairo noenhanced size 1200,520 font ",10"
+set output "$out/bench_vcpu_cost.png"
+set multiplot layout 1,2 title "bench_vcpu: one 8-byte access\n($title)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set xtics rotate by -30 nomirror
+set grid ytics
+set key top left
+set logscale y
+set ylabel "ns per access (median)"
+plot "$data/cost.dat" using 2:xtic(1) title "read", "" using 3 title "write"
+set ylabel "instructions per access"
+plot "$data/cost.dat" using 4:xtic(1) title "read", "" using 5 title "write"
+unset multiplot
+
+set output "$out/bench_vcpu_scaling.png"
+set terminal pngcairo noenhanced size 1000,520 font ",10"
+unset logscale y
+set title "bench_vcpu: million 8-byte accesses per second, all threads\n($title)"
+set key below horizontal
+set ylabel "M accesses/s (median)"
+set logscale y
+plot "$data/scaling.dat" using 2:xtic(1) title "vCPU, 1 thread", \
+     "" using 3 title "vCPU, 2 threads", \
+     "" using 4 title "memcpy, 1 thread", \
+     "" using 5 title "memcpy, 2 threads"
+EOF
+echo "plot-vcpu: wrote $out/bench_vcpu_cost.png and $out/bench_vcpu_scaling.png"
