@@ -20,9 +20,13 @@
  * operations are checked by gmap_shadow_audit() after every operation, for every
  * live shadow, and by their return codes being among the documented ones.
  *
- * Input: byte 0 picks the parent's limit; then each operation is an opcode byte
- * and a fixed number of argument bytes (missing bytes read as zero). An ALLOC_FAIL
- * operation makes the Nth allocation of the next operation fail.
+ * Input: byte 0 is the format version (FORMAT_V*), byte 1 picks the parent's
+ * limit; then each operation is an opcode byte and a fixed number of argument
+ * bytes (missing bytes read as zero). An ALLOC_FAIL operation makes the Nth
+ * allocation of the next operation fail. A version decodes the opcodes it knows
+ * (the opcode byte modulo their number) and nothing else, so that an input keeps
+ * its meaning when operations are added; an input of an unknown version is
+ * rejected (not run, and kept out of libFuzzer's corpus).
  */
 #include <endian.h>
 #include <stdarg.h>
@@ -1189,7 +1193,22 @@ enum op {
 	OP_GMAP_RECREATE,
 	OP_CHECK_PAGE,
 	OP_ALLOC_FAIL,
-	NR_OPS
+	NR_OPS_V1, /* the operations of FORMAT_V1 end here */
+	NR_OPS = NR_OPS_V1
+};
+
+/*
+ * Input format versions (byte 0). Never change what a released version decodes:
+ * add operations after the last one and a new version that knows them.
+ */
+enum format {
+	FORMAT_V1 = 1, /* the first: mm, gmap, absolute vCPU accesses, shadows */
+	FORMAT_LAST = FORMAT_V1,
+};
+
+/* Opcodes each version knows, indexed by version. */
+static const unsigned int format_ops[FORMAT_LAST + 1] = {
+	[FORMAT_V1] = NR_OPS_V1,
 };
 
 static void run_op(unsigned int op)
@@ -1275,18 +1294,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static long baseline = -1;
 	static const char *trace;
 	unsigned long fail_nth = 0;
+	unsigned int nr_ops;
 
 	if (baseline < 0) {
 		trace = getenv("FUZZ_OPS_TRACE");
 		gm_quiesce();
 		baseline = gm_alloc_live();
 	}
-	in = data;
-	in_len = size;
+	if (!size || data[0] < FORMAT_V1 || data[0] > FORMAT_LAST)
+		return -1; /* an unknown format: rejected, never added to a corpus */
+	nr_ops = format_ops[data[0]];
+	in = data + 1;
+	in_len = size - 1;
 	in_pos = 0;
 	setup();
 	while (in_pos < in_len && m.nops < MAX_OPS) {
-		unsigned int op = u8() % NR_OPS;
+		unsigned int op = u8() % nr_ops;
 
 		if (op == OP_ALLOC_FAIL) {
 			fail_nth = 1 + u8() % 48;
