@@ -67,7 +67,8 @@ struct model {
 	int g2h[GUEST_SEGS]; /* host segment mapped at each guest segment, or -1 */
 	int hlink[MAP_SEGS]; /* guest segment linked to each host segment, or LINK_* */
 	unsigned long nops;
-	unsigned int edat; /* the vCPU's DAT features (CR0) */
+	unsigned long prefix; /* the vCPU's prefix register (within host segment 0) */
+	unsigned int edat;    /* the vCPU's DAT features (CR0) */
 	bool iep;
 	bool tables_dirty; /* guest memory was stored to since the last TLB purge */
 	bool in_sie;	   /* vcpu_sie_enter() succeeded, no exit since */
@@ -785,6 +786,14 @@ static void op_read_table(void)
 
 /* ---- vCPU accesses -------------------------------------------------------------------------- */
 
+/* Prefix page @p (0 or 1) of the vCPU was re-armed (and so faulted in) if it was stale. */
+static void prefix_rearmed(int p)
+{
+	struct mpage *pg = &m.page[m.prefix / 4096 + (unsigned long)p];
+
+	pg->present = pg->present == YES ? YES : MAYBE;
+}
+
 /* PIC the model expects for guest page @gp: 0, PGM_PROTECTION, PGM_ADDRESSING, or -1. */
 static int vcpu_page_pic(unsigned long gp, bool write)
 {
@@ -852,7 +861,7 @@ static void op_vcpu(bool write)
 	rc = write ? vcpu_write(w.vcpu, ga, buf, len) : vcpu_read(w.vcpu, ga, buf, len);
 	/* The prefix pages were re-armed (and so faulted in) if they were stale. */
 	for (int p = 0; p < 2; p++)
-		m.page[p].present = m.page[p].present == YES ? YES : MAYBE;
+		prefix_rearmed(p);
 	enomem = injected() && rc == -ENOMEM;
 	if (enomem || want < 0) {
 		/* A failure part way, or a link the model does not know: learn what happened. */
@@ -1218,7 +1227,7 @@ static int g1_entry(void *ctx, unsigned long addr, unsigned long *val)
 static int predict_g1_virt(unsigned long asce, unsigned long va, bool write, long *hp,
 			   unsigned long *teid, bool *stale)
 {
-	struct dat_config cfg = { .asce = asce, .edat = m.edat, .iep = m.iep, .prefix = 0 };
+	struct dat_config cfg = { .asce = asce, .edat = m.edat, .iep = m.iep, .prefix = m.prefix };
 	struct mwalk c = { 0 };
 	struct dat_result r;
 	int pic;
@@ -1340,12 +1349,24 @@ static int predict_g3_virt(unsigned long asce, unsigned long va, bool write, lon
 	return g3_abs(r.abs, write, hp, teid);
 }
 
-/* Guest-3's real address @ra as absolute: the first 8 KiB and the prefix area swap. */
-static unsigned long g3_real_to_abs(unsigned long ra)
+/* Real address @ra as absolute under prefix @p: the first 8 KiB and the prefix area swap. */
+static unsigned long real_to_abs(unsigned long ra, unsigned long p)
 {
-	unsigned long p = m.sie_prefix;
-
 	return ra < 8192 ? ra + p : ra - p < 8192 ? ra - p : ra;
+}
+
+/* One page of a guest-1 real access at @ra. */
+static int predict_g1_real(unsigned long ra, bool write, long *hp, unsigned long *teid)
+{
+	unsigned long gp = real_to_abs(ra, m.prefix) / 4096;
+	int pic = vcpu_page_pic(gp, write);
+
+	if (pic < 0)
+		return -1;
+	learn_guest_page(gp, !pic);
+	*teid = pic == PGM_PROTECTION ? (ra & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT : 0;
+	*hp = guest_hp(gp);
+	return pic;
 }
 
 /*
@@ -1414,13 +1435,14 @@ static bool data_is_g2_table(void)
 	return false;
 }
 
-enum acc_kind { ACC_G1_VIRT, ACC_G3_ABS, ACC_G3_REAL, ACC_G3_VIRT };
+enum acc_kind { ACC_G1_VIRT, ACC_G3_ABS, ACC_G3_REAL, ACC_G3_VIRT, ACC_G1_REAL };
 
-static const char *const acc_name[4][2] = {
+static const char *const acc_name[5][2] = {
 	{ "vcpu_read_virt", "vcpu_write_virt" },
 	{ "vcpu_sie_read", "vcpu_sie_write" },
 	{ "vcpu_sie_read_real", "vcpu_sie_write_real" },
 	{ "vcpu_sie_read_virt", "vcpu_sie_write_virt" },
+	{ "vcpu_read_real", "vcpu_write_real" },
 };
 
 static int predict_page(enum acc_kind kind, unsigned long asce, unsigned long a, bool write,
@@ -1432,7 +1454,9 @@ static int predict_page(enum acc_kind kind, unsigned long asce, unsigned long a,
 	case ACC_G3_ABS:
 		return g3_abs(a, write, hp, teid);
 	case ACC_G3_REAL:
-		return g3_abs(g3_real_to_abs(a), write, hp, teid);
+		return g3_abs(real_to_abs(a, m.sie_prefix), write, hp, teid);
+	case ACC_G1_REAL:
+		return predict_g1_real(a, write, hp, teid);
 	default:
 		return predict_g3_virt(asce, a, write, hp, teid, stale);
 	}
@@ -1451,6 +1475,9 @@ static int do_access(enum acc_kind kind, unsigned long asce, unsigned long a, vo
 	case ACC_G3_REAL:
 		return write ? vcpu_sie_write_real(w.vcpu, a, buf, len)
 			     : vcpu_sie_read_real(w.vcpu, a, buf, len);
+	case ACC_G1_REAL:
+		return write ? vcpu_write_real(w.vcpu, a, buf, len)
+			     : vcpu_read_real(w.vcpu, a, buf, len);
 	default:
 		return write ? vcpu_sie_write_virt(w.vcpu, asce, a, buf, len)
 			     : vcpu_sie_read_virt(w.vcpu, asce, a, buf, len);
@@ -1494,6 +1521,7 @@ static void op_access(enum acc_kind kind, bool write)
 	unsigned long asce = 0, addr, a, teid = 0;
 	size_t len, done = 0;
 	bool virt = kind == ACC_G1_VIRT || kind == ACC_G3_VIRT, stale = false, purge;
+	bool sie = kind != ACC_G1_VIRT && kind != ACC_G1_REAL;
 	long hps[4];
 	unsigned int np = 0;
 	int want = 0, rc;
@@ -1511,7 +1539,7 @@ static void op_access(enum acc_kind kind, bool write)
 		m.tables_dirty = false;
 	memset(&rec, 0, sizeof(rec));
 	rec.on = true;
-	if (kind != ACC_G1_VIRT)
+	if (sie)
 		want = m.in_sie ? predict_sie_start(false, &teid) : -EINVAL;
 	for (a = addr; !want && done < len;) {
 		size_t n = 4096 - a % 4096 < len - done ? 4096 - a % 4096 : len - done;
@@ -1553,11 +1581,11 @@ static void op_access(enum acc_kind kind, bool write)
 		vcpu_purge_tlb(w.vcpu);
 
 	rc = do_access(kind, asce, addr, buf, len, write);
-	if (kind == ACC_G1_VIRT)
+	if (!sie)
 		for (int p = 0; p < 2; p++) /* the prefix re-arm */
-			m.page[p].present = m.page[p].present == YES ? YES : MAYBE;
+			prefix_rearmed(p);
 	if ((injected() && rc == -ENOMEM) ||
-	    (kind != ACC_G1_VIRT && rc == -EAGAIN && want != -EINVAL && data_is_g2_table())) {
+	    (sie && rc == -EAGAIN && want != -EINVAL && data_is_g2_table())) {
 		if (write)
 			resync_written(old, nwrites);
 		forget_guest_state();
@@ -1583,7 +1611,7 @@ static void op_access(enum acc_kind kind, bool write)
 			d += n;
 		}
 	}
-	if (kind != ACC_G1_VIRT)
+	if (sie)
 		forget_guest_state();
 }
 
@@ -1642,6 +1670,23 @@ static void op_sie_enter(void)
 		     vcpu_last_teid(w.vcpu), teid);
 	m.in_sie = rc == 0;
 	forget_guest_state();
+}
+
+/* The prefix moves within guest segment 0, which stays mapped and writable. */
+static void op_set_prefix(void)
+{
+	unsigned int b = u8();
+	unsigned long prefix = (unsigned long)(b & 0x7f) << 13;
+
+	if ((b & 0xc0) == 0xc0) {
+		expect_rc("vcpu_set_prefix (unaligned)", vcpu_set_prefix(w.vcpu, prefix | 0x1000),
+			  -EINVAL);
+		return;
+	}
+	expect_rc("vcpu_set_prefix", vcpu_set_prefix(w.vcpu, prefix), 0);
+	if (vcpu_get_prefix(w.vcpu) != prefix)
+		fail("vcpu_get_prefix() = %lx after setting %lx", vcpu_get_prefix(w.vcpu), prefix);
+	m.prefix = prefix;
 }
 
 static void op_sie_exit(void)
@@ -1759,6 +1804,9 @@ enum op {
 	OP_SIE_READ_VIRT,
 	OP_SIE_WRITE_VIRT,
 	OP_SIE_SET_DAT_FEATURES,
+	OP_SET_PREFIX,
+	OP_VCPU_READ_REAL,
+	OP_VCPU_WRITE_REAL,
 	NR_OPS_V2, /* FORMAT_V2 */
 	NR_OPS = NR_OPS_V2
 };
@@ -1861,6 +1909,13 @@ static void run_op(unsigned int op)
 	case OP_SET_DAT_FEATURES:
 	case OP_SIE_SET_DAT_FEATURES:
 		op_set_dat_features(op == OP_SIE_SET_DAT_FEATURES);
+		break;
+	case OP_SET_PREFIX:
+		op_set_prefix();
+		break;
+	case OP_VCPU_READ_REAL:
+	case OP_VCPU_WRITE_REAL:
+		op_access(ACC_G1_REAL, op == OP_VCPU_WRITE_REAL);
 		break;
 	case OP_SIE_ENTER:
 		op_sie_enter();
