@@ -90,7 +90,8 @@ static struct model m;
 static struct world w;
 static const unsigned char zero_page[4096];
 
-static const char *trace; /* FUZZ_OPS_TRACE set: say what each operation did */
+static const char *trace;	 /* FUZZ_OPS_TRACE set: say what each operation did */
+static const char *inject_stale; /* FUZZ_OPS_INJECT_STALE=n: see LLVMFuzzerTestOneInput() */
 static const uint8_t *in;
 static size_t in_len, in_pos;
 
@@ -1946,6 +1947,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (baseline < 0) {
 		trace = getenv("FUZZ_OPS_TRACE");
+		inject_stale = getenv("FUZZ_OPS_INJECT_STALE");
 		gm_quiesce();
 		baseline = gm_alloc_live();
 	}
@@ -1956,6 +1958,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_len = size - 1;
 	in_pos = 0;
 	setup();
+	/* Self-test of the checks: leave that many unshadows undone in every input. */
+	if (inject_stale)
+		gmap_shadow_inject_stale((unsigned int)atoi(inject_stale));
 	while (in_pos < in_len && m.nops < MAX_OPS) {
 		unsigned int op = u8() % nr_ops;
 
@@ -1976,6 +1981,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		resync_links();
 		audit_shadows();
 	}
+	gmap_shadow_inject_stale(0);
 	/* Every page the model knows is checked at the end. */
 	for (unsigned long p = 0; p < HOST_PAGES; p++)
 		if (m.page[p].data)
