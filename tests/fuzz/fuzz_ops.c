@@ -90,6 +90,17 @@ static struct model m;
 static struct world w;
 static const unsigned char zero_page[4096];
 
+/*
+ * Input format versions (byte 0). Never change what a released version decodes:
+ * add operations after the last one and a new version that knows them.
+ */
+enum format {
+	FORMAT_V1 = 1, /* the first: mm, gmap, absolute vCPU accesses, shadows */
+	FORMAT_V2 = 2, /* + guest-1 DAT-on accesses, vSIE (enter, guest-3 accesses, exit) */
+	FORMAT_LAST = FORMAT_V2,
+};
+
+static unsigned int fmt;	 /* the input's format version (enum format) */
 static const char *trace;	 /* FUZZ_OPS_TRACE set: say what each operation did */
 static const char *inject_stale; /* FUZZ_OPS_INJECT_STALE=n: see LLVMFuzzerTestOneInput() */
 static const uint8_t *in;
@@ -917,6 +928,17 @@ static void g2_store(unsigned long gaddr, unsigned long val)
 	m.page[hp].present = YES;
 }
 
+/*
+ * The table-type bits of a region entry of @level (2 region third, 3 second, 4
+ * first). Format 1 wrote them one level too low (0 for a region-third entry), so
+ * that no region entry it wrote was ever valid; it keeps doing so, as a released
+ * format must.
+ */
+static unsigned long region_tt(unsigned int level)
+{
+	return (unsigned long)(level - (fmt >= FORMAT_V2 ? 1 : 2)) << 2;
+}
+
 /* Write one entry of guest-2's tables: mostly a valid link to the next level. */
 static void op_g2_entry(void)
 {
@@ -929,7 +951,7 @@ static void op_g2_entry(void)
 		break;
 	case 1: /* invalid */
 		v = level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
-					: _REGION_ENTRY_INVALID | (level - 2) << 2)
+					: _REGION_ENTRY_INVALID | region_tt(level))
 			  : _PAGE_INVALID;
 		break;
 	default: /* valid: the next level, or a page frame; P, FC, TF/TL from the input */
@@ -939,10 +961,13 @@ static void op_g2_entry(void)
 			v = (kind & 8 ? (0x200000UL + (u8() % 6) * SEG) | _SEGMENT_ENTRY_LARGE
 				      : g2_table[0] + (kind & 16 ? 0x800 : 0)) |
 			    (kind & 4 ? _SEGMENT_ENTRY_PROTECT : 0);
+		else if (level == 2 && (kind & 8) && fmt >= FORMAT_V2)
+			/* an EDAT-2 frame of 2 GiB at guest-2 absolute 0 */
+			v = region_tt(level) | _REGION3_ENTRY_LARGE |
+			    (kind & 4 ? _REGION_ENTRY_PROTECT : 0);
 		else
-			v = g2_table[level - 1] | (unsigned long)(level - 2) << 2 |
-			    ((kind >> 4) & 3) << 6 | (3 - ((kind >> 6) & 3)) |
-			    (kind & 4 ? _REGION_ENTRY_PROTECT : 0) |
+			v = g2_table[level - 1] | region_tt(level) | ((kind >> 4) & 3) << 6 |
+			    (3 - ((kind >> 6) & 3)) | (kind & 4 ? _REGION_ENTRY_PROTECT : 0) |
 			    (level == 2 && (kind & 8) ? _REGION3_ENTRY_LARGE : 0);
 		break;
 	}
@@ -958,7 +983,7 @@ static void op_g2_fill(void)
 	for (unsigned long i = 0; i < n; i++)
 		g2_store(g2_table[level] + i * 8,
 			 level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
-					     : _REGION_ENTRY_INVALID | (level - 2) << 2)
+					     : _REGION_ENTRY_INVALID | region_tt(level))
 			       : _PAGE_INVALID);
 }
 
@@ -1812,16 +1837,6 @@ enum op {
 	NR_OPS = NR_OPS_V2
 };
 
-/*
- * Input format versions (byte 0). Never change what a released version decodes:
- * add operations after the last one and a new version that knows them.
- */
-enum format {
-	FORMAT_V1 = 1, /* the first: mm, gmap, absolute vCPU accesses, shadows */
-	FORMAT_V2 = 2, /* + guest-1 DAT-on accesses, vSIE (enter, guest-3 accesses, exit) */
-	FORMAT_LAST = FORMAT_V2,
-};
-
 /* Opcodes each version knows, indexed by version. */
 static const unsigned int format_ops[FORMAT_LAST + 1] = {
 	[FORMAT_V1] = NR_OPS_V1,
@@ -1953,7 +1968,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!size || data[0] < FORMAT_V1 || data[0] > FORMAT_LAST)
 		return -1; /* an unknown format: rejected, never added to a corpus */
-	nr_ops = format_ops[data[0]];
+	fmt = data[0];
+	nr_ops = format_ops[fmt];
 	in = data + 1;
 	in_len = size - 1;
 	in_pos = 0;
