@@ -1096,6 +1096,36 @@ static int model_read_entry(void *ctx, unsigned long addr, unsigned long *val)
 }
 
 /*
+ * The shadow fault shadows a region level (as KVM's gmap_shadow_r2t/r3t/sgt do)
+ * by protecting the whole next table, the pages between its entry's TF and TL,
+ * before it reads the next entry: a page of that range guest-2 memory does not
+ * hold fails it with -EFAULT although the walk may not need that page. For
+ * every region entry walk @r went past: 1 all held, 0 not, -1 unknown.
+ */
+static int shadowed_tables_ok(const struct dat_result *r)
+{
+	for (unsigned int i = 0; i + 1 < r->nsteps; i++) {
+		unsigned long e = r->steps[i].val, start, end;
+
+		if (r->steps[i].level < DAT_LEVEL_REGION3)
+			continue;
+		start = (e & _REGION_ENTRY_ORIGIN) + ((e & _REGION_ENTRY_OFFSET) >> 6) * 4096;
+		end = (e & _REGION_ENTRY_ORIGIN) + ((e & _REGION_ENTRY_LENGTH) + 1) * 4096;
+		for (unsigned long a = start; a < end; a += 4096) {
+			int ok = a < GUEST_SEGS * SEG ? guest_page_ok(a / 4096, false) : 0;
+
+			if (ok <= 0)
+				return ok;
+			if (rec.on) {
+				rec_add(rec.g2hp, &rec.ng2hp, guest_hp(a / 4096));
+				learn_guest_page(a / 4096, true);
+			}
+		}
+	}
+	return 1;
+}
+
+/*
  * What vsie_shadow_fault(@sg, @saddr) must answer, from guest-2's tables in the
  * model walked by the DAT unit (which fuzz_dat checks against the oracle): the
  * walk's translation exception, -EFAULT for a table or page outside guest-2
@@ -1121,6 +1151,9 @@ static int expect_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned lo
 	dat_translate(&cfg, saddr, DAT_FETCH, model_read_entry, &unknown, &r);
 	if (unknown)
 		return -1;
+	ok = shadowed_tables_ok(&r);
+	if (ok <= 0)
+		return ok < 0 ? -1 : -EFAULT;
 	if (r.pic)
 		return r.pic == PGM_ADDRESSING ? -EFAULT : (int)r.pic;
 	*g2abs = r.abs;
@@ -1302,6 +1335,11 @@ static int g3_abs(unsigned long a, bool write, long *hpo, unsigned long *teid)
 	pic = dat_translate(&cfg, a & PAGE_MASK, DAT_FETCH, model_read_entry, &unknown, &r);
 	if (unknown)
 		return -1;
+	ok = shadowed_tables_ok(&r);
+	if (ok < 0)
+		return -1;
+	if (!ok)
+		return VSIE_EXIT_PGM | PGM_ADDRESSING;
 	if (pic)
 		return VSIE_EXIT_PGM |
 		       (int)pic; /* PGM_ADDRESSING: a table outside guest-2 memory */
