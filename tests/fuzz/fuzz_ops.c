@@ -1645,6 +1645,9 @@ static void op_access(enum acc_kind kind, bool write)
 		vcpu_purge_tlb(w.vcpu);
 
 	rc = do_access(kind, asce, addr, buf, len, write);
+	if (trace)
+		fprintf(stderr, "  %s(%lx, %zu bytes) = %x, %zu bytes before\n",
+			acc_name[kind][write], addr, len, rc, done);
 	if (!sie)
 		for (int p = 0; p < 2; p++) /* the prefix re-arm */
 			prefix_rearmed(p);
@@ -1655,9 +1658,6 @@ static void op_access(enum acc_kind kind, bool write)
 		forget_guest_state();
 		return;
 	}
-	if (trace)
-		fprintf(stderr, "  %s(%lx, %zu bytes) = %x, %zu bytes before\n",
-			acc_name[kind][write], addr, len, rc, done);
 	expect_rc(acc_name[kind][write], rc, want);
 	if (rc > 0 && rc != VSIE_EXIT_VALIDITY && vcpu_last_teid(w.vcpu) != teid)
 		fail("%s at %lx: PIC %x with TEID %lx, the model expects %lx",
