@@ -20,9 +20,13 @@
  * operations are checked by gmap_shadow_audit() after every operation, for every
  * live shadow, and by their return codes being among the documented ones.
  *
- * Input: byte 0 picks the parent's limit; then each operation is an opcode byte
- * and a fixed number of argument bytes (missing bytes read as zero). An ALLOC_FAIL
- * operation makes the Nth allocation of the next operation fail.
+ * Input: byte 0 is the format version (FORMAT_V*), byte 1 picks the parent's
+ * limit; then each operation is an opcode byte and a fixed number of argument
+ * bytes (missing bytes read as zero). An ALLOC_FAIL operation makes the Nth
+ * allocation of the next operation fail. A version decodes the opcodes it knows
+ * (the opcode byte modulo their number) and nothing else, so that an input keeps
+ * its meaning when operations are added; an input of an unknown version is
+ * rejected (not run, and kept out of libFuzzer's corpus).
  */
 #include <endian.h>
 #include <stdarg.h>
@@ -63,6 +67,15 @@ struct model {
 	int g2h[GUEST_SEGS]; /* host segment mapped at each guest segment, or -1 */
 	int hlink[MAP_SEGS]; /* guest segment linked to each host segment, or LINK_* */
 	unsigned long nops;
+	unsigned long prefix; /* the vCPU's prefix register (within host segment 0) */
+	unsigned int edat;    /* the vCPU's DAT features (CR0) */
+	bool iep;
+	bool tables_dirty; /* guest memory was stored to since the last TLB purge */
+	bool in_sie;	   /* vcpu_sie_enter() succeeded, no exit since */
+	unsigned long sie_asce, sie_prefix;
+	int sie_edat;
+	unsigned int g3_edat; /* guest-3's own DAT features */
+	bool g3_iep;
 };
 
 struct world {
@@ -77,6 +90,19 @@ static struct model m;
 static struct world w;
 static const unsigned char zero_page[4096];
 
+/*
+ * Input format versions (byte 0). Never change what a released version decodes:
+ * add operations after the last one and a new version that knows them.
+ */
+enum format {
+	FORMAT_V1 = 1, /* the first: mm, gmap, absolute vCPU accesses, shadows */
+	FORMAT_V2 = 2, /* + guest-1 DAT-on accesses, vSIE (enter, guest-3 accesses, exit) */
+	FORMAT_LAST = FORMAT_V2,
+};
+
+static unsigned int fmt;	 /* the input's format version (enum format) */
+static const char *trace;	 /* FUZZ_OPS_TRACE set: say what each operation did */
+static const char *inject_stale; /* FUZZ_OPS_INJECT_STALE=n: see LLVMFuzzerTestOneInput() */
 static const uint8_t *in;
 static size_t in_len, in_pos;
 
@@ -148,6 +174,7 @@ static void mstore(unsigned long hp, unsigned int off, const unsigned char *buf,
 			abort();
 	}
 	memcpy(m.page[hp].data + off, buf, n);
+	m.tables_dirty = true; /* the guest's DAT tables may have changed */
 }
 
 static bool readable(unsigned long hp)
@@ -328,8 +355,23 @@ static void resync_partial_write(long *hps, unsigned int n, const unsigned char 
 	}
 }
 
+/* Audit every shadow of the parent: those the input holds and the vCPU's in SIE. */
 static void audit_shadows(void)
 {
+	struct gmap *sg[32], *s;
+	int n = 0;
+
+	spin_lock(&w.parent->shadow_lock);
+	cds_list_for_each_entry(s, &w.parent->children, list) if (n < 32) sg[n++] = gmap_get(s);
+	spin_unlock(&w.parent->shadow_lock);
+	for (int i = 0; i < n; i++) {
+		unsigned long asce = sg[i]->orig_asce;
+		long v = gmap_shadow_audit(sg[i], stderr);
+
+		gmap_put(sg[i]);
+		if (v)
+			fail("gmap_shadow_audit of the shadow of %lx: %ld violations", asce, v);
+	}
 	for (int i = 0; i < MAX_SHADOWS; i++) {
 		long v;
 
@@ -756,6 +798,14 @@ static void op_read_table(void)
 
 /* ---- vCPU accesses -------------------------------------------------------------------------- */
 
+/* Prefix page @p (0 or 1) of the vCPU was re-armed (and so faulted in) if it was stale. */
+static void prefix_rearmed(int p)
+{
+	struct mpage *pg = &m.page[m.prefix / 4096 + (unsigned long)p];
+
+	pg->present = pg->present == YES ? YES : MAYBE;
+}
+
 /* PIC the model expects for guest page @gp: 0, PGM_PROTECTION, PGM_ADDRESSING, or -1. */
 static int vcpu_page_pic(unsigned long gp, bool write)
 {
@@ -823,7 +873,7 @@ static void op_vcpu(bool write)
 	rc = write ? vcpu_write(w.vcpu, ga, buf, len) : vcpu_read(w.vcpu, ga, buf, len);
 	/* The prefix pages were re-armed (and so faulted in) if they were stale. */
 	for (int p = 0; p < 2; p++)
-		m.page[p].present = m.page[p].present == YES ? YES : MAYBE;
+		prefix_rearmed(p);
 	enomem = injected() && rc == -ENOMEM;
 	if (enomem || want < 0) {
 		/* A failure part way, or a link the model does not know: learn what happened. */
@@ -878,6 +928,17 @@ static void g2_store(unsigned long gaddr, unsigned long val)
 	m.page[hp].present = YES;
 }
 
+/*
+ * The table-type bits of a region entry of @level (2 region third, 3 second, 4
+ * first). Format 1 wrote them one level too low (0 for a region-third entry), so
+ * that no region entry it wrote was ever valid; it keeps doing so, as a released
+ * format must.
+ */
+static unsigned long region_tt(unsigned int level)
+{
+	return (unsigned long)(level - (fmt >= FORMAT_V2 ? 1 : 2)) << 2;
+}
+
 /* Write one entry of guest-2's tables: mostly a valid link to the next level. */
 static void op_g2_entry(void)
 {
@@ -890,7 +951,7 @@ static void op_g2_entry(void)
 		break;
 	case 1: /* invalid */
 		v = level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
-					: _REGION_ENTRY_INVALID | (level - 2) << 2)
+					: _REGION_ENTRY_INVALID | region_tt(level))
 			  : _PAGE_INVALID;
 		break;
 	default: /* valid: the next level, or a page frame; P, FC, TF/TL from the input */
@@ -900,10 +961,13 @@ static void op_g2_entry(void)
 			v = (kind & 8 ? (0x200000UL + (u8() % 6) * SEG) | _SEGMENT_ENTRY_LARGE
 				      : g2_table[0] + (kind & 16 ? 0x800 : 0)) |
 			    (kind & 4 ? _SEGMENT_ENTRY_PROTECT : 0);
+		else if (level == 2 && (kind & 8) && fmt >= FORMAT_V2)
+			/* an EDAT-2 frame of 2 GiB at guest-2 absolute 0 */
+			v = region_tt(level) | _REGION3_ENTRY_LARGE |
+			    (kind & 4 ? _REGION_ENTRY_PROTECT : 0);
 		else
-			v = g2_table[level - 1] | (unsigned long)(level - 2) << 2 |
-			    ((kind >> 4) & 3) << 6 | (3 - ((kind >> 6) & 3)) |
-			    (kind & 4 ? _REGION_ENTRY_PROTECT : 0) |
+			v = g2_table[level - 1] | region_tt(level) | ((kind >> 4) & 3) << 6 |
+			    (3 - ((kind >> 6) & 3)) | (kind & 4 ? _REGION_ENTRY_PROTECT : 0) |
 			    (level == 2 && (kind & 8) ? _REGION3_ENTRY_LARGE : 0);
 		break;
 	}
@@ -919,7 +983,7 @@ static void op_g2_fill(void)
 	for (unsigned long i = 0; i < n; i++)
 		g2_store(g2_table[level] + i * 8,
 			 level ? (level == 1 ? _SEGMENT_ENTRY_EMPTY
-					     : _REGION_ENTRY_INVALID | (level - 2) << 2)
+					     : _REGION_ENTRY_INVALID | region_tt(level))
 			       : _PAGE_INVALID);
 }
 
@@ -930,12 +994,11 @@ static void put_shadow(int i)
 	w.shadow[i] = NULL;
 }
 
-static void op_shadow_create(void)
+/* An ASCE from one input byte (and 8 more for an arbitrary origin): guest-2's tables. */
+static unsigned long decode_asce(unsigned int b)
 {
-	unsigned int slot = u8() % MAX_SHADOWS, b = u8(), edat = u8() % 3;
 	unsigned int dt = b & 3;
 	unsigned long asce = g2_table[dt + 1] | dt << 2 | (b >> 2 & 3);
-	struct gmap *sg;
 
 	if (b & 0x10)
 		asce |= _ASCE_REAL_SPACE;
@@ -943,6 +1006,15 @@ static void op_shadow_create(void)
 		asce |= _ASCE_PRIVATE_SPACE;
 	if (b & 0x40)
 		asce = u64() & ~0xfffUL & ((1UL << 25) - 1); /* any origin in guest memory */
+	return asce;
+}
+
+static void op_shadow_create(void)
+{
+	unsigned int slot = u8() % MAX_SHADOWS, b = u8(), edat = u8() % 3;
+	unsigned long asce = decode_asce(b);
+	struct gmap *sg;
+
 	put_shadow((int)slot);
 	sg = gmap_shadow(w.parent, asce, (int)edat);
 	forget_guest_state();
@@ -957,6 +1029,46 @@ static void op_shadow_create(void)
 		fail("gmap_shadow(%lx, %u) gave a gmap for %lx, %d", asce, edat, sg->orig_asce,
 		     sg->edat_level);
 	w.shadow[slot] = sg;
+}
+
+/*
+ * What the prediction of one access looked at: host pages of DAT-table entries
+ * (guest-1's or guest-3's own tables), of guest-2's tables for guest-3 (the
+ * shadow's sources), of data (guest-3's prefix pages included), and the host
+ * pages this access writes, in order.
+ */
+#define REC_MAX 256
+static struct {
+	long thp[REC_MAX], g2hp[REC_MAX], dhp[REC_MAX], whp[8];
+	unsigned int nthp, ng2hp, ndhp, nwhp;
+	bool on;
+} rec;
+
+static void rec_add(long *set, unsigned int *n, long hp)
+{
+	for (unsigned int i = 0; i < *n; i++)
+		if (set[i] == hp)
+			return;
+	if (*n < REC_MAX)
+		set[(*n)++] = hp;
+}
+
+static bool rec_has(const long *set, unsigned int n, long hp)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (set[i] == hp)
+			return true;
+	return false;
+}
+
+/* A guest-2 table entry was read by a prediction at guest @addr, host page @hp. */
+static void rec_g2_entry(unsigned long addr, long hp)
+{
+	if (!rec.on)
+		return;
+	rec_add(rec.g2hp, &rec.ng2hp, hp);
+	/* gmap_read_table() faults the page in and links its segment, as the library does */
+	learn_guest_page(addr / 4096, true);
 }
 
 /*
@@ -976,9 +1088,41 @@ static int model_read_entry(void *ctx, unsigned long addr, unsigned long *val)
 		return -1;
 	if (l < 0)
 		*(bool *)ctx = true;
+	else
+		rec_g2_entry(addr, hp);
 	memcpy(&be, mdata((unsigned long)hp) + addr % 4096, 8);
 	*val = be64toh(be);
 	return 0;
+}
+
+/*
+ * The shadow fault shadows a region level (as KVM's gmap_shadow_r2t/r3t/sgt do)
+ * by protecting the whole next table, the pages between its entry's TF and TL,
+ * before it reads the next entry: a page of that range guest-2 memory does not
+ * hold fails it with -EFAULT although the walk may not need that page. For
+ * every region entry walk @r went past: 1 all held, 0 not, -1 unknown.
+ */
+static int shadowed_tables_ok(const struct dat_result *r)
+{
+	for (unsigned int i = 0; i + 1 < r->nsteps; i++) {
+		unsigned long e = r->steps[i].val, start, end;
+
+		if (r->steps[i].level < DAT_LEVEL_REGION3)
+			continue;
+		start = (e & _REGION_ENTRY_ORIGIN) + ((e & _REGION_ENTRY_OFFSET) >> 6) * 4096;
+		end = (e & _REGION_ENTRY_ORIGIN) + ((e & _REGION_ENTRY_LENGTH) + 1) * 4096;
+		for (unsigned long a = start; a < end; a += 4096) {
+			int ok = a < GUEST_SEGS * SEG ? guest_page_ok(a / 4096, false) : 0;
+
+			if (ok <= 0)
+				return ok;
+			if (rec.on) {
+				rec_add(rec.g2hp, &rec.ng2hp, guest_hp(a / 4096));
+				learn_guest_page(a / 4096, true);
+			}
+		}
+	}
+	return 1;
 }
 
 /*
@@ -1007,6 +1151,9 @@ static int expect_shadow_fault(struct gmap *sg, unsigned long saddr, unsigned lo
 	dat_translate(&cfg, saddr, DAT_FETCH, model_read_entry, &unknown, &r);
 	if (unknown)
 		return -1;
+	ok = shadowed_tables_ok(&r);
+	if (ok <= 0)
+		return ok < 0 ? -1 : -EFAULT;
 	if (r.pic)
 		return r.pic == PGM_ADDRESSING ? -EFAULT : (int)r.pic;
 	*g2abs = r.abs;
@@ -1091,6 +1238,525 @@ static void op_shadow_fault(void)
 static void op_shadow_put(void)
 {
 	put_shadow((int)(u8() % MAX_SHADOWS));
+}
+
+/* ---- DAT on and vSIE: accesses predicted page by page ----------------------------------------
+ */
+
+/* The walk state of a predicted guest-1 or guest-3 DAT walk. */
+struct mwalk {
+	bool unknown; /* depends on something the model does not know */
+	bool stale;   /* read a table this access wrote: the TLB may hold either translation */
+	int err;      /* guest-3: the exit a table read raised */
+	unsigned long err_teid;
+};
+
+static void mwalk_entry(struct mwalk *c, long hp, unsigned long addr, unsigned long *val)
+{
+	unsigned long be;
+
+	if (rec_has(rec.whp, rec.nwhp, hp))
+		c->stale = true;
+	rec_add(rec.thp, &rec.nthp, hp);
+	memcpy(&be, mdata((unsigned long)hp) + addr % 4096, 8);
+	*val = be64toh(be);
+}
+
+/* dat_read_fn over guest-1's own tables in guest absolute storage (the vCPU's view). */
+static int g1_entry(void *ctx, unsigned long addr, unsigned long *val)
+{
+	struct mwalk *c = ctx;
+	int pic = vcpu_page_pic(addr / 4096, false);
+
+	if (pic < 0)
+		c->unknown = true;
+	if (pic)
+		return -1;
+	learn_guest_page(addr / 4096, true);
+	mwalk_entry(c, guest_hp(addr / 4096), addr, val);
+	return 0;
+}
+
+/*
+ * One page of a guest-1 DAT-on access at @va: 0 with *hp, a PIC with *teid, or
+ * -1 unknown. The walk is the DAT unit's (fuzz_dat checks it against the oracle)
+ * over the model's bytes; each entry and the data page must be reachable through
+ * the gmap, as the absolute accesses predict it.
+ */
+static int predict_g1_virt(unsigned long asce, unsigned long va, bool write, long *hp,
+			   unsigned long *teid, bool *stale)
+{
+	struct dat_config cfg = { .asce = asce, .edat = m.edat, .iep = m.iep, .prefix = m.prefix };
+	struct mwalk c = { 0 };
+	struct dat_result r;
+	int pic;
+
+	dat_translate(&cfg, va & PAGE_MASK, write ? DAT_STORE : DAT_FETCH, g1_entry, &c, &r);
+	*stale |= c.stale;
+	if (c.unknown)
+		return -1;
+	if (r.pic) {
+		*teid = r.teid;
+		return (int)r.pic;
+	}
+	pic = vcpu_page_pic(r.abs / 4096, write);
+	if (pic < 0)
+		return -1;
+	if (pic) {
+		/* a refused store names the virtual page (the address the guest used) */
+		*teid = pic == PGM_PROTECTION ? (va & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT : 0;
+		learn_guest_page(r.abs / 4096, false);
+		return pic;
+	}
+	learn_guest_page(r.abs / 4096, true);
+	*hp = guest_hp(r.abs / 4096);
+	return 0;
+}
+
+/*
+ * A guest-3 absolute page through guest-2's tables (those of the vCPU's shadow):
+ * 0 with *hpo, VSIE_EXIT_PGM | pic with *teid (guest-2's exception about guest-3
+ * address @a), or -1 unknown.
+ */
+static int g3_abs(unsigned long a, bool write, long *hpo, unsigned long *teid)
+{
+	struct dat_config cfg = {
+		.asce = m.sie_asce,
+		.edat = (unsigned int)m.sie_edat,
+		.iep_installed = true,
+	};
+	struct dat_result r;
+	bool unknown = false;
+	unsigned int pic;
+	long hp;
+	int ok;
+
+	*teid = (a & PAGE_MASK) | (write ? TEID_STORE : TEID_FETCH);
+	pic = dat_translate(&cfg, a & PAGE_MASK, DAT_FETCH, model_read_entry, &unknown, &r);
+	if (unknown)
+		return -1;
+	ok = shadowed_tables_ok(&r);
+	if (ok < 0)
+		return -1;
+	if (!ok)
+		return VSIE_EXIT_PGM | PGM_ADDRESSING;
+	if (pic)
+		return VSIE_EXIT_PGM |
+		       (int)pic; /* PGM_ADDRESSING: a table outside guest-2 memory */
+	if (r.abs >= GUEST_SEGS * SEG)
+		return VSIE_EXIT_PGM | PGM_ADDRESSING;
+	ok = guest_page_ok(r.abs / 4096, false);
+	if (ok < 0)
+		return -1;
+	hp = guest_hp(r.abs / 4096);
+	/*
+	 * Not there, or guest-2 grants a store that the host refuses: the shadow
+	 * fault's fixup of the parent page fails (-EFAULT), an addressing exit.
+	 */
+	if (!ok || (!r.prot && !writable((unsigned long)hp))) {
+		if (rec.on)
+			learn_guest_page(r.abs / 4096, false);
+		return VSIE_EXIT_PGM | PGM_ADDRESSING;
+	}
+	if (rec.on)
+		learn_guest_page(r.abs / 4096, true);
+	if (write && r.prot) {
+		*teid |= TEID_PROT_DAT;
+		return VSIE_EXIT_PGM | PGM_PROTECTION;
+	}
+	*hpo = hp;
+	return 0;
+}
+
+/* dat_read_fn over guest-3's own tables, in guest-3 absolute storage (through the shadow). */
+static int g3_entry(void *ctx, unsigned long addr, unsigned long *val)
+{
+	struct mwalk *c = ctx;
+	unsigned long teid;
+	long hp = -1;
+	int rc = g3_abs(addr, false, &hp, &teid);
+
+	if (rc < 0)
+		c->unknown = true;
+	if (rc > 0) {
+		c->err = rc;
+		c->err_teid = teid;
+	}
+	if (rc)
+		return -1;
+	rec_add(rec.dhp, &rec.ndhp, hp);
+	mwalk_entry(c, hp, addr, val);
+	return 0;
+}
+
+static int predict_g3_virt(unsigned long asce, unsigned long va, bool write, long *hp,
+			   unsigned long *teid, bool *stale)
+{
+	struct dat_config cfg = {
+		.asce = asce, .edat = m.g3_edat, .iep = m.g3_iep, .prefix = m.sie_prefix
+	};
+	struct mwalk c = { 0 };
+	struct dat_result r;
+
+	dat_translate(&cfg, va & PAGE_MASK, write ? DAT_STORE : DAT_FETCH, g3_entry, &c, &r);
+	*stale |= c.stale;
+	if (c.unknown)
+		return -1;
+	if (c.err) {
+		*teid = c.err_teid;
+		return c.err;
+	}
+	if (r.pic) {
+		*teid = r.teid;
+		return (int)r.pic;
+	}
+	return g3_abs(r.abs, write, hp, teid);
+}
+
+/* Real address @ra as absolute under prefix @p: the first 8 KiB and the prefix area swap. */
+static unsigned long real_to_abs(unsigned long ra, unsigned long p)
+{
+	return ra < 8192 ? ra + p : ra - p < 8192 ? ra - p : ra;
+}
+
+/* One page of a guest-1 real access at @ra. */
+static int predict_g1_real(unsigned long ra, bool write, long *hp, unsigned long *teid)
+{
+	unsigned long gp = real_to_abs(ra, m.prefix) / 4096;
+	int pic = vcpu_page_pic(gp, write);
+
+	if (pic < 0)
+		return -1;
+	learn_guest_page(gp, !pic);
+	*teid = pic == PGM_PROTECTION ? (ra & PAGE_MASK) | TEID_STORE | TEID_PROT_DAT : 0;
+	*hp = guest_hp(gp);
+	return pic;
+}
+
+/*
+ * Before a guest-3 access: the shadow (its top-level table must lie in guest-2
+ * memory) and, unless @enter, guest-3's two prefix pages. 0, VSIE_EXIT_PGM |
+ * PGM_ADDRESSING with *teid, VSIE_EXIT_VALIDITY, or -1 unknown.
+ */
+static int predict_sie_start(bool enter, unsigned long *teid)
+{
+	if (!(m.sie_asce & _ASCE_REAL_SPACE)) {
+		unsigned long o = m.sie_asce & _ASCE_ORIGIN;
+
+		*teid = o | TEID_FETCH;
+		for (unsigned long i = 0; i <= (m.sie_asce & _ASCE_TABLE_LENGTH); i++) {
+			unsigned long a = o + i * 4096;
+			int ok = a < GUEST_SEGS * SEG ? guest_page_ok(a / 4096, false) : 0;
+
+			if (ok < 0)
+				return -1;
+			if (!ok)
+				return VSIE_EXIT_PGM | PGM_ADDRESSING;
+			rec_add(rec.g2hp, &rec.ng2hp, guest_hp(a / 4096));
+			learn_guest_page(a / 4096, true);
+		}
+	}
+	if (enter)
+		return 0;
+	for (unsigned long p = 0; p < 2; p++) {
+		unsigned long t;
+		long hp = -1;
+		int rc = g3_abs(m.sie_prefix + p * 4096, false, &hp, &t);
+
+		if (rc < 0)
+			return -1;
+		if (rc)
+			return VSIE_EXIT_VALIDITY;
+		rec_add(rec.dhp, &rec.ndhp, hp);
+	}
+	return 0;
+}
+
+/* An address: any, within guest memory, or with small indices at every DAT level. */
+static unsigned long decode_addr(void)
+{
+	unsigned int b = u8();
+
+	if (b & 1)
+		return u64();
+	if (b & 2)
+		return (unsigned long)(u16() % (GUEST_SEGS * 256)) << 12;
+	return (unsigned long)(u8() & 3) << 53 | (unsigned long)(u8() & 3) << 42 |
+	       (unsigned long)(u8() & 3) << 31 | (unsigned long)(u8() & 7) << 20 |
+	       (unsigned long)u8() << 12;
+}
+
+/*
+ * Guest-3 reaches (with write access granted) a page that guest-2's tables for it
+ * lie in: each try's shadow fault faults the page in writable, which unshadows
+ * what the walk built, and the access gives up with -EAGAIN after its retries.
+ */
+static bool data_is_g2_table(void)
+{
+	for (unsigned int i = 0; i < rec.ndhp; i++)
+		if (rec_has(rec.g2hp, rec.ng2hp, rec.dhp[i]))
+			return true;
+	return false;
+}
+
+enum acc_kind { ACC_G1_VIRT, ACC_G3_ABS, ACC_G3_REAL, ACC_G3_VIRT, ACC_G1_REAL };
+
+static const char *const acc_name[5][2] = {
+	{ "vcpu_read_virt", "vcpu_write_virt" },
+	{ "vcpu_sie_read", "vcpu_sie_write" },
+	{ "vcpu_sie_read_real", "vcpu_sie_write_real" },
+	{ "vcpu_sie_read_virt", "vcpu_sie_write_virt" },
+	{ "vcpu_read_real", "vcpu_write_real" },
+};
+
+static int predict_page(enum acc_kind kind, unsigned long asce, unsigned long a, bool write,
+			long *hp, unsigned long *teid, bool *stale)
+{
+	switch (kind) {
+	case ACC_G1_VIRT:
+		return predict_g1_virt(asce, a, write, hp, teid, stale);
+	case ACC_G3_ABS:
+		return g3_abs(a, write, hp, teid);
+	case ACC_G3_REAL:
+		return g3_abs(real_to_abs(a, m.sie_prefix), write, hp, teid);
+	case ACC_G1_REAL:
+		return predict_g1_real(a, write, hp, teid);
+	default:
+		return predict_g3_virt(asce, a, write, hp, teid, stale);
+	}
+}
+
+static int do_access(enum acc_kind kind, unsigned long asce, unsigned long a, void *buf, size_t len,
+		     bool write)
+{
+	switch (kind) {
+	case ACC_G1_VIRT:
+		return write ? vcpu_write_virt(w.vcpu, asce, a, buf, len)
+			     : vcpu_read_virt(w.vcpu, asce, a, buf, len);
+	case ACC_G3_ABS:
+		return write ? vcpu_sie_write(w.vcpu, a, buf, len)
+			     : vcpu_sie_read(w.vcpu, a, buf, len);
+	case ACC_G3_REAL:
+		return write ? vcpu_sie_write_real(w.vcpu, a, buf, len)
+			     : vcpu_sie_read_real(w.vcpu, a, buf, len);
+	case ACC_G1_REAL:
+		return write ? vcpu_write_real(w.vcpu, a, buf, len)
+			     : vcpu_read_real(w.vcpu, a, buf, len);
+	default:
+		return write ? vcpu_sie_write_virt(w.vcpu, asce, a, buf, len)
+			     : vcpu_sie_read_virt(w.vcpu, asce, a, buf, len);
+	}
+}
+
+/*
+ * A write that stopped part way (an injected -ENOMEM, or -EAGAIN): each page it
+ * was to write holds its old or its new bytes (a page written twice through two
+ * aliases: whatever it holds).
+ */
+static void resync_written(unsigned char (*old)[4096], const unsigned int *nwrites)
+{
+	unsigned char buf[4096];
+
+	gm_alloc_fail_nth(0);
+	for (unsigned int i = 0; i < rec.nwhp; i++) {
+		unsigned long hp = (unsigned long)rec.whp[i];
+
+		if (!readable(hp))
+			continue;
+		expect_rc("mm_read (resync)", mm_read(w.mm, HOST_BASE + hp * 4096, buf, 4096), 0);
+		if (!memcmp(buf, mdata(hp), 4096))
+			continue;
+		if (memcmp(buf, old[i], 4096) && nwrites[i] < 2)
+			fail("host page %lu is neither its old nor its new content", hp);
+		mstore(hp, 0, buf, 4096);
+	}
+}
+
+/*
+ * A DAT-on access of guest-1, or a guest-3 access in SIE: predicted page by page
+ * (the first page refused ends it), the bytes read compared, the bytes written
+ * applied to the model, the PIC or exit and its TEID compared.
+ */
+static void op_access(enum acc_kind kind, bool write)
+{
+	static unsigned char old[8][4096];
+	unsigned int nwrites[8] = { 0 };
+	unsigned char buf[9000];
+	unsigned long asce = 0, addr, a, teid = 0;
+	size_t len, done = 0;
+	bool virt = kind == ACC_G1_VIRT || kind == ACC_G3_VIRT, stale = false, purge;
+	bool sie = kind != ACC_G1_VIRT && kind != ACC_G1_REAL;
+	long hps[4];
+	unsigned int np = 0;
+	int want = 0, rc;
+
+	if (virt)
+		asce = decode_asce(u8());
+	addr = (decode_addr() & PAGE_MASK) | (u16() & 0xfff);
+	len = 1 + u16() % 9000;
+	fill_pattern(buf, len, u8());
+
+	/* The guest changed tables since the last purge: it purges (PTLB) before a DAT-on access.
+	 */
+	purge = virt && m.tables_dirty;
+	if (purge)
+		m.tables_dirty = false;
+	memset(&rec, 0, sizeof(rec));
+	rec.on = true;
+	if (sie)
+		want = m.in_sie ? predict_sie_start(false, &teid) : -EINVAL;
+	for (a = addr; !want && done < len;) {
+		size_t n = 4096 - a % 4096 < len - done ? 4096 - a % 4096 : len - done;
+		long hp = -1;
+
+		want = predict_page(kind, asce, a, write, &hp, &teid, &stale);
+		if (want)
+			break;
+		rec_add(rec.dhp, &rec.ndhp, hp);
+		hps[np++] = hp;
+		if (write) {
+			unsigned int i;
+
+			for (i = 0; i < rec.nwhp && rec.whp[i] != hp; i++)
+				;
+			if (i == rec.nwhp) {
+				rec.whp[rec.nwhp++] = hp;
+				memcpy(old[i], mdata((unsigned long)hp), 4096);
+			}
+			nwrites[i]++;
+			mstore((unsigned long)hp, (unsigned int)(a % 4096), buf + done, n);
+			m.page[hp].present = YES;
+		}
+		a += n;
+		done += n;
+		if (done < len && !a) { /* wrapped around the address space */
+			want = PGM_ADDRESSING;
+			teid = 0;
+		}
+	}
+	rec.on = false;
+	if (want < 0 && want != -EINVAL)
+		fail("%s at %lx: the model cannot predict it", acc_name[kind][write], addr);
+	/*
+	 * Within this access a page's walk reads a table an earlier page wrote: the
+	 * TLB may still hold the old translation, which the guest would purge.
+	 */
+	if (purge || stale)
+		vcpu_purge_tlb(w.vcpu);
+
+	rc = do_access(kind, asce, addr, buf, len, write);
+	if (trace)
+		fprintf(stderr, "  %s(%lx, %zu bytes) = %x, %zu bytes before\n",
+			acc_name[kind][write], addr, len, rc, done);
+	if (!sie)
+		for (int p = 0; p < 2; p++) /* the prefix re-arm */
+			prefix_rearmed(p);
+	if ((injected() && rc == -ENOMEM) ||
+	    (sie && rc == -EAGAIN && want != -EINVAL && data_is_g2_table())) {
+		if (write)
+			resync_written(old, nwrites);
+		forget_guest_state();
+		return;
+	}
+	expect_rc(acc_name[kind][write], rc, want);
+	if (rc > 0 && rc != VSIE_EXIT_VALIDITY && vcpu_last_teid(w.vcpu) != teid)
+		fail("%s at %lx: PIC %x with TEID %lx, the model expects %lx",
+		     acc_name[kind][write], addr, rc, vcpu_last_teid(w.vcpu), teid);
+	if (!write) {
+		a = addr;
+		for (size_t d = 0, i = 0; d < done; i++) {
+			size_t n = 4096 - a % 4096 < done - d ? 4096 - a % 4096 : done - d;
+
+			if (memcmp(buf + d, mdata((unsigned long)hps[i]) + a % 4096, n))
+				fail("%s of %lx: bytes at %lx differ from the model (host page "
+				     "%ld)",
+				     acc_name[kind][write], addr, a, hps[i]);
+			a += n;
+			d += n;
+		}
+	}
+	if (sie)
+		forget_guest_state();
+}
+
+static void op_set_dat_features(bool sie)
+{
+	unsigned int b = u8(), edat = b & 3;
+	bool iep = b & 4;
+	int rc = sie ? vcpu_sie_set_dat_features(w.vcpu, edat, iep)
+		     : vcpu_set_dat_features(w.vcpu, edat, iep);
+
+	expect_rc(sie ? "vcpu_sie_set_dat_features" : "vcpu_set_dat_features", rc,
+		  edat > 2 ? -EINVAL : 0);
+	if (rc)
+		return;
+	if (sie) {
+		m.g3_edat = edat;
+		m.g3_iep = iep;
+	} else {
+		m.edat = edat;
+		m.iep = iep;
+	}
+}
+
+static void op_sie_enter(void)
+{
+	unsigned int b = u8(), edat = u8() % 3, p = u8();
+	unsigned long asce = decode_asce(b), prefix = (unsigned long)(p & 0x7f) << 13, teid = 0;
+	int rc, want;
+
+	if ((p & 0xc0) == 0xc0) {
+		/* not 8 KiB aligned: refused, and the vCPU's SIE state stays as it was */
+		expect_rc("vcpu_sie_enter (bad prefix)",
+			  vcpu_sie_enter(w.vcpu, asce, (int)edat, prefix | 0x1000), -EINVAL);
+		return;
+	}
+	m.in_sie = false;
+	m.sie_asce = asce;
+	m.sie_edat = (int)edat;
+	m.sie_prefix = prefix;
+	memset(&rec, 0, sizeof(rec));
+	rec.on = true;
+	want = predict_sie_start(true, &teid);
+	rec.on = false;
+	rc = vcpu_sie_enter(w.vcpu, asce, (int)edat, prefix);
+	if (injected() && rc == -ENOMEM) {
+		forget_guest_state();
+		return;
+	}
+	if (want < 0)
+		fail("vcpu_sie_enter(%lx): the model cannot predict it", asce);
+	if (trace)
+		fprintf(stderr, "  vcpu_sie_enter(%lx, %u, %lx) = %x\n", asce, edat, prefix, rc);
+	expect_rc("vcpu_sie_enter", rc, want);
+	if (rc > 0 && vcpu_last_teid(w.vcpu) != teid)
+		fail("vcpu_sie_enter(%lx): TEID %lx, the model expects %lx", asce,
+		     vcpu_last_teid(w.vcpu), teid);
+	m.in_sie = rc == 0;
+	forget_guest_state();
+}
+
+/* The prefix moves within guest segment 0, which stays mapped and writable. */
+static void op_set_prefix(void)
+{
+	unsigned int b = u8();
+	unsigned long prefix = (unsigned long)(b & 0x7f) << 13;
+
+	if ((b & 0xc0) == 0xc0) {
+		expect_rc("vcpu_set_prefix (unaligned)", vcpu_set_prefix(w.vcpu, prefix | 0x1000),
+			  -EINVAL);
+		return;
+	}
+	expect_rc("vcpu_set_prefix", vcpu_set_prefix(w.vcpu, prefix), 0);
+	if (vcpu_get_prefix(w.vcpu) != prefix)
+		fail("vcpu_get_prefix() = %lx after setting %lx", vcpu_get_prefix(w.vcpu), prefix);
+	m.prefix = prefix;
+}
+
+static void op_sie_exit(void)
+{
+	vcpu_sie_exit(w.vcpu);
+	m.in_sie = false;
 }
 
 /* ---- the world --------------------------------------------------------------------------------
@@ -1189,7 +1855,30 @@ enum op {
 	OP_GMAP_RECREATE,
 	OP_CHECK_PAGE,
 	OP_ALLOC_FAIL,
-	NR_OPS
+	NR_OPS_V1, /* the operations of FORMAT_V1 end here */
+	OP_VCPU_READ_VIRT = NR_OPS_V1,
+	OP_VCPU_WRITE_VIRT,
+	OP_SET_DAT_FEATURES,
+	OP_SIE_ENTER,
+	OP_SIE_EXIT,
+	OP_SIE_READ,
+	OP_SIE_WRITE,
+	OP_SIE_READ_REAL,
+	OP_SIE_WRITE_REAL,
+	OP_SIE_READ_VIRT,
+	OP_SIE_WRITE_VIRT,
+	OP_SIE_SET_DAT_FEATURES,
+	OP_SET_PREFIX,
+	OP_VCPU_READ_REAL,
+	OP_VCPU_WRITE_REAL,
+	NR_OPS_V2, /* FORMAT_V2 */
+	NR_OPS = NR_OPS_V2
+};
+
+/* Opcodes each version knows, indexed by version. */
+static const unsigned int format_ops[FORMAT_LAST + 1] = {
+	[FORMAT_V1] = NR_OPS_V1,
+	[FORMAT_V2] = NR_OPS_V2,
 };
 
 static void run_op(unsigned int op)
@@ -1267,26 +1956,67 @@ static void run_op(unsigned int op)
 	case OP_CHECK_PAGE:
 		check_page(u16() % HOST_PAGES);
 		break;
+	case OP_VCPU_READ_VIRT:
+	case OP_VCPU_WRITE_VIRT:
+		op_access(ACC_G1_VIRT, op == OP_VCPU_WRITE_VIRT);
+		break;
+	case OP_SET_DAT_FEATURES:
+	case OP_SIE_SET_DAT_FEATURES:
+		op_set_dat_features(op == OP_SIE_SET_DAT_FEATURES);
+		break;
+	case OP_SET_PREFIX:
+		op_set_prefix();
+		break;
+	case OP_VCPU_READ_REAL:
+	case OP_VCPU_WRITE_REAL:
+		op_access(ACC_G1_REAL, op == OP_VCPU_WRITE_REAL);
+		break;
+	case OP_SIE_ENTER:
+		op_sie_enter();
+		break;
+	case OP_SIE_EXIT:
+		op_sie_exit();
+		break;
+	case OP_SIE_READ:
+	case OP_SIE_WRITE:
+		op_access(ACC_G3_ABS, op == OP_SIE_WRITE);
+		break;
+	case OP_SIE_READ_REAL:
+	case OP_SIE_WRITE_REAL:
+		op_access(ACC_G3_REAL, op == OP_SIE_WRITE_REAL);
+		break;
+	case OP_SIE_READ_VIRT:
+	case OP_SIE_WRITE_VIRT:
+		op_access(ACC_G3_VIRT, op == OP_SIE_WRITE_VIRT);
+		break;
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static long baseline = -1;
-	static const char *trace;
 	unsigned long fail_nth = 0;
+	unsigned int nr_ops;
 
 	if (baseline < 0) {
 		trace = getenv("FUZZ_OPS_TRACE");
+		inject_stale = getenv("FUZZ_OPS_INJECT_STALE");
 		gm_quiesce();
 		baseline = gm_alloc_live();
 	}
-	in = data;
-	in_len = size;
+	if (!size || data[0] < FORMAT_V1 || data[0] > FORMAT_LAST)
+		return -1; /* an unknown format: rejected, never added to a corpus */
+	fmt = data[0];
+	nr_ops = format_ops[fmt];
+	in = data + 1;
+	in_len = size - 1;
 	in_pos = 0;
 	setup();
+	/* Self-test of the checks: leave that many unshadows undone in every input. */
+	if (inject_stale)
+		gmap_shadow_inject_stale((unsigned int)atoi(inject_stale));
 	while (in_pos < in_len && m.nops < MAX_OPS) {
-		unsigned int op = u8() % NR_OPS;
+		unsigned int op = u8() % nr_ops;
 
 		if (op == OP_ALLOC_FAIL) {
 			fail_nth = 1 + u8() % 48;
@@ -1305,6 +2035,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		resync_links();
 		audit_shadows();
 	}
+	gmap_shadow_inject_stale(0);
 	/* Every page the model knows is checked at the end. */
 	for (unsigned long p = 0; p < HOST_PAGES; p++)
 		if (m.page[p].data)

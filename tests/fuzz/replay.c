@@ -4,9 +4,14 @@
  * every file inside every directory named there (in name order), is fed to the
  * target's LLVMFuzzerTestOneInput(). The targets abort on any disagreement, so a
  * normal test run (gcc, ASan/UBSan or TSan) proves that the seed corpus and every
- * input that once crashed still pass.
+ * input that once crashed still pass. A target rejects an input it cannot decode
+ * (an unknown format version) by returning -1. With --strict (the corpora of the
+ * repository, in `make check`) a file whose name starts with "reject-" must be
+ * rejected and every other file accepted; a libFuzzer corpus may hold rejected
+ * inputs, which are only counted.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,13 +21,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static unsigned long replayed;
+static unsigned long replayed, rejected;
+static bool strict;
 
 static int replay_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
+	const char *base = strrchr(path, '/');
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0, n;
+	int rc;
 
 	if (!f) {
 		fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
@@ -45,9 +53,17 @@ static int replay_file(const char *path)
 		len += n;
 	} while (n);
 	fclose(f);
-	LLVMFuzzerTestOneInput(buf, len);
+	rc = LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	replayed++;
+	base = base ? base + 1 : path;
+	if (rc)
+		rejected++;
+	if (strict && (rc == -1) != !strncmp(base, "reject-", 7)) {
+		fprintf(stderr, "replay: %s: %s\n", path,
+			rc ? "rejected, but not named reject-*" : "named reject-* but accepted");
+		return -1;
+	}
 	return 0;
 }
 
@@ -86,12 +102,16 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
 
+		if (!strcmp(argv[i], "--strict")) {
+			strict = true;
+			continue;
+		}
 		if (stat(argv[i], &st)) {
 			fprintf(stderr, "replay: %s: %s\n", argv[i], strerror(errno));
 			rc = 1;
 		} else if ((S_ISDIR(st.st_mode) ? replay_dir(argv[i]) : replay_file(argv[i])))
 			rc = 1;
 	}
-	printf("replayed %lu inputs\n", replayed);
+	printf("replayed %lu inputs (%lu rejected)\n", replayed, rejected);
 	return rc || !replayed;
 }
