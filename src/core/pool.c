@@ -40,9 +40,26 @@ struct size_class {
 	struct chunk *spare;   /* one completely free chunk kept back */
 };
 
+/*
+ * Pre-filled blocks (pool_alloc_filled()): a stack per pattern, a few patterns
+ * (the empty entries of the four CRST levels). A cached block is taken from
+ * its chunk as a used one would be, but not counted as used or live.
+ */
+#define FILL_SLOTS 4
+#define FILL_DEPTH 64 /* blocks per pattern: 1 MiB of CRST tables */
+
+struct fill_cache {
+	bool used;
+	unsigned int order;
+	unsigned long pattern;
+	unsigned int n;
+	void *blocks[FILL_DEPTH];
+};
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_class classes[NR_ORDERS];
-static unsigned long nr_chunks, nr_used, bytes_used;
+static struct fill_cache fill_caches[FILL_SLOTS];
+static unsigned long nr_chunks, nr_used, bytes_used, nr_cached;
 
 static unsigned long block_size(unsigned int order)
 {
@@ -148,34 +165,144 @@ static void *chunk_take(struct size_class *sc, struct chunk *c)
 	return block;
 }
 
+/* A block of @order from the chunks (pool_lock held); NULL if the system has no memory. */
+static void *take_block(unsigned int order)
+{
+	struct size_class *sc = &classes[order];
+	struct chunk *c = sc->partial;
+
+	if (!c) {
+		c = sc->spare ? sc->spare : chunk_create(order);
+		sc->spare = NULL;
+		if (!c)
+			return NULL;
+		partial_add(sc, c);
+	}
+	return chunk_take(sc, c);
+}
+
 void *pool_alloc(unsigned int order, bool zero)
 {
-	struct size_class *sc;
-	struct chunk *c;
 	void *block;
 
 	if (order >= NR_ORDERS || gm_alloc_inject())
 		return NULL;
-	sc = &classes[order];
 	pthread_mutex_lock(&pool_lock);
-	c = sc->partial;
-	if (!c) {
-		c = sc->spare ? sc->spare : chunk_create(order);
-		sc->spare = NULL;
-		if (!c) {
-			pthread_mutex_unlock(&pool_lock);
-			return NULL;
-		}
-		partial_add(sc, c);
+	block = take_block(order);
+	if (block) {
+		nr_used++;
+		bytes_used += block_size(order);
 	}
-	block = chunk_take(sc, c);
-	nr_used++;
-	bytes_used += block_size(order);
 	pthread_mutex_unlock(&pool_lock);
+	if (!block)
+		return NULL;
 	gm_alloc_account(1);
 	if (zero)
 		memset(block, 0, block_size(order));
 	return block;
+}
+
+/* Every word of @block := @pattern: stores of 32 bytes, which the compiler keeps as a loop. */
+static void fill_block(void *block, unsigned int order, unsigned long pattern)
+{
+	unsigned long *w = block, n = block_size(order) / sizeof(*w);
+
+	for (unsigned long i = 0; i < n; i += 4) {
+		w[i] = pattern;
+		w[i + 1] = pattern;
+		w[i + 2] = pattern;
+		w[i + 3] = pattern;
+	}
+}
+
+/* The cache of (@order, @pattern), or a free slot for it, or NULL (pool_lock held). */
+static struct fill_cache *fill_cache_of(unsigned int order, unsigned long pattern, bool create)
+{
+	struct fill_cache *unused = NULL;
+
+	for (int i = 0; i < FILL_SLOTS; i++) {
+		struct fill_cache *fc = &fill_caches[i];
+
+		if (fc->used && fc->pattern == pattern && fc->order == order)
+			return fc;
+		if (!fc->used && !unused)
+			unused = fc;
+	}
+	if (!create || !unused)
+		return NULL;
+	unused->used = true;
+	unused->order = order;
+	unused->pattern = pattern;
+	return unused;
+}
+
+void *pool_alloc_filled(unsigned int order, unsigned long pattern)
+{
+	struct fill_cache *fc;
+	void *block = NULL;
+	bool filled = false;
+
+	if (order >= NR_ORDERS || gm_alloc_inject())
+		return NULL;
+	pthread_mutex_lock(&pool_lock);
+	fc = fill_cache_of(order, pattern, true);
+	if (fc && fc->n) {
+		block = fc->blocks[--fc->n];
+		nr_cached--;
+		filled = true;
+	} else {
+		block = take_block(order);
+	}
+	if (block) {
+		nr_used++;
+		bytes_used += block_size(order);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (!block)
+		return NULL;
+	gm_alloc_account(1);
+	if (!filled)
+		fill_block(block, order, pattern);
+	page_desc(block)->fill = pattern;
+	page_desc(block)->filled = true;
+	return block;
+}
+
+/*
+ * Refill a block from pool_alloc_filled() and keep it, if its cache has room:
+ * the freeing thread pays the fill instead of the next allocation. Returns
+ * false if the block goes back to its chunk.
+ */
+static bool fill_cache_put(void *block, unsigned int order)
+{
+	struct page_desc *d = page_desc(block);
+	unsigned long fill = d->fill;
+	struct fill_cache *fc;
+	bool kept = false;
+
+	if (!d->filled)
+		return false;
+	d->filled = false;
+	pthread_mutex_lock(&pool_lock);
+	fc = fill_cache_of(order, fill, false);
+	if (!fc || fc->n == FILL_DEPTH) {
+		pthread_mutex_unlock(&pool_lock);
+		return false;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	fill_block(block, order, fill);
+	pthread_mutex_lock(&pool_lock);
+	if (fc->n < FILL_DEPTH) {
+		fc->blocks[fc->n++] = block;
+		nr_cached++;
+		nr_used--;
+		bytes_used -= block_size(order);
+		kept = true;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (kept)
+		gm_alloc_account(-1);
+	return kept;
 }
 
 void pool_free(void *block)
@@ -186,6 +313,8 @@ void pool_free(void *block)
 	if (!block)
 		return;
 	c = chunk_of(block);
+	if (fill_cache_put(block, c->order))
+		return;
 	sc = &classes[c->order];
 	pthread_mutex_lock(&pool_lock);
 	*(void **)block = c->free_list;
@@ -229,5 +358,6 @@ void pool_get_stats(struct pool_stats *stats)
 	stats->chunks = nr_chunks;
 	stats->blocks_used = nr_used;
 	stats->bytes_used = bytes_used;
+	stats->cached = nr_cached;
 	pthread_mutex_unlock(&pool_lock);
 }

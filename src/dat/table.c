@@ -18,13 +18,10 @@ void crst_table_init(unsigned long *crst, unsigned long entry)
 		crst[i] = entry;
 }
 
+/* Tables come pre-filled with @entry from the pool when it has them (refilled on free). */
 unsigned long *crst_table_alloc(unsigned long entry)
 {
-	unsigned long *crst = pool_alloc(POOL_ORDER_CRST, false);
-
-	if (crst)
-		crst_table_init(crst, entry);
-	return crst;
+	return pool_alloc_filled(POOL_ORDER_CRST, entry);
 }
 
 void crst_table_free(unsigned long *crst)
