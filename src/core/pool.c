@@ -29,8 +29,9 @@ struct chunk {
 	unsigned int order;
 	unsigned long nblocks;	   /* blocks in the chunk, block 0 holds the header pointer */
 	struct chunk *next, *prev; /* on the list of chunks with free blocks */
-	void *free_list;	   /* freed blocks, linked through their first word */
-	unsigned long untouched;   /* blocks [untouched, nblocks) were never handed out */
+	struct chunk *all_next, *all_prev; /* on all_chunks */
+	void *free_list;		   /* freed blocks, linked through their first word */
+	unsigned long untouched;	   /* blocks [untouched, nblocks) were never handed out */
 	unsigned long nfree;
 	struct page_desc desc[];
 };
@@ -42,16 +43,16 @@ struct size_class {
 
 /*
  * Pre-filled blocks (pool_alloc_filled()): a stack per pattern, a few patterns
- * (the empty entries of the four CRST levels). A cached block is taken from
- * its chunk as a used one would be, but not counted as used or live.
+ * (the empty entries of the four CRST levels, and page tables with PGSTEs). A cached block is taken
+ * from its chunk as a used one would be, but not counted as used or live.
  */
-#define FILL_SLOTS 4
+#define FILL_SLOTS 6
 #define FILL_DEPTH 64 /* blocks per pattern: 1 MiB of CRST tables */
 
 struct fill_cache {
 	bool used;
 	unsigned int order;
-	unsigned long pattern;
+	unsigned long lo, hi; /* the words of the first and of the second half */
 	unsigned int n;
 	void *blocks[FILL_DEPTH];
 };
@@ -59,6 +60,12 @@ struct fill_cache {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_class classes[NR_ORDERS];
 static struct fill_cache fill_caches[FILL_SLOTS];
+/*
+ * Every chunk, so that a chunk whose blocks are all in use or cached stays
+ * reachable (leak checkers do not look into the chunks, where block 0 points
+ * at the header).
+ */
+static struct chunk *all_chunks;
 static unsigned long nr_chunks, nr_used, bytes_used, nr_cached;
 
 static unsigned long block_size(unsigned int order)
@@ -117,6 +124,10 @@ static struct chunk *chunk_create(unsigned int order)
 		spin_lock_init(&c->desc[i].ptl);
 		c->desc[i].page = c->base + i * block_size(order);
 	}
+	c->all_next = all_chunks;
+	if (all_chunks)
+		all_chunks->all_prev = c;
+	all_chunks = c;
 	nr_chunks++;
 	return c;
 }
@@ -125,6 +136,12 @@ static void chunk_destroy(struct chunk *c)
 {
 	for (unsigned long i = 0; i < c->nblocks; i++)
 		spin_lock_destroy(&c->desc[i].ptl);
+	if (c->all_prev)
+		c->all_prev->all_next = c->all_next;
+	else
+		all_chunks = c->all_next;
+	if (c->all_next)
+		c->all_next->all_prev = c->all_prev;
 	munmap(c->base, CHUNK_SIZE);
 	free(c);
 	nr_chunks--;
@@ -202,28 +219,36 @@ void *pool_alloc(unsigned int order, bool zero)
 	return block;
 }
 
-/* Every word of @block := @pattern: stores of 32 bytes, which the compiler keeps as a loop. */
-static void fill_block(void *block, unsigned int order, unsigned long pattern)
+/* Words of @w[0 .. @n) := @v: stores of 32 bytes, which the compiler keeps as a loop. */
+static void fill_words(unsigned long *w, unsigned long n, unsigned long v)
 {
-	unsigned long *w = block, n = block_size(order) / sizeof(*w);
-
 	for (unsigned long i = 0; i < n; i += 4) {
-		w[i] = pattern;
-		w[i + 1] = pattern;
-		w[i + 2] = pattern;
-		w[i + 3] = pattern;
+		w[i] = v;
+		w[i + 1] = v;
+		w[i + 2] = v;
+		w[i + 3] = v;
 	}
 }
 
-/* The cache of (@order, @pattern), or a free slot for it, or NULL (pool_lock held). */
-static struct fill_cache *fill_cache_of(unsigned int order, unsigned long pattern, bool create)
+/* The first half of @block := @lo, the second := @hi. */
+static void fill_block(void *block, unsigned int order, unsigned long lo, unsigned long hi)
+{
+	unsigned long n = block_size(order) / sizeof(unsigned long) / 2;
+
+	fill_words(block, n, lo);
+	fill_words((unsigned long *)block + n, n, hi);
+}
+
+/* The cache of (@order, @lo, @hi), or a free slot for it, or NULL (pool_lock held). */
+static struct fill_cache *fill_cache_of(unsigned int order, unsigned long lo, unsigned long hi,
+					bool create)
 {
 	struct fill_cache *unused = NULL;
 
 	for (int i = 0; i < FILL_SLOTS; i++) {
 		struct fill_cache *fc = &fill_caches[i];
 
-		if (fc->used && fc->pattern == pattern && fc->order == order)
+		if (fc->used && fc->lo == lo && fc->hi == hi && fc->order == order)
 			return fc;
 		if (!fc->used && !unused)
 			unused = fc;
@@ -232,11 +257,12 @@ static struct fill_cache *fill_cache_of(unsigned int order, unsigned long patter
 		return NULL;
 	unused->used = true;
 	unused->order = order;
-	unused->pattern = pattern;
+	unused->lo = lo;
+	unused->hi = hi;
 	return unused;
 }
 
-void *pool_alloc_filled(unsigned int order, unsigned long pattern)
+void *pool_alloc_halves(unsigned int order, unsigned long lo, unsigned long hi)
 {
 	struct fill_cache *fc;
 	void *block = NULL;
@@ -245,7 +271,7 @@ void *pool_alloc_filled(unsigned int order, unsigned long pattern)
 	if (order >= NR_ORDERS || gm_alloc_inject())
 		return NULL;
 	pthread_mutex_lock(&pool_lock);
-	fc = fill_cache_of(order, pattern, true);
+	fc = fill_cache_of(order, lo, hi, true);
 	if (fc && fc->n) {
 		block = fc->blocks[--fc->n];
 		nr_cached--;
@@ -262,10 +288,16 @@ void *pool_alloc_filled(unsigned int order, unsigned long pattern)
 		return NULL;
 	gm_alloc_account(1);
 	if (!filled)
-		fill_block(block, order, pattern);
-	page_desc(block)->fill = pattern;
+		fill_block(block, order, lo, hi);
+	page_desc(block)->fill = lo;
+	page_desc(block)->fill_hi = hi;
 	page_desc(block)->filled = true;
 	return block;
+}
+
+void *pool_alloc_filled(unsigned int order, unsigned long pattern)
+{
+	return pool_alloc_halves(order, pattern, pattern);
 }
 
 /*
@@ -276,7 +308,7 @@ void *pool_alloc_filled(unsigned int order, unsigned long pattern)
 static bool fill_cache_put(void *block, unsigned int order)
 {
 	struct page_desc *d = page_desc(block);
-	unsigned long fill = d->fill;
+	unsigned long lo = d->fill, hi = d->fill_hi;
 	struct fill_cache *fc;
 	bool kept = false;
 
@@ -284,13 +316,13 @@ static bool fill_cache_put(void *block, unsigned int order)
 		return false;
 	d->filled = false;
 	pthread_mutex_lock(&pool_lock);
-	fc = fill_cache_of(order, fill, false);
+	fc = fill_cache_of(order, lo, hi, false);
 	if (!fc || fc->n == FILL_DEPTH) {
 		pthread_mutex_unlock(&pool_lock);
 		return false;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	fill_block(block, order, fill);
+	fill_block(block, order, lo, hi);
 	pthread_mutex_lock(&pool_lock);
 	if (fc->n < FILL_DEPTH) {
 		fc->blocks[fc->n++] = block;

@@ -15,13 +15,14 @@
 #include "core/rcu.h"
 
 struct page_desc {
-	spinlock_t ptl;	     /* page tables: the page-table lock */
-	unsigned long index; /* tables: first address the table maps (shadows: the source) */
-	void *owner;	     /* shadow tables: the shadow gmap they belong to */
-	struct rcu_head rcu; /* deferred free */
-	void *page;	     /* the block this descriptor describes */
-	unsigned long fill;  /* from pool_alloc_filled(): the pattern to refill with */
-	bool filled;	     /* from pool_alloc_filled(): refill and cache it when freed */
+	spinlock_t ptl;	       /* page tables: the page-table lock */
+	unsigned long index;   /* tables: first address the table maps (shadows: the source) */
+	void *owner;	       /* shadow tables: the shadow gmap they belong to */
+	struct rcu_head rcu;   /* deferred free */
+	void *page;	       /* the block this descriptor describes */
+	unsigned long fill;    /* from pool_alloc_filled(): the pattern to refill with */
+	unsigned long fill_hi; /* from pool_alloc_halves(): the second half's */
+	bool filled;	       /* from pool_alloc_filled(): refill and cache it when freed */
 };
 
 /* Block sizes: order 0 is 4 KiB, order 2 is 16 KiB (a CRST table). */
@@ -55,6 +56,16 @@ void *pool_alloc(unsigned int order, bool zero);
  * Return: the block, or NULL.
  */
 void *pool_alloc_filled(unsigned int order, unsigned long pattern);
+
+/**
+ * pool_alloc_halves() - pool_alloc_filled() with one pattern per half of the block
+ * @order: POOL_ORDER_PAGE or POOL_ORDER_CRST
+ * @lo:    every word of the first half (a host page table's invalid PTEs)
+ * @hi:    every word of the second half (its PGSTEs, 0)
+ *
+ * Return: the block, or NULL.
+ */
+void *pool_alloc_halves(unsigned int order, unsigned long lo, unsigned long hi);
 
 /** pool_free() - give a block back at once (nobody can still be reading it) */
 void pool_free(void *block);

@@ -5,7 +5,6 @@
  * half, which is why they are allocated as one 4 KiB block. CRST and PGSTE
  * tables come from the block pool, so that each has a descriptor (lock, index).
  */
-#include <string.h>
 
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
@@ -54,15 +53,10 @@ void page_table_free(unsigned long *table)
 	gm_free(table);
 }
 
+/* 256 invalid PTEs and 256 zero PGSTEs, pre-filled by the pool when it has one. */
 unsigned long *page_table_alloc_pgste(void)
 {
-	unsigned long *table = pool_alloc(POOL_ORDER_PAGE, false);
-
-	if (table) {
-		fill_invalid_ptes(table);
-		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
-	}
-	return table;
+	return pool_alloc_halves(POOL_ORDER_PAGE, _PAGE_INVALID, 0);
 }
 
 void page_table_free_pgste(unsigned long *table)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pre-filled blocks of the pool (pool_alloc_filled(), which crst_table_alloc()
- * uses): every word holds the pattern whether the block was cached or not, a
- * freed block comes back refilled (after a direct free and after an RCU free),
- * the cache is bounded, cached blocks do not count as live allocations, and an
- * injected failure leaves nothing behind.
+ * uses, and pool_alloc_halves(), page_table_alloc_pgste()'s): every word holds the pattern whether
+ * the block was cached or not, a freed block comes back refilled (after a direct free and after an
+ * RCU free), the cache is bounded, cached blocks do not count as live allocations, and an injected
+ * failure leaves nothing behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,6 +109,30 @@ static void test_cache_is_bounded(void **state)
 	assert_int_equal(gm_alloc_live(), live);
 }
 
+/* Host page tables: 256 invalid PTEs, 256 zero PGSTEs, again after a free of a used one. */
+static void test_page_table_halves(void **state)
+{
+	unsigned long *t = page_table_alloc_pgste(), *u;
+	long live = gm_alloc_live();
+
+	(void)state;
+	assert_non_null(t);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(t[i], i < 256 ? _PAGE_INVALID : 0);
+	memset(t, 0x77, 4096);
+	page_table_free_pgste(t);
+	assert_int_equal(gm_alloc_live(), live - 1);
+	u = page_table_alloc_pgste();
+	assert_ptr_equal(u, t);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(u[i], i < 256 ? _PAGE_INVALID : 0);
+	/* A plain page of the same size is no table: not taken from there, not refilled. */
+	t = pool_alloc(POOL_ORDER_PAGE, true);
+	assert_ptr_not_equal(t, u);
+	pool_free(t);
+	page_table_free_pgste(u);
+}
+
 static void test_injected_failure(void **state)
 {
 	long live = gm_alloc_live();
@@ -132,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_filled_fresh_and_refilled),
 		cmocka_unit_test(test_rcu_free_refills),
 		cmocka_unit_test(test_cache_is_bounded),
+		cmocka_unit_test(test_page_table_halves),
 		cmocka_unit_test(test_injected_failure),
 	};
 
