@@ -90,7 +90,7 @@ def main():
             for yi, c in enumerate(changes) for xi, s in enumerate(sizes))
         m = doc["machine"]
         script = """
-set terminal pngcairo size 1500,1300 font ",10"
+set terminal pngcairo size 1500,1300 font ",10" noenhanced
 set output '%(out)s'
 set multiplot layout 2,2 title "bench_2d: guest-3 reads, shadow gmaps vs two-dimensional walk (region-third ASCE; TLB 512 entries; %(cpu)s, load %(load)s)"
 set logscale x 2
