@@ -42,7 +42,7 @@ struct size_class {
 };
 
 /*
- * Pre-filled blocks (pool_alloc_filled()): a stack per pattern, a few patterns
+ * Pre-filled blocks (pool_alloc_filled_at()): a stack per pattern, a few patterns
  * (the empty entries of the four CRST levels, and page tables with PGSTEs). A cached block is taken
  * from its chunk as a used one would be, but not counted as used or live.
  */
@@ -198,11 +198,11 @@ static void *take_block(unsigned int order)
 	return chunk_take(sc, c);
 }
 
-void *pool_alloc(unsigned int order, bool zero)
+void *pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero)
 {
 	void *block;
 
-	if (order >= NR_ORDERS || gm_alloc_inject())
+	if (order >= NR_ORDERS || gm_alloc_inject(site))
 		return NULL;
 	pthread_mutex_lock(&pool_lock);
 	block = take_block(order);
@@ -262,13 +262,14 @@ static struct fill_cache *fill_cache_of(unsigned int order, unsigned long lo, un
 	return unused;
 }
 
-void *pool_alloc_halves(unsigned int order, unsigned long lo, unsigned long hi)
+void *pool_alloc_halves_at(enum gm_alloc_site site, unsigned int order, unsigned long lo,
+			   unsigned long hi)
 {
 	struct fill_cache *fc;
 	void *block = NULL;
 	bool filled = false;
 
-	if (order >= NR_ORDERS || gm_alloc_inject())
+	if (order >= NR_ORDERS || gm_alloc_inject(site))
 		return NULL;
 	pthread_mutex_lock(&pool_lock);
 	fc = fill_cache_of(order, lo, hi, true);
@@ -295,13 +296,13 @@ void *pool_alloc_halves(unsigned int order, unsigned long lo, unsigned long hi)
 	return block;
 }
 
-void *pool_alloc_filled(unsigned int order, unsigned long pattern)
+void *pool_alloc_filled_at(enum gm_alloc_site site, unsigned int order, unsigned long pattern)
 {
-	return pool_alloc_halves(order, pattern, pattern);
+	return pool_alloc_halves_at(site, order, pattern, pattern);
 }
 
 /*
- * Refill a block from pool_alloc_filled() and keep it, if its cache has room:
+ * Refill a block from pool_alloc_filled_at() and keep it, if its cache has room:
  * the freeing thread pays the fill instead of the next allocation. Returns
  * false if the block goes back to its chunk.
  */

@@ -12,6 +12,7 @@
 
 #include <gmap/lock.h>
 
+#include "core/alloc_sites.h"
 #include "core/rcu.h"
 
 struct page_desc {
@@ -20,9 +21,9 @@ struct page_desc {
 	void *owner;	       /* shadow tables: the shadow gmap they belong to */
 	struct rcu_head rcu;   /* deferred free */
 	void *page;	       /* the block this descriptor describes */
-	unsigned long fill;    /* from pool_alloc_filled(): the pattern to refill with */
-	unsigned long fill_hi; /* from pool_alloc_halves(): the second half's */
-	bool filled;	       /* from pool_alloc_filled(): refill and cache it when freed */
+	unsigned long fill;    /* from pool_alloc_filled_at(): the pattern to refill with */
+	unsigned long fill_hi; /* from pool_alloc_halves_at(): the second half's */
+	bool filled;	       /* from pool_alloc_filled_at(): refill and cache it when freed */
 };
 
 /* Block sizes: order 0 is 4 KiB, order 2 is 16 KiB (a CRST table). */
@@ -30,7 +31,8 @@ struct page_desc {
 #define POOL_ORDER_CRST 2U
 
 /**
- * pool_alloc() - take a block of 4 KiB << @order from the pool
+ * pool_alloc_at() - take a block of 4 KiB << @order from the pool
+ * @site:  the allocation site (alloc_sites.h)
  * @order: POOL_ORDER_PAGE or POOL_ORDER_CRST
  * @zero:  fill it with zeroes
  *
@@ -39,10 +41,11 @@ struct page_desc {
  *
  * Return: the block, or NULL.
  */
-void *pool_alloc(unsigned int order, bool zero);
+void *pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero);
 
 /**
- * pool_alloc_filled() - take a block whose 8-byte words all hold @pattern
+ * pool_alloc_filled_at() - take a block whose 8-byte words all hold @pattern
+ * @site:    the allocation site (alloc_sites.h)
  * @order:   POOL_ORDER_PAGE or POOL_ORDER_CRST
  * @pattern: the value of every word (a DAT table's empty entry)
  *
@@ -55,17 +58,19 @@ void *pool_alloc(unsigned int order, bool zero);
  *
  * Return: the block, or NULL.
  */
-void *pool_alloc_filled(unsigned int order, unsigned long pattern);
+void *pool_alloc_filled_at(enum gm_alloc_site site, unsigned int order, unsigned long pattern);
 
 /**
- * pool_alloc_halves() - pool_alloc_filled() with one pattern per half of the block
+ * pool_alloc_halves_at() - pool_alloc_filled_at() with one pattern per half of the block
+ * @site:  the allocation site (alloc_sites.h)
  * @order: POOL_ORDER_PAGE or POOL_ORDER_CRST
  * @lo:    every word of the first half (a host page table's invalid PTEs)
  * @hi:    every word of the second half (its PGSTEs, 0)
  *
  * Return: the block, or NULL.
  */
-void *pool_alloc_halves(unsigned int order, unsigned long lo, unsigned long hi);
+void *pool_alloc_halves_at(enum gm_alloc_site site, unsigned int order, unsigned long lo,
+			   unsigned long hi);
 
 /** pool_free() - give a block back at once (nobody can still be reading it) */
 void pool_free(void *block);
@@ -76,9 +81,9 @@ void pool_free_rcu(void *block);
 /** page_desc() - the descriptor of a pool block (any address inside it) */
 struct page_desc *page_desc(const void *addr);
 
-static inline void *page_alloc(bool zero)
+static inline void *page_alloc_at(enum gm_alloc_site site, bool zero)
 {
-	return pool_alloc(POOL_ORDER_PAGE, zero);
+	return pool_alloc_at(site, POOL_ORDER_PAGE, zero);
 }
 
 static inline void page_free(void *page)
@@ -96,7 +101,7 @@ struct pool_stats {
 	unsigned long chunks;	   /* 2 MiB chunks taken from the system */
 	unsigned long blocks_used; /* blocks handed out, all sizes */
 	unsigned long bytes_used;  /* bytes handed out */
-	unsigned long cached;	   /* pre-filled blocks kept for pool_alloc_filled() */
+	unsigned long cached;	   /* pre-filled blocks kept for pool_alloc_filled_at() */
 };
 
 void pool_get_stats(struct pool_stats *stats);

@@ -9,7 +9,9 @@
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
 
+#include "core/alloc_internal.h"
 #include "core/pool.h"
+#include "dat/table_internal.h"
 
 void crst_table_init(unsigned long *crst, unsigned long entry)
 {
@@ -18,9 +20,14 @@ void crst_table_init(unsigned long *crst, unsigned long entry)
 }
 
 /* Tables come pre-filled with @entry from the pool when it has them (refilled on free). */
+unsigned long *crst_table_alloc_at(enum gm_alloc_site site, unsigned long entry)
+{
+	return pool_alloc_filled_at(site, POOL_ORDER_CRST, entry);
+}
+
 unsigned long *crst_table_alloc(unsigned long entry)
 {
-	return pool_alloc_filled(POOL_ORDER_CRST, entry);
+	return crst_table_alloc_at(GM_SITE_DAT_CRST_API, entry);
 }
 
 void crst_table_free(unsigned long *crst)
@@ -41,7 +48,8 @@ static void fill_invalid_ptes(unsigned long *table)
 
 unsigned long *page_table_alloc(void)
 {
-	unsigned long *table = gm_aligned_alloc(_PAGE_TABLE_SIZE, _PAGE_TABLE_SIZE);
+	unsigned long *table =
+		gm_aligned_alloc_at(GM_SITE_DAT_PGT_API, _PAGE_TABLE_SIZE, _PAGE_TABLE_SIZE);
 
 	if (table)
 		fill_invalid_ptes(table);
@@ -54,9 +62,14 @@ void page_table_free(unsigned long *table)
 }
 
 /* 256 invalid PTEs and 256 zero PGSTEs, pre-filled by the pool when it has one. */
+unsigned long *page_table_alloc_pgste_at(enum gm_alloc_site site)
+{
+	return pool_alloc_halves_at(site, POOL_ORDER_PAGE, _PAGE_INVALID, 0);
+}
+
 unsigned long *page_table_alloc_pgste(void)
 {
-	return pool_alloc_halves(POOL_ORDER_PAGE, _PAGE_INVALID, 0);
+	return page_table_alloc_pgste_at(GM_SITE_DAT_PGSTE_API);
 }
 
 void page_table_free_pgste(unsigned long *table)

@@ -12,6 +12,8 @@
 
 #include <gmap/alloc.h>
 
+#include "core/alloc_internal.h"
+#include "dat/table_internal.h"
 #include "shadow_internal.h"
 
 static __thread struct gmap *enabled_gmap;
@@ -25,7 +27,7 @@ static const struct mm_gmap_ops gmap_mm_ops = {
 
 static struct ulmap *ulmap_new(void)
 {
-	struct ulmap *m = gm_malloc(sizeof(*m));
+	struct ulmap *m = gm_malloc_at(GM_SITE_GMAP_ULMAP, sizeof(*m));
 
 	if (m && ulmap_init(m)) {
 		gm_free(m);
@@ -44,7 +46,7 @@ static void ulmap_free(struct ulmap *m)
 
 static struct rangemap *rangemap_new(void)
 {
-	struct rangemap *m = gm_malloc(sizeof(*m));
+	struct rangemap *m = gm_malloc_at(GM_SITE_GMAP_RANGEMAP, sizeof(*m));
 
 	if (m && rangemap_init(m)) {
 		gm_free(m);
@@ -87,7 +89,7 @@ static void asce_for_limit(unsigned long limit, unsigned long *atype, unsigned l
 struct gmap *gmap_alloc(unsigned long limit)
 {
 	unsigned long atype, etype, end;
-	struct gmap *gmap = gm_zalloc(sizeof(*gmap));
+	struct gmap *gmap = gm_zalloc_at(GM_SITE_GMAP_STRUCT, sizeof(*gmap));
 
 	if (!gmap)
 		return NULL;
@@ -100,7 +102,7 @@ struct gmap *gmap_alloc(unsigned long limit)
 	gmap->guest_to_host = rangemap_new();
 	gmap->host_to_guest = ulmap_new();
 	gmap->host_to_rmap = ulmap_new();
-	gmap->table = crst_table_alloc(etype);
+	gmap->table = crst_table_alloc_at(GM_SITE_GMAP_TOP_TABLE, etype);
 	if (!gmap->guest_to_host || !gmap->host_to_guest || !gmap->host_to_rmap || !gmap->table) {
 		gmap_free(gmap);
 		return NULL;
@@ -485,7 +487,7 @@ void gmap_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmadd
 static int gmap_alloc_table(struct gmap *gmap, unsigned long *table, unsigned long init,
 			    unsigned long gaddr)
 {
-	unsigned long *new = crst_table_alloc(init);
+	unsigned long *new = crst_table_alloc_at(GM_SITE_GMAP_LINK_TABLE, init);
 
 	if (!new)
 		return -ENOMEM;

@@ -5,6 +5,7 @@
 
 #include <gmap/alloc.h>
 
+#include "core/alloc_internal.h"
 #include "rangemap.h"
 
 int rangemap_init(struct rangemap *m)
@@ -13,7 +14,7 @@ int rangemap_init(struct rangemap *m)
 	m->nranges = 0;
 	m->length = 0;
 	m->rnd = 0x9e3779b97f4a7c15UL ^ (unsigned long)m;
-	m->spare = gm_malloc(sizeof(*m->spare));
+	m->spare = gm_malloc_at(GM_SITE_RANGEMAP_SPARE_INIT, sizeof(*m->spare));
 	return m->spare ? 0 : -ENOMEM;
 }
 
@@ -41,12 +42,12 @@ int rangemap_preload(struct rangemap *m, struct rangemap_preload *pre, unsigned 
 	for (unsigned int i = 0; i < RANGEMAP_PRELOAD_MAX; i++)
 		pre->node[i] = NULL;
 	if (!m->spare) {
-		m->spare = gm_malloc(sizeof(*m->spare));
+		m->spare = gm_malloc_at(GM_SITE_RANGEMAP_SPARE, sizeof(*m->spare));
 		if (!m->spare)
 			return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n && i < RANGEMAP_PRELOAD_MAX && !rc; i++) {
-		pre->node[i] = gm_malloc(sizeof(*pre->node[i]));
+		pre->node[i] = gm_malloc_at(GM_SITE_RANGEMAP_NODE, sizeof(*pre->node[i]));
 		if (!pre->node[i])
 			rc = -ENOMEM;
 	}
@@ -64,7 +65,7 @@ void rangemap_preload_end(struct rangemap *m, struct rangemap_preload *pre)
 	}
 	/* A removal fell back on the spare: try to have one again for the next. */
 	if (!m->spare)
-		m->spare = gm_malloc(sizeof(*m->spare));
+		m->spare = gm_malloc_at(GM_SITE_RANGEMAP_REFILL, sizeof(*m->spare));
 }
 
 /* A preloaded node, or (for a removal's split only) the spare. */

@@ -18,6 +18,8 @@
 
 #include <gmap/alloc.h>
 
+#include "core/alloc_internal.h"
+#include "dat/table_internal.h"
 #include "shadow_internal.h"
 
 struct shadow_counters shadow_count;
@@ -337,7 +339,7 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		/* A duplicate (a rebuild: the page's rmap is listed still) leaves it for the next
 		 * page. */
 		if (!rmap)
-			rmap = gm_malloc(sizeof(*rmap));
+			rmap = gm_malloc_at(GM_SITE_SHADOW_PROTECT_RMAP, sizeof(*rmap));
 		if (!rmap) {
 			rc = -ENOMEM;
 			break;
@@ -456,7 +458,7 @@ static int shadow_crst(struct gmap *sg, unsigned long saddr, unsigned long src, 
 	crst_source_range(src, &start, &len);
 	if (!fake && (long)len <= 0) /* TF beyond TL: nothing could be translated */
 		return -EINVAL;
-	child = crst_table_alloc(lv->empty);
+	child = crst_table_alloc_at(GM_SITE_SHADOW_CRST, lv->empty);
 	if (!child)
 		return -ENOMEM;
 	shadow_table_set_origin(child, sg,
@@ -579,7 +581,7 @@ int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int
 
 	if (!sg || !gmap_is_shadow(sg) || (!fake && (pgt & _SEGMENT_ENTRY_LARGE)))
 		return -EINVAL;
-	child = page_table_alloc_pgste();
+	child = page_table_alloc_pgste_at(GM_SITE_SHADOW_PGT);
 	if (!child)
 		return -ENOMEM;
 	shadow_table_set_origin(
@@ -653,7 +655,7 @@ int gmap_shadow_page(struct gmap *sg, unsigned long saddr, pte_t pte)
 
 	if (!sg || !gmap_is_shadow(sg))
 		return -EINVAL;
-	rmap = gm_malloc(sizeof(*rmap));
+	rmap = gm_malloc_at(GM_SITE_SHADOW_PAGE_RMAP, sizeof(*rmap));
 	if (!rmap)
 		return -ENOMEM;
 	rmap->raddr = (saddr & PAGE_MASK) | _SHADOW_RMAP_PGTABLE;

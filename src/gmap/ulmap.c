@@ -5,6 +5,7 @@
 
 #include <gmap/alloc.h>
 
+#include "core/alloc_internal.h"
 #include "ulmap.h"
 
 #define ULMAP_MIN_BUCKETS 16UL
@@ -17,7 +18,7 @@ static unsigned long bucket_of(unsigned long key, unsigned long nbuckets)
 
 int ulmap_init(struct ulmap *m)
 {
-	m->buckets = gm_zalloc(ULMAP_MIN_BUCKETS * sizeof(*m->buckets));
+	m->buckets = gm_zalloc_at(GM_SITE_ULMAP_BUCKETS, ULMAP_MIN_BUCKETS * sizeof(*m->buckets));
 	m->nbuckets = m->buckets ? ULMAP_MIN_BUCKETS : 0;
 	m->count = 0;
 	return m->buckets ? 0 : -ENOMEM;
@@ -42,12 +43,12 @@ int ulmap_preload(struct ulmap *m, struct ulmap_preload *pre)
 
 	pre->buckets = NULL;
 	pre->nbuckets = 0;
-	pre->node = gm_malloc(sizeof(*pre->node));
+	pre->node = gm_malloc_at(GM_SITE_ULMAP_NODE, sizeof(*pre->node));
 	if (!pre->node)
 		return -ENOMEM;
 	/* Grow at a load factor of 2; the insert re-checks under the lock. */
 	if (ulmap_count(m) + 1 > 2 * n) {
-		pre->buckets = gm_zalloc(2 * n * sizeof(*pre->buckets));
+		pre->buckets = gm_zalloc_at(GM_SITE_ULMAP_GROW, 2 * n * sizeof(*pre->buckets));
 		if (!pre->buckets) {
 			gm_free(pre->node);
 			pre->node = NULL;

@@ -87,7 +87,7 @@ int mm_migrate_page(struct mm_struct *mm, unsigned long addr)
 
 	if (!mm || addr >= TASK_SIZE)
 		return -EINVAL;
-	frame = page_alloc(false);
+	frame = page_alloc_at(GM_SITE_MM_MIGRATE_FRAME, false);
 	if (!frame)
 		return -ENOMEM;
 	addr &= PAGE_MASK;

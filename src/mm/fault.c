@@ -64,7 +64,7 @@ static int prefetch_swap(struct mm_struct *mm, pte_t *ptep, struct prefetch *pre
 	int rc;
 
 	if (!pre->frame) {
-		pre->frame = page_alloc(false);
+		pre->frame = page_alloc_at(GM_SITE_MM_SWAPIN_FRAME, false);
 		if (!pre->frame)
 			return -ENOMEM;
 	}
@@ -170,7 +170,7 @@ int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int faul
 			continue; /* the world may have changed: look again */
 		}
 		if (!frame && !pte_present(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
-			frame = page_alloc(false);
+			frame = page_alloc_at(GM_SITE_MM_FAULT_FRAME, false);
 			if (!frame)
 				break;
 		}

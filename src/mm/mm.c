@@ -13,13 +13,13 @@
 
 struct mm_struct *mm_create(void)
 {
-	struct mm_struct *mm = gm_zalloc(sizeof(*mm));
+	struct mm_struct *mm = gm_zalloc_at(GM_SITE_MM_STRUCT, sizeof(*mm));
 	pthread_rwlockattr_t attr;
 
 	if (!mm)
 		return NULL;
 	atomic_init(&mm->users, 1);
-	mm->pgd = crst_table_alloc(_REGION3_ENTRY_EMPTY);
+	mm->pgd = crst_table_alloc_at(GM_SITE_MM_PGD, _REGION3_ENTRY_EMPTY);
 	if (!mm->pgd) {
 		gm_free(mm);
 		return NULL;

@@ -11,8 +11,10 @@
 
 #include <gmap/mm.h>
 
+#include "core/alloc_internal.h"
 #include "core/rcu.h"
 #include "core/pool.h"
+#include "dat/table_internal.h"
 
 struct vm_area_struct {
 	unsigned long vm_start, vm_end; /* [vm_start, vm_end) */
@@ -74,9 +76,8 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 bool vma_range_mapped(struct mm_struct *mm, unsigned long start, unsigned long end);
 bool vma_overlaps(struct mm_struct *mm, unsigned long start, unsigned long end);
 unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned long align);
-int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot);
 /* For callers that must not fail after they changed something: allocate, then link. */
-struct vm_area_struct *vma_alloc(void);
+struct vm_area_struct *vma_alloc(enum gm_alloc_site site);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long start,
 	      unsigned long end, int prot);
 int vma_remove_range(struct mm_struct *mm, unsigned long start, unsigned long end);

@@ -86,7 +86,7 @@ unsigned long mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long le
 	if (fixed && addr > TASK_SIZE - len)
 		return (unsigned long)-ENOMEM;
 	/* Allocated first: once MAP_FIXED has unmapped the old pages, nothing may fail. */
-	vma = vma_alloc();
+	vma = vma_alloc(GM_SITE_MM_MMAP_VMA);
 	if (!vma)
 		return (unsigned long)-ENOMEM;
 again:
@@ -99,7 +99,7 @@ again:
 		/* Beyond 4 TiB: grow the tables first, with a table allocated unlocked. */
 		if (!upper) {
 			mmap_write_unlock(mm);
-			upper = crst_table_alloc(_REGION2_ENTRY_EMPTY);
+			upper = crst_table_alloc_at(GM_SITE_MM_MMAP_UPPER, _REGION2_ENTRY_EMPTY);
 			if (upper)
 				goto again;
 			gm_free(vma);

@@ -139,7 +139,7 @@ static int region3_table_alloc(struct mm_struct *mm, unsigned long addr)
 
 	if (!mm_grown(mm) || !(entry_load(r2e) & _REGION_ENTRY_INVALID))
 		return 0;
-	r3t = crst_table_alloc(_REGION3_ENTRY_EMPTY);
+	r3t = crst_table_alloc_at(GM_SITE_MM_R3T, _REGION3_ENTRY_EMPTY);
 	if (!r3t)
 		return -ENOMEM;
 	spin_lock(&mm->page_table_lock);
@@ -163,7 +163,7 @@ static int segment_table_alloc(struct mm_struct *mm, unsigned long addr)
 	r3e = &region3_table(mm, addr)[dat_rtx(addr)];
 	if (!(entry_load(r3e) & _REGION_ENTRY_INVALID))
 		return 0;
-	sgt = crst_table_alloc(_SEGMENT_ENTRY_EMPTY);
+	sgt = crst_table_alloc_at(GM_SITE_MM_SGT, _SEGMENT_ENTRY_EMPTY);
 	if (!sgt)
 		return -ENOMEM;
 	spin_lock(&mm->page_table_lock);
@@ -185,7 +185,7 @@ pte_t *mm_pte_alloc(struct mm_struct *mm, unsigned long addr)
 		return NULL;
 	ste = mm_segment_entry(mm, addr);
 	if (entry_load(ste) & _SEGMENT_ENTRY_INVALID) {
-		pt = page_table_alloc_pgste();
+		pt = page_table_alloc_pgste_at(GM_SITE_MM_PGT);
 		if (!pt)
 			return NULL;
 		page_desc(pt)->index = addr & _SEGMENT_MASK;
@@ -446,7 +446,8 @@ static int lock_with_room(struct mm_struct *mm, struct tlb_listener_set **fresh)
 			return 0;
 		spin_unlock(&mm->tlb_lock);
 		gm_free(*fresh);
-		*fresh = gm_malloc(sizeof(**fresh) + need * sizeof((*fresh)->l[0]));
+		*fresh = gm_malloc_at(GM_SITE_MM_TLB_LISTENERS,
+				      sizeof(**fresh) + need * sizeof((*fresh)->l[0]));
 		if (!*fresh)
 			return -ENOMEM;
 		room = need;

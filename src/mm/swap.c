@@ -68,7 +68,8 @@ static int swap_open(struct swap_file *sf)
 static int swap_grow(struct swap_file *sf)
 {
 	unsigned long n = sf->nslots ? 2 * sf->nslots : 1024;
-	unsigned long *used = gm_zalloc(n / 8), *gen = gm_zalloc(n * sizeof(*gen));
+	unsigned long *used = gm_zalloc_at(GM_SITE_MM_SWAP_USED, n / 8),
+		      *gen = gm_zalloc_at(GM_SITE_MM_SWAP_GEN, n * sizeof(*gen));
 
 	if (!used || !gen) {
 		gm_free(used);

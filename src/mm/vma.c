@@ -84,14 +84,14 @@ unsigned long vma_find_gap(struct mm_struct *mm, unsigned long len, unsigned lon
 	return addr ? addr : find_gap_below(mm, len, align, TASK_SIZE);
 }
 
-static struct vm_area_struct *vma_new(unsigned long start, unsigned long end, int prot)
+struct vm_area_struct *vma_alloc(enum gm_alloc_site site)
 {
-	struct vm_area_struct *v = gm_malloc(sizeof(*v));
+	struct vm_area_struct *v = gm_malloc_at(site, sizeof(*v));
 
 	if (v) {
-		v->vm_start = start;
-		v->vm_end = end;
-		v->prot = prot;
+		v->vm_start = 0;
+		v->vm_end = 0;
+		v->prot = 0;
 		v->next = NULL;
 	}
 	return v;
@@ -114,11 +114,6 @@ static void vma_merge_all(struct mm_struct *mm)
 	}
 }
 
-struct vm_area_struct *vma_alloc(void)
-{
-	return vma_new(0, 0, 0);
-}
-
 void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long start,
 	      unsigned long end, int prot)
 {
@@ -133,16 +128,6 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *v, unsigned long star
 	*link = v;
 	mm->map_count++;
 	vma_merge_all(mm);
-}
-
-int vma_insert(struct mm_struct *mm, unsigned long start, unsigned long end, int prot)
-{
-	struct vm_area_struct *v = vma_alloc();
-
-	if (!v)
-		return -ENOMEM;
-	vma_link(mm, v, start, end, prot);
-	return 0;
 }
 
 /* Split @v at @addr (strictly inside it) using the preallocated @spare. */
@@ -168,7 +153,7 @@ int vma_remove_range(struct mm_struct *mm, unsigned long start, unsigned long en
 	struct vm_area_struct *v = find_vma(mm, start), **link, *spare = NULL;
 
 	if (strictly_inside(v, start) && v->vm_end > end) {
-		spare = vma_new(0, 0, 0);
+		spare = vma_alloc(GM_SITE_MM_VMA_UNMAP_SPLIT);
 		if (!spare)
 			return -ENOMEM;
 		vma_split(mm, v, end, spare);
@@ -199,8 +184,8 @@ int vma_protect_range(struct mm_struct *mm, unsigned long start, unsigned long e
 	bool split_start = strictly_inside(first, start) && first->prot != prot;
 	bool split_end = last && last->vm_end > end && last->prot != prot;
 
-	if ((split_start && !(spare[0] = vma_new(0, 0, 0))) ||
-	    (split_end && !(spare[1] = vma_new(0, 0, 0)))) {
+	if ((split_start && !(spare[0] = vma_alloc(GM_SITE_MM_VMA_PROT_SPLIT_START))) ||
+	    (split_end && !(spare[1] = vma_alloc(GM_SITE_MM_VMA_PROT_SPLIT_END)))) {
 		gm_free(spare[0]);
 		return -ENOMEM;
 	}

@@ -28,6 +28,7 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
+#include "core/alloc_internal.h"
 #include "core/rcu.h"
 #include "vcpu_internal.h"
 
@@ -123,7 +124,7 @@ static void register_prefix_notifier(void)
 
 struct vcpu *vcpu_create(void)
 {
-	struct vcpu *v = gm_zalloc(sizeof(*v));
+	struct vcpu *v = gm_zalloc_at(GM_SITE_VCPU_STRUCT, sizeof(*v));
 
 	if (!v)
 		return NULL;

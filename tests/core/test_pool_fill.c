@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pre-filled blocks of the pool (pool_alloc_filled(), which crst_table_alloc()
- * uses, and pool_alloc_halves(), page_table_alloc_pgste()'s): every word holds the pattern whether
- * the block was cached or not, a freed block comes back refilled (after a direct free and after an
- * RCU free), the cache is bounded, cached blocks do not count as live allocations, and an injected
- * failure leaves nothing behind.
+ * Pre-filled blocks of the pool (pool_alloc_filled_at(), which crst_table_alloc()
+ * uses, and pool_alloc_halves_at(), page_table_alloc_pgste()'s): every word holds the pattern
+ * whether the block was cached or not, a freed block comes back refilled (after a direct free and
+ * after an RCU free), the cache is bounded, cached blocks do not count as live allocations, and an
+ * injected failure leaves nothing behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +40,9 @@ static unsigned long cached(void)
 static void test_filled_fresh_and_refilled(void **state)
 {
 	long live = gm_alloc_live();
-	unsigned long *t = pool_alloc_filled(POOL_ORDER_CRST, _REGION3_ENTRY_EMPTY), *u;
+	unsigned long *t = pool_alloc_filled_at(GM_SITE_DAT_CRST_API, POOL_ORDER_CRST,
+						_REGION3_ENTRY_EMPTY),
+		      *u;
 	unsigned long before;
 
 	(void)state;
@@ -53,14 +55,14 @@ static void test_filled_fresh_and_refilled(void **state)
 	pool_free(t);
 	assert_int_equal(cached(), before + 1);
 	assert_int_equal(gm_alloc_live(), live);
-	u = pool_alloc_filled(POOL_ORDER_CRST, _REGION3_ENTRY_EMPTY);
+	u = pool_alloc_filled_at(GM_SITE_DAT_CRST_API, POOL_ORDER_CRST, _REGION3_ENTRY_EMPTY);
 	assert_ptr_equal(u, t);
 	assert_true(all_words(u, _REGION3_ENTRY_EMPTY));
 	assert_int_equal(cached(), before);
 	/* Another pattern does not take it. */
 	memset(u, 0x33, 16384);
 	pool_free(u);
-	t = pool_alloc_filled(POOL_ORDER_CRST, _SEGMENT_ENTRY_EMPTY);
+	t = pool_alloc_filled_at(GM_SITE_DAT_CRST_API, POOL_ORDER_CRST, _SEGMENT_ENTRY_EMPTY);
 	assert_ptr_not_equal(t, u);
 	assert_true(all_words(t, _SEGMENT_ENTRY_EMPTY));
 	u = crst_table_alloc(_REGION3_ENTRY_EMPTY);
@@ -127,7 +129,7 @@ static void test_page_table_halves(void **state)
 	for (int i = 0; i < 512; i++)
 		assert_int_equal(u[i], i < 256 ? _PAGE_INVALID : 0);
 	/* A plain page of the same size is no table: not taken from there, not refilled. */
-	t = pool_alloc(POOL_ORDER_PAGE, true);
+	t = pool_alloc_at(GM_SITE_DAT_PGSTE_API, POOL_ORDER_PAGE, true);
 	assert_ptr_not_equal(t, u);
 	pool_free(t);
 	page_table_free_pgste(u);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Interleavings of a swap-in that drops mmap_lock with other host events, made
- * deterministic: this executable is linked with --wrap=pool_alloc and
+ * deterministic: this executable is linked with --wrap=pool_alloc_at and
  * --wrap=swap_read, so the hooks below run "another thread's" events at exact
  * points inside fixup_user_fault().
  */
@@ -18,8 +18,8 @@
 
 #define BASE 0x40000000UL
 
-void *__real_pool_alloc(unsigned int order, bool zero);
-void *__wrap_pool_alloc(unsigned int order, bool zero);
+void *__real_pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero);
+void *__wrap_pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero);
 int __real_swap_read(struct swap_file *sf, unsigned long slot, void *page);
 int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
@@ -33,7 +33,7 @@ static struct {
 
 static unsigned char c1[PAGE_SIZE], c2[PAGE_SIZE], buf[PAGE_SIZE];
 
-void *__wrap_pool_alloc(unsigned int order, bool zero)
+void *__wrap_pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero)
 {
 	if (hook.armed_alloc && !hook.in_hook) {
 		hook.armed_alloc = false;
@@ -43,7 +43,7 @@ void *__wrap_pool_alloc(unsigned int order, bool zero)
 		assert_true(pte_present(__pte(mm_lookup_pte(hook.mm, BASE))));
 		hook.in_hook = false;
 	}
-	return __real_pool_alloc(order, zero);
+	return __real_pool_alloc_at(site, order, zero);
 }
 
 int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page)

@@ -5,8 +5,8 @@
  * live gmaps and vCPUs, gmap_put() after gmap_remove(), NULL arguments, and the
  * TLB-listener set under allocation pressure and racing registrations.
  *
- * This executable is linked with --wrap=gm_zalloc, --wrap=gm_free and
- * --wrap=gm_malloc: the hooks below keep a freed gmap's memory and hand it to
+ * This executable is linked with --wrap=gm_zalloc_at, --wrap=gm_free and
+ * --wrap=gm_malloc_at: the hooks below keep a freed gmap's memory and hand it to
  * the next gmap (address reuse without depending on the allocator, which under
  * AddressSanitizer quarantines freed memory), and register other listeners in
  * the middle of a registration.
@@ -25,17 +25,18 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
+#include "core/alloc_internal.h"
 #include "guest.h"
 
 #define HBASE2 0x200000000UL /* a second host range of GMEM bytes */
 #define PREFIX 0x40000UL
 
-void *__real_gm_zalloc(size_t size);
-void *__wrap_gm_zalloc(size_t size);
+void *__real_gm_zalloc_at(enum gm_alloc_site site, size_t size);
+void *__wrap_gm_zalloc_at(enum gm_alloc_site site, size_t size);
 void __real_gm_free(void *ptr);
 void __wrap_gm_free(void *ptr);
-void *__real_gm_malloc(size_t size);
-void *__wrap_gm_malloc(size_t size);
+void *__real_gm_malloc_at(enum gm_alloc_site site, size_t size);
+void *__wrap_gm_malloc_at(enum gm_alloc_site site, size_t size);
 
 #define NEXTRA 3
 
@@ -53,16 +54,16 @@ static struct {
 	bool in_hook;
 } hook;
 
-void *__wrap_gm_zalloc(size_t size)
+void *__wrap_gm_zalloc_at(enum gm_alloc_site site, size_t size)
 {
 	void *p = hook.stash;
 
-	if (p && size == sizeof(struct gmap)) {
+	if (p && site == GM_SITE_GMAP_STRUCT) {
 		hook.stash = NULL;
 		memset(p, 0, size);
 		return p;
 	}
-	return __real_gm_zalloc(size);
+	return __real_gm_zalloc_at(site, size);
 }
 
 void __wrap_gm_free(void *ptr)
@@ -76,7 +77,7 @@ void __wrap_gm_free(void *ptr)
 }
 
 /* A registration racing with the one that allocates: the set grows meanwhile. */
-void *__wrap_gm_malloc(size_t size)
+void *__wrap_gm_malloc_at(enum gm_alloc_site site, size_t size)
 {
 	if (hook.registrations && !hook.in_hook) {
 		struct counting_listener *x = &hook.extra[--hook.registrations];
@@ -85,7 +86,7 @@ void *__wrap_gm_malloc(size_t size)
 		assert_int_equal(mm_register_tlb_listener(hook.mm, &x->l), 0);
 		hook.in_hook = false;
 	}
-	return __real_gm_malloc(size);
+	return __real_gm_malloc_at(site, size);
 }
 
 static void count_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
