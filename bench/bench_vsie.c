@@ -22,7 +22,10 @@
  *   no source pages to protect).
  *
  * Migrations and shadow creation are outside the timed parts. Each case gives
- * ns per operation over its timed runs (median, min, max). Results are
+ * ns per operation over its timed runs (median, min, max) and instructions per
+ * operation: the program runs itself again under callgrind
+ * (--count-instructions), which brackets the same operations (one run each;
+ * the depth cases fault after fault) with bench_cg_start()/bench_cg_stop(). Results are
  * checked; a wrong one exits 1. Output: one JSON document on stdout.
  */
 #include <endian.h>
@@ -35,23 +38,25 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
+#include "bench_instr.h"
 #include "bench_util.h"
 
-#define G2_SIZE	 (64UL << 20)
-#define G2_HOST	 0x200000000UL
-#define R1T	 0x100000UL
-#define R2T	 0x110000UL
-#define R3T	 0x120000UL
-#define SGT	 0x130000UL
-#define PGT	 0x140000UL  /* 2 KiB per segment */
-#define G3_DATA	 0x1000000UL /* guest-3 0 maps here */
-#define G3_NSEG	 16UL
-#define HOT	 64UL
-#define PTE_RUN	 256UL	       /* pages of segment 1 faulted per PTE-only run */
-#define TOP_LAST (8 * 0x7ffUL) /* the top-level entry stored to, to remove a shadow */
+#define G2_SIZE	    (64UL << 20)
+#define G2_HOST	    0x200000000UL
+#define R1T	    0x100000UL
+#define R2T	    0x110000UL
+#define R3T	    0x120000UL
+#define SGT	    0x130000UL
+#define PGT	    0x140000UL	/* 2 KiB per segment */
+#define G3_DATA	    0x1000000UL /* guest-3 0 maps here */
+#define G3_NSEG	    16UL
+#define HOT	    64UL
+#define PTE_RUN	    256UL	  /* pages of segment 1 faulted per PTE-only run */
+#define TOP_LAST    (8 * 0x7ffUL) /* the top-level entry stored to, to remove a shadow */
+#define QUICK_HIT_N 20000UL	  /* accesses per hit run with --quick (and under callgrind) */
 
 struct params {
-	bool quick;
+	bool quick, count_only, no_instructions;
 	unsigned int reps;
 	unsigned long hit_n;   /* accesses per timed hit run */
 	unsigned long depth_n; /* fresh shadows per timed depth run */
@@ -82,6 +87,8 @@ static struct bench_series series[NSERIES] = {
 			   "first fault in a fresh real-space shadow (fake tables)" },
 };
 
+static double instr[NSERIES]; /* instructions per operation, from the callgrind run */
+static const char *instr_source = "none";
 static struct mm_struct *mm;
 static struct gmap *parent;
 static struct vcpu *cpu;
@@ -183,6 +190,12 @@ static void run_hits(const struct params *p)
 		for (int nested = 0; nested < 2; nested++) {
 			read_loop(nested, HOT); /* warm the TLB */
 			series[S_G2_HIT + nested].per_run = p->hit_n;
+			if (p->count_only) {
+				bench_cg_start();
+				read_loop(nested, p->hit_n);
+				bench_cg_stop(series[S_G2_HIT + nested].name);
+				continue;
+			}
 			bench_probe_start(&pr);
 			read_loop(nested, p->hit_n);
 			bench_probe_end(&pr, &series[S_G2_HIT + nested]);
@@ -227,6 +240,13 @@ static void run_fault_pte(const struct params *p)
 			if (rc)
 				bench_die("mm_migrate_page", rc);
 		}
+		if (p->count_only) {
+			bench_cg_start();
+			for (unsigned long j = 0; j < PTE_RUN; j++)
+				fault(sg, seg1 + j * PAGE_SIZE);
+			bench_cg_stop(series[S_FAULT_PTE].name);
+			continue;
+		}
 		bench_probe_start(&pr);
 		for (unsigned long j = 0; j < PTE_RUN; j++)
 			fault(sg, seg1 + j * PAGE_SIZE);
@@ -261,17 +281,64 @@ static void run_depth(const struct params *p, int s)
 			drop_shadows();
 			gm_quiesce();
 			sg = take_shadow(asce_of(s), s == S_DEPTH_REAL ? (int)(i & 1) : 1);
+			if (p->count_only)
+				bench_cg_start();
 			t = bench_now_ns();
 			fault(sg, 5 * PAGE_SIZE);
 			total += bench_now_ns() - t;
+			if (p->count_only)
+				bench_cg_stop(ser->name);
 			gmap_put(sg);
 		}
+		if (p->count_only)
+			continue;
 		bench_check(ser->n < BENCH_MAX_SAMPLES, "samples");
 		ser->v[ser->n++] = total / (double)p->depth_n;
 	}
 }
 
 /* ---- JSON and main -------------------------------------------------------------------------- */
+
+/* ---- instructions under callgrind ---------------------------------------------------------- */
+
+struct cg_sum {
+	double ir[NSERIES];
+	unsigned long dumps[NSERIES];
+};
+
+static void cg_found(void *ctx, const char *name, unsigned long ir)
+{
+	struct cg_sum *cg = ctx;
+
+	for (int i = 0; i < NSERIES; i++)
+		if (!strcmp(name, series[i].name)) {
+			cg->ir[i] += (double)ir;
+			cg->dumps[i]++;
+		}
+}
+
+/*
+ * Run this program again under callgrind (one repetition of the quick counts:
+ * the counts per operation do not need more) and divide by the operations.
+ */
+static void instructions_by_callgrind(const char *self)
+{
+	char *argv[] = { (char *)self, "--count-instructions", "--reps", "1", "--quick", NULL };
+	struct cg_sum cg = { { 0 }, { 0 } };
+	double ops;
+
+	if (!bench_cg_run(argv, cg_found, &cg))
+		return;
+	for (int i = 0; i < NSERIES; i++) {
+		/* A dump per loop of per_run operations; the depth cases dump per fault. */
+		ops = i >= S_DEPTH_SEG	 ? 1.0
+		      : i == S_FAULT_PTE ? (double)PTE_RUN
+					 : (double)QUICK_HIT_N;
+		if (cg.dumps[i])
+			instr[i] = cg.ir[i] / ((double)cg.dumps[i] * ops);
+	}
+	instr_source = "callgrind";
+}
 
 static void print_series(struct json *j, const struct bench_series *s)
 {
@@ -282,19 +349,21 @@ static void print_series(struct json *j, const struct bench_series *s)
 	json_str(j, "what", s->what);
 	json_ulong(j, "ops_per_rep", s->per_run);
 	json_stats(j, "ns", &st, 1);
+	json_double(j, "instructions", instr[s - series], 1);
 	json_ulong(j, "preempted_runs", s->preempted);
 	json_close(j, '}');
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench_vsie [--quick] [--reps N] [--help]\n"
+	fprintf(f, "usage: bench_vsie [--quick] [--reps N] [--no-instructions] [--help]\n"
 		   "\n"
 		   "Cost of guest-3 accesses through shadow gmaps next to guest-2's own, and of\n"
 		   "the shadow fault by the depth it builds. Prints one JSON document.\n"
 		   "\n"
 		   "  --quick   few repetitions and small counts (smoke test)\n"
 		   "  --reps N  repetitions per measurement (default 11, at most 64)\n"
+		   "  --no-instructions  skip the instruction counts (a run under callgrind)\n"
 		   "  --help    this text\n");
 }
 
@@ -303,14 +372,20 @@ static void parse_args(int argc, char **argv, struct params *p)
 	unsigned long reps = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!bench_common_option(argv, &i, usage, &p->quick, &reps)) {
+		if (bench_common_option(argv, &i, usage, &p->quick, &reps))
+			continue;
+		if (!strcmp(argv[i], "--count-instructions")) {
+			p->count_only = true;
+		} else if (!strcmp(argv[i], "--no-instructions")) {
+			p->no_instructions = true;
+		} else {
 			fprintf(stderr, "bench_vsie: unknown option %s\n", argv[i]);
 			usage(stderr);
 			exit(2);
 		}
 	}
 	p->reps = p->quick ? 3 : 11;
-	p->hit_n = p->quick ? 20000 : 2000000;
+	p->hit_n = p->quick ? QUICK_HIT_N : 2000000;
 	p->depth_n = p->quick ? 5 : 40;
 	if (reps)
 		p->reps = (unsigned int)reps;
@@ -332,6 +407,10 @@ int main(int argc, char **argv)
 	for (int s = S_DEPTH_SEG; s <= S_DEPTH_REAL; s++)
 		run_depth(&p, s);
 	bench_machine_done(&m);
+	if (p.count_only)
+		goto out;
+	if (!p.no_instructions && !bench_on_valgrind())
+		instructions_by_callgrind(argv[0]);
 
 	json_open(&j, NULL, '{');
 	json_str(&j, "benchmark", "bench_vsie");
@@ -341,6 +420,7 @@ int main(int argc, char **argv)
 	json_params_open(&j, p.quick, p.reps);
 	json_ulong(&j, "hit_accesses_per_rep", p.hit_n);
 	json_ulong(&j, "fresh_shadows_per_rep", p.depth_n);
+	json_str(&j, "instructions_from", instr_source);
 	json_close(&j, '}');
 	json_open(&j, "cases", '[');
 	for (unsigned int i = 0; i < NSERIES; i++)
@@ -350,7 +430,7 @@ int main(int argc, char **argv)
 	g3 = stats_of(series[S_G3_HIT].v, series[S_G3_HIT].n).median;
 	json_double(&j, "nested_over_single_level_ns", g3 / g2, 2);
 	json_close(&j, '}');
-
+out:
 	gmap_disable(parent);
 	vcpu_destroy(cpu);
 	gmap_remove(parent);

@@ -29,8 +29,9 @@ struct chunk {
 	unsigned int order;
 	unsigned long nblocks;	   /* blocks in the chunk, block 0 holds the header pointer */
 	struct chunk *next, *prev; /* on the list of chunks with free blocks */
-	void *free_list;	   /* freed blocks, linked through their first word */
-	unsigned long untouched;   /* blocks [untouched, nblocks) were never handed out */
+	struct chunk *all_next, *all_prev; /* on all_chunks */
+	void *free_list;		   /* freed blocks, linked through their first word */
+	unsigned long untouched;	   /* blocks [untouched, nblocks) were never handed out */
 	unsigned long nfree;
 	struct page_desc desc[];
 };
@@ -40,9 +41,32 @@ struct size_class {
 	struct chunk *spare;   /* one completely free chunk kept back */
 };
 
+/*
+ * Pre-filled blocks (pool_alloc_filled_at()): a stack per pattern, a few patterns
+ * (the empty entries of the four CRST levels, and page tables with PGSTEs). A cached block is taken
+ * from its chunk as a used one would be, but not counted as used or live.
+ */
+#define FILL_SLOTS 6
+#define FILL_DEPTH 64 /* blocks per pattern: 1 MiB of CRST tables */
+
+struct fill_cache {
+	bool used;
+	unsigned int order;
+	unsigned long lo, hi; /* the words of the first and of the second half */
+	unsigned int n;
+	void *blocks[FILL_DEPTH];
+};
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_class classes[NR_ORDERS];
-static unsigned long nr_chunks, nr_used, bytes_used;
+static struct fill_cache fill_caches[FILL_SLOTS];
+/*
+ * Every chunk, so that a chunk whose blocks are all in use or cached stays
+ * reachable (leak checkers do not look into the chunks, where block 0 points
+ * at the header).
+ */
+static struct chunk *all_chunks;
+static unsigned long nr_chunks, nr_used, bytes_used, nr_cached;
 
 static unsigned long block_size(unsigned int order)
 {
@@ -100,6 +124,10 @@ static struct chunk *chunk_create(unsigned int order)
 		spin_lock_init(&c->desc[i].ptl);
 		c->desc[i].page = c->base + i * block_size(order);
 	}
+	c->all_next = all_chunks;
+	if (all_chunks)
+		all_chunks->all_prev = c;
+	all_chunks = c;
 	nr_chunks++;
 	return c;
 }
@@ -108,6 +136,12 @@ static void chunk_destroy(struct chunk *c)
 {
 	for (unsigned long i = 0; i < c->nblocks; i++)
 		spin_lock_destroy(&c->desc[i].ptl);
+	if (c->all_prev)
+		c->all_prev->all_next = c->all_next;
+	else
+		all_chunks = c->all_next;
+	if (c->all_next)
+		c->all_next->all_prev = c->all_prev;
 	munmap(c->base, CHUNK_SIZE);
 	free(c);
 	nr_chunks--;
@@ -148,34 +182,160 @@ static void *chunk_take(struct size_class *sc, struct chunk *c)
 	return block;
 }
 
+/* A block of @order from the chunks (pool_lock held); NULL if the system has no memory. */
+static void *take_block(unsigned int order)
+{
+	struct size_class *sc = &classes[order];
+	struct chunk *c = sc->partial;
+
+	if (!c) {
+		c = sc->spare ? sc->spare : chunk_create(order);
+		sc->spare = NULL;
+		if (!c)
+			return NULL;
+		partial_add(sc, c);
+	}
+	return chunk_take(sc, c);
+}
+
 void *pool_alloc_at(enum gm_alloc_site site, unsigned int order, bool zero)
 {
-	struct size_class *sc;
-	struct chunk *c;
 	void *block;
 
 	if (order >= NR_ORDERS || gm_alloc_inject(site))
 		return NULL;
-	sc = &classes[order];
 	pthread_mutex_lock(&pool_lock);
-	c = sc->partial;
-	if (!c) {
-		c = sc->spare ? sc->spare : chunk_create(order);
-		sc->spare = NULL;
-		if (!c) {
-			pthread_mutex_unlock(&pool_lock);
-			return NULL;
-		}
-		partial_add(sc, c);
+	block = take_block(order);
+	if (block) {
+		nr_used++;
+		bytes_used += block_size(order);
 	}
-	block = chunk_take(sc, c);
-	nr_used++;
-	bytes_used += block_size(order);
 	pthread_mutex_unlock(&pool_lock);
+	if (!block)
+		return NULL;
 	gm_alloc_account(1);
 	if (zero)
 		memset(block, 0, block_size(order));
 	return block;
+}
+
+/* Words of @w[0 .. @n) := @v: stores of 32 bytes, which the compiler keeps as a loop. */
+static void fill_words(unsigned long *w, unsigned long n, unsigned long v)
+{
+	for (unsigned long i = 0; i < n; i += 4) {
+		w[i] = v;
+		w[i + 1] = v;
+		w[i + 2] = v;
+		w[i + 3] = v;
+	}
+}
+
+/* The first half of @block := @lo, the second := @hi. */
+static void fill_block(void *block, unsigned int order, unsigned long lo, unsigned long hi)
+{
+	unsigned long n = block_size(order) / sizeof(unsigned long) / 2;
+
+	fill_words(block, n, lo);
+	fill_words((unsigned long *)block + n, n, hi);
+}
+
+/* The cache of (@order, @lo, @hi), or a free slot for it, or NULL (pool_lock held). */
+static struct fill_cache *fill_cache_of(unsigned int order, unsigned long lo, unsigned long hi,
+					bool create)
+{
+	struct fill_cache *unused = NULL;
+
+	for (int i = 0; i < FILL_SLOTS; i++) {
+		struct fill_cache *fc = &fill_caches[i];
+
+		if (fc->used && fc->lo == lo && fc->hi == hi && fc->order == order)
+			return fc;
+		if (!fc->used && !unused)
+			unused = fc;
+	}
+	if (!create || !unused)
+		return NULL;
+	unused->used = true;
+	unused->order = order;
+	unused->lo = lo;
+	unused->hi = hi;
+	return unused;
+}
+
+void *pool_alloc_halves_at(enum gm_alloc_site site, unsigned int order, unsigned long lo,
+			   unsigned long hi)
+{
+	struct fill_cache *fc;
+	void *block = NULL;
+	bool filled = false;
+
+	if (order >= NR_ORDERS || gm_alloc_inject(site))
+		return NULL;
+	pthread_mutex_lock(&pool_lock);
+	fc = fill_cache_of(order, lo, hi, true);
+	if (fc && fc->n) {
+		block = fc->blocks[--fc->n];
+		nr_cached--;
+		filled = true;
+	} else {
+		block = take_block(order);
+	}
+	if (block) {
+		nr_used++;
+		bytes_used += block_size(order);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (!block)
+		return NULL;
+	gm_alloc_account(1);
+	if (!filled)
+		fill_block(block, order, lo, hi);
+	page_desc(block)->fill = lo;
+	page_desc(block)->fill_hi = hi;
+	page_desc(block)->filled = true;
+	return block;
+}
+
+void *pool_alloc_filled_at(enum gm_alloc_site site, unsigned int order, unsigned long pattern)
+{
+	return pool_alloc_halves_at(site, order, pattern, pattern);
+}
+
+/*
+ * Refill a block from pool_alloc_filled_at() and keep it, if its cache has room:
+ * the freeing thread pays the fill instead of the next allocation. Returns
+ * false if the block goes back to its chunk.
+ */
+static bool fill_cache_put(void *block, unsigned int order)
+{
+	struct page_desc *d = page_desc(block);
+	unsigned long lo = d->fill, hi = d->fill_hi;
+	struct fill_cache *fc;
+	bool kept = false;
+
+	if (!d->filled)
+		return false;
+	d->filled = false;
+	pthread_mutex_lock(&pool_lock);
+	fc = fill_cache_of(order, lo, hi, false);
+	if (!fc || fc->n == FILL_DEPTH) {
+		pthread_mutex_unlock(&pool_lock);
+		return false;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	fill_block(block, order, lo, hi);
+	pthread_mutex_lock(&pool_lock);
+	if (fc->n < FILL_DEPTH) {
+		fc->blocks[fc->n++] = block;
+		nr_cached++;
+		nr_used--;
+		bytes_used -= block_size(order);
+		kept = true;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (kept)
+		gm_alloc_account(-1);
+	return kept;
 }
 
 void pool_free(void *block)
@@ -186,6 +346,8 @@ void pool_free(void *block)
 	if (!block)
 		return;
 	c = chunk_of(block);
+	if (fill_cache_put(block, c->order))
+		return;
 	sc = &classes[c->order];
 	pthread_mutex_lock(&pool_lock);
 	*(void **)block = c->free_list;
@@ -229,5 +391,6 @@ void pool_get_stats(struct pool_stats *stats)
 	stats->chunks = nr_chunks;
 	stats->blocks_used = nr_used;
 	stats->bytes_used = bytes_used;
+	stats->cached = nr_cached;
 	pthread_mutex_unlock(&pool_lock);
 }

@@ -5,7 +5,6 @@
  * half, which is why they are allocated as one 4 KiB block. CRST and PGSTE
  * tables come from the block pool, so that each has a descriptor (lock, index).
  */
-#include <string.h>
 
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
@@ -20,13 +19,10 @@ void crst_table_init(unsigned long *crst, unsigned long entry)
 		crst[i] = entry;
 }
 
+/* Tables come pre-filled with @entry from the pool when it has them (refilled on free). */
 unsigned long *crst_table_alloc_at(enum gm_alloc_site site, unsigned long entry)
 {
-	unsigned long *crst = pool_alloc_at(site, POOL_ORDER_CRST, false);
-
-	if (crst)
-		crst_table_init(crst, entry);
-	return crst;
+	return pool_alloc_filled_at(site, POOL_ORDER_CRST, entry);
 }
 
 unsigned long *crst_table_alloc(unsigned long entry)
@@ -65,15 +61,10 @@ void page_table_free(unsigned long *table)
 	gm_free(table);
 }
 
+/* 256 invalid PTEs and 256 zero PGSTEs, pre-filled by the pool when it has one. */
 unsigned long *page_table_alloc_pgste_at(enum gm_alloc_site site)
 {
-	unsigned long *table = pool_alloc_at(site, POOL_ORDER_PAGE, false);
-
-	if (table) {
-		fill_invalid_ptes(table);
-		memset(table + _PAGE_ENTRIES, 0, _PAGE_ENTRIES * sizeof(*table));
-	}
-	return table;
+	return pool_alloc_halves_at(site, POOL_ORDER_PAGE, _PAGE_INVALID, 0);
 }
 
 unsigned long *page_table_alloc_pgste(void)

@@ -271,34 +271,46 @@ static bool rmap_listed(const struct gmap_rmap *head, unsigned long raddr)
 	return false;
 }
 
-/* Context: sg->guest_table_lock held. */
-void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap)
+/*
+ * Insert @rmap for the host page of @vmaddr unless the same raddr is listed
+ * there already. Returns true if @rmap was taken (inserted, or freed after an
+ * unshadow because the map could not grow), false for a duplicate: the caller
+ * still owns it. Context: sg->guest_table_lock held.
+ */
+static bool rmap_insert(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap)
 {
 	unsigned long key = vmaddr >> PAGE_SHIFT, *slot;
 
-	if (!sg || !rmap || !gmap_is_shadow(sg))
-		return;
 	slot = ulmap_slot(sg->host_to_rmap, key);
 	if (slot) {
 		if (rmap_listed((struct gmap_rmap *)*slot, rmap->raddr)) {
-			gm_free(rmap);
 			shadow_count_add(&shadow_count.rmap_duplicates, 1);
-			return;
+			return false;
 		}
 		rmap->next = (struct gmap_rmap *)*slot;
 		*slot = (unsigned long)rmap;
 		shadow_count_add(&shadow_count.rmaps_live, 1);
-		return;
+		return true;
 	}
 	rmap->next = NULL;
 	if (rmap_preload.sg == sg && rmap_preload.pre.node &&
 	    !ulmap_insert(sg->host_to_rmap, key, (unsigned long)rmap, &rmap_preload.pre)) {
 		shadow_count_add(&shadow_count.rmaps_live, 1);
-		return;
+		return true;
 	}
 	/* No node to grow the map with: no entry may stay without its rmap. */
 	gm_free(rmap);
 	gmap_unshadow(sg);
+	return true;
+}
+
+/* Context: sg->guest_table_lock held. */
+void gmap_insert_rmap(struct gmap *sg, unsigned long vmaddr, struct gmap_rmap *rmap)
+{
+	if (!sg || !rmap || !gmap_is_shadow(sg))
+		return;
+	if (!rmap_insert(sg, vmaddr, rmap))
+		gm_free(rmap);
 }
 
 /* Context: sg->mm's mmap_lock held for reading; takes the shadow's and parent's locks. */
@@ -317,13 +329,17 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 	if (prot != PROT_NONE && prot != PROT_READ && prot != PROT_WRITE)
 		return -EINVAL;
 	parent = sg->parent;
+	rmap = NULL;
 	while (len) {
 		vmaddr = __gmap_translate(parent, paddr);
 		if (IS_ERR_VALUE(vmaddr)) {
 			rc = (int)(long)vmaddr;
 			break;
 		}
-		rmap = gm_malloc_at(GM_SITE_SHADOW_PROTECT_RMAP, sizeof(*rmap));
+		/* A duplicate (a rebuild: the page's rmap is listed still) leaves it for the next
+		 * page. */
+		if (!rmap)
+			rmap = gm_malloc_at(GM_SITE_SHADOW_PROTECT_RMAP, sizeof(*rmap));
 		if (!rmap) {
 			rc = -ENOMEM;
 			break;
@@ -331,24 +347,19 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		rmap->raddr = raddr;
 		/* One map node serves the pages whose host page has rmaps already. */
 		rc = rmap_preload_kept(sg);
-		if (rc) {
-			gm_free(rmap);
+		if (rc)
 			break;
-		}
 		rc = -EAGAIN;
 		ptep = gmap_pte_op_walk(parent, paddr, &ptl);
 		if (ptep) {
 			gmap_pte_restrict_notify(parent->mm, vmaddr, ptep, prot);
 			spin_lock(&sg->guest_table_lock);
 			rc = ptep_force_prot(parent->mm, vmaddr, ptep, prot, PGSTE_VSIE_BIT);
-			if (!rc) {
-				gmap_insert_rmap(sg, vmaddr, rmap);
+			if (!rc && rmap_insert(sg, vmaddr, rmap))
 				rmap = NULL;
-			}
 			spin_unlock(&sg->guest_table_lock);
 			gmap_pte_op_end(ptl);
 		}
-		gm_free(rmap);
 		if (rc) {
 			rc = gmap_pte_op_fixup(parent, paddr, vmaddr, prot);
 			if (rc)
@@ -358,6 +369,7 @@ int gmap_protect_rmap(struct gmap *sg, unsigned long raddr, unsigned long paddr,
 		paddr += PAGE_SIZE;
 		len -= PAGE_SIZE;
 	}
+	gm_free(rmap);
 	gmap_rmap_preload_end();
 	return rc;
 }

@@ -667,6 +667,35 @@ static void test_duplicate_rmaps_are_suppressed(void **state)
 	gmap_put(sg);
 }
 
+/* A range whose pages have the rmap listed in part: each page ends with one, nothing leaks. */
+static void test_protect_rmap_range_with_some_duplicates(void **state)
+{
+	struct g2 *g = *state;
+	struct gmap *sg = shadow_ok(g, ASCE_R1, 0);
+	unsigned long raddr = (G3_ADDR & _SEGMENT_MASK) | _SHADOW_RMAP_SEGMENT;
+	struct gmap_shadow_stats a, b;
+	long live;
+
+	mmap_read_lock(g->mm);
+	assert_int_equal(gmap_protect_rmap(sg, raddr, G2_DATA + PAGE_SIZE, PAGE_SIZE, PROT_READ),
+			 0);
+	assert_int_equal(
+		gmap_protect_rmap(sg, raddr, G2_DATA + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	gmap_shadow_get_stats(&a);
+	assert_int_equal(gmap_protect_rmap(sg, raddr, G2_DATA, 4 * PAGE_SIZE, PROT_READ), 0);
+	gmap_shadow_get_stats(&b);
+	assert_int_equal(b.rmap_duplicates - a.rmap_duplicates, 2);
+	assert_int_equal(b.rmaps_live - a.rmaps_live, 2);
+	for (unsigned long i = 0; i < 4; i++)
+		assert_int_equal(rmaps_of(sg, G2_HOST + G2_DATA + i * PAGE_SIZE), 1);
+	/* All duplicates: the one rmap allocated is given back. */
+	live = gm_alloc_live();
+	assert_int_equal(gmap_protect_rmap(sg, raddr, G2_DATA, 4 * PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(gm_alloc_live(), live);
+	mmap_read_unlock(g->mm);
+	gmap_put(sg);
+}
+
 static void test_insert_rmap_without_preload_removes_the_shadow(void **state)
 {
 	struct g2 *g = *state;
@@ -867,6 +896,7 @@ int main(void)
 		T(test_parent_unmap_segment_unshadows),
 		T(test_injected_stale_entry_is_caught),
 		T(test_duplicate_rmaps_are_suppressed),
+		T(test_protect_rmap_range_with_some_duplicates),
 		T(test_insert_rmap_without_preload_removes_the_shadow),
 		T(test_race_building_the_same_entry),
 		T(test_unshadow_while_building),
