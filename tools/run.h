@@ -42,7 +42,9 @@
  * per segment, all in guest-2's reserved area (G3_BLOCK bytes per vCPU, see
  * run_nested.c), which also holds guest-3's two prefix pages.
  */
-#define G3_NSEG	 8
+#define G3_NSEG 8
+#define G3_CHANGE_BITS \
+	0xfffffUL /* a table change when 20 bits of a step fall below r->g2_change_below */
 #define G3_BLOCK (0x18000UL)
 
 /* How guest-2 hands guest-3 its storage: the ASCE it enters SIE with. */
@@ -82,10 +84,11 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
-	bool deterministic; /* the threads take turns in an order drawn from the seed */
-	bool nested;	    /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
-	bool inject_stale;  /* --inject-stale-shadow: skip one unshadow on purpose */
-	double progress;    /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
+	bool deterministic;    /* the threads take turns in an order drawn from the seed */
+	bool nested;	       /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
+	bool inject_stale;     /* --inject-stale-shadow: skip one unshadow on purpose */
+	double g2_change_rate; /* --nested: guest-2 table changes per 1000 guest-3 accesses */
+	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
 /*
@@ -120,7 +123,8 @@ struct run_counts {
 	unsigned long g3_accesses, g3_checked, g3_failed_writes;
 	unsigned long g3_exits[NR_G3_EXITS];
 	unsigned long hyp[NR_HYP];
-	unsigned long g3_swept; /* guest-3 pages read back at the end */
+	unsigned long g3_swept;	       /* guest-3 pages read back at the end */
+	unsigned long steps, g3_steps; /* workload steps; of them guest-3's (nested vCPUs) */
 };
 
 struct run;
@@ -151,6 +155,7 @@ struct run_vcpu {
 	atomic_ulong done;   /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
+	double cpu_s;	     /* CPU time of its workload (CLOCK_THREAD_CPUTIME_ID), seconds */
 	struct vcpu_stats stats;
 	int rc; /* setup failure in the thread */
 };
@@ -210,6 +215,7 @@ struct run {
 	unsigned long injected;	     /* --inject-corruption: the guest address changed */
 	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
 	struct gmap_shadow_stats shadow_stats;
+	unsigned long g2_change_below; /* cfg.g2_change_rate / 1000 * 2^20 */
 	atomic_ulong audits, audit_violations;
 	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 	struct run_sched sched; /* --deterministic */

@@ -49,10 +49,9 @@
 #define G3_PGT	  0x10000UL
 #define G3_PREFIX 0x14000UL
 
-#define G3_EDAT	       1    /* guest-2's EDAT level for guest-3: 1 MiB frames */
-#define G3_CHANGE_MASK 1023 /* a table change per 1024 guest-3 accesses */
-#define G3_PICK_TRIES  8
-#define AUDIT_MAX      (4 * RUN_MAX_VCPUS + 4)
+#define G3_EDAT	      1 /* guest-2's EDAT level for guest-3: 1 MiB frames */
+#define G3_PICK_TRIES 8
+#define AUDIT_MAX     (4 * RUN_MAX_VCPUS + 4)
 
 static const char *const space_names[NR_G3_SPACES] = { "segment", "region-3", "region-1", "real" };
 
@@ -187,6 +186,10 @@ void run_nested_plan(struct run_layout *l, unsigned int nvcpus)
  */
 void run_nested_build(struct run *r)
 {
+	double below = r->cfg.g2_change_rate / 1000.0 * (double)(G3_CHANGE_BITS + 1);
+
+	r->g2_change_below =
+		below >= (double)(G3_CHANGE_BITS + 1) ? G3_CHANGE_BITS + 1 : (unsigned long)below;
 	for (unsigned int k = 0; k < r->cfg.nvcpus; k += 2) {
 		struct run_vcpu *v = &r->vcpus[k];
 
@@ -664,7 +667,7 @@ void run_nested_step(struct run_vcpu *v, uint64_t x)
 			return;
 		}
 	}
-	if (!((x >> 44) & G3_CHANGE_MASK))
+	if (((x >> 44) & G3_CHANGE_BITS) < v->run->g2_change_below)
 		change_tables(v, run_rand(&v->rng));
 	if (!pick_va(v, &a))
 		return;
