@@ -45,13 +45,25 @@
 #define G3_NSEG 8
 #define G3_CHANGE_BITS \
 	0xfffffUL /* a table change when 20 bits of a step fall below r->g2_change_below */
-#define G3_BLOCK (0x18000UL)
+#define G3_BLOCK (0x20000UL)
 
 /* How guest-2 hands guest-3 its storage: the ASCE it enters SIE with. */
 enum g3_space { G3_SEGMENT, G3_REGION3, G3_REGION1, G3_REAL, NR_G3_SPACES };
 
+/* How guest-3 addresses storage: absolute, real (its prefix applied), virtual (its own DAT). */
+enum g3_kind { G3K_ABS, G3K_REAL, G3K_VIRT, NR_G3_KINDS };
+
 /* Guest-2's changes of guest-3's tables while guest-3 runs (its IPTE/IDTE work). */
-enum g3_change { HYP_REMAP, HYP_PROTECT, HYP_SEGMENT, HYP_SWITCH, NR_HYP };
+enum g3_change {
+	HYP_REMAP,   /* a PTE: another page, invalid or protected */
+	HYP_PROTECT, /* a PTE's or segment entry's protection toggled */
+	HYP_SEGMENT, /* a segment unmapped, mapped as a 1 MiB frame or through its page table */
+	HYP_SPLIT,   /* a large frame split: 1 MiB into 4 KiB pages, 2 GiB into 1 MiB frames */
+	HYP_JOIN,    /* the reverse: a page table or segment table replaced by its large frame */
+	HYP_REGION3, /* the EDAT-2 region-third entry unmapped or mapped as a 2 GiB frame */
+	HYP_SWITCH,  /* another ASCE: SIE entry with another shadow */
+	NR_HYP
+};
 
 /* Exits to guest-2 (VSIE_EXIT_PGM | pic) that guest-3 accesses provoke, by cause. */
 enum g3_exit {
@@ -121,6 +133,8 @@ struct run_counts {
 	unsigned long discards, discards_deferred;
 	/* --nested */
 	unsigned long g3_accesses, g3_checked, g3_failed_writes;
+	unsigned long g3_kind[NR_G3_KINDS]; /* guest-3 accesses by how it addressed storage */
+	unsigned long g3_own_pics;	    /* guest-3's own DAT exceptions, as predicted */
 	unsigned long g3_exits[NR_G3_EXITS];
 	unsigned long hyp[NR_HYP];
 	unsigned long g3_swept;	       /* guest-3 pages read back at the end */
@@ -216,6 +230,15 @@ struct run {
 	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
 	struct gmap_shadow_stats shadow_stats;
 	unsigned long g2_change_below; /* cfg.g2_change_rate / 1000 * 2^20 */
+	/*
+	 * --nested, a workaround for a library bug, not part of the scenario: guest-3
+	 * DAT-on accesses hold it for reading, the host thread's page-out and migration
+	 * of a guest-3 block page for writing. A shadow removed during a DAT-on access
+	 * (a page-out of guest-2's top-level table for guest-3 does it) livelocks the
+	 * access in access_virt_page() (tests/vcpu/test_vsie_removed.c).
+	 */
+	pthread_rwlock_t g3_dat_lock;
+	bool g3_dat_lock_init;
 	atomic_ulong audits, audit_violations;
 	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 	struct run_sched sched; /* --deterministic */

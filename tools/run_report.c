@@ -56,6 +56,9 @@ static void add_counts(struct run_counts *t, const struct run_counts *c)
 	for (int h = 0; h < NR_HYP; h++)
 		t->hyp[h] += c->hyp[h];
 	t->g3_swept += c->g3_swept;
+	for (int k = 0; k < NR_G3_KINDS; k++)
+		t->g3_kind[k] += c->g3_kind[k];
+	t->g3_own_pics += c->g3_own_pics;
 }
 
 static void add_vsie(struct vsie_stats *t, const struct vsie_stats *s)
@@ -283,13 +286,18 @@ static void print_nested_lines(const struct run *r, const struct summary *sum, F
 		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s);
 	fprintf(out, "  %-22s %lu, %lu pages of them read back through the shadows at the end\n",
 		"  reads checked", sum->c.g3_checked, sum->c.g3_swept);
+	fprintf(out, "  %-22s %lu / %lu / %lu; guest-3's own DAT exceptions %lu\n",
+		"  abs / real / virtual", sum->c.g3_kind[G3K_ABS], sum->c.g3_kind[G3K_REAL],
+		sum->c.g3_kind[G3K_VIRT], sum->c.g3_own_pics);
 	if (sum->g3_cpu_rate > 0)
 		fprintf(out, "  %-22s %.0f vs %.0f accesses per CPU-second of a vCPU: %.0f %%\n",
 			"  nested/single-level", sum->g3_cpu_rate, sum->g2_cpu_rate,
 			100.0 * sum->g3_cpu_rate / sum->g2_cpu_rate);
-	fprintf(out, "  %-22s remap %lu, protect %lu, segment %lu, ASCE switch %lu\n",
-		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT],
-		h[HYP_SWITCH]);
+	fprintf(out,
+		"  %-22s remap %lu, protect %lu, segment %lu, split %lu, join %lu,\n"
+		"  %-22s region-third %lu, ASCE switch %lu\n",
+		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SPLIT],
+		h[HYP_JOIN], "", h[HYP_REGION3], h[HYP_SWITCH]);
 	fprintf(out, "  %-22s protection %lu, page %lu, segment %lu, region/ASCE %lu, host %lu\n",
 		"exits expected", x[G3X_PROTECTION], x[G3X_PAGE], x[G3X_SEGMENT], x[G3X_REGION],
 		x[G3X_HOST]);
@@ -495,15 +503,19 @@ static void json_nested(const struct run *r, const struct summary *sum, FILE *ou
 	fprintf(out,
 		",\"nested\":{\"accesses\":%lu,\"accesses_per_s\":%.0f,"
 		"\"guest2_accesses_per_s\":%.0f,\"reads_checked\":%lu,\"failed_writes\":%lu,"
-		"\"swept_pages\":%lu,\"cpu_accesses_per_s\":%.0f,"
+		"\"swept_pages\":%lu,\"absolute\":%lu,\"real\":%lu,\"virtual\":%lu,"
+		"\"guest3_pics\":%lu,\"cpu_accesses_per_s\":%.0f,"
 		"\"single_level_cpu_accesses_per_s\":%.0f,\"nested_vs_single\":%.3f,",
 		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s,
-		sum->c.g3_checked, sum->c.g3_failed_writes, sum->c.g3_swept, sum->g3_cpu_rate,
-		sum->g2_cpu_rate, sum->g2_cpu_rate > 0 ? sum->g3_cpu_rate / sum->g2_cpu_rate : 0.0);
+		sum->c.g3_checked, sum->c.g3_failed_writes, sum->c.g3_swept,
+		sum->c.g3_kind[G3K_ABS], sum->c.g3_kind[G3K_REAL], sum->c.g3_kind[G3K_VIRT],
+		sum->c.g3_own_pics, sum->g3_cpu_rate, sum->g2_cpu_rate,
+		sum->g2_cpu_rate > 0 ? sum->g3_cpu_rate / sum->g2_cpu_rate : 0.0);
 	fprintf(out,
 		"\"table_changes\":{\"remap\":%lu,\"protect\":%lu,\"segment\":%lu,"
-		"\"asce_switch\":%lu},",
-		h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SWITCH]);
+		"\"split\":%lu,\"join\":%lu,\"region3\":%lu,\"asce_switch\":%lu},",
+		h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SPLIT], h[HYP_JOIN],
+		h[HYP_REGION3], h[HYP_SWITCH]);
 	fprintf(out,
 		"\"exits\":{\"protection\":%lu,\"page_translation\":%lu,"
 		"\"segment_translation\":%lu,\"region_or_asce\":%lu,\"host\":%lu,"
