@@ -431,8 +431,19 @@ bool g3_pick_abs(struct run_vcpu *v, struct g3_access *a)
 		a->addr = a->va;
 		return true;
 	}
-	if (((x >> 5) & 7) == 0)
+	/*
+	 * A guest touches what its hypervisor maps: an unmapped segment, or 2 GiB it
+	 * cannot reach, gets an eighth of the accesses a mapped one does (each is an
+	 * exit, a full walk of guest-2's tables: nothing is shadowed for an invalid
+	 * entry).
+	 */
+	if (((x >> 5) & 7) == 0 &&
+	    ((v->space != G3_SEGMENT && !(r3_entry(v) & _REGION_ENTRY_INVALID)) || !(x >> 61)))
 		return r3_page(v, a, x >> 16);
+	for (int i = 0; (ste & _SEGMENT_ENTRY_INVALID) && (x >> 61) && i < G3_PICK_TRIES; i++) {
+		s = run_rand(&v->rng) % G3_NSEG;
+		ste = sgt_entry(v, s);
+	}
 	if (seg_is_frame(ste))
 		j = frame_page(v, ste);
 	else if (ste & _SEGMENT_ENTRY_INVALID)
