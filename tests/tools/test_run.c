@@ -674,15 +674,18 @@ static void test_bad_options(void **state)
 	expect_usage_error("--progress", "-1", NULL);
 	expect_usage_error("--deterministic", "--duration", "5");
 	expect_usage_error("--progress", "soon", NULL);
+	expect_usage_error("--g2-change-rate", "1001", NULL);
+	expect_usage_error("--g2-change-rate", "often", NULL);
+	expect_usage_error("--g2-change-rate", "-0.5", NULL);
 }
 
 static void test_help(void **state)
 {
 	static const char *const options[] = {
-		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
-		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
-		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption",
-		"--progress",	"--deterministic"
+		"--duration",	"--ops",	   "--vcpus",	      "--guest-mem",
+		"--seed",	"--pageout-rate",  "--migrate-rate",  "--mprotect-rate",
+		"--remap-rate", "--discard-rate",  "--json",	      "--inject-corruption",
+		"--progress",	"--deterministic", "--g2-change-rate"
 	};
 	struct output o = gmap_run("--help", NULL);
 
