@@ -40,12 +40,13 @@
  * nested vCPU: G3_NSEG segments from guest-3 address 0, through one chain of
  * region-first, region-second, region-third and segment tables and a page table
  * per segment, all in guest-2's reserved area (G3_BLOCK bytes per vCPU, see
- * run_nested.c), which also holds guest-3's two prefix pages.
+ * run_nested.h), which also holds guest-3's prefix pages, its own DAT tables and
+ * the second segment table of the EDAT-2 region-third entry.
  */
-#define G3_NSEG 8
-#define G3_CHANGE_BITS \
-	0xfffffUL /* a table change when 20 bits of a step fall below r->g2_change_below */
+#define G3_NSEG	 8
 #define G3_BLOCK (0x20000UL)
+/* A guest-2 table change when 20 bits of a guest-3 step fall below r->g2_change_below. */
+#define G3_CHANGE_BITS 0xfffffUL
 
 /* How guest-2 hands guest-3 its storage: the ASCE it enters SIE with. */
 enum g3_space { G3_SEGMENT, G3_REGION3, G3_REGION1, G3_REAL, NR_G3_SPACES };
