@@ -3,8 +3,9 @@
  * `gmap run`: the state shared by the scenario's parts. cmd_run.c parses the
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
- * run_nested.c is guest-3 for --nested (its tables, accesses, guest-2's
- * changes and the shadow audits); run_host.c is the host-event thread;
+ * run_nested.c is guest-3 for --nested (guest-2's tables for it, its accesses
+ * and guest-2's changes; guest-3's own prefix and DAT tables in run_nested_g3.c,
+ * the checks and the shadow audits in run_nested_check.c); run_host.c is the host-event thread;
  * run_verify.c records failures and does the final comparison; run_report.c
  * prints the progress line and the summary; run_sched.c makes the threads take
  * turns for --deterministic; run_common.c holds the PRNG, the layout lookups

@@ -66,6 +66,14 @@ bool g3_pick_abs(struct run_vcpu *v, struct g3_access *a);
 unsigned long g3_random_pte(struct run_vcpu *v);
 bool g3_checkable(const struct run_vcpu *v, const struct g3_access *a);
 
+/* run_nested_check.c */
+extern const char *const g3_space_names[NR_G3_SPACES];
+void g3_unexpected(struct run_vcpu *v, const struct g3_access *a, const char *what);
+void g3_check_exit(struct run_vcpu *v, const struct g3_access *a, unsigned int pic);
+void g3_check_own_pic(struct run_vcpu *v, const struct g3_access *a, unsigned int pic);
+void g3_check_success(struct run_vcpu *v, const struct g3_access *a, unsigned char *model,
+		      const unsigned char *buf);
+
 /* run_nested_g3.c */
 unsigned long g3_prefix(const struct run_vcpu *v);
 unsigned long g3_own_asce(const struct run_vcpu *v);
