@@ -32,6 +32,7 @@
 #define DEFAULT_PROGRESS 5.0 /* seconds between progress lines when not on a terminal */
 
 static const double default_rate[NR_EVENTS] = { 1.0, 1.0, 0.02, 0.02, 0.5 };
+#define DEFAULT_G2_CHANGE_RATE 0.1 /* --nested: a table change per 10,000 guest-3 accesses */
 
 /* clang-format off: the help text is laid out as it prints. */
 static const char help_text[] =
@@ -86,12 +87,16 @@ static const char help_text[] =
 	"                          the threads never run at once)\n"
 	"      --nested            guest-2 runs guest-3 (vSIE): every other vCPU builds\n"
 	"                          DAT tables for a guest-3 in guest-2 memory (segment,\n"
-	"                          region-3, region-1 and real-space ASCEs, 1 MiB frames,\n"
-	"                          protected ranges), runs guest-3's accesses through\n"
-	"                          shadow gmaps and changes the tables meanwhile (remap,\n"
-	"                          protect, unmap, split, switch ASCE); every guest-3\n"
-	"                          byte and exit is predicted from guest-2's tables, and\n"
-	"                          the shadows are audited against them as the run goes\n"
+	"                          region-3, region-1 and real-space ASCEs, 1 MiB and\n"
+	"                          2 GiB frames, protected ranges), runs guest-3's\n"
+	"                          absolute, real and DAT-on accesses (its own prefix and\n"
+	"                          tables) through shadow gmaps and changes the tables\n"
+	"                          meanwhile (remap, protect, unmap, split, join, switch\n"
+	"                          ASCE); every guest-3 byte and exit is predicted, and\n"
+	"                          the shadows are audited against guest-2's tables\n"
+	"      --g2-change-rate R  --nested: guest-2's changes of guest-3's tables per 1000\n"
+	"                          guest-3 accesses, from 0 to 1000 (default %g); each\n"
+	"                          unshadows what guest-3 then faults in again\n"
 	"  -j, --json              print the summary as one JSON object instead\n"
 	"      --inject-corruption self-test of the verifier: after the run, flip one byte\n"
 	"                          of guest memory behind the vCPUs' back (mm_write); the\n"
@@ -130,7 +135,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, help_text, DEFAULT_DURATION, RUN_MAX_VCPUS, online_cpus(),
 		default_rate[EV_PAGEOUT], default_rate[EV_MIGRATE], default_rate[EV_MPROTECT],
-		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_PROGRESS);
+		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_G2_CHANGE_RATE,
+		DEFAULT_PROGRESS);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -197,6 +203,7 @@ enum {
 	OPT_DETERMINISTIC,
 	OPT_NESTED,
 	OPT_INJECT_STALE,
+	OPT_G2_CHANGE_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -216,12 +223,14 @@ static const struct option long_opts[] = {
 	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
 	{ "nested", no_argument, NULL, OPT_NESTED },
 	{ "inject-stale-shadow", no_argument, NULL, OPT_INJECT_STALE },
+	{ "g2-change-rate", required_argument, NULL, OPT_G2_CHANGE_RATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct opts {
 	const char *duration, *ops, *vcpus, *mem, *seed, *rate[NR_EVENTS], *progress;
+	const char *g2_change_rate;
 };
 
 /* Collect the option strings. Returns -1 to go on, else an exit status. */
@@ -271,6 +280,9 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 			break;
 		case OPT_NESTED:
 			cfg->nested = true;
+			break;
+		case OPT_G2_CHANGE_RATE:
+			o->g2_change_rate = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -362,6 +374,10 @@ static int set_rates(const struct opts *o, struct run_config *cfg)
 			return usage_error(fmt, o->rate[e]);
 		}
 	}
+	cfg->g2_change_rate = DEFAULT_G2_CHANGE_RATE;
+	if (o->g2_change_rate && !parse_double(o->g2_change_rate, MAX_RATE, &cfg->g2_change_rate))
+		return usage_error("--g2-change-rate '%s' is not a rate from 0 to 1000",
+				   o->g2_change_rate);
 	return -1;
 }
 

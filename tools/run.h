@@ -3,8 +3,9 @@
  * `gmap run`: the state shared by the scenario's parts. cmd_run.c parses the
  * options and drives; run_setup.c builds the host mm, the gmap and the guest's
  * tables; run_vcpu.c is the vCPU threads' workload with its reference model;
- * run_nested.c is guest-3 for --nested (its tables, accesses, guest-2's
- * changes and the shadow audits); run_host.c is the host-event thread;
+ * run_nested.c is guest-3 for --nested (guest-2's tables for it, its accesses
+ * and guest-2's changes; guest-3's own prefix and DAT tables in run_nested_g3.c,
+ * the checks and the shadow audits in run_nested_check.c); run_host.c is the host-event thread;
  * run_verify.c records failures and does the final comparison; run_report.c
  * prints the progress line and the summary; run_sched.c makes the threads take
  * turns for --deterministic; run_common.c holds the PRNG, the layout lookups
@@ -40,16 +41,31 @@
  * nested vCPU: G3_NSEG segments from guest-3 address 0, through one chain of
  * region-first, region-second, region-third and segment tables and a page table
  * per segment, all in guest-2's reserved area (G3_BLOCK bytes per vCPU, see
- * run_nested.c), which also holds guest-3's two prefix pages.
+ * run_nested.h), which also holds guest-3's prefix pages, its own DAT tables and
+ * the second segment table of the EDAT-2 region-third entry.
  */
 #define G3_NSEG	 8
-#define G3_BLOCK (0x18000UL)
+#define G3_BLOCK (0x20000UL)
+/* A guest-2 table change when 20 bits of a guest-3 step fall below r->g2_change_below. */
+#define G3_CHANGE_BITS 0xfffffUL
 
 /* How guest-2 hands guest-3 its storage: the ASCE it enters SIE with. */
 enum g3_space { G3_SEGMENT, G3_REGION3, G3_REGION1, G3_REAL, NR_G3_SPACES };
 
+/* How guest-3 addresses storage: absolute, real (its prefix applied), virtual (its own DAT). */
+enum g3_kind { G3K_ABS, G3K_REAL, G3K_VIRT, NR_G3_KINDS };
+
 /* Guest-2's changes of guest-3's tables while guest-3 runs (its IPTE/IDTE work). */
-enum g3_change { HYP_REMAP, HYP_PROTECT, HYP_SEGMENT, HYP_SWITCH, NR_HYP };
+enum g3_change {
+	HYP_REMAP,   /* a PTE: another page, invalid or protected */
+	HYP_PROTECT, /* a PTE's or segment entry's protection toggled */
+	HYP_SEGMENT, /* a segment unmapped, mapped as a 1 MiB frame or through its page table */
+	HYP_SPLIT,   /* a large frame split: 1 MiB into 4 KiB pages, 2 GiB into 1 MiB frames */
+	HYP_JOIN,    /* the reverse: a page table or segment table replaced by its large frame */
+	HYP_REGION3, /* the EDAT-2 region-third entry unmapped or mapped as a 2 GiB frame */
+	HYP_SWITCH,  /* another ASCE: SIE entry with another shadow */
+	NR_HYP
+};
 
 /* Exits to guest-2 (VSIE_EXIT_PGM | pic) that guest-3 accesses provoke, by cause. */
 enum g3_exit {
@@ -82,10 +98,11 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
-	bool deterministic; /* the threads take turns in an order drawn from the seed */
-	bool nested;	    /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
-	bool inject_stale;  /* --inject-stale-shadow: skip one unshadow on purpose */
-	double progress;    /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
+	bool deterministic;    /* the threads take turns in an order drawn from the seed */
+	bool nested;	       /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
+	bool inject_stale;     /* --inject-stale-shadow: skip one unshadow on purpose */
+	double g2_change_rate; /* --nested: guest-2 table changes per 1000 guest-3 accesses */
+	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
 /*
@@ -118,9 +135,12 @@ struct run_counts {
 	unsigned long discards, discards_deferred;
 	/* --nested */
 	unsigned long g3_accesses, g3_checked, g3_failed_writes;
+	unsigned long g3_kind[NR_G3_KINDS]; /* guest-3 accesses by how it addressed storage */
+	unsigned long g3_own_pics;	    /* guest-3's own DAT exceptions, as predicted */
 	unsigned long g3_exits[NR_G3_EXITS];
 	unsigned long hyp[NR_HYP];
-	unsigned long g3_swept; /* guest-3 pages read back at the end */
+	unsigned long g3_swept;	       /* guest-3 pages read back at the end */
+	unsigned long steps, g3_steps; /* workload steps; of them guest-3's (nested vCPUs) */
 };
 
 struct run;
@@ -151,6 +171,7 @@ struct run_vcpu {
 	atomic_ulong done;   /* accesses done, for progress and pacing */
 	atomic_ulong last;   /* data page last touched: a target for host events */
 	struct run_counts c; /* private until joined */
+	double cpu_s;	     /* CPU time of its workload (CLOCK_THREAD_CPUTIME_ID), seconds */
 	struct vcpu_stats stats;
 	int rc; /* setup failure in the thread */
 };
@@ -210,6 +231,16 @@ struct run {
 	unsigned long injected;	     /* --inject-corruption: the guest address changed */
 	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
 	struct gmap_shadow_stats shadow_stats;
+	unsigned long g2_change_below; /* cfg.g2_change_rate / 1000 * 2^20 */
+	/*
+	 * --nested, a workaround for a library bug, not part of the scenario: guest-3
+	 * DAT-on accesses hold it for reading, the host thread's page-out and migration
+	 * of a guest-3 block page for writing. A shadow removed during a DAT-on access
+	 * (a page-out of guest-2's top-level table for guest-3 does it) livelocks the
+	 * access in access_virt_page() (tests/vcpu/test_vsie_removed.c).
+	 */
+	pthread_rwlock_t g3_dat_lock;
+	bool g3_dat_lock_init;
 	atomic_ulong audits, audit_violations;
 	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 	struct run_sched sched; /* --deterministic */

@@ -44,6 +44,14 @@ double run_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double run_thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void run_nap(long ns)
 {
 	struct timespec ts = { 0, ns };
@@ -169,10 +177,17 @@ void run_pick_span(struct run_vcpu *v, size_t span, unsigned long *off, size_t *
 void run_fill(struct run_vcpu *v, unsigned char *buf, size_t len)
 {
 	uint64_t x;
+	size_t i;
 
-	for (size_t i = 0; i < len; i += sizeof(x)) {
+	/* Whole words with a constant-size copy (a store), the tail once: a third of
+	 * a nested run's instructions went to a library memcpy() call per word. */
+	for (i = 0; i + sizeof(x) <= len; i += sizeof(x)) {
 		x = run_rand(&v->rng);
-		memcpy(buf + i, &x, len - i < sizeof(x) ? len - i : sizeof(x));
+		memcpy(buf + i, &x, sizeof(x));
+	}
+	if (i < len) {
+		x = run_rand(&v->rng);
+		memcpy(buf + i, &x, len - i);
 	}
 }
 

@@ -23,6 +23,9 @@ unsigned long run_prefix(unsigned int id);
 /* CLOCK_MONOTONIC in seconds. */
 double run_now(void);
 
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID) in seconds: no time off the CPU. */
+double run_thread_cpu(void);
+
 /* Sleep @ns nanoseconds (less than a second); used for polling, never for ordering. */
 void run_nap(long ns);
 

@@ -10,20 +10,12 @@
  * store by guest-2 (vcpu_write through the parent gmap) under the IPTE
  * interlock, as guest-2's IPTE/IDTE would be.
  *
- * Guest-3 block of vCPU k, at g3_tables + k * G3_BLOCK (guest-2 absolute, in
- * the reserved area, which the host never moves or protects):
- *   +0x00000  region-first table   entry 0 -> the region-second table
- *   +0x04000  region-second table  entry 0 -> the region-third table
- *   +0x08000  region-third table   entry 0 -> the segment table
- *   +0x0c000  segment table        entries 0 .. G3_NSEG - 1: a page table, a
- *                                  1 MiB frame (a guest-2 data segment), or invalid
- *   +0x10000  page tables          2 KiB per segment, kept while the segment is a
- *                                  frame or invalid
- *   +0x14000  guest-3's prefix pages (guest-3 prefix 0 maps them: segment 0's
- *                                  PTEs 0 and 1, never changed)
- * Every other entry is invalid. The four ASCEs designate the region-first,
- * region-third and segment tables of that one chain, or real space (guest-3
- * absolute = guest-2 absolute), so all translate guest-3 0 .. 8 MiB alike.
+ * The guest-3 block of each nested vCPU (its layout: run_nested.h) holds one
+ * chain of region-first, region-second, region-third and segment tables. The
+ * four ASCEs designate the region-first, region-third and segment tables of
+ * that one chain, or real space (guest-3 absolute = guest-2 absolute), so all
+ * translate guest-3 0 .. 8 MiB alike. Guest-3 addresses storage absolute, real
+ * and with its own DAT on (run_nested_g3.c).
  *
  * The reference model is guest-2's own copy of what it stored: the image of
  * the reserved area (lay.image), which the final comparison also checks
@@ -40,35 +32,17 @@
 
 #include <gmap/gmap_locked.h>
 
-#include "run.h"
+#include "run_nested.h"
 
-#define G3_R1T	  0x00000UL
-#define G3_R2T	  0x04000UL
-#define G3_R3T	  0x08000UL
-#define G3_SGT	  0x0c000UL
-#define G3_PGT	  0x10000UL
-#define G3_PREFIX 0x14000UL
-
-#define G3_EDAT	       1    /* guest-2's EDAT level for guest-3: 1 MiB frames */
-#define G3_CHANGE_MASK 1023 /* a table change per 1024 guest-3 accesses */
-#define G3_PICK_TRIES  8
-#define AUDIT_MAX      (4 * RUN_MAX_VCPUS + 4)
-
-static const char *const space_names[NR_G3_SPACES] = { "segment", "region-3", "region-1", "real" };
-
-/* An access of guest-3 and what guest-2's tables (as guest-2 wrote them) make of it. */
-struct g3_access {
-	unsigned long va; /* guest-3 absolute */
-	size_t len;
-	bool write;
-	unsigned int pic; /* the exit guest-2's tables give, or 0 */
-	unsigned long g2; /* the guest-2 address, when the tables translate it */
-	unsigned long seg_before, seg_after, prot_before, prot_after;
-};
+#define G3_EDAT	      2 /* guest-2's EDAT level for guest-3: 1 MiB and 2 GiB frames */
+#define G3_R3_FRAME   (1UL << _REGION3_SHIFT) /* guest-3 2 .. 4 GiB: region-third entry 1 */
+#define G3_SWEEP_R3   256		      /* own pages read back through it at the end */
+#define G3_PICK_TRIES 8
 
 /* ---- guest-2's copy of its tables ---------------------------------------------------------- */
 
-static unsigned long entry(const struct run *r, unsigned long g2)
+/** g3_entry() - the table entry guest-2 stored at @g2 (its copy: the image) */
+unsigned long g3_entry(const struct run *r, unsigned long g2)
 {
 	uint64_t be;
 
@@ -78,7 +52,7 @@ static unsigned long entry(const struct run *r, unsigned long g2)
 
 static unsigned long sgt_entry(const struct run_vcpu *v, unsigned long s)
 {
-	return entry(v->run, v->g3 + G3_SGT + 8 * s);
+	return g3_entry(v->run, v->g3 + G3_SGT + 8 * s);
 }
 
 static unsigned long pte_addr(const struct run_vcpu *v, unsigned long s, unsigned long j)
@@ -91,14 +65,15 @@ static bool seg_is_frame(unsigned long ste)
 	return !(ste & _SEGMENT_ENTRY_INVALID) && (ste & _SEGMENT_ENTRY_LARGE);
 }
 
-/* Guest-3's prefix pages: segment 0, pages 0 and 1. Guest-2 never changes them. */
-static bool is_prefix_pte(unsigned long s, unsigned long j)
+/* Segment 0's PTEs for guest-3's prefix pages and its own tables: never changed. */
+static bool is_fixed_pte(unsigned long s, unsigned long j)
 {
-	return s == 0 && j < 2;
+	return s == 0 && j >= G3_FIXED_FIRST && j < G3_FIXED_FIRST + 4;
 }
 
-/* A fresh PTE: one of @v's own data pages, DAT-protected 1 in 16, invalid 1 in 16. */
-static unsigned long random_pte(struct run_vcpu *v)
+/** g3_random_pte() - a fresh PTE: one of @v's own data pages, DAT-protected 1 in 16, invalid 1 in
+ * 16 */
+unsigned long g3_random_pte(struct run_vcpu *v)
 {
 	uint64_t x = run_rand(&v->rng);
 	unsigned long d = run_own_page(v, (x >> 8) % v->nown);
@@ -143,6 +118,44 @@ static void fill_table(unsigned char *image, unsigned long origin, unsigned long
 		run_put_entry(image, origin + 8 * i, val);
 }
 
+static unsigned long r3_entry(const struct run_vcpu *v)
+{
+	return g3_entry(v->run, v->g3 + G3_R3T + 8);
+}
+
+static bool r3_is_frame(unsigned long r3e)
+{
+	return !(r3e & _REGION_ENTRY_INVALID) && (r3e & _REGION3_ENTRY_LARGE);
+}
+
+/* An EDAT-2 2 GiB frame over guest-2 storage (the start of it, mostly); DAT-protected 1 in 8. */
+static unsigned long random_r3_frame(struct run_vcpu *v)
+{
+	uint64_t x = run_rand(&v->rng);
+	unsigned long n = (v->run->cfg.guest_mem + _REGION3_SIZE - 1) >> _REGION3_SHIFT;
+	unsigned long e =
+		(((x >> 8) % n) << _REGION3_SHIFT) | _REGION_ENTRY_TYPE_R3 | _REGION3_ENTRY_LARGE;
+
+	return (x & 7) ? e : e | _REGION_ENTRY_PROTECT;
+}
+
+/* Entry @i of the second segment table when the frame @r3e is split: its 1 MiB @i. */
+static unsigned long r3_split_entry(unsigned long r3e, unsigned long i)
+{
+	return ((r3e & _REGION3_ENTRY_ORIGIN_LARGE) + (i << _SEGMENT_SHIFT)) |
+	       _SEGMENT_ENTRY_LARGE | (r3e & _REGION_ENTRY_PROTECT ? _SEGMENT_ENTRY_PROTECT : 0);
+}
+
+/* Where guest-3 2 GiB starts in guest-2 storage while entry 1 is a frame or split. */
+static unsigned long r3_origin(const struct run_vcpu *v)
+{
+	unsigned long r3e = r3_entry(v);
+
+	if (r3_is_frame(r3e))
+		return r3e & _REGION3_ENTRY_ORIGIN_LARGE;
+	return g3_entry(v->run, v->g3 + G3_SGT2) & _REGION3_MASK;
+}
+
 static void build_block(struct run_vcpu *v)
 {
 	unsigned char *img = v->run->lay.image;
@@ -158,8 +171,9 @@ static void build_block(struct run_vcpu *v)
 	for (s = 0; s < G3_NSEG; s++) {
 		for (unsigned long j = 0; j < _PAGE_ENTRIES; j++)
 			run_put_entry(img, pte_addr(v, s, j),
-				      is_prefix_pte(s, j) ? b + G3_PREFIX + j * PAGE_SIZE
-							  : random_pte(v));
+				      is_fixed_pte(s, j)
+					      ? b + G3_PREFIX + (j - G3_FIXED_FIRST) * PAGE_SIZE
+					      : g3_random_pte(v));
 		x = run_rand(&v->rng) & 7;
 		if (s && x == 0)
 			run_put_entry(img, b + G3_SGT + 8 * s, _SEGMENT_ENTRY_EMPTY);
@@ -167,6 +181,17 @@ static void build_block(struct run_vcpu *v)
 			run_put_entry(img, b + G3_SGT + 8 * s, random_frame(v));
 		else
 			run_put_entry(img, b + G3_SGT + 8 * s, b + G3_PGT + s * _PAGE_TABLE_SIZE);
+	}
+	g3_build_own_tables(v);
+	fill_table(img, b + G3_SGT2, _CRST_ENTRIES, _SEGMENT_ENTRY_EMPTY);
+	x = run_rand(&v->rng) & 3;
+	if (x == 0)
+		return; /* region-third entry 1 stays invalid */
+	run_put_entry(img, b + G3_R3T + 8, random_r3_frame(v));
+	if (x == 1) { /* split */
+		for (s = 0; s < _CRST_ENTRIES; s++)
+			run_put_entry(img, b + G3_SGT2 + 8 * s, r3_split_entry(r3_entry(v), s));
+		run_put_entry(img, b + G3_R3T + 8, (b + G3_SGT2) | _REGION3_ENTRY);
 	}
 }
 
@@ -187,6 +212,17 @@ void run_nested_plan(struct run_layout *l, unsigned int nvcpus)
  */
 void run_nested_build(struct run *r)
 {
+	double below = r->cfg.g2_change_rate / 1000.0 * (double)(G3_CHANGE_BITS + 1);
+	pthread_rwlockattr_t attr;
+
+	/* The host thread must get its turn between the vCPUs' DAT-on accesses. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	r->g3_dat_lock_init = !pthread_rwlock_init(&r->g3_dat_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+
+	r->g2_change_below =
+		below >= (double)(G3_CHANGE_BITS + 1) ? G3_CHANGE_BITS + 1 : (unsigned long)below;
 	for (unsigned int k = 0; k < r->cfg.nvcpus; k += 2) {
 		struct run_vcpu *v = &r->vcpus[k];
 
@@ -208,17 +244,42 @@ static unsigned int region_pic(enum g3_space space, unsigned long va)
 	case G3_SEGMENT:
 		return va >> 31 ? PGM_ASCE_TYPE : 0;
 	case G3_REGION3:
-		return va >> 42 ? PGM_ASCE_TYPE : rtx ? PGM_REGION_THIRD_TRANS : 0;
+		return va >> 42 ? PGM_ASCE_TYPE : rtx > 1 ? PGM_REGION_THIRD_TRANS : 0;
 	default:
-		return rfx   ? PGM_REGION_FIRST_TRANS
-		       : rsx ? PGM_REGION_SECOND_TRANS
-		       : rtx ? PGM_REGION_THIRD_TRANS
-			     : 0;
+		return rfx	 ? PGM_REGION_FIRST_TRANS
+		       : rsx	 ? PGM_REGION_SECOND_TRANS
+		       : rtx > 1 ? PGM_REGION_THIRD_TRANS
+				 : 0;
 	}
 }
 
-/* Walk guest-2's copy of its tables: the exit for @a, or 0 with a->g2 set. */
-static unsigned int predict(const struct run_vcpu *v, struct g3_access *a)
+/*
+ * Guest-3 2 .. 4 GiB, region-third entry 1 (EDAT-2): a 2 GiB frame, the second
+ * segment table (1 MiB frames or invalid entries), or invalid. Region
+ * protection counts with EDAT-1 and up.
+ */
+static unsigned int walk_r3_frame(const struct run_vcpu *v, struct g3_access *a)
+{
+	unsigned long r3e = r3_entry(v), ste;
+	bool prot;
+
+	if (r3e & _REGION_ENTRY_INVALID)
+		return PGM_REGION_THIRD_TRANS;
+	prot = r3e & _REGION_ENTRY_PROTECT;
+	if (r3e & _REGION3_ENTRY_LARGE) {
+		a->g2 = (r3e & _REGION3_ENTRY_ORIGIN_LARGE) | (a->va & ~_REGION3_MASK);
+	} else {
+		ste = g3_entry(v->run, (r3e & _REGION_ENTRY_ORIGIN) + 8 * dat_sx(a->va));
+		if (ste & _SEGMENT_ENTRY_INVALID)
+			return PGM_SEGMENT_TRANSLATION;
+		prot |= ste & _SEGMENT_ENTRY_PROTECT;
+		a->g2 = (ste & _SEGMENT_ENTRY_ORIGIN_LARGE) | (a->va & ~_SEGMENT_MASK);
+	}
+	return a->write && prot ? PGM_PROTECTION : 0;
+}
+
+/* Walk guest-2's copy of its tables: the exit for guest-3 absolute a->va, or 0 with a->g2. */
+static unsigned int walk_g2(const struct run_vcpu *v, struct g3_access *a)
 {
 	unsigned long sx = (a->va >> _SEGMENT_SHIFT) & 0x7ff, px = (a->va >> PAGE_SHIFT) & 0xff;
 	unsigned long ste, pte;
@@ -231,6 +292,8 @@ static unsigned int predict(const struct run_vcpu *v, struct g3_access *a)
 	pic = region_pic(v->space, a->va);
 	if (pic)
 		return pic;
+	if (dat_rtx(a->va))
+		return walk_r3_frame(v, a);
 	ste = sx < G3_NSEG ? sgt_entry(v, sx) : _SEGMENT_ENTRY_EMPTY;
 	if (ste & _SEGMENT_ENTRY_INVALID)
 		return PGM_SEGMENT_TRANSLATION;
@@ -238,13 +301,31 @@ static unsigned int predict(const struct run_vcpu *v, struct g3_access *a)
 	if (ste & _SEGMENT_ENTRY_LARGE) {
 		a->g2 = (ste & _SEGMENT_ENTRY_ORIGIN_LARGE) | (a->va & ~_SEGMENT_MASK);
 	} else {
-		pte = entry(v->run, pte_addr(v, sx, px));
+		pte = g3_entry(v->run, pte_addr(v, sx, px));
 		if (pte & _PAGE_INVALID)
 			return PGM_PAGE_TRANSLATION;
 		prot |= pte & _PAGE_PROTECT;
 		a->g2 = (pte & PAGE_MASK) | (a->va & ~PAGE_MASK);
 	}
 	return a->write && prot ? PGM_PROTECTION : 0;
+}
+
+/**
+ * g3_predict() - what guest-2's tables make of guest-3 absolute a->va
+ * @v: the vCPU
+ * @a: va, len and write set; receives pic (0: a->g2 is the guest-2 address) and
+ *     the TEID that comes with the exit: the guest-3 absolute page (the address
+ *     guest-2's translation failed for, whatever guest-3 addressed)
+ *
+ * Return: a->pic.
+ */
+unsigned int g3_predict(const struct run_vcpu *v, struct g3_access *a)
+{
+	a->pic = walk_g2(v, a);
+	if (a->pic)
+		a->teid = (a->va & PAGE_MASK) | (a->write ? TEID_STORE : TEID_FETCH) |
+			  (a->pic == PGM_PROTECTION ? TEID_PROT_DAT : 0);
+	return a->pic;
 }
 
 /* The data page guest-2 address @g2 lies in, if @v owns it; else ~0UL. */
@@ -264,7 +345,7 @@ static unsigned long own_data_page(const struct run_vcpu *v, unsigned long g2)
 /* Beyond what guest-2's tables map: an exit whatever the tables hold (reads only). */
 static unsigned long probe_va(uint64_t x)
 {
-	static const unsigned long probes[] = { (unsigned long)G3_NSEG << _SEGMENT_SHIFT, 1UL << 31,
+	static const unsigned long probes[] = { (unsigned long)G3_NSEG << _SEGMENT_SHIFT, 2UL << 31,
 						1UL << 42, 1UL << 53 };
 
 	return probes[x % 4] + (((x >> 8) & 0xff) << PAGE_SHIFT);
@@ -288,30 +369,77 @@ static bool table_page(struct run_vcpu *v, unsigned long s, unsigned long *j)
 
 	for (int i = 0; i < G3_PICK_TRIES; i++) {
 		*j = run_rand(&v->rng) % _PAGE_ENTRIES;
-		if (is_prefix_pte(s, *j))
+		if (is_fixed_pte(s, *j))
 			continue;
-		pte = entry(v->run, pte_addr(v, s, *j));
+		pte = g3_entry(v->run, pte_addr(v, s, *j));
 		if ((pte & _PAGE_INVALID) || own_data_page(v, pte & PAGE_MASK) != ~0UL)
 			return true;
 	}
 	return false;
 }
 
-/* The page of guest-3 to access; false if none was found this time. */
-static bool pick_va(struct run_vcpu *v, struct g3_access *a)
+/*
+ * A page of guest-3 2 .. 4 GiB (region-third entry 1): one of @v's own pages
+ * while it maps guest-2 storage, any while it is invalid (an exit).
+ */
+static bool r3_page(struct run_vcpu *v, struct g3_access *a, uint64_t x)
+{
+	unsigned long origin, g2;
+
+	a->va = G3_R3_FRAME + ((x & 0x7ffff) << PAGE_SHIFT);
+	if (!(r3_entry(v) & _REGION_ENTRY_INVALID)) {
+		origin = r3_origin(v);
+		for (int i = 0;; i++) {
+			if (i == G3_PICK_TRIES)
+				return false;
+			g2 = v->run->lay.reserved + (run_pick_page(v) << PAGE_SHIFT);
+			if (g2 >= origin && g2 - origin < _REGION3_SIZE)
+				break;
+		}
+		a->va = G3_R3_FRAME + (g2 - origin);
+	}
+	a->addr = a->va;
+	return true;
+}
+
+/**
+ * g3_pick_abs() - a page of guest-3 absolute storage to access
+ * @v: the vCPU
+ * @a: receives kind, va and addr (page-aligned; write may be cleared)
+ *
+ * Return: false if none was found this time.
+ */
+bool g3_pick_abs(struct run_vcpu *v, struct g3_access *a)
 {
 	uint64_t x = run_rand(&v->rng);
 	unsigned long s = (x >> 8) % G3_NSEG, ste = sgt_entry(v, s), j;
 
+	a->kind = G3K_ABS;
+
 	/* Real space: guest-3 goes where guest-2 itself would, its hot set included. */
 	if (v->space == G3_REAL) {
 		a->va = v->run->lay.reserved + (run_pick_page(v) << PAGE_SHIFT);
+		a->addr = a->va;
 		return true;
 	}
 	if ((x & 31) == 0) {
 		a->write = false;
 		a->va = probe_va(x >> 5);
+		a->addr = a->va;
 		return true;
+	}
+	/*
+	 * A guest touches what its hypervisor maps: an unmapped segment, or 2 GiB it
+	 * cannot reach, gets an eighth of the accesses a mapped one does (each is an
+	 * exit, a full walk of guest-2's tables: nothing is shadowed for an invalid
+	 * entry).
+	 */
+	if (((x >> 5) & 7) == 0 &&
+	    ((v->space != G3_SEGMENT && !(r3_entry(v) & _REGION_ENTRY_INVALID)) || !(x >> 61)))
+		return r3_page(v, a, x >> 16);
+	for (int i = 0; (ste & _SEGMENT_ENTRY_INVALID) && (x >> 61) && i < G3_PICK_TRIES; i++) {
+		s = run_rand(&v->rng) % G3_NSEG;
+		ste = sgt_entry(v, s);
 	}
 	if (seg_is_frame(ste))
 		j = frame_page(v, ste);
@@ -320,113 +448,13 @@ static bool pick_va(struct run_vcpu *v, struct g3_access *a)
 	else if (!table_page(v, s, &j))
 		return false;
 	a->va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT);
+	a->addr = a->va;
 	return true;
-}
-
-/* ---- checking an access -------------------------------------------------------------------- */
-
-static void describe(const struct run_vcpu *v, const struct g3_access *a, char *buf, size_t size)
-{
-	snprintf(buf, size, "vcpu %u: guest-3 (%s ASCE) %s of %zu bytes at 0x%lx", v->id,
-		 space_names[v->space], a->write ? "write" : "read", a->len, a->va);
 }
 
 static unsigned long seg_seq(const struct run *r, unsigned long g2)
 {
 	return g2 < r->cfg.guest_mem ? atomic_load(&r->seg_seq[g2 >> _SEGMENT_SHIFT]) : 0;
-}
-
-static enum g3_exit exit_kind(unsigned int pic)
-{
-	switch (pic) {
-	case PGM_PROTECTION:
-		return G3X_PROTECTION;
-	case PGM_PAGE_TRANSLATION:
-		return G3X_PAGE;
-	case PGM_SEGMENT_TRANSLATION:
-		return G3X_SEGMENT;
-	default:
-		return G3X_REGION;
-	}
-}
-
-/*
- * An exit the host explains: the guest-2 page was being moved, or was
- * read-only. A read-only host page that guest-2 grants write cannot be
- * shadowed at all, reads included: gmap_shadow_page() faults it in for writing,
- * as the kernel's does, and the failed fault is an addressing exception.
- */
-static bool host_explains(struct run_vcpu *v, const struct g3_access *a, unsigned int pic)
-{
-	bool moving = (a->seg_before & 1) || a->seg_before != a->seg_after;
-	bool read_only = run_host_read_only(v->run, a->g2, a->prot_before, a->prot_after);
-
-	if (a->pic && a->pic != PGM_PROTECTION)
-		return false; /* a translation exception comes before the frame */
-	if (pic == PGM_ADDRESSING)
-		return moving || read_only;
-	return pic == PGM_PROTECTION && a->write && read_only;
-}
-
-static void unexpected(struct run_vcpu *v, const struct g3_access *a, const char *what)
-{
-	char desc[128];
-
-	v->c.unexpected++;
-	describe(v, a, desc, sizeof(desc));
-	run_fail(v->run, a->va, "%s: %s", desc, what);
-}
-
-static void check_exit(struct run_vcpu *v, const struct g3_access *a, unsigned int pic)
-{
-	unsigned long teid = (a->va & PAGE_MASK) | (a->write ? TEID_STORE : TEID_FETCH);
-	char what[96];
-
-	if (pic == a->pic) {
-		teid |= pic == PGM_PROTECTION ? TEID_PROT_DAT : 0;
-		if (vcpu_last_teid(v->vcpu) != teid) {
-			snprintf(what, sizeof(what), "exit 0x%02x with TEID 0x%lx, expected 0x%lx",
-				 pic, vcpu_last_teid(v->vcpu), teid);
-			unexpected(v, a, what);
-			return;
-		}
-		v->c.g3_exits[exit_kind(pic)]++;
-	} else if (host_explains(v, a, pic)) {
-		v->c.g3_exits[G3X_HOST]++;
-	} else {
-		snprintf(what, sizeof(what), "exit to guest-2 with PIC 0x%02x (%s), expected %s",
-			 pic, dat_pic_name(pic), a->pic ? dat_pic_name(a->pic) : "success");
-		unexpected(v, a, what);
-		return;
-	}
-	v->c.g3_failed_writes += a->write;
-}
-
-static void check_success(struct run_vcpu *v, const struct g3_access *a, unsigned char *model,
-			  const unsigned char *buf)
-{
-	char what[128];
-	size_t i;
-
-	if (a->pic) {
-		snprintf(what, sizeof(what), "succeeded where guest-2's tables give %s (isolation)",
-			 dat_pic_name(a->pic));
-		unexpected(v, a, what);
-		return;
-	}
-	if (a->write) {
-		memcpy(model, buf, a->len);
-		return;
-	}
-	v->c.g3_checked++;
-	if (!memcmp(model, buf, a->len))
-		return;
-	for (i = 0; model[i] == buf[i]; i++)
-		;
-	describe(v, a, what, sizeof(what));
-	run_mismatch(v->run, a->g2 + i, model + i, buf + i,
-		     a->len - i < RUN_SHOW_BYTES ? a->len - i : RUN_SHOW_BYTES,
-		     "%s (guest-2 0x%lx)", what, a->g2);
 }
 
 /* Do @a with the host's sequence counts around it; returns the access's result. */
@@ -437,14 +465,50 @@ static int issue(struct run_vcpu *v, struct g3_access *a, unsigned char *buf)
 
 	a->seg_before = seg_seq(r, a->g2);
 	a->prot_before = atomic_load(&r->prot_seq);
-	rc = a->write ? vcpu_sie_write(v->vcpu, a->va, buf, a->len)
-		      : vcpu_sie_read(v->vcpu, a->va, buf, a->len);
+	switch (a->kind * 2 + a->write) {
+	case G3K_ABS * 2:
+		rc = vcpu_sie_read(v->vcpu, a->addr, buf, a->len);
+		break;
+	case G3K_ABS * 2 + 1:
+		rc = vcpu_sie_write(v->vcpu, a->addr, buf, a->len);
+		break;
+	case G3K_REAL * 2:
+		rc = vcpu_sie_read_real(v->vcpu, a->addr, buf, a->len);
+		break;
+	case G3K_REAL * 2 + 1:
+		rc = vcpu_sie_write_real(v->vcpu, a->addr, buf, a->len);
+		break;
+	default:
+		/* Never while the host pages out a block page: see run.h, g3_dat_lock. */
+		pthread_rwlock_rdlock(&r->g3_dat_lock);
+		rc = a->write ? vcpu_sie_write_virt(v->vcpu, g3_own_asce(v), a->addr, buf, a->len)
+			      : vcpu_sie_read_virt(v->vcpu, g3_own_asce(v), a->addr, buf, a->len);
+		pthread_rwlock_unlock(&r->g3_dat_lock);
+	}
 	a->seg_after = seg_seq(r, a->g2);
 	a->prot_after = atomic_load(&r->prot_seq);
 	return rc;
 }
 
-/* Predict, issue and check @a; its guest-2 page (if any) is one of @v's. */
+/* Guest-3's lowcore: the block's prefix pages, whose model is the image. */
+static bool in_lowcore(const struct run_vcpu *v, unsigned long g2)
+{
+	return g2 >= v->g3 + G3_PREFIX && g2 < v->g3 + G3_PREFIX + PREFIX_AREA_SIZE;
+}
+
+/**
+ * g3_checkable() - whether @v can check @a: an exception, or bytes only @v writes
+ * @v: the vCPU
+ * @a: predicted
+ */
+bool g3_checkable(const struct run_vcpu *v, const struct g3_access *a)
+{
+	if (a->pic3 || (a->pic && a->pic != PGM_PROTECTION))
+		return true;
+	return in_lowcore(v, a->g2) || own_data_page(v, a->g2) != ~0UL;
+}
+
+/* Predict, issue and check @a; what it reaches (if anything) is @v's alone. */
 static void g3_access(struct run_vcpu *v, struct g3_access *a)
 {
 	struct run *r = v->run;
@@ -453,29 +517,41 @@ static void g3_access(struct run_vcpu *v, struct g3_access *a)
 	char what[64];
 	int rc;
 
-	a->pic = predict(v, a);
-	d = a->pic && a->pic != PGM_PROTECTION ? ~0UL : own_data_page(v, a->g2);
-	if (!a->pic || a->pic == PGM_PROTECTION) {
-		if (d == ~0UL)
-			return; /* not this vCPU's page: another one's model */
-		model = a->write ? run_model_for_write(v, d) : (unsigned char *)run_model(r, d);
-		if (!model)
-			return;
-		model += a->g2 & ~PAGE_MASK;
-		atomic_store_explicit(&v->last, d, memory_order_relaxed);
+	a->pic3 = 0;
+	if (a->kind == G3K_VIRT)
+		g3_predict_virt(v, a);
+	else
+		g3_predict(v, a);
+	if (!g3_checkable(v, a))
+		return; /* another vCPU's page: another one's model */
+	if (!a->pic3 && (!a->pic || a->pic == PGM_PROTECTION)) {
+		d = own_data_page(v, a->g2);
+		if (d == ~0UL) {
+			model = r->lay.image + a->g2; /* the lowcore */
+		} else {
+			model = a->write ? run_model_for_write(v, d)
+					 : (unsigned char *)run_model(r, d);
+			if (!model)
+				return;
+			model += a->g2 & ~PAGE_MASK;
+			atomic_store_explicit(&v->last, d, memory_order_relaxed);
+		}
 	}
 	if (a->write)
 		run_fill(v, buf, a->len);
 	v->c.g3_accesses++;
+	v->c.g3_kind[a->kind] += !a->swept;
 	rc = issue(v, a, buf);
 	if (!rc) {
-		check_success(v, a, model, buf);
+		g3_check_success(v, a, model, buf);
+	} else if (rc > 0 && rc < VSIE_EXIT_PGM) {
+		g3_check_own_pic(v, a, (unsigned int)rc);
 	} else if ((rc & ~0xffff) == VSIE_EXIT_PGM) {
-		check_exit(v, a, (unsigned int)(rc & 0xffff));
+		g3_check_exit(v, a, (unsigned int)(rc & 0xffff));
 	} else {
 		snprintf(what, sizeof(what), "%s %d (0x%x)", rc < 0 ? strerror(-rc) : "result", rc,
 			 (unsigned int)rc);
-		unexpected(v, a, what);
+		g3_unexpected(v, a, what);
 	}
 }
 
@@ -497,6 +573,27 @@ static void g2_store(struct run_vcpu *v, unsigned long g2, unsigned long val)
 		run_put_entry(v->run->lay.image, g2, val);
 }
 
+/* Guest-2 writes @n entries of a table that no valid entry designates yet, in one store. */
+static void g2_store_table(struct run_vcpu *v, unsigned long g2, const unsigned long *val,
+			   unsigned long n)
+{
+	uint64_t be[_CRST_ENTRIES];
+	int rc;
+
+	for (unsigned long i = 0; i < n; i++)
+		be[i] = htobe64(val[i]);
+	vsie_ipte_lock();
+	rc = vcpu_write(v->vcpu, g2, be, n * sizeof(be[0]));
+	vsie_ipte_unlock();
+	if (rc) {
+		run_fail(v->run, g2, "vcpu %u: guest-2 store of a table at 0x%lx: %d", v->id, g2,
+			 rc);
+		return;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		run_put_entry(v->run->lay.image, g2 + 8 * i, val[i]);
+}
+
 static unsigned long random_table_page(struct run_vcpu *v, unsigned long *s)
 {
 	unsigned long j;
@@ -504,7 +601,7 @@ static unsigned long random_table_page(struct run_vcpu *v, unsigned long *s)
 	do {
 		*s = run_rand(&v->rng) % G3_NSEG;
 		j = run_rand(&v->rng) % _PAGE_ENTRIES;
-	} while (is_prefix_pte(*s, j));
+	} while (is_fixed_pte(*s, j));
 	return j;
 }
 
@@ -518,35 +615,93 @@ static void change_protection(struct run_vcpu *v)
 			g2_store(v, v->g3 + G3_SGT + 8 * s, ste ^ _SEGMENT_ENTRY_PROTECT);
 		return;
 	}
-	g2_store(v, pte_addr(v, s, j), entry(v->run, pte_addr(v, s, j)) ^ _PAGE_PROTECT);
+	g2_store(v, pte_addr(v, s, j), g3_entry(v->run, pte_addr(v, s, j)) ^ _PAGE_PROTECT);
 }
 
 /* Split a 1 MiB frame: the page table maps its 256 pages, then the segment entry points at it. */
 static void split_frame(struct run_vcpu *v, unsigned long s, unsigned long ste)
 {
-	unsigned long origin = ste & _SEGMENT_ENTRY_ORIGIN_LARGE;
+	unsigned long origin = ste & _SEGMENT_ENTRY_ORIGIN_LARGE, pt[_PAGE_ENTRIES];
 
 	for (unsigned long j = 0; j < _PAGE_ENTRIES; j++)
-		g2_store(v, pte_addr(v, s, j), origin + j * PAGE_SIZE);
+		pt[j] = origin + j * PAGE_SIZE;
+	g2_store_table(v, pte_addr(v, s, 0), pt, _PAGE_ENTRIES);
 	g2_store(v, v->g3 + G3_SGT + 8 * s,
 		 (v->g3 + G3_PGT + s * _PAGE_TABLE_SIZE) | (ste & _SEGMENT_ENTRY_PROTECT));
 }
 
-/* Unmap a segment (1/8), map a 1 MiB frame (1/4), or map its page table again (5/8). */
-static void change_segment(struct run_vcpu *v)
+/*
+ * The 1 MiB frame that segment @s's page table maps page by page (a split frame
+ * not changed since), as a segment entry, or 0.
+ */
+static unsigned long joinable(const struct run_vcpu *v, unsigned long s)
+{
+	unsigned long pte0 = g3_entry(v->run, pte_addr(v, s, 0)), prot = pte0 & _PAGE_PROTECT;
+	unsigned long origin = pte0 & PAGE_MASK;
+
+	if ((pte0 & _PAGE_INVALID) || (origin & ~_SEGMENT_MASK))
+		return 0;
+	for (unsigned long j = 1; j < _PAGE_ENTRIES; j++)
+		if (g3_entry(v->run, pte_addr(v, s, j)) != ((origin + j * PAGE_SIZE) | prot))
+			return 0;
+	return origin | _SEGMENT_ENTRY_LARGE | (prot ? _SEGMENT_ENTRY_PROTECT : 0);
+}
+
+/*
+ * Unmap a segment (1/8), map a 1 MiB frame (1/4), split a frame, join a split
+ * one again, or map the page table again (5/8 for these three).
+ */
+static enum g3_change change_segment(struct run_vcpu *v)
 {
 	uint64_t x = run_rand(&v->rng);
-	unsigned long s = 1 + (x >> 8) % (G3_NSEG - 1), ste = sgt_entry(v, s);
+	unsigned long s = 1 + (x >> 8) % (G3_NSEG - 1), ste = sgt_entry(v, s), join;
 	unsigned long sgte = v->g3 + G3_SGT + 8 * s;
 
-	if ((x & 7) == 0)
+	if ((x & 7) == 0) {
 		g2_store(v, sgte, _SEGMENT_ENTRY_EMPTY);
-	else if ((x & 7) < 3)
+	} else if ((x & 7) < 3) {
 		g2_store(v, sgte, random_frame(v));
-	else if (seg_is_frame(ste))
+	} else if (seg_is_frame(ste)) {
 		split_frame(v, s, ste);
-	else
+		return HYP_SPLIT;
+	} else if ((join = joinable(v, s)) != 0) {
+		g2_store(v, sgte, join | (ste & _SEGMENT_ENTRY_PROTECT));
+		return HYP_JOIN;
+	} else {
 		g2_store(v, sgte, v->g3 + G3_PGT + s * _PAGE_TABLE_SIZE);
+	}
+	return HYP_SEGMENT;
+}
+
+/*
+ * The EDAT-2 region-third entry 1: a 2 GiB frame is split into 1 MiB frames
+ * (the second segment table, then the entry) or unmapped (1/4); a split one is
+ * joined into its frame again; an invalid one gets a new frame.
+ */
+static enum g3_change change_region3(struct run_vcpu *v)
+{
+	unsigned long r3e = r3_entry(v), r3te = v->g3 + G3_R3T + 8, sgt[_CRST_ENTRIES];
+	uint64_t x = run_rand(&v->rng);
+
+	if (r3_is_frame(r3e) && (x & 3)) {
+		for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
+			sgt[i] = r3_split_entry(r3e, i);
+		g2_store_table(v, v->g3 + G3_SGT2, sgt, _CRST_ENTRIES);
+		g2_store(v, r3te, (v->g3 + G3_SGT2) | _REGION3_ENTRY);
+		return HYP_SPLIT;
+	}
+	if (r3_is_frame(r3e)) {
+		g2_store(v, r3te, _REGION3_ENTRY_EMPTY);
+	} else if (!(r3e & _REGION_ENTRY_INVALID)) {
+		sgt[0] = g3_entry(v->run, v->g3 + G3_SGT2);
+		g2_store(v, r3te,
+			 (sgt[0] & _REGION3_MASK) | _REGION_ENTRY_TYPE_R3 | _REGION3_ENTRY_LARGE |
+				 (sgt[0] & _SEGMENT_ENTRY_PROTECT ? _REGION_ENTRY_PROTECT : 0));
+		return HYP_JOIN;
+	} else {
+		g2_store(v, r3te, random_r3_frame(v));
+	}
+	return HYP_REGION3;
 }
 
 /* Leave SIE and enter it again with the ASCE of @to: another shadow (new or reused). */
@@ -554,13 +709,16 @@ static void enter_space(struct run_vcpu *v, enum g3_space to)
 {
 	int rc;
 
+	enum g3_space from = v->space;
+
 	vcpu_sie_exit(v->vcpu);
-	rc = vcpu_sie_enter(v->vcpu, space_asce(v, to), G3_EDAT, 0);
-	if (rc)
+	v->space = to; /* guest-3's prefix depends on it */
+	rc = vcpu_sie_enter(v->vcpu, space_asce(v, to), G3_EDAT, g3_prefix(v));
+	if (rc) {
+		v->space = from;
 		run_fail(v->run, 0, "vcpu %u: SIE entry with the %s ASCE: %d", v->id,
-			 space_names[to], rc);
-	else
-		v->space = to;
+			 g3_space_names[to], rc);
+	}
 }
 
 static void switch_space(struct run_vcpu *v)
@@ -576,16 +734,17 @@ static void switch_space(struct run_vcpu *v)
 static bool inject_stale(struct run_vcpu *v, unsigned long s, unsigned long j)
 {
 	struct run *r = v->run;
-	struct g3_access a = { .va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT), .len = 8 };
+	unsigned long va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT);
+	struct g3_access a = { .va = va, .addr = va, .len = 8 };
 	unsigned char buf[8];
 
 	if (v->space == G3_REAL)
 		enter_space(v, G3_REGION1); /* the skipped unshadow must be one of a page table */
-	if (predict(v, &a) || seg_is_frame(sgt_entry(v, s)) || own_data_page(v, a.g2) == ~0UL ||
+	if (g3_predict(v, &a) || seg_is_frame(sgt_entry(v, s)) || own_data_page(v, a.g2) == ~0UL ||
 	    vcpu_sie_read(v->vcpu, a.va, buf, 8))
 		return false;
 	gmap_shadow_inject_stale(1);
-	g2_store(v, pte_addr(v, s, j), random_pte(v) & ~(_PAGE_INVALID | _PAGE_PROTECT));
+	g2_store(v, pte_addr(v, s, j), g3_random_pte(v) & ~(_PAGE_INVALID | _PAGE_PROTECT));
 	gmap_shadow_inject_stale(0);
 	atomic_store(&r->stale_injected, a.va + 1);
 	run_audit_shadows(r, "after --inject-stale-shadow");
@@ -596,7 +755,7 @@ static void remap_page(struct run_vcpu *v)
 {
 	unsigned long s, j = random_table_page(v, &s);
 
-	g2_store(v, pte_addr(v, s, j), random_pte(v));
+	g2_store(v, pte_addr(v, s, j), g3_random_pte(v));
 }
 
 /* --inject-stale-shadow: vCPU 0 tries from its 1000th access on until it could. */
@@ -608,28 +767,23 @@ static bool inject_due(struct run_vcpu *v)
 	       atomic_load(&v->done) >= 1000;
 }
 
+/* Remap 8/20, protect 4/20, a segment 4/20, the region-third entry 2/20, switch ASCE 2/20. */
 static void change_tables(struct run_vcpu *v, uint64_t x)
 {
 	unsigned int sel = (unsigned int)(x % 20);
-	enum g3_change c = sel < 8    ? HYP_REMAP
-			   : sel < 12 ? HYP_PROTECT
-			   : sel < 17 ? HYP_SEGMENT
-				      : HYP_SWITCH;
+	enum g3_change c = sel < 8 ? HYP_REMAP : sel < 12 ? HYP_PROTECT : HYP_SWITCH;
 
-	v->c.hyp[c]++;
-	switch (c) {
-	case HYP_REMAP:
+	if (sel < 8)
 		remap_page(v);
-		break;
-	case HYP_PROTECT:
+	else if (sel < 12)
 		change_protection(v);
-		break;
-	case HYP_SEGMENT:
-		change_segment(v);
-		break;
-	default:
+	else if (sel < 16)
+		c = change_segment(v);
+	else if (sel < 18)
+		c = change_region3(v);
+	else
 		switch_space(v);
-	}
+	v->c.hyp[c]++;
 }
 
 /* ---- the vCPU's side ----------------------------------------------------------------------- */
@@ -642,8 +796,11 @@ static void change_tables(struct run_vcpu *v, uint64_t x)
  */
 int run_nested_start(struct run_vcpu *v)
 {
-	int rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT, 0);
+	/* Guest-3's own DAT: EDAT-1, for the 1 MiB frame in its tables. */
+	int rc = vcpu_sie_set_dat_features(v->vcpu, 1, false);
 
+	if (!rc)
+		rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT, g3_prefix(v));
 	return rc > 0 ? -EFAULT : rc;
 }
 
@@ -664,13 +821,47 @@ void run_nested_step(struct run_vcpu *v, uint64_t x)
 			return;
 		}
 	}
-	if (!((x >> 44) & G3_CHANGE_MASK))
+	if (((x >> 44) & G3_CHANGE_BITS) < v->run->g2_change_below)
 		change_tables(v, run_rand(&v->rng));
-	if (!pick_va(v, &a))
-		return;
+	/* Guest-3 addresses storage absolute 1/2, real 1/4 (its lowcore 1/16), virtual 1/4. */
+	switch ((x >> 9) & 3) {
+	case 2:
+		if (!g3_pick_real(v, &a, x >> 12))
+			return;
+		break;
+	case 3:
+		g3_pick_virt(v, &a, x >> 12);
+		break;
+	default:
+		if (!g3_pick_abs(v, &a))
+			return;
+	}
 	run_pick_span(v, PAGE_SIZE, &off, &a.len);
+	a.addr += off;
 	a.va += off;
 	g3_access(v, &a);
+}
+
+/* Read back G3_SWEEP_R3 of @v's own pages through region-third entry 1 (needs a region ASCE). */
+static void sweep_r3(struct run_vcpu *v)
+{
+	unsigned long origin = r3_origin(v), g2;
+	struct g3_access a;
+
+	if (v->space == G3_SEGMENT)
+		enter_space(v, G3_REGION3);
+	for (unsigned long i = 0; i < G3_SWEEP_R3; i++) {
+		g2 = v->run->lay.reserved +
+		     (run_own_page(v, i * (v->nown / G3_SWEEP_R3)) << PAGE_SHIFT);
+		if (g2 < origin || g2 - origin >= _REGION3_SIZE)
+			continue;
+		a = (struct g3_access){ .va = G3_R3_FRAME + (g2 - origin),
+					.len = PAGE_SIZE,
+					.swept = true };
+		a.addr = a.va;
+		v->c.g3_swept++;
+		g3_access(v, &a);
+	}
 }
 
 /**
@@ -689,67 +880,15 @@ void run_nested_sweep(struct run_vcpu *v)
 		enter_space(v, G3_REGION1);
 	for (s = 0; s < G3_NSEG; s++)
 		for (j = 0; j < _PAGE_ENTRIES; j++) {
-			struct g3_access a = { .va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT),
-					       .len = PAGE_SIZE };
+			unsigned long va = (s << _SEGMENT_SHIFT) | (j << PAGE_SHIFT);
+			struct g3_access a = {
+				.va = va, .addr = va, .len = PAGE_SIZE, .swept = true
+			};
 
-			if (is_prefix_pte(s, j))
+			if (is_fixed_pte(s, j))
 				continue;
 			v->c.g3_swept++;
 			g3_access(v, &a);
 		}
-}
-
-/* ---- the audit ----------------------------------------------------------------------------- */
-
-/* The first line of @text, at most @size - 1 bytes, into @buf. */
-static void first_line(const char *text, char *buf, size_t size)
-{
-	size_t n = text ? strcspn(text, "\n") : 0;
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, text ? text : "", n);
-	buf[n] = '\0';
-}
-
-/**
- * run_audit_shadows() - gmap_shadow_audit() every shadow of the run's gmap
- * @r:    the run
- * @when: for the failure message
- *
- * Every violation is a failure of the run (a stale shadow entry is a guest-3
- * access that guest-2's tables no longer grant).
- *
- * Context: no libgmap lock held.
- * Return: the number of violations.
- */
-long run_audit_shadows(struct run *r, const char *when)
-{
-	struct gmap *list[AUDIT_MAX], *sg;
-	unsigned int n = 0;
-	char *text = NULL, line[100];
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
-	long bad = 0, rc;
-
-	spin_lock(&r->gmap->shadow_lock);
-	cds_list_for_each_entry(sg, &r->gmap->children, list) if (n < AUDIT_MAX) list[n++] =
-		gmap_get(sg);
-	spin_unlock(&r->gmap->shadow_lock);
-	for (unsigned int i = 0; i < n; i++) {
-		rc = gmap_shadow_audit(list[i], out);
-		bad += rc > 0 ? rc : 0;
-		gmap_put(list[i]);
-	}
-	if (out)
-		fclose(out);
-	atomic_fetch_add(&r->audits, 1);
-	if (bad) {
-		atomic_fetch_add(&r->audit_violations, (unsigned long)bad);
-		first_line(text, line, sizeof(line));
-		run_fail(r, 0, "shadow audit %s: %ld entr%s with guest-2's tables: %s", when, bad,
-			 bad == 1 ? "y disagrees" : "ies disagree", line);
-	}
-	free(text);
-	return bad;
+	sweep_r3(v);
 }

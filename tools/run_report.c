@@ -20,6 +20,13 @@ struct summary {
 	struct vcpu_stats s;
 	struct vsie_stats v;
 	double g3_per_s, g2_per_s; /* --nested: guest-3 accesses, and guest-2's own */
+	/*
+	 * --nested, per CPU-second of a vCPU thread (so the load of the machine and the
+	 * threads' share of the CPUs drop out): single-level accesses of the vCPUs that
+	 * run no guest-3; guest-3 accesses of the nested vCPUs, whose guest-2 steps are
+	 * charged at the single-level cost. 0: not measured (no vCPU of that kind).
+	 */
+	double g3_cpu_rate, g2_cpu_rate;
 	unsigned long links, unlinks;
 	double per_s, hit_rate;
 	unsigned long model_bytes;
@@ -49,6 +56,9 @@ static void add_counts(struct run_counts *t, const struct run_counts *c)
 	for (int h = 0; h < NR_HYP; h++)
 		t->hyp[h] += c->hyp[h];
 	t->g3_swept += c->g3_swept;
+	for (int k = 0; k < NR_G3_KINDS; k++)
+		t->g3_kind[k] += c->g3_kind[k];
+	t->g3_own_pics += c->g3_own_pics;
 }
 
 static void add_vsie(struct vsie_stats *t, const struct vsie_stats *s)
@@ -77,6 +87,39 @@ static void add_stats(struct vcpu_stats *t, const struct vcpu_stats *s)
 	t->retries += s->retries;
 }
 
+/*
+ * Nested against single-level accesses per CPU-second of a vCPU thread. A nested
+ * vCPU's CPU time is C = n3 * t3 + n2 * t2 (its guest-3 and guest-2 steps); t2
+ * comes from the single-level vCPUs, which do nothing else; so t3 needs no clock
+ * read per access, and time the thread spent off the CPU is in neither.
+ */
+static void cpu_rates(const struct run *r, struct summary *sum)
+{
+	double cpu1 = 0, cpu3 = 0, t2, g3_cpu;
+	unsigned long steps1 = 0, acc1 = 0, g2_steps3 = 0, acc3 = 0;
+
+	for (unsigned int k = 0; k < r->cfg.nvcpus; k++) {
+		const struct run_vcpu *v = &r->vcpus[k];
+
+		if (v->nested) {
+			cpu3 += v->cpu_s;
+			g2_steps3 += v->c.steps - v->c.g3_steps;
+			acc3 += v->c.g3_accesses - v->c.g3_swept;
+		} else {
+			cpu1 += v->cpu_s;
+			steps1 += v->c.steps;
+			acc1 += v->c.reads + v->c.writes;
+		}
+	}
+	if (cpu1 <= 0 || !steps1)
+		return;
+	sum->g2_cpu_rate = (double)acc1 / cpu1;
+	t2 = cpu1 / (double)steps1;
+	g3_cpu = cpu3 - (double)g2_steps3 * t2;
+	if (g3_cpu > 0 && acc3)
+		sum->g3_cpu_rate = (double)acc3 / g3_cpu;
+}
+
 static void summarize(const struct run *r, struct summary *sum)
 {
 	memset(sum, 0, sizeof(*sum));
@@ -94,6 +137,7 @@ static void summarize(const struct run *r, struct summary *sum)
 		sum->g3_per_s = (double)(sum->c.g3_accesses - sum->c.g3_swept) / r->elapsed;
 		sum->g2_per_s = sum->per_s - sum->g3_per_s;
 	}
+	cpu_rates(r, sum);
 	if (sum->s.tlb_hits + sum->s.tlb_misses)
 		sum->hit_rate =
 			(double)sum->s.tlb_hits / (double)(sum->s.tlb_hits + sum->s.tlb_misses);
@@ -181,9 +225,11 @@ static void replay_command(const struct run *r, char *buf, size_t size)
 		put_double(rate, sizeof(rate), r->cfg.rate[e]);
 		n += (size_t)snprintf(buf + n, size - n, " --%s-rate %s", names[e], rate);
 	}
-	if (r->cfg.nested && n < size)
-		n += (size_t)snprintf(buf + n, size - n,
+	if (r->cfg.nested && n < size) {
+		put_double(rate, sizeof(rate), r->cfg.g2_change_rate);
+		n += (size_t)snprintf(buf + n, size - n, " --g2-change-rate %s%s", rate,
 				      r->cfg.inject_stale ? " --inject-stale-shadow" : " --nested");
+	}
 	if (r->cfg.inject_corruption && n < size)
 		snprintf(buf + n, size - n, " --inject-corruption");
 }
@@ -240,9 +286,18 @@ static void print_nested_lines(const struct run *r, const struct summary *sum, F
 		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s);
 	fprintf(out, "  %-22s %lu, %lu pages of them read back through the shadows at the end\n",
 		"  reads checked", sum->c.g3_checked, sum->c.g3_swept);
-	fprintf(out, "  %-22s remap %lu, protect %lu, segment %lu, ASCE switch %lu\n",
-		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT],
-		h[HYP_SWITCH]);
+	fprintf(out, "  %-22s %lu / %lu / %lu; guest-3's own DAT exceptions %lu\n",
+		"  abs / real / virtual", sum->c.g3_kind[G3K_ABS], sum->c.g3_kind[G3K_REAL],
+		sum->c.g3_kind[G3K_VIRT], sum->c.g3_own_pics);
+	if (sum->g3_cpu_rate > 0)
+		fprintf(out, "  %-22s %.0f vs %.0f accesses per CPU-second of a vCPU: %.0f %%\n",
+			"  nested/single-level", sum->g3_cpu_rate, sum->g2_cpu_rate,
+			100.0 * sum->g3_cpu_rate / sum->g2_cpu_rate);
+	fprintf(out,
+		"  %-22s remap %lu, protect %lu, segment %lu, split %lu, join %lu,\n"
+		"  %-22s region-third %lu, ASCE switch %lu\n",
+		"guest-2 table changes", h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SPLIT],
+		h[HYP_JOIN], "", h[HYP_REGION3], h[HYP_SWITCH]);
 	fprintf(out, "  %-22s protection %lu, page %lu, segment %lu, region/ASCE %lu, host %lu\n",
 		"exits expected", x[G3X_PROTECTION], x[G3X_PAGE], x[G3X_SEGMENT], x[G3X_REGION],
 		x[G3X_HOST]);
@@ -448,13 +503,19 @@ static void json_nested(const struct run *r, const struct summary *sum, FILE *ou
 	fprintf(out,
 		",\"nested\":{\"accesses\":%lu,\"accesses_per_s\":%.0f,"
 		"\"guest2_accesses_per_s\":%.0f,\"reads_checked\":%lu,\"failed_writes\":%lu,"
-		"\"swept_pages\":%lu,",
+		"\"swept_pages\":%lu,\"absolute\":%lu,\"real\":%lu,\"virtual\":%lu,"
+		"\"guest3_pics\":%lu,\"cpu_accesses_per_s\":%.0f,"
+		"\"single_level_cpu_accesses_per_s\":%.0f,\"nested_vs_single\":%.3f,",
 		sum->c.g3_accesses - sum->c.g3_swept, sum->g3_per_s, sum->g2_per_s,
-		sum->c.g3_checked, sum->c.g3_failed_writes, sum->c.g3_swept);
+		sum->c.g3_checked, sum->c.g3_failed_writes, sum->c.g3_swept,
+		sum->c.g3_kind[G3K_ABS], sum->c.g3_kind[G3K_REAL], sum->c.g3_kind[G3K_VIRT],
+		sum->c.g3_own_pics, sum->g3_cpu_rate, sum->g2_cpu_rate,
+		sum->g2_cpu_rate > 0 ? sum->g3_cpu_rate / sum->g2_cpu_rate : 0.0);
 	fprintf(out,
 		"\"table_changes\":{\"remap\":%lu,\"protect\":%lu,\"segment\":%lu,"
-		"\"asce_switch\":%lu},",
-		h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SWITCH]);
+		"\"split\":%lu,\"join\":%lu,\"region3\":%lu,\"asce_switch\":%lu},",
+		h[HYP_REMAP], h[HYP_PROTECT], h[HYP_SEGMENT], h[HYP_SPLIT], h[HYP_JOIN],
+		h[HYP_REGION3], h[HYP_SWITCH]);
 	fprintf(out,
 		"\"exits\":{\"protection\":%lu,\"page_translation\":%lu,"
 		"\"segment_translation\":%lu,\"region_or_asce\":%lu,\"host\":%lu,"

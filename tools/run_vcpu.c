@@ -299,9 +299,11 @@ static void step(struct run_vcpu *v, uint32_t discard_below)
 	if ((uint32_t)(x >> 32) < discard_below)
 		discard(v, run_pick_page(v));
 	/* A nested vCPU runs guest-3 but for one step in 8, which is guest-2's own work. */
-	if (v->nested && (x >> 40) & 7)
+	v->c.steps++;
+	if (v->nested && (x >> 40) & 7) {
+		v->c.g3_steps++;
 		run_nested_step(v, x);
-	else if (sel < 2)
+	} else if (sel < 2)
 		lowcore_access(v, (x >> 8) & 1);
 	else
 		data_access(v, sel & 1 ? MODE_DAT : MODE_ABS, (x >> 8) & 1);
@@ -359,7 +361,10 @@ void *run_vcpu_thread(void *arg)
 	if (v->rc) {
 		run_fail(r, 0, "vcpu %u: cannot start: %s", v->id, strerror(-v->rc));
 	} else {
+		double cpu = run_thread_cpu();
+
 		workload(v);
+		v->cpu_s = run_thread_cpu() - cpu;
 		if (v->nested)
 			run_nested_sweep(v);
 	}

@@ -339,11 +339,14 @@ static void test_inject_corruption_fails(void **state)
  */
 static void test_nested_json(void **state)
 {
-	static const char *const changes[] = { "remap", "protect", "segment", "asce_switch" };
+	static const char *const changes[] = { "remap", "protect", "segment",	 "split",
+					       "join",	"region3", "asce_switch" };
 	static const char *const exits[] = { "protection", "page_translation",
 					     "segment_translation", "region_or_asce" };
+	static const char *const kinds[] = { "absolute", "real", "virtual", "guest3_pics" };
 	struct output o = gmap_run("--nested", "--ops", "60000", "--seed", "4", "--guest-mem",
-				   "32M", "--vcpus", "2", "--json", "--progress", "0", NULL);
+				   "32M", "--vcpus", "2", "--g2-change-rate", "5", "--json",
+				   "--progress", "0", NULL);
 
 	(void)state;
 	if (o.status)
@@ -360,6 +363,13 @@ static void test_nested_json(void **state)
 	for (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)
 		if (!json_num(o.out, "exits", exits[i]))
 			fail_msg("no %s exit: %s", exits[i], o.out);
+	/* Guest-3 real (its prefix) and DAT-on (its own tables) accesses, its own PICs. */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!json_num(o.out, "nested", kinds[i]))
+			fail_msg("no guest-3 %s: %s", kinds[i], o.out);
+	/* One single-level vCPU beside the nested one: the two rates are compared. */
+	assert_true(json_num(o.out, "nested", "cpu_accesses_per_s") > 0);
+	assert_true(json_num(o.out, "nested", "single_level_cpu_accesses_per_s") > 0);
 	assert_true(json_num(o.out, "sie", "shadow_faults") > 0);
 	assert_true(json_num(o.out, "shadows", "created") > 1);
 	assert_true(json_num(o.out, "shadows", "pg_entries") > 0);
@@ -387,6 +397,9 @@ static void test_nested_deterministic_repeats(void **state)
 		drop_time(o);
 		drop_field(o->out, "accesses_per_s"); /* the nested one */
 		drop_field(o->out, "guest2_accesses_per_s");
+		drop_field(o->out, "cpu_accesses_per_s"); /* CPU time: the machine's */
+		drop_field(o->out, "single_level_cpu_accesses_per_s");
+		drop_field(o->out, "nested_vs_single");
 	}
 	assert_true(json_num(a.out, "exits", "host") > 0);
 	assert_string_equal(a.out, b.out);
@@ -661,15 +674,18 @@ static void test_bad_options(void **state)
 	expect_usage_error("--progress", "-1", NULL);
 	expect_usage_error("--deterministic", "--duration", "5");
 	expect_usage_error("--progress", "soon", NULL);
+	expect_usage_error("--g2-change-rate", "1001", NULL);
+	expect_usage_error("--g2-change-rate", "often", NULL);
+	expect_usage_error("--g2-change-rate", "-0.5", NULL);
 }
 
 static void test_help(void **state)
 {
 	static const char *const options[] = {
-		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
-		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
-		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption",
-		"--progress",	"--deterministic"
+		"--duration",	"--ops",	   "--vcpus",	      "--guest-mem",
+		"--seed",	"--pageout-rate",  "--migrate-rate",  "--mprotect-rate",
+		"--remap-rate", "--discard-rate",  "--json",	      "--inject-corruption",
+		"--progress",	"--deterministic", "--g2-change-rate"
 	};
 	struct output o = gmap_run("--help", NULL);
 
