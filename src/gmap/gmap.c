@@ -586,7 +586,8 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 		}
 		rc = fixup_user_fault(gmap->mm, vmaddr, fault_flags, &unlocked);
 		if (rc) {
-			rc = rc == -ENOMEM ? -ENOMEM : -EFAULT;
+			/* A host I/O error is the host's: the caller may retry. */
+			rc = rc == -ENOMEM || rc == -EIO ? rc : -EFAULT;
 			break;
 		}
 		/* mmap_lock was dropped: the guest mapping may have changed. */

@@ -39,12 +39,15 @@ static int page_out_locked(struct mm_struct *mm, unsigned long addr, pte_t *ptep
 			   unsigned long slot)
 {
 	unsigned long pte = ptep->pte;
+	int rc;
 
 	/* Take the page away from every user first, so no store can slip past the copy. */
 	ptep_xchg_notify(mm, addr, ptep, __pte(pte | _PAGE_INVALID), true);
-	if (swap_write(&mm->swap, slot, (void *)pte_frame(pte))) {
+	rc = swap_write(&mm->swap, slot, (void *)pte_frame(pte));
+	if (rc) {
+		/* The page stays, as it was; the caller gives the slot back. */
 		ptep_xchg_notify(mm, addr, ptep, __pte(pte), true);
-		return -EIO;
+		return rc;
 	}
 	ptep_xchg_notify(mm, addr, ptep, __pte(mk_swap_pte(slot)), true);
 	page_free_rcu((void *)pte_frame(pte));

@@ -157,4 +157,13 @@ void mm_get_stats(struct mm_struct *mm, struct mm_stats *s)
 	s->notifications = counter(&mm->count.notifications);
 	s->unlinks = counter(&mm->count.unlinks);
 	s->lock_drops = counter(&mm->count.lock_drops);
+	s->swap_write_errors = counter(&mm->swap.write_errors);
+	s->swap_read_errors = counter(&mm->swap.read_errors);
+	s->swap_io_resumed = counter(&mm->swap.resumed);
+	s->swap_io_injected = counter(&mm->swap.injected);
+}
+
+int mm_swap_inject(struct mm_struct *mm, const struct mm_swap_inject *inj)
+{
+	return mm ? swap_inject(&mm->swap, inj) : -EINVAL;
 }

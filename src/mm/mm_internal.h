@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include <gmap/mm.h>
 
@@ -20,6 +21,17 @@ struct vm_area_struct {
 	struct vm_area_struct *next; /* sorted by address */
 };
 
+/* mm_swap_inject() state, under swap_file.lock; @on is read without it. */
+struct swap_inject_state {
+	atomic_bool on;
+	unsigned int calls;	  /* MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE */
+	unsigned long countdown;  /* > 0: the countdown-th counted call does @fault */
+	unsigned long repeat;	  /* calls from there on that do it */
+	enum mm_swap_fault fault; /* for the countdown */
+	unsigned int per_million; /* else: each counted call fails with this probability */
+	uint64_t rng;
+};
+
 struct swap_file {
 	pthread_mutex_t lock;
 	int fd;		     /* -1 until the first page-out */
@@ -27,6 +39,9 @@ struct swap_file {
 	unsigned long *gen;  /* per slot: bumped when the slot is freed */
 	unsigned long nslots, nused;
 	unsigned long first_free; /* words below it have no free slot */
+	struct swap_inject_state inject;
+	/* What the swap file's I/O went through (mm_stats). */
+	atomic_ulong read_errors, write_errors, resumed, injected;
 };
 
 /* The s390 mm_context_t fields the gmap code uses, through mm_gmap_list() and friends. */
@@ -177,8 +192,10 @@ void swap_destroy(struct swap_file *sf);
 int swap_slot_alloc(struct swap_file *sf, unsigned long *slot);
 void swap_slot_free(struct swap_file *sf, unsigned long slot);
 unsigned long swap_slot_gen(struct swap_file *sf, unsigned long slot);
+/* 0, or -EIO / -ENOSPC (write) and -EIO (read); short transfers and EINTR are resumed. */
 int swap_write(struct swap_file *sf, unsigned long slot, const void *page);
 int swap_read(struct swap_file *sf, unsigned long slot, void *page);
+int swap_inject(struct swap_file *sf, const struct mm_swap_inject *inj);
 
 /* ---- fault.c / events.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
