@@ -369,6 +369,51 @@ static void test_nested_json(void **state)
 	output_free(&o);
 }
 
+/*
+ * --swap-error-rate: a fifth of the swap file's reads and writes misbehave. Every
+ * host I/O error is retried (accesses, page-outs, host copies), the guest sees
+ * no PIC for one, and the run ends with integrity OK and the errors counted.
+ */
+static void test_swap_errors_survived(void **state)
+{
+	struct output o = gmap_run("--ops", "40000", "--seed", "6", "--guest-mem", "16M", "--vcpus",
+				   "2", "--pageout-rate", "50", "--swap-error-rate", "200",
+				   "--json", "--progress", "0", NULL);
+
+	(void)state;
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "\"integrity\":\"OK\"}"));
+	assert_int_equal(json_num(o.out, "pics", "unexpected"), 0);
+	assert_int_equal(json_num(o.out, NULL, "error_rate"), 200);
+	assert_true(json_num(o.out, "swap_io", "injected") > 0);
+	assert_true(json_num(o.out, "swap_io", "read_errors") > 0);
+	assert_true(json_num(o.out, "swap_io", "write_errors") > 0);
+	assert_true(json_num(o.out, "swap_io", "resumed") > 0);
+	assert_true(json_num(o.out, "accesses", "errors") > 0);
+	assert_true(json_num(o.out, "accesses", "recovered") > 0);
+	assert_int_equal(json_num(o.out, "accesses", "gave_up"), 0);
+	assert_true(json_num(o.out, "page_outs", "errors") > 0);
+	assert_true(json_num(o.out, "page_outs", "recovered") > 0);
+	assert_int_equal(json_num(o.out, "host_copies", "gave_up"), 0);
+	/* The write errors the library counted are the page-out errors the run retried. */
+	assert_int_equal(json_num(o.out, "swap_io", "write_errors"),
+			 json_num(o.out, "page_outs", "errors"));
+	output_free(&o);
+
+	/* Nested too, and the text summary shows the errors and their retries. */
+	o = gmap_run("--nested", "--ops", "20000", "--seed", "8", "--guest-mem", "16M", "--vcpus",
+		     "2", "--pageout-rate", "50", "--swap-error-rate", "250.5", "--progress", "0",
+		     NULL);
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "swap I/O "));
+	assert_non_null(strstr(o.out, "(rate 250.5 per 1000 calls)"));
+	assert_non_null(strstr(o.out, "retried              accesses"));
+	assert_non_null(strstr(o.out, "integrity: OK\n"));
+	output_free(&o);
+}
+
 /* --nested --deterministic repeats too: shadow counters, exits and table changes included. */
 static void test_nested_deterministic_repeats(void **state)
 {
@@ -661,15 +706,18 @@ static void test_bad_options(void **state)
 	expect_usage_error("--progress", "-1", NULL);
 	expect_usage_error("--deterministic", "--duration", "5");
 	expect_usage_error("--progress", "soon", NULL);
+	expect_usage_error("--swap-error-rate", "500.1", NULL);
+	expect_usage_error("--swap-error-rate", "-1", NULL);
+	expect_usage_error("--swap-error-rate", "often", NULL);
 }
 
 static void test_help(void **state)
 {
 	static const char *const options[] = {
-		"--duration",	"--ops",	  "--vcpus",	    "--guest-mem",
-		"--seed",	"--pageout-rate", "--migrate-rate", "--mprotect-rate",
-		"--remap-rate", "--discard-rate", "--json",	    "--inject-corruption",
-		"--progress",	"--deterministic"
+		"--duration",	"--ops",	   "--vcpus",	       "--guest-mem",
+		"--seed",	"--pageout-rate",  "--migrate-rate",   "--mprotect-rate",
+		"--remap-rate", "--discard-rate",  "--json",	       "--inject-corruption",
+		"--progress",	"--deterministic", "--swap-error-rate"
 	};
 	struct output o = gmap_run("--help", NULL);
 
@@ -693,6 +741,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fewer_ops_than_vcpus),
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_nested_json),
+		cmocka_unit_test(test_swap_errors_survived),
 		cmocka_unit_test(test_nested_deterministic_repeats),
 		cmocka_unit_test(test_inject_stale_shadow_fails),
 		cmocka_unit_test(test_text_summary),
