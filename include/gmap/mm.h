@@ -374,6 +374,8 @@ enum mm_swap_fault {
  *               (parts per million, at most 1000000), doing a fault drawn from
  *               EIO, short transfer, EINTR and, for writes, ENOSPC
  * @seed:        seed of the random generator for @per_million
+ * @delay_ns:    each counted call first waits this long: a slow disk (alone, or
+ *               with the faults above)
  */
 struct mm_swap_inject {
 	unsigned int calls;
@@ -381,6 +383,7 @@ struct mm_swap_inject {
 	enum mm_swap_fault fault;
 	unsigned int per_million;
 	unsigned long seed;
+	unsigned long delay_ns;
 };
 
 /**
@@ -396,8 +399,8 @@ struct mm_swap_inject {
  *
  * Context: any; it does not wait for I/O in flight, which may or may not see the change.
  *
- * Return: 0, or -EINVAL for a NULL @mm, unknown @calls bits or @fault, or a
- * @per_million above 1000000.
+ * Return: 0, or -EINVAL for a NULL @mm, unknown @calls bits or @fault, a
+ * @per_million above 1000000, or a @delay_ns of a second or more.
  */
 int mm_swap_inject(struct mm_struct *mm, const struct mm_swap_inject *inj);
 

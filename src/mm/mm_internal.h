@@ -29,6 +29,7 @@ struct swap_inject_state {
 	unsigned long repeat;	  /* calls from there on that do it */
 	enum mm_swap_fault fault; /* for the countdown */
 	unsigned int per_million; /* else: each counted call fails with this probability */
+	unsigned long delay_ns;	  /* each counted call waits this long first */
 	uint64_t rng;
 };
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gmap/alloc.h>
@@ -169,8 +170,6 @@ static enum mm_swap_fault inject_pick(struct swap_inject_state *in, bool write)
 	enum mm_swap_fault f;
 	uint64_t x;
 
-	if (!(in->calls & (write ? MM_SWAP_INJECT_WRITE : MM_SWAP_INJECT_READ)))
-		return 0;
 	if (in->countdown) {
 		if (--in->countdown > 0)
 			return 0;
@@ -183,10 +182,13 @@ static enum mm_swap_fault inject_pick(struct swap_inject_state *in, bool write)
 			in->fault = MM_SWAP_FAULT_ENOSPC;
 			in->countdown = 1;
 		} else {
-			atomic_store(&in->on, false);
+			in->countdown = 0;
+			atomic_store(&in->on, in->delay_ns != 0); /* done, unless slowing calls */
 		}
 		return f == MM_SWAP_FAULT_FILLS_UP ? MM_SWAP_FAULT_SHORT : f;
 	}
+	if (!in->per_million)
+		return 0;
 	x = inject_rand(in);
 	if (x % 1000000 >= in->per_million)
 		return 0;
@@ -197,14 +199,22 @@ static enum mm_swap_fault inject_pick(struct swap_inject_state *in, bool write)
 /* pread()/pwrite() of at most @len bytes, or what the injection makes of it. */
 static ssize_t swap_pio(struct swap_file *sf, bool write, void *buf, size_t len, off_t off)
 {
+	struct swap_inject_state *in = &sf->inject;
+	struct timespec delay = { 0, 0 };
 	enum mm_swap_fault f = 0;
 
-	if (atomic_load_explicit(&sf->inject.on, memory_order_acquire)) {
+	if (atomic_load_explicit(&in->on, memory_order_acquire)) {
 		pthread_mutex_lock(&sf->lock);
-		if (atomic_load_explicit(&sf->inject.on, memory_order_relaxed))
-			f = inject_pick(&sf->inject, write);
+		if (atomic_load_explicit(&in->on, memory_order_relaxed) &&
+		    (in->calls & (write ? MM_SWAP_INJECT_WRITE : MM_SWAP_INJECT_READ))) {
+			delay.tv_nsec = (long)in->delay_ns;
+			f = inject_pick(in, write);
+		}
 		pthread_mutex_unlock(&sf->lock);
 	}
+	/* A slow disk, for benchmarks: the I/O itself waits, not a lock. */
+	while (delay.tv_nsec && nanosleep(&delay, &delay))
+		;
 	if (f)
 		mm_count(&sf->injected, 1);
 	switch (f) {
@@ -276,7 +286,7 @@ int swap_inject(struct swap_file *sf, const struct mm_swap_inject *inj)
 
 	if (inj &&
 	    ((inj->calls & ~(MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE)) ||
-	     inj->per_million > 1000000 ||
+	     inj->per_million > 1000000 || inj->delay_ns >= 1000000000UL ||
 	     (inj->nth && (inj->fault < MM_SWAP_FAULT_EIO || inj->fault > MM_SWAP_FAULT_FILLS_UP))))
 		return -EINVAL;
 	pthread_mutex_lock(&sf->lock);
@@ -287,8 +297,10 @@ int swap_inject(struct swap_file *sf, const struct mm_swap_inject *inj)
 		in->fault = inj->fault;
 		in->per_million = inj->nth ? 0 : inj->per_million;
 		in->rng = inj->seed;
+		in->delay_ns = inj->delay_ns;
 	}
-	atomic_store_explicit(&in->on, inj && inj->calls && (inj->nth || inj->per_million),
+	atomic_store_explicit(&in->on,
+			      inj && inj->calls && (inj->nth || inj->per_million || inj->delay_ns),
 			      memory_order_release);
 	pthread_mutex_unlock(&sf->lock);
 	return 0;

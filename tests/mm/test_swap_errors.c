@@ -401,6 +401,9 @@ static void test_inject_bad_arguments(void **state)
 	in.nth = 0;
 	in.per_million = 1000001;
 	assert_int_equal(mm_swap_inject(f->mm, &in), -EINVAL);
+	in.per_million = 0;
+	in.delay_ns = 1000000000UL;
+	assert_int_equal(mm_swap_inject(f->mm, &in), -EINVAL);
 	assert_int_equal(mm_swap_inject(f->mm, NULL), 0);
 	/* Reads are not counted when only writes are armed. */
 	write_page(f->mm, BASE, 1);
@@ -408,6 +411,25 @@ static void test_inject_bad_arguments(void **state)
 	inject_nth(f->mm, MM_SWAP_INJECT_WRITE, 1, 1, MM_SWAP_FAULT_EIO);
 	expect_page(f->mm, BASE, 1);
 	assert_int_equal(mm_page_out(f->mm, BASE), -EIO);
+}
+
+/* A slow disk alone (delay_ns): every call is slowed, none fails. */
+static void test_delay_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE,
+				     .delay_ns = 1000 };
+	struct mm_stats st;
+
+	write_page(f->mm, BASE, 2);
+	assert_int_equal(mm_swap_inject(f->mm, &in), 0);
+	assert_int_equal(mm_page_out(f->mm, BASE), 0);
+	expect_page(f->mm, BASE, 2);
+	assert_int_equal(mm_swap_inject(f->mm, NULL), 0);
+	mm_get_stats(f->mm, &st);
+	assert_int_equal(st.swap_io_injected, 0);
+	assert_int_equal(st.swap_write_errors + st.swap_read_errors, 0);
+	assert_int_equal(st.swap_ins, 1);
 }
 
 int main(void)
@@ -425,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_swap_file_full_survived, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_errors_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inject_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay_alone, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
