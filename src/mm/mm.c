@@ -35,6 +35,8 @@ struct mm_struct *mm_create(void)
 	spin_lock_init(&mm->context.lock);
 	CDS_INIT_LIST_HEAD(&mm->context.gmap_list);
 	swap_init(&mm->swap);
+	pthread_mutex_init(&mm->swapout_lock, NULL);
+	pthread_cond_init(&mm->swapout_done, NULL);
 	return mm;
 }
 
@@ -54,6 +56,8 @@ static void mm_free(struct mm_struct *mm)
 	gm_free(set);
 	crst_table_free(mm->pgd);
 	swap_destroy(&mm->swap);
+	pthread_cond_destroy(&mm->swapout_done);
+	pthread_mutex_destroy(&mm->swapout_lock);
 	spin_lock_destroy(&mm->page_table_lock);
 	spin_lock_destroy(&mm->tlb_lock);
 	spin_lock_destroy(&mm->context.lock);
