@@ -258,6 +258,32 @@ static void test_deterministic_runs_repeat(void **state)
 	output_free(&b);
 }
 
+/*
+ * The swap errors are drawn from the seed too: with --deterministic the same
+ * calls fail, the same retries happen, and the whole summary repeats.
+ */
+static void test_deterministic_swap_errors_repeat(void **state)
+{
+	struct output a, b;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct output *o = i ? &b : &a;
+
+		*o = gmap_run("--deterministic", "--ops", "20000", "--seed", "13", "--guest-mem",
+			      "16M", "--vcpus", "2", "--pageout-rate", "50", "--swap-error-rate",
+			      "200", "--json", "--progress", "0", NULL);
+		if (o->status)
+			fail_msg("exit %d: %s%s", o->status, o->out, o->err);
+		drop_time(o);
+	}
+	assert_true(json_num(a.out, "swap_io", "injected") > 0);
+	assert_true(json_num(a.out, "accesses", "errors") > 0);
+	assert_string_equal(a.out, b.out);
+	output_free(&a);
+	output_free(&b);
+}
+
 /* A failed run prints the command that replays it; that command gives the same run. */
 static void test_failure_prints_replay(void **state)
 {
@@ -742,6 +768,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_nested_json),
 		cmocka_unit_test(test_swap_errors_survived),
+		cmocka_unit_test(test_deterministic_swap_errors_repeat),
 		cmocka_unit_test(test_nested_deterministic_repeats),
 		cmocka_unit_test(test_inject_stale_shadow_fails),
 		cmocka_unit_test(test_text_summary),
