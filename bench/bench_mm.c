@@ -23,12 +23,23 @@
  *   from 64 hot pages, against memcpy() of the same bytes between the same
  *   buffers and the frames themselves (page by page, looked up beforehand).
  *
+ * - beside a slow write: while another thread pages one page out again and again
+ *   through a swap file made slow on purpose (mm_swap_inject()'s delay_ns, 1 ms
+ *   per pwrite), the latency of single operations on the other pages of the same
+ *   page table: mm_read() of 8 bytes of a resident page, and a discard with the
+ *   write fault that brings the page back, one every 20 us so that they sample the
+ *   whole time. The floor is the same operations with no page-out running;
+ *   "waited" counts the operations that took more than half the delay, i.e.
+ *   that waited for the disk.
+ *
  * Deferred frees (RCU) are waited for outside the timed loops with gm_quiesce().
  * Results are checked (return codes, counters, contents); a wrong one exits 1.
  *
  * Output: one JSON document on stdout.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
+#include <time.h>
 
 #include <gmap/alloc.h>
 #include <gmap/mm.h>
@@ -56,6 +68,7 @@ struct params {
 	unsigned long copy_bytes;  /* the large copies */
 	unsigned long small_n;	   /* 4 KiB copies per repetition */
 	const char *only;	   /* run one group of cases, for profiling; NULL runs all */
+	unsigned long slow_ops;	   /* operations timed one by one beside the slow write */
 	char swap_dir[256];
 	char swap_fs[32];
 };
@@ -415,6 +428,153 @@ static void run_swap(const struct params *p, struct bench_series *s)
 	destroy_mm(mm);
 }
 
+/* ---- beside a slow write -------------------------------------------------------------------- */
+
+#define SLOW_WRITE_NS 1000000UL /* each pwrite() of the swap file takes 1 ms more */
+#define SLOW_PACE_NS  20000L	/* a pause of 20 us before each timed operation */
+
+enum { SL_READ, SL_FAULT, NR_SL };
+
+struct slow_result {
+	const char *name, *op;
+	unsigned long ops, waited, floor_waited, page_outs;
+	double p50, p99, max, floor_p50, floor_p99, floor_max;
+};
+
+struct slow_writer {
+	struct mm_struct *mm;
+	unsigned long addr;
+	atomic_bool stop;
+	atomic_ulong page_outs;
+};
+
+/* Page the victim out (slow) and back in (fast), until told to stop. */
+static void *slow_writer_thread(void *arg)
+{
+	struct slow_writer *w = arg;
+	unsigned long word;
+	int rc;
+
+	while (!atomic_load(&w->stop)) {
+		rc = mm_page_out(w->mm, w->addr);
+		if (rc)
+			bench_die("mm_page_out (slow)", rc);
+		atomic_fetch_add(&w->page_outs, 1);
+		rc = mm_read(w->mm, w->addr, &word, sizeof(word));
+		if (rc)
+			bench_die("mm_read (slow)", rc);
+	}
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One operation on page @i of the table (1 .. PAGES_PER_PT - 1), timed alone. */
+static double slow_op(struct mm_struct *mm, unsigned long base, int kind, unsigned long i)
+{
+	unsigned long addr = base + i * PAGE_SIZE, word;
+	double t0, t;
+	int rc;
+
+	if (kind == SL_FAULT) {
+		t0 = bench_now_ns();
+		rc = mm_discard(mm, addr, PAGE_SIZE);
+		if (rc)
+			bench_die("mm_discard", rc);
+		mmap_read_lock(mm);
+		rc = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
+		mmap_read_unlock(mm);
+		t = bench_now_ns() - t0;
+		if (rc)
+			bench_die("fixup_user_fault", rc);
+		return t;
+	}
+	t0 = bench_now_ns();
+	rc = mm_read(mm, addr, &word, sizeof(word));
+	t = bench_now_ns() - t0;
+	if (rc)
+		bench_die("mm_read", rc);
+	bench_check(word == PATTERN(i), "contents beside the slow write");
+	return t;
+}
+
+/* Time @n operations of @kind; sorted latencies in @v; how many took over half the delay. */
+static unsigned long slow_series(struct mm_struct *mm, unsigned long base, int kind, double *v,
+				 unsigned long n)
+{
+	struct timespec pace = { 0, (long)SLOW_PACE_NS };
+	unsigned long waited = 0;
+
+	for (unsigned long k = 0; k < n; k++) {
+		nanosleep(&pace,
+			  NULL); /* pacing, outside the timed part; leaves the writer a CPU */
+		v[k] = slow_op(mm, base, kind, 1 + k % (PAGES_PER_PT - 1));
+		if (kind == SL_FAULT) { /* the page had its pattern: give it back */
+			unsigned long word = PATTERN(1 + k % (PAGES_PER_PT - 1));
+			int rc = mm_write(mm, base + (1 + k % (PAGES_PER_PT - 1)) * PAGE_SIZE,
+					  &word, sizeof(word));
+
+			if (rc)
+				bench_die("mm_write", rc);
+		}
+		waited += v[k] > SLOW_WRITE_NS / 2;
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	return waited;
+}
+
+static void run_slow_write(const struct params *p, struct slow_result *r)
+{
+	static const char *const names[NR_SL][2] = {
+		{ "read_beside_slow_write", "mm_read() of 8 bytes of a resident page" },
+		{ "discard_fault_beside_slow_write",
+		  "mm_discard() of a page and fixup_user_fault(WRITE) bringing it back" },
+	};
+	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_WRITE, .delay_ns = SLOW_WRITE_NS };
+	struct mm_struct *mm = new_mm();
+	unsigned long base = map_pages(mm, PAGES_PER_PT), n = p->slow_ops;
+	struct slow_writer w = { .mm = mm, .addr = base };
+	double *v = bench_malloc(n * sizeof(*v));
+	pthread_t t;
+
+	populate(mm, base, PAGES_PER_PT);
+	for (int kind = 0; kind < NR_SL; kind++) {
+		r[kind].name = names[kind][0];
+		r[kind].op = names[kind][1];
+		r[kind].ops = n;
+		r[kind].floor_waited = slow_series(mm, base, kind, v, n);
+		r[kind].floor_p50 = v[n / 2];
+		r[kind].floor_p99 = v[n * 99 / 100];
+		r[kind].floor_max = v[n - 1];
+	}
+	if (mm_swap_inject(mm, &in))
+		bench_die("mm_swap_inject", -EINVAL);
+	atomic_init(&w.stop, false);
+	atomic_init(&w.page_outs, 0);
+	if (pthread_create(&t, NULL, slow_writer_thread, &w))
+		bench_die("pthread_create", 0);
+	for (int kind = 0; kind < NR_SL; kind++) {
+		unsigned long outs = atomic_load(&w.page_outs);
+
+		r[kind].waited = slow_series(mm, base, kind, v, n);
+		r[kind].page_outs = atomic_load(&w.page_outs) - outs;
+		r[kind].p50 = v[n / 2];
+		r[kind].p99 = v[n * 99 / 100];
+		r[kind].max = v[n - 1];
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(t, NULL);
+	bench_check(atomic_load(&w.page_outs) > 0, "the slow writer paged out");
+	mm_swap_inject(mm, NULL);
+	free(v);
+	destroy_mm(mm);
+}
+
 /* ---- migration and discard ------------------------------------------------------------------ */
 
 static void run_migrate(const struct params *p, struct bench_series *s)
@@ -717,6 +877,25 @@ static void print_series(struct json *j, const struct bench_series *s)
 	json_close(j, '}');
 }
 
+static void print_slow(struct json *j, const struct slow_result *r)
+{
+	json_open(j, NULL, '{');
+	json_str(j, "name", r->name);
+	json_str(j, "op", r->op);
+	json_ulong(j, "write_delay_ns", SLOW_WRITE_NS);
+	json_ulong(j, "ops", r->ops);
+	json_double(j, "ns_p50", r->p50, 0);
+	json_double(j, "ns_p99", r->p99, 0);
+	json_double(j, "ns_max", r->max, 0);
+	json_ulong(j, "waited_ops", r->waited);
+	json_ulong(j, "slow_page_outs_meanwhile", r->page_outs);
+	json_double(j, "floor_ns_p50", r->floor_p50, 0);
+	json_double(j, "floor_ns_p99", r->floor_p99, 0);
+	json_double(j, "floor_ns_max", r->floor_max, 0);
+	json_ulong(j, "floor_waited_ops", r->floor_waited);
+	json_close(j, '}');
+}
+
 static void print_copy(struct json *j, const struct copy_result *r)
 {
 	json_open(j, NULL, '{');
@@ -750,7 +929,8 @@ static void usage(FILE *f)
 		   "  --swap-mib N    mapping paged out and in (default 64)\n"
 		   "  --copy-mib N    size of the large copies (default 64)\n"
 		   "  --swap-dir DIR  where the swap file goes (sets GMAP_SWAP_DIR)\n"
-		   "  --only GROUP    run one group: first_touch, swap, migrate, discard, copies\n"
+		   "  --only GROUP    run one group: first_touch, swap, migrate, discard, copies,\n"
+		   "                  slow_write\n"
 		   "                  (for a profiler; the other groups print no entries)\n"
 		   "  --help          this text\n");
 }
@@ -786,12 +966,14 @@ static void parse_args(int argc, char **argv, struct params *p)
 		p->swap_pages = MIB / PAGE_SIZE;
 		p->copy_bytes = 2 * MIB;
 		p->small_n = 1024;
+		p->slow_ops = 200;
 	} else {
 		p->reps = 11;
 		p->fault_pages = 256 * MIB / PAGE_SIZE;
 		p->swap_pages = 64 * MIB / PAGE_SIZE;
 		p->copy_bytes = 64 * MIB;
 		p->small_n = 16384;
+		p->slow_ops = 5000;
 	}
 	if (reps)
 		p->reps = (unsigned int)reps;
@@ -803,7 +985,8 @@ static void parse_args(int argc, char **argv, struct params *p)
 		p->copy_bytes = copy_mib * MIB;
 	describe_swap_dir(p);
 	if (p->only && strcmp(p->only, "first_touch") && strcmp(p->only, "swap") &&
-	    strcmp(p->only, "migrate") && strcmp(p->only, "discard") && strcmp(p->only, "copies")) {
+	    strcmp(p->only, "migrate") && strcmp(p->only, "discard") && strcmp(p->only, "copies") &&
+	    strcmp(p->only, "slow_write")) {
 		fprintf(stderr, "bench_mm: unknown group %s\n", p->only);
 		exit(2);
 	}
@@ -818,6 +1001,7 @@ int main(int argc, char **argv)
 {
 	static struct bench_series ft[NR_FT_SERIES], sw[NR_SW], mig, di[NR_DI];
 	static struct copy_result cp[NR_CP];
+	static struct slow_result sl[NR_SL];
 	struct params p = { 0 };
 	struct json j = { 0 };
 	struct bench_machine m;
@@ -837,6 +1021,8 @@ int main(int argc, char **argv)
 		run_discard(&p, di);
 	if (selected(&p, "copies"))
 		run_copies(&p, cp);
+	if (selected(&p, "slow_write"))
+		run_slow_write(&p, sl);
 	bench_machine_done(&m);
 
 	json_open(&j, NULL, '{');
@@ -859,6 +1045,11 @@ int main(int argc, char **argv)
 	for (int k = 0; k < NR_CP; k++)
 		if (cp[k].mm.n)
 			print_copy(&j, &cp[k]);
+	json_close(&j, ']');
+	json_open(&j, "beside_slow_write", '[');
+	for (int k = 0; k < NR_SL; k++)
+		if (sl[k].ops)
+			print_slow(&j, &sl[k]);
 	json_close(&j, ']');
 	json_close(&j, '}');
 	return fflush(stdout) ? 1 : 0;

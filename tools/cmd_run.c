@@ -29,6 +29,7 @@
 #define DEFAULT_MEM	 (1UL << 30)
 #define MAX_DURATION	 86400.0
 #define MAX_RATE	 1000.0
+#define MAX_SWAP_ERROR_RATE 500.0 /* half the calls: beyond, retries stop making progress */
 #define DEFAULT_PROGRESS 5.0 /* seconds between progress lines when not on a terminal */
 
 static const double default_rate[NR_EVENTS] = { 1.0, 1.0, 0.02, 0.02, 0.5 };
@@ -104,6 +105,15 @@ static const char help_text[] =
 	"      --inject-stale-shadow  self-test of the nested checks (implies --nested):\n"
 	"                          one unshadow is skipped on purpose when guest-2 remaps\n"
 	"                          a page; the audit must catch it and the run exit 1\n"
+	"      --swap-error-rate R make R of every 1000 reads and writes of the host's\n"
+	"                          swap file misbehave (0 to 500, decimals allowed; drawn\n"
+	"                          from the seed): EIO, ENOSPC, short transfers, EINTR.\n"
+	"                          A host I/O error is the host's problem: an access that\n"
+	"                          gets -EIO is done again (the guest sees no PIC), a\n"
+	"                          page-out that cannot write is tried again up to %d\n"
+	"                          times, then the page stays resident. The run must\n"
+	"                          still end with integrity OK; the summary counts the\n"
+	"                          errors and how they were retried\n"
 	"      --progress SECONDS  a progress line on standard error every SECONDS\n"
 	"                          (decimals allowed, 0 for none); by default one is\n"
 	"                          redrawn in place on a terminal, and written every %.0f s\n"
@@ -135,7 +145,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, help_text, DEFAULT_DURATION, RUN_MAX_VCPUS, online_cpus(),
 		default_rate[EV_PAGEOUT], default_rate[EV_MIGRATE], default_rate[EV_MPROTECT],
-		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_G2_CHANGE_RATE,
+		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_G2_CHANGE_RATE, RUN_PAGEOUT_TRIES,
 		DEFAULT_PROGRESS);
 }
 
@@ -204,6 +214,7 @@ enum {
 	OPT_NESTED,
 	OPT_INJECT_STALE,
 	OPT_G2_CHANGE_RATE,
+	OPT_SWAP_ERROR_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -224,6 +235,7 @@ static const struct option long_opts[] = {
 	{ "nested", no_argument, NULL, OPT_NESTED },
 	{ "inject-stale-shadow", no_argument, NULL, OPT_INJECT_STALE },
 	{ "g2-change-rate", required_argument, NULL, OPT_G2_CHANGE_RATE },
+	{ "swap-error-rate", required_argument, NULL, OPT_SWAP_ERROR_RATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -231,6 +243,8 @@ static const struct option long_opts[] = {
 struct opts {
 	const char *duration, *ops, *vcpus, *mem, *seed, *rate[NR_EVENTS], *progress;
 	const char *g2_change_rate;
+			break;
+	const char *swap_error_rate;
 };
 
 /* Collect the option strings. Returns -1 to go on, else an exit status. */
@@ -283,6 +297,8 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 			break;
 		case OPT_G2_CHANGE_RATE:
 			o->g2_change_rate = optarg;
+		case OPT_SWAP_ERROR_RATE:
+			o->swap_error_rate = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -378,6 +394,10 @@ static int set_rates(const struct opts *o, struct run_config *cfg)
 	if (o->g2_change_rate && !parse_double(o->g2_change_rate, MAX_RATE, &cfg->g2_change_rate))
 		return usage_error("--g2-change-rate '%s' is not a rate from 0 to 1000",
 				   o->g2_change_rate);
+	if (o->swap_error_rate &&
+	    !parse_double(o->swap_error_rate, MAX_SWAP_ERROR_RATE, &cfg->swap_error_rate))
+		return usage_error("--swap-error-rate '%s' is not a rate from 0 to 500",
+				   o->swap_error_rate);
 	return -1;
 }
 
@@ -500,6 +520,22 @@ static int run_threads(struct run *r)
 	return rc;
 }
 
+/*
+ * --swap-error-rate: every swap pread/pwrite from now on misbehaves with that
+ * probability, drawn from a stream of its own seeded from the run's seed.
+ */
+static void start_swap_errors(struct run *r)
+{
+	struct mm_swap_inject in = {
+		.calls = MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE,
+		.per_million = (unsigned int)(r->cfg.swap_error_rate * 1000.0 + 0.5),
+		.seed = run_seed_mix(r->cfg.seed ^ 0x5a9e110UL),
+	};
+
+	if (in.per_million)
+		mm_swap_inject(r->mm, &in);
+}
+
 /* Counters first: the final comparison reads pages back in from swap. */
 static void finish(struct run *r)
 {
@@ -515,6 +551,9 @@ static void finish(struct run *r)
 	if (r->cfg.inject_corruption)
 		run_inject_corruption(r);
 	run_verify_all(r);
+	/* The swap file's counters include the final comparison's retries. */
+	mm_get_stats(r->mm, &r->swap_stats);
+	mm_swap_inject(r->mm, NULL);
 }
 
 /* Print the summary; returns false if it could not be written. */
@@ -546,6 +585,7 @@ int cmd_run(int argc, char **argv)
 	catch_stop_signals(true);
 	rc = run_setup(r);
 	if (!rc) {
+		start_swap_errors(r);
 		run_notifier_start(r);
 		rc = run_threads(r);
 		if (rc)

@@ -30,6 +30,23 @@
 #define RUN_MAX_FAILURES 16 /* failures kept for the report; all are counted */
 #define RUN_SHOW_BYTES	 8  /* bytes shown of a mismatch */
 
+/*
+ * --swap-error-rate: a call that failed with a host I/O error (-EIO, -ENOSPC) is
+ * tried again up to RUN_IO_TRIES times in all; a page-out only RUN_PAGEOUT_TRIES
+ * times, after which its page simply stays resident, as a kernel keeps a page
+ * whose write-back failed.
+ */
+#define RUN_IO_TRIES	  1000
+#define RUN_PAGEOUT_TRIES 4
+
+/* Who saw a host I/O error, for the summary. */
+enum run_io_site {
+	IO_ACCESS,    /* vCPU accesses: guest-2, guest-3, guest-2's table stores, SIE entry */
+	IO_PAGEOUT,   /* the host thread's page-outs */
+	IO_HOST_COPY, /* mm_read()/mm_write() of the host thread (remap) and the final check */
+	NR_IO_SITES
+};
+
 /* How far (in accesses) the vCPUs may run ahead of the host thread's events. */
 #define RUN_PACE_SLACK (1UL << 16)
 
@@ -102,6 +119,7 @@ struct run_config {
 	bool nested;	       /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
 	bool inject_stale;     /* --inject-stale-shadow: skip one unshadow on purpose */
 	double g2_change_rate; /* --nested: guest-2 table changes per 1000 guest-3 accesses */
+	double swap_error_rate; /* --swap-error-rate: swap I/O calls misbehaving per 1000 */
 	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };
 
@@ -242,8 +260,11 @@ struct run {
 	pthread_rwlock_t g3_dat_lock;
 	bool g3_dat_lock_init;
 	atomic_ulong audits, audit_violations;
-	int interrupted;	/* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
-	struct run_sched sched; /* --deterministic */
+	/* Host I/O errors by site: seen, retried with success, given up (see RUN_IO_TRIES). */
+	atomic_ulong io_errors[NR_IO_SITES], io_recovered[NR_IO_SITES], io_gave_up[NR_IO_SITES];
+	struct mm_stats swap_stats; /* the mm's counters after the final check */
+	int interrupted;	    /* the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
+	struct run_sched sched;	    /* --deterministic */
 };
 
 /* ---- run_setup.c ---- */
@@ -293,6 +314,8 @@ void run_nested_sweep(struct run_vcpu *v);
 long run_audit_shadows(struct run *r, const char *when);
 
 /* ---- run_common.c (with run_common.h): lookups over the run's state ---- */
+bool run_io_retry(struct run *r, enum run_io_site site, int rc, unsigned int *tries);
+void run_io_done(struct run *r, enum run_io_site site, int rc, unsigned int tries);
 unsigned long run_host_addr(const struct run *r, unsigned long gaddr);
 unsigned long run_total_accesses(struct run *r);
 const unsigned char *run_model(const struct run *r, unsigned long d);

@@ -6,6 +6,7 @@
  * interval). Nothing here calls another run_*
  * file.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -213,4 +214,43 @@ bool run_host_read_only(struct run *r, unsigned long gaddr, unsigned long before
 	if (atomic_load(&r->prot_seq) != before)
 		return true;
 	return gaddr >= start && gaddr < end;
+}
+
+/**
+ * run_io_retry() - whether to try a call again after a host I/O error
+ * @r:     the run
+ * @site:  who made the call, for the summary
+ * @rc:    what the call returned
+ * @tries: the caller's count of tries so far (start at 0)
+ *
+ * A host I/O error (-EIO from a swap-in, -ENOSPC or -EIO from a page-out's
+ * write) is the host's problem: the VMM tries again. Counts the error.
+ *
+ * Return: true to try again; false for any other result, or when the error
+ * persisted RUN_IO_TRIES times (counted as given up).
+ */
+bool run_io_retry(struct run *r, enum run_io_site site, int rc, unsigned int *tries)
+{
+	unsigned int max = site == IO_PAGEOUT ? RUN_PAGEOUT_TRIES : RUN_IO_TRIES;
+
+	if (rc != -EIO && rc != -ENOSPC)
+		return false;
+	atomic_fetch_add_explicit(&r->io_errors[site], 1, memory_order_relaxed);
+	if (++*tries < max)
+		return true;
+	atomic_fetch_add_explicit(&r->io_gave_up[site], 1, memory_order_relaxed);
+	return false;
+}
+
+/**
+ * run_io_done() - count a call that succeeded (or failed otherwise) after I/O errors
+ * @r:     the run
+ * @site:  who made the call
+ * @rc:    its final result
+ * @tries: the tries run_io_retry() counted
+ */
+void run_io_done(struct run *r, enum run_io_site site, int rc, unsigned int tries)
+{
+	if (tries && rc != -EIO && rc != -ENOSPC)
+		atomic_fetch_add_explicit(&r->io_recovered[site], 1, memory_order_relaxed);
 }

@@ -121,24 +121,59 @@ static void host_error(struct run *r, enum run_event e, unsigned long gaddr, con
 
 /* ---- the events ---------------------------------------------------------------------------- */
 
+/*
+ * A page-out that could not write (-EIO, -ENOSPC) left its page resident: tried
+ * again a few times, then the page simply stays, as a kernel keeps a page whose
+ * write-back failed. Neither is a failure of the run.
+ */
 static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 {
 	unsigned long gaddr = pick_target(r, rng), host = run_host_addr(r, gaddr);
 	bool g3 = r->cfg.nested && gaddr >= r->lay.g3_tables && gaddr < r->lay.tables_end;
+	unsigned int tries = 0;
 	int rc;
 
 	if (g3) /* a library bug's workaround: see run.h, g3_dat_lock */
 		pthread_rwlock_wrlock(&r->g3_dat_lock);
-	rc = e == EV_PAGEOUT ? mm_page_out(r->mm, host) : mm_migrate_page(r->mm, host);
+	if (e == EV_PAGEOUT) {
+		do {
+			rc = mm_page_out(r->mm, host);
+		} while (run_io_retry(r, IO_PAGEOUT, rc, &tries));
+		run_io_done(r, IO_PAGEOUT, rc, tries);
+	} else {
+		rc = mm_migrate_page(r->mm, host);
+	}
 	if (g3)
 		pthread_rwlock_unlock(&r->g3_dat_lock);
 
+	if (e == EV_PAGEOUT) {
+		do {
+			rc = mm_page_out(r->mm, host);
+		} while (run_io_retry(r, IO_PAGEOUT, rc, &tries));
+		run_io_done(r, IO_PAGEOUT, rc, tries);
+	} else {
+		rc = mm_migrate_page(r->mm, host);
+	}
 	if (!rc)
 		r->events[e]++;
 	else if (rc == -ENOENT)
 		r->skipped[e]++;
-	else
+	else if (e != EV_PAGEOUT || (rc != -EIO && rc != -ENOSPC))
 		host_error(r, e, gaddr, e == EV_PAGEOUT ? "mm_page_out" : "mm_migrate_page", rc);
+}
+
+/* mm_read() or mm_write() of one page, tried again after host I/O errors. */
+static int host_copy(struct run *r, unsigned long addr, bool write)
+{
+	unsigned int tries = 0;
+	int rc;
+
+	do {
+		rc = write ? mm_write(r->mm, addr, r->move_buf, PAGE_SIZE)
+			   : mm_read(r->mm, addr, r->move_buf, PAGE_SIZE);
+	} while (run_io_retry(r, IO_HOST_COPY, rc, &tries));
+	run_io_done(r, IO_HOST_COPY, rc, tries);
+	return rc;
 }
 
 /*
@@ -230,9 +265,9 @@ static int copy_segment(struct run *r, unsigned long from, unsigned long to)
 	for (unsigned long off = 0; off < _SEGMENT_SIZE; off += PAGE_SIZE) {
 		if (pte_none(__pte(mm_lookup_pte(r->mm, from + off))))
 			continue;
-		rc = mm_read(r->mm, from + off, r->move_buf, PAGE_SIZE);
+		rc = host_copy(r, from + off, false);
 		if (!rc)
-			rc = mm_write(r->mm, to + off, r->move_buf, PAGE_SIZE);
+			rc = host_copy(r, to + off, true);
 		if (rc)
 			return rc;
 	}

@@ -513,6 +513,7 @@ static void g3_access(struct run_vcpu *v, struct g3_access *a)
 {
 	struct run *r = v->run;
 	unsigned char buf[PAGE_SIZE], *model = NULL;
+	unsigned int tries = 0;
 	unsigned long d;
 	char what[64];
 	int rc;
@@ -541,7 +542,10 @@ static void g3_access(struct run_vcpu *v, struct g3_access *a)
 		run_fill(v, buf, a->len);
 	v->c.g3_accesses++;
 	v->c.g3_kind[a->kind] += !a->swept;
-	rc = issue(v, a, buf);
+	do {
+		rc = issue(v, a, buf);
+	} while (run_io_retry(r, IO_ACCESS, rc, &tries));
+	run_io_done(r, IO_ACCESS, rc, tries);
 	if (!rc) {
 		g3_check_success(v, a, model, buf);
 	} else if (rc > 0 && rc < VSIE_EXIT_PGM) {
@@ -561,11 +565,15 @@ static void g3_access(struct run_vcpu *v, struct g3_access *a)
 static void g2_store(struct run_vcpu *v, unsigned long g2, unsigned long val)
 {
 	uint64_t be = htobe64(val);
+	unsigned int tries = 0;
 	int rc;
 
-	vsie_ipte_lock();
-	rc = vcpu_write(v->vcpu, g2, &be, sizeof(be));
-	vsie_ipte_unlock();
+	do {
+		vsie_ipte_lock();
+		rc = vcpu_write(v->vcpu, g2, &be, sizeof(be));
+		vsie_ipte_unlock();
+	} while (run_io_retry(v->run, IO_ACCESS, rc, &tries));
+	run_io_done(v->run, IO_ACCESS, rc, tries);
 	if (rc)
 		run_fail(v->run, g2, "vcpu %u: guest-2 store to its table at 0x%lx: %d", v->id, g2,
 			 rc);
@@ -707,13 +715,17 @@ static enum g3_change change_region3(struct run_vcpu *v)
 /* Leave SIE and enter it again with the ASCE of @to: another shadow (new or reused). */
 static void enter_space(struct run_vcpu *v, enum g3_space to)
 {
+	unsigned int tries = 0;
 	int rc;
 
 	enum g3_space from = v->space;
 
 	vcpu_sie_exit(v->vcpu);
 	v->space = to; /* guest-3's prefix depends on it */
-	rc = vcpu_sie_enter(v->vcpu, space_asce(v, to), G3_EDAT, g3_prefix(v));
+	do {
+		rc = vcpu_sie_enter(v->vcpu, space_asce(v, to), G3_EDAT, g3_prefix(v));
+	} while (run_io_retry(v->run, IO_ACCESS, rc, &tries));
+	run_io_done(v->run, IO_ACCESS, rc, tries);
 	if (rc) {
 		v->space = from;
 		run_fail(v->run, 0, "vcpu %u: SIE entry with the %s ASCE: %d", v->id,
@@ -796,11 +808,16 @@ static void change_tables(struct run_vcpu *v, uint64_t x)
  */
 int run_nested_start(struct run_vcpu *v)
 {
+	unsigned int tries = 0;
 	/* Guest-3's own DAT: EDAT-1, for the 1 MiB frame in its tables. */
 	int rc = vcpu_sie_set_dat_features(v->vcpu, 1, false);
 
-	if (!rc)
-		rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT, g3_prefix(v));
+	if (!rc) {
+		do {
+			rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT, g3_prefix(v));
+		} while (run_io_retry(v->run, IO_ACCESS, rc, &tries));
+		run_io_done(v->run, IO_ACCESS, rc, tries);
+	}
 	return rc > 0 ? -EFAULT : rc;
 }
 

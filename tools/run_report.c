@@ -230,6 +230,10 @@ static void replay_command(const struct run *r, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, " --g2-change-rate %s%s", rate,
 				      r->cfg.inject_stale ? " --inject-stale-shadow" : " --nested");
 	}
+	if (r->cfg.swap_error_rate > 0 && n < size) {
+		put_double(rate, sizeof(rate), r->cfg.swap_error_rate);
+		n += (size_t)snprintf(buf + n, size - n, " --swap-error-rate %s", rate);
+	}
 	if (r->cfg.inject_corruption && n < size)
 		snprintf(buf + n, size - n, " --inject-corruption");
 }
@@ -320,6 +324,36 @@ static void print_nested_lines(const struct run *r, const struct summary *sum, F
 		atomic_load(&r->audit_violations));
 }
 
+static unsigned long io_count(const atomic_ulong *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/*
+ * The swap file's I/O errors and what became of them: shown with
+ * --swap-error-rate, or whenever the swap file really failed.
+ */
+static void print_swap_io_lines(const struct run *r, FILE *out)
+{
+	const struct mm_stats *m = &r->swap_stats;
+
+	if (!(r->cfg.swap_error_rate > 0) && !m->swap_read_errors && !m->swap_write_errors)
+		return;
+	fprintf(out, "  %-22s %lu injected (rate %g per 1000 calls): read errors %lu,\n",
+		"swap I/O", m->swap_io_injected, r->cfg.swap_error_rate, m->swap_read_errors);
+	fprintf(out, "  %-22s write errors %lu, short transfers and EINTR resumed %lu\n", "",
+		m->swap_write_errors, m->swap_io_resumed);
+	fprintf(out, "  %-22s accesses %lu errors, %lu then done, %lu given up\n", "  retried",
+		io_count(&r->io_errors[IO_ACCESS]), io_count(&r->io_recovered[IO_ACCESS]),
+		io_count(&r->io_gave_up[IO_ACCESS]));
+	fprintf(out, "  %-22s page-outs %lu errors, %lu then done, %lu left resident\n", "",
+		io_count(&r->io_errors[IO_PAGEOUT]), io_count(&r->io_recovered[IO_PAGEOUT]),
+		io_count(&r->io_gave_up[IO_PAGEOUT]));
+	fprintf(out, "  %-22s host copies %lu errors, %lu then done, %lu given up\n", "",
+		io_count(&r->io_errors[IO_HOST_COPY]), io_count(&r->io_recovered[IO_HOST_COPY]),
+		io_count(&r->io_gave_up[IO_HOST_COPY]));
+}
+
 static void print_memory_lines(const struct run *r, const struct summary *sum, FILE *out)
 {
 	const struct mm_stats *m = &r->mm_stats;
@@ -368,6 +402,7 @@ void run_report(struct run *r, FILE *out)
 	print_event_lines(r, &sum, out);
 	if (r->cfg.nested)
 		print_nested_lines(r, &sum, out);
+	print_swap_io_lines(r, out);
 	print_memory_lines(r, &sum, out);
 	if (r->injected)
 		fprintf(out, "  %-22s flipped the byte at 0x%lx\n", "--inject-corruption",
@@ -495,6 +530,23 @@ static void json_memory(const struct run *r, const struct summary *sum, FILE *ou
 		r->pages_verified);
 }
 
+static void json_swap_io(const struct run *r, FILE *out)
+{
+	static const char *const site[NR_IO_SITES] = { "accesses", "page_outs", "host_copies" };
+	const struct mm_stats *m = &r->swap_stats;
+
+	fprintf(out,
+		",\"swap_io\":{\"error_rate\":%g,\"injected\":%lu,\"read_errors\":%lu,"
+		"\"write_errors\":%lu,\"resumed\":%lu,\"retried\":{",
+		r->cfg.swap_error_rate, m->swap_io_injected, m->swap_read_errors,
+		m->swap_write_errors, m->swap_io_resumed);
+	for (int s = 0; s < NR_IO_SITES; s++)
+		fprintf(out, "%s\"%s\":{\"errors\":%lu,\"recovered\":%lu,\"gave_up\":%lu}",
+			s ? "," : "", site[s], io_count(&r->io_errors[s]),
+			io_count(&r->io_recovered[s]), io_count(&r->io_gave_up[s]));
+	fputs("}}", out);
+}
+
 static void json_nested(const struct run *r, const struct summary *sum, FILE *out)
 {
 	const struct gmap_shadow_stats *st = &r->shadow_stats;
@@ -559,6 +611,7 @@ void run_report_json(struct run *r, FILE *out)
 	json_accesses(r, &sum, out);
 	json_events(r, &sum, out);
 	json_memory(r, &sum, out);
+	json_swap_io(r, out);
 	if (r->cfg.nested)
 		json_nested(r, &sum, out);
 	if (r->injected)

@@ -165,6 +165,7 @@ static void access_checked(struct run_vcpu *v, struct access *a, unsigned char *
 {
 	struct run *r = v->run;
 	unsigned char buf[PAGE_SIZE];
+	unsigned int tries = 0;
 	int rc;
 
 	if (a->write) {
@@ -174,7 +175,11 @@ static void access_checked(struct run_vcpu *v, struct access *a, unsigned char *
 		v->c.reads++;
 	}
 	v->c.mode[a->mode]++;
-	rc = issue(v, a, buf);
+	/* A host I/O error is no answer for the guest: the VMM does the access again. */
+	do {
+		rc = issue(v, a, buf);
+	} while (run_io_retry(r, IO_ACCESS, rc, &tries));
+	run_io_done(r, IO_ACCESS, rc, tries);
 	if (rc) {
 		a->seg_after = atomic_load(&r->seg_seq[a->gaddr >> _SEGMENT_SHIFT]);
 		a->prot_after = atomic_load(&r->prot_seq);

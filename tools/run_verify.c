@@ -10,6 +10,7 @@
  * never had a frame or was discarded; it reads as zeroes by definition and is
  * compared as zeroes without faulting a frame in for it.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ static const unsigned char *expected_page(const struct run *r, unsigned long p)
 static bool read_page(struct run *r, unsigned long gaddr, unsigned char *buf)
 {
 	unsigned long host = run_host_addr(r, gaddr), t = gmap_translate(r->gmap, gaddr);
+	unsigned int tries = 0;
 	int rc;
 
 	if (t != host) {
@@ -102,7 +104,10 @@ static bool read_page(struct run *r, unsigned long gaddr, unsigned char *buf)
 		memset(buf, 0, PAGE_SIZE);
 		return true;
 	}
-	rc = mm_read(r->mm, host, buf, PAGE_SIZE);
+	do {
+		rc = mm_read(r->mm, host, buf, PAGE_SIZE);
+	} while (run_io_retry(r, IO_HOST_COPY, rc, &tries));
+	run_io_done(r, IO_HOST_COPY, rc, tries);
 	if (rc)
 		run_fail(r, gaddr, "final: mm_read(0x%lx): %s", host, strerror(-rc));
 	return !rc;
@@ -155,12 +160,19 @@ void run_inject_corruption(struct run *r)
 	unsigned long gaddr = r->lay.reserved + (d << PAGE_SHIFT) + r->cfg.seed % PAGE_SIZE;
 	unsigned long host = run_host_addr(r, gaddr);
 	unsigned char b = 0;
+	int rc = -EIO;
 
-	if (mm_read(r->mm, host, &b, 1) == 0) {
+	/* Off the record: a swap error here would only add a retry to the counts. */
+	for (unsigned int i = 0; i < RUN_IO_TRIES && (rc == -EIO || rc == -ENOSPC); i++)
+		rc = mm_read(r->mm, host, &b, 1);
+	if (!rc) {
 		b ^= 0x5a;
-		if (mm_write(r->mm, host, &b, 1) == 0)
-			r->injected = gaddr;
+		rc = -EIO;
+		for (unsigned int i = 0; i < RUN_IO_TRIES && (rc == -EIO || rc == -ENOSPC); i++)
+			rc = mm_write(r->mm, host, &b, 1);
 	}
+	if (!rc)
+		r->injected = gaddr;
 	if (!r->injected)
 		run_fail(r, gaddr, "--inject-corruption: cannot write guest 0x%lx", gaddr);
 }

@@ -276,7 +276,9 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr);
  *
  * Return: 0 on success, -ENOMEM for out of memory conditions, and -EFAULT if the
  * guest address is not mapped, the host refuses the access, or the vm address is
- * already mapped to a different guest segment.
+ * already mapped to a different guest segment. libgmap adds -EIO: the host
+ * could not read the page back from its swap file (the page stays swapped out
+ * and a later call may succeed); a VMM retries or gives up, the guest is not told.
  */
 int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags);
 
@@ -330,7 +332,8 @@ void gmap_unregister_pte_notifier(struct gmap_notifier *nb);
  * Return: 0 if for each page in the given range a gmap mapping exists, the new
  * access rights could be set and the notifier could be armed. -EFAULT if the
  * gmap mapping is missing for one or more pages, -ENOMEM if no memory could be
- * allocated, -EINVAL for unaligned arguments, another @prot or a shadow gmap.
+ * allocated, -EINVAL for unaligned arguments, another @prot or a shadow gmap,
+ * -EIO if a page could not be read back from the host's swap file (retry).
  */
 int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long len, int prot);
 
@@ -344,7 +347,8 @@ int gmap_mprotect_notify(struct gmap *gmap, unsigned long gaddr, unsigned long l
  * Context: gmap->mm's mmap_lock held for reading; a page fault may drop and retake it.
  *
  * Return: 0 if the value was read, -ENOMEM if out of memory, -EFAULT if reading
- * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr.
+ * using the address failed, -EINVAL for a shadow gmap or an unaligned @gaddr,
+ * -EIO if the page could not be read back from the host's swap file (retry).
  */
 int gmap_read_table(struct gmap *gmap, unsigned long gaddr, unsigned long *val);
 
@@ -382,7 +386,8 @@ int gmap_shadow_valid(struct gmap *sg, unsigned long asce, int edat_level);
  * ERR_PTR(-EAGAIN) if the caller has to retry (another thread is creating the
  * same shadow) and ERR_PTR(-EFAULT) if the parent gmap table could not be
  * protected, or if @parent's host uses 1 MiB segments (refused, as the kernel
- * refuses vSIE there). ERR_PTR(-EINVAL) for a NULL or shadow @parent, a parent
+ * refuses vSIE there); ERR_PTR(-EIO) if a table page could not be read back
+ * from the host's swap file (retry). ERR_PTR(-EINVAL) for a NULL or shadow @parent, a parent
  * without an mm, or an @edat_level outside 0..2.
  *
  * Context: takes mmap_lock for reading, @parent->shadow_lock and the shadow's guest_table_lock;

@@ -152,8 +152,9 @@ gmap_pte_t *gmap_pte_op_walk(struct gmap *gmap, unsigned long gaddr, gmap_spinlo
  *          lock (then 0 is returned and the caller looks up again).
  *
  * Return: 0 if the caller can retry __gmap_translate (might fail again), -ENOMEM
- * if out of memory and -EFAULT if anything goes wrong while fixing up or
- * connecting the gmap page table.
+ * if out of memory, -EIO if the host could not read the page back from its swap
+ * file, and -EFAULT if anything else goes wrong while fixing up or connecting
+ * the gmap page table.
  */
 int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmaddr, int prot);
 
@@ -251,7 +252,8 @@ int gmap_shadow_r2t(struct gmap *sg, unsigned long saddr, unsigned long r2t, int
  *
  * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
  * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
- * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ * address in the parent gmap could not be resolved, -EIO if the parent page
+ * could not be read back from the host's swap file, -EINVAL if @sg is no shadow.
  *
  * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
  * locks.
@@ -331,7 +333,8 @@ int gmap_shadow_pgt(struct gmap *sg, unsigned long saddr, unsigned long pgt, int
  *
  * Return: 0 if successfully shadowed or already shadowed, -EAGAIN if the shadow
  * table structure is incomplete, -ENOMEM if out of memory, -EFAULT if an
- * address in the parent gmap could not be resolved, -EINVAL if @sg is no shadow.
+ * address in the parent gmap could not be resolved, -EIO if the parent page
+ * could not be read back from the host's swap file, -EINVAL if @sg is no shadow.
  *
  * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table
  * locks.
@@ -351,7 +354,8 @@ int gmap_shadow_page(struct gmap *sg, unsigned long saddr, gmap_pte_t pte);
  * reading.
  *
  * Return: 0 if successfully protected and the rmap was created, -ENOMEM if out
- * of memory and -EFAULT if paddr is invalid; -EINVAL for a gmap that is no
+ * of memory, -EIO if a page could not be read back from the host's swap file,
+ * and -EFAULT if paddr is invalid; -EINVAL for a gmap that is no
  * shadow, an unaligned @paddr or @len, or another @prot.
  *
  * Context: sg->mm's mmap_lock held for reading; takes sg->guest_table_lock and parent page-table

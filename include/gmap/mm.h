@@ -226,7 +226,9 @@ int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf, size_t l
  * Context: takes @mm's mmap_lock for reading; the caller must not hold it.
  *
  * Return: 0, -EFAULT outside a mapping, -ENOENT if the page has no frame,
- * -ENOMEM, -EIO if the swap file could not be written (the page stays).
+ * -ENOMEM, -EIO or -ENOSPC (its filesystem is full) if the swap file could not
+ * be written: then the page stays resident with its contents and PTE, the slot
+ * is given back, and a later page-out may succeed.
  */
 int mm_page_out(struct mm_struct *mm, unsigned long addr);
 
@@ -270,7 +272,9 @@ int mm_discard(struct mm_struct *mm, unsigned long addr, unsigned long len);
  * Context: mmap_lock held for reading; with @unlocked given it may be dropped and retaken.
  *          Takes the page-table lock, so the caller holds no spinlock.
  *
- * Return: 0, -EFAULT outside a mapping or against its protection, -ENOMEM, -EIO.
+ * Return: 0, -EFAULT outside a mapping or against its protection, -ENOMEM, -EIO
+ * if the swap file could not be read (the page stays swapped out, its slot and
+ * data kept: a retry may succeed).
  */
 int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
 		     bool *unlocked);
@@ -333,12 +337,72 @@ struct mm_stats {
 	unsigned long swap_ins;
 	unsigned long swap_outs;
 	unsigned long migrations;
-	unsigned long discards;	     /* pages discarded */
-	unsigned long iptes;	     /* valid PTEs invalidated (TLB purges) */
-	unsigned long notifications; /* ptep_notify calls */
-	unsigned long unlinks;	     /* page tables freed, gmap_unlink calls */
-	unsigned long lock_drops;    /* faults that dropped mmap_lock */
+	unsigned long discards;		 /* pages discarded */
+	unsigned long iptes;		 /* valid PTEs invalidated (TLB purges) */
+	unsigned long notifications;	 /* ptep_notify calls */
+	unsigned long unlinks;		 /* page tables freed, gmap_unlink calls */
+	unsigned long lock_drops;	 /* faults that dropped mmap_lock */
+	unsigned long swap_write_errors; /* page-outs that could not write (the page stayed) */
+	unsigned long swap_read_errors;	 /* swap-ins that could not read (-EIO, slot kept) */
+	unsigned long swap_io_resumed;	 /* short transfers and EINTRs continued */
+	unsigned long swap_io_injected;	 /* swap I/O calls mm_swap_inject() made misbehave */
 };
+
+/* ---- swap-file fault injection (tests, `gmap run --swap-error-rate`) ------------------------- */
+
+/** enum mm_swap_fault - what an injected swap I/O call does */
+enum mm_swap_fault {
+	MM_SWAP_FAULT_EIO = 1,	/* fails with EIO */
+	MM_SWAP_FAULT_ENOSPC,	/* fails with ENOSPC: the swap file's filesystem is full */
+	MM_SWAP_FAULT_SHORT,	/* transfers part of the page and reports it (resumed) */
+	MM_SWAP_FAULT_EINTR,	/* fails with EINTR, nothing transferred (resumed) */
+	MM_SWAP_FAULT_ZERO,	/* transfers nothing and reports 0 (end of file): an I/O error */
+	MM_SWAP_FAULT_FILLS_UP, /* transfers part, and the next call (the rest) gets ENOSPC */
+};
+
+#define MM_SWAP_INJECT_READ  0x1U /* count the swap file's preads */
+#define MM_SWAP_INJECT_WRITE 0x2U /* count its pwrites */
+
+/**
+ * struct mm_swap_inject - which swap I/O calls misbehave, and how
+ * @calls:       MM_SWAP_INJECT_READ and/or MM_SWAP_INJECT_WRITE: the calls counted
+ * @nth:         if > 0, the @nth counted call from now does @fault (once), and then
+ *               @nth + 1 ... @nth + @count - 1 do it too
+ * @count:       calls that do @fault from the @nth on (0 counts as 1)
+ * @fault:       what they do
+ * @per_million: if @nth is 0: each counted call misbehaves with this probability
+ *               (parts per million, at most 1000000), doing a fault drawn from
+ *               EIO, short transfer, EINTR and, for writes, ENOSPC
+ * @seed:        seed of the random generator for @per_million
+ * @delay_ns:    each counted call first waits this long: a slow disk (alone, or
+ *               with the faults above)
+ */
+struct mm_swap_inject {
+	unsigned int calls;
+	unsigned long nth, count;
+	enum mm_swap_fault fault;
+	unsigned int per_million;
+	unsigned long seed;
+	unsigned long delay_ns;
+};
+
+/**
+ * mm_swap_inject() - make the swap file's reads and writes fail on purpose
+ * @mm:  the address space
+ * @inj: what to inject; NULL turns injection off
+ *
+ * A test hook: the Nth pread()/pwrite() of the swap file (or each with a seeded
+ * probability) fails or transfers less. Short transfers and EINTR are resumed
+ * by the swap code; the other faults reach the operation: mm_page_out() gives
+ * -EIO or -ENOSPC and keeps the page, a swap-in gives -EIO and keeps the slot.
+ * The counters of struct mm_stats show what happened.
+ *
+ * Context: any; it does not wait for I/O in flight, which may or may not see the change.
+ *
+ * Return: 0, or -EINVAL for a NULL @mm, unknown @calls bits or @fault, a
+ * @per_million above 1000000, or a @delay_ns of a second or more.
+ */
+int mm_swap_inject(struct mm_struct *mm, const struct mm_swap_inject *inj);
 
 /**
  * mm_get_stats() - snapshot the counters of @mm

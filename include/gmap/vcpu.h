@@ -68,8 +68,14 @@ void vcpu_destroy(struct vcpu *vcpu);
  * Context: the thread that enabled the gmap; gmap->mm's mmap_lock not held (a fault takes
  *          it for reading). Not from a notifier or TLB-listener callback.
  *
+ * A host I/O error is the host's problem, never the guest's: if a page could
+ * not be read back from the host's swap file, the access returns -EIO to its
+ * caller (the VMM), which may retry it; the guest sees no program interruption.
+ * A multi-page write may have stored the pages before the failing one: a
+ * retry stores the same bytes again.
+ *
  * Return: 0, a positive PIC, or -EINVAL (no gmap enabled, bad arguments),
- * -ENOMEM.
+ * -ENOMEM, -EIO.
  */
 int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len);
 
@@ -200,7 +206,9 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats);
  * -EAGAIN to retry (the shadow changed meanwhile, or was removed: then take a new one
  * with gmap_shadow()); -EFAULT if a guest-2 table
  * or page lies outside guest-2 memory (vSIE makes that an addressing exception
- * for guest-2); -ENOMEM; -EINVAL if @sg is not a shadow gmap.
+ * for guest-2); -ENOMEM; -EIO if a guest-2 page could not be read back from
+ * the host's swap file (the host's problem: no exit for guest-2, retry);
+ * -EINVAL if @sg is not a shadow gmap.
  *
  * Context: takes mmap_lock for reading and the shadow's locks; the caller must not hold them.
  */
@@ -243,8 +251,8 @@ struct vsie_stats {
  *
  * Return: 0, VSIE_EXIT_PGM | PGM_ADDRESSING if guest-2's top-level table cannot
  * be protected (it lies outside guest-2 memory), -EAGAIN if the shadow could not
- * be had after bounded retries, -ENOMEM, or -EINVAL (no gmap enabled, a bad
- * argument).
+ * be had after bounded retries, -ENOMEM, -EIO (a host swap-file read failed:
+ * retry), or -EINVAL (no gmap enabled, a bad argument).
  */
 int vcpu_sie_enter(struct vcpu *vcpu, unsigned long asce, int edat_level, unsigned long prefix);
 
@@ -278,7 +286,8 @@ int vcpu_sie_set_dat_features(struct vcpu *vcpu, unsigned int edat, bool iep);
  * (its DAT exception, PGM_PROTECTION for a store to a page guest-2 protects,
  * PGM_ADDRESSING where guest-2's tables point outside its memory), with the
  * TEID in vcpu_last_teid(); VSIE_EXIT_VALIDITY if guest-3's prefix cannot be
- * mapped; -EAGAIN, -ENOMEM, or -EINVAL outside SIE.
+ * mapped; -EAGAIN, -ENOMEM, -EIO (a host swap-file read failed: no exit for
+ * guest-2, the VMM may retry; see vcpu_read()), or -EINVAL outside SIE.
  */
 int vcpu_sie_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len);
 

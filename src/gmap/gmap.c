@@ -673,7 +673,8 @@ int gmap_fault(struct gmap *gmap, unsigned long gaddr, unsigned int fault_flags)
 		hint_page_table(gmap, gaddr);
 		rc = fixup_user_fault(gmap->mm, vmaddr, fault_flags, &unlocked);
 		if (rc) {
-			rc = rc == -ENOMEM ? -ENOMEM : -EFAULT;
+			/* A host I/O error is the host's: the caller may retry. */
+			rc = rc == -ENOMEM || rc == -EIO ? rc : -EFAULT;
 			break;
 		}
 		/* mmap_lock was dropped: the guest mapping may have changed. */

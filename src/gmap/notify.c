@@ -109,7 +109,7 @@ int gmap_pte_op_fixup(struct gmap *gmap, unsigned long gaddr, unsigned long vmad
 		return -EINVAL;
 	rc = fixup_user_fault(gmap->mm, vmaddr, fault_flags, &unlocked);
 	if (rc)
-		return rc == -ENOMEM ? -ENOMEM : -EFAULT;
+		return rc == -ENOMEM || rc == -EIO ? rc : -EFAULT;
 	if (unlocked) /* lost mmap_lock: the caller retries __gmap_translate */
 		return 0;
 	return __gmap_link(gmap, gaddr, vmaddr);

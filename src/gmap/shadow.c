@@ -148,7 +148,7 @@ static int shadow_protect_top(struct gmap *sg)
 				((asce & _ASCE_TABLE_LENGTH) + 1) * PAGE_SIZE, PROT_READ,
 				GMAP_NOTIFY_SHADOW);
 	mmap_read_unlock(parent->mm);
-	return rc == -ENOMEM ? -ENOMEM : rc ? -EFAULT : 0;
+	return rc == -ENOMEM || rc == -EIO ? rc : rc ? -EFAULT : 0;
 }
 
 /* The shadow of (@asce, @edat_level) is listed or being built: take it, or -EAGAIN. */

@@ -35,22 +35,75 @@ static pte_t *lock_present_pte(struct mm_struct *mm, unsigned long addr, spinloc
 	return ptep;
 }
 
-static int page_out_locked(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+swap_hook_fn _Atomic swap_test_hook;
+
+/**
+ * swapout_wait() - wait until a page-out in flight has changed *@ptep from @pte
+ * @mm:   the address space
+ * @ptep: the PTE, which named the page-out (pte_swapout())
+ * @pte:  its value then
+ *
+ * Context: mmap_lock held for reading (so the page table stays), no spinlock.
+ */
+void swapout_wait(struct mm_struct *mm, pte_t *ptep, unsigned long pte)
+{
+	pthread_mutex_lock(&mm->swapout_lock);
+	while (pte_load(ptep) == pte) {
+		swap_hook(mm, SWAP_HOOK_WAIT, 0);
+		pthread_cond_wait(&mm->swapout_done, &mm->swapout_lock);
+	}
+	pthread_mutex_unlock(&mm->swapout_lock);
+}
+
+/*
+ * Wake the faults that wait for a page-out; the PTE was changed before. Under
+ * the mutex, so that a waiter that saw the old value is already waiting.
+ */
+void swapout_wake(struct mm_struct *mm)
+{
+	pthread_mutex_lock(&mm->swapout_lock);
+	pthread_cond_broadcast(&mm->swapout_done);
+	pthread_mutex_unlock(&mm->swapout_lock);
+}
+
+/*
+ * Write the page of *@ptep to @slot with the page-table lock dropped. The PTE
+ * is invalidated (users notified, TLBs purged) and marked in transit, so that
+ * no store slips past the copy and nobody takes the frame; after the write the
+ * lock is taken again and the PTE revalidated: still in transit, it becomes the
+ * swap entry (or, if the write failed, the PTE it was); changed, a zap emptied
+ * it meanwhile and the frame is freed here. Returns 0, -EIO or -ENOSPC (the
+ * page stays), or -ENOENT (zapped meanwhile); the caller frees the slot unless 0.
+ *
+ * Context: mmap_lock held for reading, @ptl held; returns with @ptl released.
+ */
+static int page_out_unlock(struct mm_struct *mm, unsigned long addr, pte_t *ptep, spinlock_t *ptl,
 			   unsigned long slot)
 {
-	unsigned long pte = ptep->pte;
+	unsigned long pte = ptep->pte, frame = pte_frame(pte), transit = mk_swapout_pte(frame);
+	int rc;
 
-	/* Take the page away from every user first, so no store can slip past the copy. */
-	ptep_xchg_notify(mm, addr, ptep, __pte(pte | _PAGE_INVALID), true);
-	if (swap_write(&mm->swap, slot, (void *)pte_frame(pte))) {
+	ptep_xchg_notify(mm, addr, ptep, __pte(transit), true);
+	spin_unlock(ptl);
+	swap_hook(mm, SWAP_HOOK_WRITE, addr);
+	rc = swap_write(&mm->swap, slot, (void *)frame);
+	spin_lock(ptl);
+	if (ptep->pte != transit) {
+		rc = -ENOENT;
+	} else if (rc) {
 		ptep_xchg_notify(mm, addr, ptep, __pte(pte), true);
-		return -EIO;
+		frame = 0; /* the page stays, as it was */
+	} else {
+		ptep_xchg_notify(mm, addr, ptep, __pte(mk_swap_pte(slot)), true);
+		mm_count(&mm->count.swap_outs, 1);
 	}
-	ptep_xchg_notify(mm, addr, ptep, __pte(mk_swap_pte(slot)), true);
-	page_free_rcu((void *)pte_frame(pte));
-	mm_count(&mm->count.frames, -1);
-	mm_count(&mm->count.swap_outs, 1);
-	return 0;
+	spin_unlock(ptl);
+	swapout_wake(mm);
+	if (frame) {
+		page_free_rcu((void *)frame);
+		mm_count(&mm->count.frames, -1);
+	}
+	return rc;
 }
 
 int mm_page_out(struct mm_struct *mm, unsigned long addr)
@@ -66,10 +119,8 @@ int mm_page_out(struct mm_struct *mm, unsigned long addr)
 	rc = swap_slot_alloc(&mm->swap, &slot);
 	if (!rc) {
 		ptep = lock_present_pte(mm, addr, &ptl, &rc);
-		if (ptep) {
-			rc = page_out_locked(mm, addr & PAGE_MASK, ptep, slot);
-			spin_unlock(ptl);
-		}
+		if (ptep)
+			rc = page_out_unlock(mm, addr & PAGE_MASK, ptep, ptl, slot);
 		if (rc)
 			swap_slot_free(&mm->swap, slot);
 	}

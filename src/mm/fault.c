@@ -50,14 +50,16 @@ static unsigned long faulted_pte(unsigned long pte, const struct vm_area_struct 
 }
 
 /*
- * Read the swap slot of *@ptep with mmap_lock dropped; the caller starts over.
- * Slot and generation are taken under the page-table lock while the PTE still
- * names the slot: a generation read after a concurrent swap-in freed the slot
- * would also match a later page-out into the same slot, and the stale contents
- * read here would then be installed. Returns 0, -EAGAIN if the PTE no longer
- * names a slot (mmap_lock was kept), -ENOMEM or -EIO.
+ * Read the swap slot of *@ptep with the page-table lock dropped, and mmap_lock
+ * too if @drop; the caller starts over. Slot and generation are taken under the
+ * page-table lock while the PTE still names the slot: a generation read after a
+ * concurrent swap-in freed the slot would also match a later page-out into the
+ * same slot, and the stale contents read here would then be installed. Returns
+ * 0, -EAGAIN if the PTE no longer names a slot (nothing was dropped), -ENOMEM
+ * or -EIO.
  */
-static int prefetch_swap(struct mm_struct *mm, pte_t *ptep, struct prefetch *pre)
+static int prefetch_swap(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
+			 struct prefetch *pre, bool drop)
 {
 	spinlock_t *ptl = pte_lockptr(mm, ptep);
 	unsigned long pte;
@@ -77,10 +79,14 @@ static int prefetch_swap(struct mm_struct *mm, pte_t *ptep, struct prefetch *pre
 	spin_unlock(ptl);
 	if (!pte_swap(__pte(pte)))
 		return -EAGAIN;
-	mmap_read_unlock(mm);
+	if (drop)
+		mmap_read_unlock(mm);
+	swap_hook(mm, SWAP_HOOK_READ, addr);
 	rc = swap_read(&mm->swap, pre->slot, pre->frame);
-	mmap_read_lock(mm);
-	mm_count(&mm->count.lock_drops, 1);
+	if (drop) {
+		mmap_read_lock(mm);
+		mm_count(&mm->count.lock_drops, 1);
+	}
 	return rc;
 }
 
@@ -91,8 +97,10 @@ static bool prefetch_matches(struct mm_struct *mm, const struct prefetch *pre, u
 }
 
 /*
- * Install the faulted PTE under the page-table lock. Returns 0, -EAGAIN if the
- * PTE changed so that the frame situation no longer fits, or -EIO.
+ * Install the faulted PTE under the page-table lock; a swapped-out page only
+ * with the data prefetched from its slot. Returns 0, or -EAGAIN if the PTE
+ * changed so that the frame situation no longer fits (a page-out in flight
+ * included).
  */
 static int fault_install(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
 			 const struct vm_area_struct *vma, bool write, void **frame,
@@ -100,18 +108,20 @@ static int fault_install(struct mm_struct *mm, unsigned long addr, pte_t *ptep,
 {
 	spinlock_t *ptl = pte_lockptr(mm, ptep);
 	unsigned long pte, new;
+	void *spare;
 	int rc = 0;
 
 	spin_lock(ptl);
 	pte = ptep->pte;
+	if (pte_swapout(pte) || (pte_swap(__pte(pte)) && !prefetch_matches(mm, pre, pte))) {
+		rc = -EAGAIN;
+		goto out;
+	}
 	if (pte_swap(__pte(pte))) {
-		if (prefetch_matches(mm, pre, pte)) {
-			*frame = pre->frame;
-			pre->frame = NULL;
-		} else if (!*frame || swap_read(&mm->swap, pte_swap_slot(pte), *frame)) {
-			rc = *frame ? -EIO : -EAGAIN;
-			goto out;
-		}
+		/* A zero frame taken on an earlier round is not needed: freed with @pre's. */
+		spare = *frame;
+		*frame = pre->frame;
+		pre->frame = spare;
 		swap_slot_free(&mm->swap, pte_swap_slot(pte));
 		mm_count(&mm->count.swap_ins, 1);
 	} else if (pte_none(__pte(pte)) && *frame) {
@@ -136,7 +146,12 @@ out:
 	return rc;
 }
 
-/* Context: mmap_lock held for reading; dropped and retaken for a swap-in. */
+/*
+ * Swap I/O runs without the page-table lock: a swap-in reads into a frame of its
+ * own first (prefetch_swap()), and a page-out in flight is waited for.
+ *
+ * Context: mmap_lock held for reading; dropped and retaken for a swap-in if @unlocked.
+ */
 int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags,
 		     bool *unlocked)
 {
@@ -160,16 +175,21 @@ int fixup_user_fault(struct mm_struct *mm, unsigned long addr, unsigned int faul
 		if (!ptep)
 			break;
 		pte = pte_load(ptep);
-		if (unlocked && pte_swap(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
-			rc = prefetch_swap(mm, ptep, &pre);
+		if (pte_swapout(pte)) {
+			swapout_wait(mm, ptep, pte);
+			continue;
+		}
+		if (pte_swap(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
+			rc = prefetch_swap(mm, addr, ptep, &pre, unlocked != NULL);
 			if (rc == -EAGAIN)
 				continue;
-			*unlocked = true;
+			if (unlocked)
+				*unlocked = true;
 			if (rc)
 				break;
 			continue; /* the world may have changed: look again */
 		}
-		if (!frame && !pte_present(__pte(pte)) && !prefetch_matches(mm, &pre, pte)) {
+		if (!frame && pte_none(__pte(pte))) {
 			frame = page_alloc_at(GM_SITE_MM_FAULT_FRAME, false);
 			if (!frame)
 				break;

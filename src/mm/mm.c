@@ -35,6 +35,8 @@ struct mm_struct *mm_create(void)
 	spin_lock_init(&mm->context.lock);
 	CDS_INIT_LIST_HEAD(&mm->context.gmap_list);
 	swap_init(&mm->swap);
+	pthread_mutex_init(&mm->swapout_lock, NULL);
+	pthread_cond_init(&mm->swapout_done, NULL);
 	return mm;
 }
 
@@ -54,6 +56,8 @@ static void mm_free(struct mm_struct *mm)
 	gm_free(set);
 	crst_table_free(mm->pgd);
 	swap_destroy(&mm->swap);
+	pthread_cond_destroy(&mm->swapout_done);
+	pthread_mutex_destroy(&mm->swapout_lock);
 	spin_lock_destroy(&mm->page_table_lock);
 	spin_lock_destroy(&mm->tlb_lock);
 	spin_lock_destroy(&mm->context.lock);
@@ -157,4 +161,13 @@ void mm_get_stats(struct mm_struct *mm, struct mm_stats *s)
 	s->notifications = counter(&mm->count.notifications);
 	s->unlinks = counter(&mm->count.unlinks);
 	s->lock_drops = counter(&mm->count.lock_drops);
+	s->swap_write_errors = counter(&mm->swap.write_errors);
+	s->swap_read_errors = counter(&mm->swap.read_errors);
+	s->swap_io_resumed = counter(&mm->swap.resumed);
+	s->swap_io_injected = counter(&mm->swap.injected);
+}
+
+int mm_swap_inject(struct mm_struct *mm, const struct mm_swap_inject *inj)
+{
+	return mm ? swap_inject(&mm->swap, inj) : -EINVAL;
 }

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include <gmap/mm.h>
 
@@ -22,6 +23,18 @@ struct vm_area_struct {
 	struct vm_area_struct *next; /* sorted by address */
 };
 
+/* mm_swap_inject() state, under swap_file.lock; @on is read without it. */
+struct swap_inject_state {
+	atomic_bool on;
+	unsigned int calls;	  /* MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE */
+	unsigned long countdown;  /* > 0: the countdown-th counted call does @fault */
+	unsigned long repeat;	  /* calls from there on that do it */
+	enum mm_swap_fault fault; /* for the countdown */
+	unsigned int per_million; /* else: each counted call fails with this probability */
+	unsigned long delay_ns;	  /* each counted call waits this long first */
+	uint64_t rng;
+};
+
 struct swap_file {
 	pthread_mutex_t lock;
 	int fd;		     /* -1 until the first page-out */
@@ -29,6 +42,9 @@ struct swap_file {
 	unsigned long *gen;  /* per slot: bumped when the slot is freed */
 	unsigned long nslots, nused;
 	unsigned long first_free; /* words below it have no free slot */
+	struct swap_inject_state inject;
+	/* What the swap file's I/O went through (mm_stats). */
+	atomic_ulong read_errors, write_errors, resumed, injected;
 };
 
 /* The s390 mm_context_t fields the gmap code uses, through mm_gmap_list() and friends. */
@@ -52,6 +68,9 @@ struct mm_counters {
 
 struct mm_struct {
 	atomic_long users; /* mm_destroy()'s reference, one per gmap and per subscribed vCPU */
+	/* Faults that found a page-out in flight wait here (swapout_wait()). */
+	pthread_mutex_t swapout_lock;
+	pthread_cond_t swapout_done;
 	pthread_rwlock_t mmap_lock;
 	spinlock_t page_table_lock; /* populating region-third entries and segment entries */
 	unsigned long *pgd;	    /* the top table: region-third, or region-second once grown */
@@ -151,6 +170,27 @@ static inline unsigned long pte_swap_slot(unsigned long pte)
 	return pte >> _PAGE_SWP_SHIFT;
 }
 
+/*
+ * A page whose frame a page-out is writing to the swap file, with the
+ * page-table lock dropped: frame | _PAGE_INVALID | _PAGE_SWAPOUT. Not present,
+ * not a swap entry, not none. The frame belongs to the page-out until it takes
+ * the lock again: a fault waits for it (swapout_wait()), migration and another
+ * page-out find no frame, a zap only empties the PTE and leaves the frame to
+ * the page-out, which sees the change and frees it. munmap and mprotect need
+ * mmap_lock for writing, which the page-out holds for reading.
+ */
+#define _PAGE_SWAPOUT _PAGE_UNUSED
+
+static inline unsigned long mk_swapout_pte(unsigned long frame)
+{
+	return frame | _PAGE_INVALID | _PAGE_SWAPOUT;
+}
+
+static inline bool pte_swapout(unsigned long pte)
+{
+	return (pte & (_PAGE_PRESENT | _PAGE_PROTECT | _PAGE_SWAPOUT)) == _PAGE_SWAPOUT;
+}
+
 static inline unsigned long page_align(unsigned long len)
 {
 	return (len + PAGE_SIZE - 1) & PAGE_MASK;
@@ -178,10 +218,35 @@ void swap_destroy(struct swap_file *sf);
 int swap_slot_alloc(struct swap_file *sf, unsigned long *slot);
 void swap_slot_free(struct swap_file *sf, unsigned long slot);
 unsigned long swap_slot_gen(struct swap_file *sf, unsigned long slot);
+/* 0, or -EIO / -ENOSPC (write) and -EIO (read); short transfers and EINTR are resumed. */
 int swap_write(struct swap_file *sf, unsigned long slot, const void *page);
 int swap_read(struct swap_file *sf, unsigned long slot, void *page);
+int swap_inject(struct swap_file *sf, const struct mm_swap_inject *inj);
 
 /* ---- fault.c / events.c ---- */
 void zap_pte_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+void swapout_wait(struct mm_struct *mm, pte_t *ptep, unsigned long pte);
+void swapout_wake(struct mm_struct *mm);
+
+/*
+ * Test hooks at the points where swap I/O runs without the page-table lock
+ * (tests/mm/test_swapout_race.c). SWAP_HOOK_WRITE: a page-out marked the PTE
+ * of @addr in transit and is about to write, holding mmap_lock for reading and
+ * no spinlock. SWAP_HOOK_WAIT: a fault found @addr in transit and is about to
+ * wait, with mm->swapout_lock held (the hook may only signal). SWAP_HOOK_READ:
+ * a swap-in is about to read with the page-table lock dropped (mmap_lock held
+ * unless the fault was allowed to drop it).
+ */
+enum swap_hook_point { SWAP_HOOK_WRITE, SWAP_HOOK_WAIT, SWAP_HOOK_READ };
+typedef void (*swap_hook_fn)(struct mm_struct *mm, enum swap_hook_point point, unsigned long addr);
+extern swap_hook_fn _Atomic swap_test_hook;
+
+static inline void swap_hook(struct mm_struct *mm, enum swap_hook_point point, unsigned long addr)
+{
+	swap_hook_fn fn = atomic_load_explicit(&swap_test_hook, memory_order_acquire);
+
+	if (fn)
+		fn(mm, point, addr);
+}
 
 #endif /* GMAP_SRC_MM_INTERNAL_H */

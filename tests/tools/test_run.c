@@ -258,6 +258,32 @@ static void test_deterministic_runs_repeat(void **state)
 	output_free(&b);
 }
 
+/*
+ * The swap errors are drawn from the seed too: with --deterministic the same
+ * calls fail, the same retries happen, and the whole summary repeats.
+ */
+static void test_deterministic_swap_errors_repeat(void **state)
+{
+	struct output a, b;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct output *o = i ? &b : &a;
+
+		*o = gmap_run("--deterministic", "--ops", "20000", "--seed", "13", "--guest-mem",
+			      "16M", "--vcpus", "2", "--pageout-rate", "50", "--swap-error-rate",
+			      "200", "--json", "--progress", "0", NULL);
+		if (o->status)
+			fail_msg("exit %d: %s%s", o->status, o->out, o->err);
+		drop_time(o);
+	}
+	assert_true(json_num(a.out, "swap_io", "injected") > 0);
+	assert_true(json_num(a.out, "accesses", "errors") > 0);
+	assert_string_equal(a.out, b.out);
+	output_free(&a);
+	output_free(&b);
+}
+
 /* A failed run prints the command that replays it; that command gives the same run. */
 static void test_failure_prints_replay(void **state)
 {
@@ -376,6 +402,51 @@ static void test_nested_json(void **state)
 	assert_true(json_num(o.out, "unshadows", "pgt") > 0);
 	assert_true(json_num(o.out, "nested", "audits") >= 2); /* during the run and at the end */
 	assert_int_equal(json_num(o.out, "nested", "audit_violations"), 0);
+	output_free(&o);
+}
+
+/*
+ * --swap-error-rate: a fifth of the swap file's reads and writes misbehave. Every
+ * host I/O error is retried (accesses, page-outs, host copies), the guest sees
+ * no PIC for one, and the run ends with integrity OK and the errors counted.
+ */
+static void test_swap_errors_survived(void **state)
+{
+	struct output o = gmap_run("--ops", "40000", "--seed", "6", "--guest-mem", "16M", "--vcpus",
+				   "2", "--pageout-rate", "50", "--swap-error-rate", "200",
+				   "--json", "--progress", "0", NULL);
+
+	(void)state;
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "\"integrity\":\"OK\"}"));
+	assert_int_equal(json_num(o.out, "pics", "unexpected"), 0);
+	assert_int_equal(json_num(o.out, NULL, "error_rate"), 200);
+	assert_true(json_num(o.out, "swap_io", "injected") > 0);
+	assert_true(json_num(o.out, "swap_io", "read_errors") > 0);
+	assert_true(json_num(o.out, "swap_io", "write_errors") > 0);
+	assert_true(json_num(o.out, "swap_io", "resumed") > 0);
+	assert_true(json_num(o.out, "accesses", "errors") > 0);
+	assert_true(json_num(o.out, "accesses", "recovered") > 0);
+	assert_int_equal(json_num(o.out, "accesses", "gave_up"), 0);
+	assert_true(json_num(o.out, "page_outs", "errors") > 0);
+	assert_true(json_num(o.out, "page_outs", "recovered") > 0);
+	assert_int_equal(json_num(o.out, "host_copies", "gave_up"), 0);
+	/* The write errors the library counted are the page-out errors the run retried. */
+	assert_int_equal(json_num(o.out, "swap_io", "write_errors"),
+			 json_num(o.out, "page_outs", "errors"));
+	output_free(&o);
+
+	/* Nested too, and the text summary shows the errors and their retries. */
+	o = gmap_run("--nested", "--ops", "20000", "--seed", "8", "--guest-mem", "16M", "--vcpus",
+		     "2", "--pageout-rate", "50", "--swap-error-rate", "250.5", "--progress", "0",
+		     NULL);
+	if (o.status)
+		fail_msg("exit %d: %s%s", o.status, o.out, o.err);
+	assert_non_null(strstr(o.out, "swap I/O "));
+	assert_non_null(strstr(o.out, "(rate 250.5 per 1000 calls)"));
+	assert_non_null(strstr(o.out, "retried              accesses"));
+	assert_non_null(strstr(o.out, "integrity: OK\n"));
 	output_free(&o);
 }
 
@@ -677,6 +748,9 @@ static void test_bad_options(void **state)
 	expect_usage_error("--g2-change-rate", "1001", NULL);
 	expect_usage_error("--g2-change-rate", "often", NULL);
 	expect_usage_error("--g2-change-rate", "-0.5", NULL);
+	expect_usage_error("--swap-error-rate", "500.1", NULL);
+	expect_usage_error("--swap-error-rate", "-1", NULL);
+	expect_usage_error("--swap-error-rate", "often", NULL);
 }
 
 static void test_help(void **state)
@@ -685,7 +759,7 @@ static void test_help(void **state)
 		"--duration",	"--ops",	   "--vcpus",	      "--guest-mem",
 		"--seed",	"--pageout-rate",  "--migrate-rate",  "--mprotect-rate",
 		"--remap-rate", "--discard-rate",  "--json",	      "--inject-corruption",
-		"--progress",	"--deterministic", "--g2-change-rate"
+		"--progress",	"--deterministic", "--g2-change-rate", "--swap-error-rate"
 	};
 	struct output o = gmap_run("--help", NULL);
 
@@ -709,6 +783,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fewer_ops_than_vcpus),
 		cmocka_unit_test(test_inject_corruption_fails),
 		cmocka_unit_test(test_nested_json),
+		cmocka_unit_test(test_swap_errors_survived),
+		cmocka_unit_test(test_deterministic_swap_errors_repeat),
 		cmocka_unit_test(test_nested_deterministic_repeats),
 		cmocka_unit_test(test_inject_stale_shadow_fails),
 		cmocka_unit_test(test_text_summary),

@@ -279,6 +279,44 @@ static void test_bad_arguments(void **state)
 	gmap_enable(f->g.parent);
 }
 
+/*
+ * A guest-2 page the host swapped out and cannot read back: the guest-3 access
+ * returns -EIO to the VMM; guest-2 gets no exit (its tables are fine) and
+ * guest-3 no PIC. Both the data page and the guest-2 page table holding the
+ * guest-3 PTEs. The retry succeeds.
+ */
+static void test_host_swap_error_is_no_exit(void **state)
+{
+	struct fixture *f = *state;
+	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ,
+				     .nth = 1,
+				     .fault = MM_SWAP_FAULT_EIO };
+	unsigned long before, v = 0;
+	struct vsie_stats st;
+
+	for (unsigned long i = 0; i < 256; i++)
+		assert_int_equal(g2_put(&f->g, G2_PGT + 0x800 + 8 * i, 0x800000 + i * PAGE_SIZE),
+				 0);
+	assert_int_equal(g2_put(&f->g, G2_SGT, G2_PGT + 0x800), 0);
+	assert_int_equal(vcpu_sie_enter(f->cpu, ASCE_SEG, 0, 0x6000), 0);
+	g3_write(f, 0x9008, 0xabcdef);
+	vcpu_get_vsie_stats(f->cpu, &st);
+	before = st.exits_pgm + st.exits_validity + st.pics;
+	/* The data page (guest-2 0x809000) goes to swap; the shadow PTE goes with it. */
+	assert_int_equal(mm_page_out(f->g.mm, G2_HOST + 0x809000), 0);
+	assert_int_equal(mm_swap_inject(f->g.mm, &in), 0);
+	assert_int_equal(vcpu_sie_read(f->cpu, 0x9008, &v, sizeof(v)), -EIO);
+	assert_int_equal(g3_read(f, 0x9008, 0), 0xabcdef);
+	/* The guest-2 page table of guest-3's segment 0, read by the shadow fault. */
+	assert_int_equal(mm_page_out(f->g.mm, G2_HOST + G2_PGT), 0);
+	assert_int_equal(mm_swap_inject(f->g.mm, &in), 0);
+	assert_int_equal(vcpu_sie_read(f->cpu, 0xa008, &v, sizeof(v)), -EIO);
+	assert_int_equal(g3_read(f, 0xa008, 0), 0);
+	vcpu_get_vsie_stats(f->cpu, &st);
+	assert_int_equal(st.exits_pgm + st.exits_validity + st.pics, before);
+	vcpu_sie_exit(f->cpu);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -291,6 +329,7 @@ int main(void)
 		T(test_prefix_is_remapped),
 		T(test_guest3_dat_on),
 		T(test_bad_arguments),
+		T(test_host_swap_error_is_no_exit),
 	};
 #undef T
 
