@@ -25,12 +25,12 @@
 #include "commands.h"
 #include "run.h"
 
-#define DEFAULT_DURATION 12.0
-#define DEFAULT_MEM	 (1UL << 30)
-#define MAX_DURATION	 86400.0
-#define MAX_RATE	 1000.0
+#define DEFAULT_DURATION    12.0
+#define DEFAULT_MEM	    (1UL << 30)
+#define MAX_DURATION	    86400.0
+#define MAX_RATE	    1000.0
 #define MAX_SWAP_ERROR_RATE 500.0 /* half the calls: beyond, retries stop making progress */
-#define DEFAULT_PROGRESS 5.0 /* seconds between progress lines when not on a terminal */
+#define DEFAULT_PROGRESS    5.0	  /* seconds between progress lines when not on a terminal */
 
 static const double default_rate[NR_EVENTS] = { 1.0, 1.0, 0.02, 0.02, 0.5 };
 #define DEFAULT_G2_CHANGE_RATE 0.1 /* --nested: a table change per 10,000 guest-3 accesses */
@@ -145,8 +145,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, help_text, DEFAULT_DURATION, RUN_MAX_VCPUS, online_cpus(),
 		default_rate[EV_PAGEOUT], default_rate[EV_MIGRATE], default_rate[EV_MPROTECT],
-		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_G2_CHANGE_RATE, RUN_PAGEOUT_TRIES,
-		DEFAULT_PROGRESS);
+		default_rate[EV_REMAP], default_rate[EV_DISCARD], DEFAULT_G2_CHANGE_RATE,
+		RUN_PAGEOUT_TRIES, DEFAULT_PROGRESS);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -243,7 +243,6 @@ static const struct option long_opts[] = {
 struct opts {
 	const char *duration, *ops, *vcpus, *mem, *seed, *rate[NR_EVENTS], *progress;
 	const char *g2_change_rate;
-			break;
 	const char *swap_error_rate;
 };
 
@@ -297,6 +296,7 @@ static int get_opts(int argc, char **argv, struct opts *o, struct run_config *cf
 			break;
 		case OPT_G2_CHANGE_RATE:
 			o->g2_change_rate = optarg;
+			break;
 		case OPT_SWAP_ERROR_RATE:
 			o->swap_error_rate = optarg;
 			break;

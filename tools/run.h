@@ -115,10 +115,10 @@ struct run_config {
 	double rate[NR_EVENTS];	 /* events per 1000 accesses */
 	bool json;
 	bool inject_corruption;
-	bool deterministic;    /* the threads take turns in an order drawn from the seed */
-	bool nested;	       /* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
-	bool inject_stale;     /* --inject-stale-shadow: skip one unshadow on purpose */
-	double g2_change_rate; /* --nested: guest-2 table changes per 1000 guest-3 accesses */
+	bool deterministic;	/* the threads take turns in an order drawn from the seed */
+	bool nested;		/* even vCPUs run guest-3 through shadow gmaps (run_nested.c) */
+	bool inject_stale;	/* --inject-stale-shadow: skip one unshadow on purpose */
+	double g2_change_rate;	/* --nested: guest-2 table changes per 1000 guest-3 accesses */
 	double swap_error_rate; /* --swap-error-rate: swap I/O calls misbehaving per 1000 */
 	double progress; /* seconds between progress lines, 0: none, < 0: redraw (a terminal) */
 };

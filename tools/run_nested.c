@@ -814,7 +814,8 @@ int run_nested_start(struct run_vcpu *v)
 
 	if (!rc) {
 		do {
-			rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT, g3_prefix(v));
+			rc = vcpu_sie_enter(v->vcpu, space_asce(v, v->space), G3_EDAT,
+					    g3_prefix(v));
 		} while (run_io_retry(v->run, IO_ACCESS, rc, &tries));
 		run_io_done(v->run, IO_ACCESS, rc, tries);
 	}

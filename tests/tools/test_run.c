@@ -756,9 +756,9 @@ static void test_bad_options(void **state)
 static void test_help(void **state)
 {
 	static const char *const options[] = {
-		"--duration",	"--ops",	   "--vcpus",	      "--guest-mem",
-		"--seed",	"--pageout-rate",  "--migrate-rate",  "--mprotect-rate",
-		"--remap-rate", "--discard-rate",  "--json",	      "--inject-corruption",
+		"--duration",	"--ops",	   "--vcpus",	       "--guest-mem",
+		"--seed",	"--pageout-rate",  "--migrate-rate",   "--mprotect-rate",
+		"--remap-rate", "--discard-rate",  "--json",	       "--inject-corruption",
 		"--progress",	"--deterministic", "--g2-change-rate", "--swap-error-rate"
 	};
 	struct output o = gmap_run("--help", NULL);
