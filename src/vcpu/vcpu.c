@@ -618,10 +618,18 @@ static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned lo
 	struct xlate x;
 	int rc;
 
+	/*
+	 * Through a shadow (guest-3), -EAGAIN goes up to sie_access(), whose retries are
+	 * bounded and which takes a new shadow when this one was removed: retried here, a
+	 * removed shadow, or a guest-3 table in a page its own shadow is built from (each
+	 * table read's shadow fault purges again), would livelock the access.
+	 */
+	bool shadow = gmap_is_shadow(c->g);
+
 	do {
 		do {
 			rc = xlate_virt(v, c, asce, va, write, &x, &gen);
-		} while (rc == -EAGAIN);
+		} while (rc == -EAGAIN && !shadow);
 	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
 	return rc;
 }

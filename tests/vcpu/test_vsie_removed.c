@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A known library bug, kept as an expected failure (should_fail in meson.build)
- * until src/vcpu/vcpu.c is fixed; then this test passes and the flag goes.
+ * Regression test of a library bug, fixed in access_virt_page() (src/vcpu/vcpu.c):
+ * through a shadow, -EAGAIN now goes up to sie_access() instead of being retried.
  *
  * A guest-3 DAT-on access (vcpu_sie_read_virt()) reads guest-3's own table
  * entries through the shadow. If the shadow is removed meanwhile (a host
  * page-out of guest-2's top-level table page does it, gmap_shadow_notify()),
  * vsie_shadow_fault() answers -EAGAIN for good: "take a new shadow". The DAT
- * walk hands it up (read_guest_entry() -> xlate_virt()), but access_virt_page()
- * retries xlate_virt() on -EAGAIN with the same removed shadow, forever,
+ * walk handed it up (read_guest_entry() -> xlate_virt()), but access_virt_page()
+ * retried xlate_virt() on -EAGAIN with the same removed shadow, forever,
  * instead of returning to sie_access(), whose bounded retry takes a new one.
  * `gmap run --nested` hit it under load (gdb: sg->removed, eagain_retries 0,
  * 6.5e8 shadow faults in one access).
