@@ -145,15 +145,6 @@ static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 	}
 	if (g3)
 		pthread_rwlock_unlock(&r->g3_dat_lock);
-
-	if (e == EV_PAGEOUT) {
-		do {
-			rc = mm_page_out(r->mm, host);
-		} while (run_io_retry(r, IO_PAGEOUT, rc, &tries));
-		run_io_done(r, IO_PAGEOUT, rc, tries);
-	} else {
-		rc = mm_migrate_page(r->mm, host);
-	}
 	if (!rc)
 		r->events[e]++;
 	else if (rc == -ENOENT)

@@ -19,6 +19,7 @@
 	X(DAT_CRST_API, "dat/table.c", "crst_table_alloc(): a region or segment table")           \
 	X(DAT_PGT_API, "dat/table.c", "page_table_alloc(): a 2 KiB page table")                   \
 	X(DAT_PGSTE_API, "dat/table.c", "page_table_alloc_pgste(): a page table with PGSTEs")     \
+	X(DAT_LEAN_SPANS, "dat/lean.c", "dat_lean_init_spans(): the granule map")                 \
 	X(MM_STRUCT, "mm/mm.c", "mm_create(): struct mm_struct")                                  \
 	X(MM_PGD, "mm/mm.c", "mm_create(): the region-third table")                               \
 	X(MM_MMAP_VMA, "mm/mmap.c", "mm_mmap(): the new VMA")                                     \
@@ -35,6 +36,7 @@
 	X(MM_MIGRATE_FRAME, "mm/events.c", "mm_migrate_page(): the new frame")                    \
 	X(MM_SWAPIN_FRAME, "mm/fault.c", "a fault on a swapped page: the frame read unlocked")    \
 	X(MM_FAULT_FRAME, "mm/fault.c", "a fault: the new (or copied-in) frame")                  \
+	X(GMAP_LINK_CACHE, "gmap/linkcache.c", "the link cache of a gmap (and its growth)")       \
 	X(GMAP_ULMAP, "gmap/gmap.c", "gmap_alloc(): a hash map (host_to_guest, host_to_rmap)")    \
 	X(GMAP_RANGEMAP, "gmap/gmap.c", "gmap_alloc(): the range map guest_to_host")              \
 	X(GMAP_STRUCT, "gmap/gmap.c", "gmap_alloc(): struct gmap")                                \

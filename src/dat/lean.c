@@ -11,6 +11,7 @@
 #include <gmap/alloc.h>
 #include <gmap/dat.h>
 
+#include "core/alloc_internal.h"
 #include "walk_lean.h"
 
 static void lean_set_walkers(struct dat_lean *l);
@@ -320,7 +321,8 @@ static int lean_map_spans(struct dat_lean *l, const struct dat_lean_span *spans,
 			l->span_shift = span_granule(bounds, end);
 			l->span_mask = (1UL << l->span_shift) - 1;
 			l->span_last = (end - 1) >> l->span_shift;
-			l->span_map = gm_zalloc((l->span_last + 1) * sizeof(*l->span_map));
+			l->span_map = gm_zalloc_at(GM_SITE_DAT_LEAN_SPANS,
+						   (l->span_last + 1) * sizeof(*l->span_map));
 			if (!l->span_map)
 				return -ENOMEM;
 		}

@@ -5,6 +5,7 @@
 
 #include <gmap/alloc.h>
 
+#include "core/alloc_internal.h"
 #include "linkcache.h"
 
 #define LINK_CACHE_BUSY (~0UL)
@@ -17,7 +18,7 @@ static size_t cache_bytes(unsigned int shift)
 struct link_cache *link_cache_alloc(unsigned int shift, struct link_cache *retired)
 {
 	/* Sets aligned to their size: a lookup reads one cache line. */
-	struct link_cache *c = gm_aligned_alloc(64, cache_bytes(shift));
+	struct link_cache *c = gm_aligned_alloc_at(GM_SITE_GMAP_LINK_CACHE, 64, cache_bytes(shift));
 
 	if (c) {
 		memset(c, 0, cache_bytes(shift));

@@ -226,9 +226,14 @@ static void shadow_built(int levels)
 		assert_int_equal(shadow_level(l), 0);
 }
 
+static struct dat_lean lean_spans; /* dat_lean_init_spans(): its granule map */
+
 static void world_teardown(void)
 {
 	struct gmap *sg, *next;
+
+	dat_lean_destroy(&lean_spans);
+	memset(&lean_spans, 0, sizeof(lean_spans));
 
 	if (w.cpu) {
 		vcpu_sie_exit(w.cpu);
@@ -425,6 +430,23 @@ static int run_pgste_alloc(void)
 	w.table = page_table_alloc_pgste();
 	w.table_free = page_table_free_pgste;
 	return w.table ? 0 : -ENOMEM;
+}
+
+/* Two pieces of storage with a hole between them: the lean walker needs its granule map. */
+static int run_lean_spans(void)
+{
+	static unsigned char bytes[2][64 << 10] __attribute__((aligned(4096)));
+	const struct dat_lean_span spans[2] = { { 0, sizeof(bytes[0]), bytes[0] },
+						{ 2 * sizeof(bytes[0]), sizeof(bytes[1]),
+						  bytes[1] } };
+	struct dat_config cfg = { .storage_size = 4 * sizeof(bytes[0]) };
+
+	return dat_lean_init_spans(&lean_spans, &cfg, spans, 2);
+}
+
+static void post_lean_spans(void)
+{
+	assert_non_null(lean_spans.span_map);
 }
 
 static void post_table(void)
@@ -1310,6 +1332,7 @@ static const struct op ops[] = {
 	OP("crst_table_alloc", NULL, run_crst_alloc, post_table, 0),
 	OP("page_table_alloc", NULL, run_pgt_alloc, post_table, 0),
 	OP("page_table_alloc_pgste", NULL, run_pgste_alloc, post_table, 0),
+	OP("dat_lean_init_spans", NULL, run_lean_spans, post_lean_spans, 0),
 	OP("mm_create", NULL, run_mm_create, post_mm_create, 0),
 	OP("mm_mmap", NULL, run_mmap, post_mmap, 0),
 	OP("mm_mmap beyond 4 TiB", NULL, run_mmap_far, post_mmap_far, 0),
