@@ -254,8 +254,9 @@ struct run {
 	 * --nested, a workaround for a library bug, not part of the scenario: guest-3
 	 * DAT-on accesses hold it for reading, the host thread's page-out and migration
 	 * of a guest-3 block page for writing. A shadow removed during a DAT-on access
-	 * (a page-out of guest-2's top-level table for guest-3 does it) livelocks the
-	 * access in access_virt_page() (tests/vcpu/test_vsie_removed.c).
+	 * (a page-out of guest-2's top-level table for guest-3 does it) livelocked the
+	 * access in access_virt_page() (tests/vcpu/test_vsie_removed.c); fixed since, so
+	 * this lock is redundant and goes next.
 	 */
 	pthread_rwlock_t g3_dat_lock;
 	bool g3_dat_lock_init;
