@@ -250,16 +250,6 @@ struct run {
 	atomic_ulong stale_injected; /* --inject-stale-shadow: guest-3 address + 1, or 0 */
 	struct gmap_shadow_stats shadow_stats;
 	unsigned long g2_change_below; /* cfg.g2_change_rate / 1000 * 2^20 */
-	/*
-	 * --nested, a workaround for a library bug, not part of the scenario: guest-3
-	 * DAT-on accesses hold it for reading, the host thread's page-out and migration
-	 * of a guest-3 block page for writing. A shadow removed during a DAT-on access
-	 * (a page-out of guest-2's top-level table for guest-3 does it) livelocked the
-	 * access in access_virt_page() (tests/vcpu/test_vsie_removed.c); fixed since, so
-	 * this lock is redundant and goes next.
-	 */
-	pthread_rwlock_t g3_dat_lock;
-	bool g3_dat_lock_init;
 	atomic_ulong audits, audit_violations;
 	/* Host I/O errors by site: seen, retried with success, given up (see RUN_IO_TRIES). */
 	atomic_ulong io_errors[NR_IO_SITES], io_recovered[NR_IO_SITES], io_gave_up[NR_IO_SITES];

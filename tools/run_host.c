@@ -129,12 +129,9 @@ static void host_error(struct run *r, enum run_event e, unsigned long gaddr, con
 static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 {
 	unsigned long gaddr = pick_target(r, rng), host = run_host_addr(r, gaddr);
-	bool g3 = r->cfg.nested && gaddr >= r->lay.g3_tables && gaddr < r->lay.tables_end;
 	unsigned int tries = 0;
 	int rc;
 
-	if (g3) /* a library bug's workaround: see run.h, g3_dat_lock */
-		pthread_rwlock_wrlock(&r->g3_dat_lock);
 	if (e == EV_PAGEOUT) {
 		do {
 			rc = mm_page_out(r->mm, host);
@@ -143,8 +140,6 @@ static void page_event(struct run *r, uint64_t *rng, enum run_event e)
 	} else {
 		rc = mm_migrate_page(r->mm, host);
 	}
-	if (g3)
-		pthread_rwlock_unlock(&r->g3_dat_lock);
 	if (!rc)
 		r->events[e]++;
 	else if (rc == -ENOENT)

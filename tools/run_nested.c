@@ -213,13 +213,6 @@ void run_nested_plan(struct run_layout *l, unsigned int nvcpus)
 void run_nested_build(struct run *r)
 {
 	double below = r->cfg.g2_change_rate / 1000.0 * (double)(G3_CHANGE_BITS + 1);
-	pthread_rwlockattr_t attr;
-
-	/* The host thread must get its turn between the vCPUs' DAT-on accesses. */
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	r->g3_dat_lock_init = !pthread_rwlock_init(&r->g3_dat_lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
 
 	r->g2_change_below =
 		below >= (double)(G3_CHANGE_BITS + 1) ? G3_CHANGE_BITS + 1 : (unsigned long)below;
@@ -479,11 +472,8 @@ static int issue(struct run_vcpu *v, struct g3_access *a, unsigned char *buf)
 		rc = vcpu_sie_write_real(v->vcpu, a->addr, buf, a->len);
 		break;
 	default:
-		/* Never while the host pages out a block page: see run.h, g3_dat_lock. */
-		pthread_rwlock_rdlock(&r->g3_dat_lock);
 		rc = a->write ? vcpu_sie_write_virt(v->vcpu, g3_own_asce(v), a->addr, buf, a->len)
 			      : vcpu_sie_read_virt(v->vcpu, g3_own_asce(v), a->addr, buf, a->len);
-		pthread_rwlock_unlock(&r->g3_dat_lock);
 	}
 	a->seg_after = seg_seq(r, a->g2);
 	a->prot_after = atomic_load(&r->prot_seq);

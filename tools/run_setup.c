@@ -287,8 +287,6 @@ void run_teardown(struct run *r)
 		}
 	if (r->gmap)
 		gmap_remove(r->gmap);
-	if (r->g3_dat_lock_init)
-		pthread_rwlock_destroy(&r->g3_dat_lock);
 	mm_destroy(r->mm);
 	gm_quiesce();
 	free(r->vcpus);
