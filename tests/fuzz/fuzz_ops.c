@@ -746,6 +746,7 @@ static void op_mprotect_notify(void)
 {
 	static const int prot[3] = { PROT_NONE, PROT_READ, PROT_WRITE };
 	unsigned long gp = u16() % (GUEST_SEGS * 256), n = 1 + u8() % 8, p;
+	long hp;
 	int pr = prot[u8() % 3], rc, ok = 1;
 
 	rc = gmap_mprotect_notify(w.parent, gp * 4096, n * 4096, pr);
@@ -772,8 +773,9 @@ static void op_mprotect_notify(void)
 			return;
 		}
 		learn_guest_page(p, ok);
-		if (ok && pr == PROT_NONE && m.page[guest_hp(p)].present == YES)
-			m.page[guest_hp(p)].present = MAYBE;
+		hp = guest_hp(p);
+		if (ok && pr == PROT_NONE && hp >= 0 && m.page[hp].present == YES)
+			m.page[hp].present = MAYBE;
 	}
 	expect_rc("gmap_mprotect_notify", rc, ok ? 0 : -EFAULT);
 }
