@@ -38,29 +38,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void fill_page(unsigned char *buf, unsigned int seed)
-{
-	for (unsigned int i = 0; i < PAGE_SIZE; i++)
-		buf[i] = (unsigned char)(seed * 131 + i * 7);
-}
-
-static void expect_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char want[PAGE_SIZE], got[PAGE_SIZE];
-
-	fill_page(want, seed);
-	assert_int_equal(mm_read(mm, addr, got, PAGE_SIZE), 0);
-	assert_memory_equal(got, want, PAGE_SIZE);
-}
-
-static void write_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char buf[PAGE_SIZE];
-
-	fill_page(buf, seed);
-	assert_int_equal(mm_write(mm, addr, buf, PAGE_SIZE), 0);
-}
-
 static void test_first_touch_is_zero(void **state)
 {
 	struct mm_struct *mm = *state;
@@ -74,7 +51,7 @@ static void test_first_touch_is_zero(void **state)
 	assert_int_not_equal(mm_frame_of(mm, BASE), 0);
 	/* A read maps the page clean: protected until the first store. */
 	assert_true(mm_lookup_pte(mm, BASE) & _PAGE_PROTECT);
-	write_page(mm, BASE, 1);
+	mm_write_page(mm, BASE, 1);
 	assert_false(mm_lookup_pte(mm, BASE) & _PAGE_PROTECT);
 	mm_get_stats(mm, &st);
 	assert_int_equal(st.zero_fills, 1);
@@ -89,7 +66,7 @@ static void test_contents_survive_page_out_and_migration(void **state)
 	struct mm_stats st;
 
 	for (unsigned int i = 0; i < PAGES; i++)
-		write_page(mm, BASE + i * PAGE_SIZE, i);
+		mm_write_page(mm, BASE + i * PAGE_SIZE, i);
 	for (int round = 0; round < 3; round++) {
 		for (unsigned int i = 0; i < PAGES; i++) {
 			addr = BASE + i * PAGE_SIZE;
@@ -105,7 +82,7 @@ static void test_contents_survive_page_out_and_migration(void **state)
 			}
 		}
 		for (unsigned int i = 0; i < PAGES; i++)
-			expect_page(mm, BASE + i * PAGE_SIZE, i);
+			mm_expect_page(mm, BASE + i * PAGE_SIZE, i);
 	}
 	mm_get_stats(mm, &st);
 	assert_int_equal(st.swap_outs, st.swap_ins);
@@ -119,8 +96,8 @@ static void test_discard_gives_zeroes(void **state)
 	struct mm_struct *mm = *state;
 	unsigned char buf[PAGE_SIZE], zero[PAGE_SIZE] = { 0 };
 
-	write_page(mm, BASE, 7);
-	write_page(mm, BASE + PAGE_SIZE, 8);
+	mm_write_page(mm, BASE, 7);
+	mm_write_page(mm, BASE + PAGE_SIZE, 8);
 	assert_int_equal(mm_page_out(mm, BASE + PAGE_SIZE), 0);
 	assert_int_equal(mm_discard(mm, BASE, 2 * PAGE_SIZE), 0);
 	assert_int_equal(mm_frame_of(mm, BASE), 0);
@@ -130,8 +107,8 @@ static void test_discard_gives_zeroes(void **state)
 		assert_memory_equal(buf, zero, PAGE_SIZE);
 	}
 	/* The mapping stays. */
-	write_page(mm, BASE, 9);
-	expect_page(mm, BASE, 9);
+	mm_write_page(mm, BASE, 9);
+	mm_expect_page(mm, BASE, 9);
 }
 
 static void test_event_errors(void **state)
@@ -147,10 +124,10 @@ static void test_event_errors(void **state)
 	assert_int_equal(mm_discard(mm, BASE + 1, PAGE_SIZE), -EINVAL);
 	assert_int_equal(mm_discard(mm, BASE, 0), -EINVAL);
 	assert_int_equal(mm_discard(mm, BASE, (PAGES + 1) * PAGE_SIZE), -ENOMEM);
-	write_page(mm, BASE, 3);
+	mm_write_page(mm, BASE, 3);
 	assert_int_equal(mm_page_out(mm, BASE), 0);
 	assert_int_equal(mm_page_out(mm, BASE), -ENOENT);
-	expect_page(mm, BASE, 3);
+	mm_expect_page(mm, BASE, 3);
 }
 
 static void test_fault_errors(void **state)
@@ -182,17 +159,17 @@ static void test_mprotect_keeps_contents(void **state)
 {
 	struct mm_struct *mm = *state;
 
-	write_page(mm, BASE, 11);
+	mm_write_page(mm, BASE, 11);
 	assert_int_equal(mm_mprotect(mm, BASE, PAGE_SIZE, PROT_NONE), 0);
 	/* PROT_NONE: the PTE keeps the frame but is invalid to the hardware. */
 	assert_true(mm_lookup_pte(mm, BASE) & _PAGE_INVALID);
 	assert_true(mm_lookup_pte(mm, BASE) & _PAGE_PRESENT);
 	assert_int_equal(mm_mprotect(mm, BASE, PAGE_SIZE, PROT_READ), 0);
 	assert_true(mm_lookup_pte(mm, BASE) & _PAGE_PROTECT);
-	expect_page(mm, BASE, 11);
+	mm_expect_page(mm, BASE, 11);
 	assert_int_equal(mm_mprotect(mm, BASE, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
-	write_page(mm, BASE, 12);
-	expect_page(mm, BASE, 12);
+	mm_write_page(mm, BASE, 12);
+	mm_expect_page(mm, BASE, 12);
 }
 
 static void test_swap_in_drops_lock_when_allowed(void **state)
@@ -201,7 +178,7 @@ static void test_swap_in_drops_lock_when_allowed(void **state)
 	bool unlocked = false;
 	struct mm_stats st;
 
-	write_page(mm, BASE, 21);
+	mm_write_page(mm, BASE, 21);
 	assert_int_equal(mm_page_out(mm, BASE), 0);
 	mmap_read_lock(mm);
 	assert_int_equal(fixup_user_fault(mm, BASE, 0, &unlocked), 0);
@@ -210,7 +187,7 @@ static void test_swap_in_drops_lock_when_allowed(void **state)
 	assert_int_not_equal(mm_frame_of(mm, BASE), 0);
 	mm_get_stats(mm, &st);
 	assert_int_equal(st.lock_drops, 1);
-	expect_page(mm, BASE, 21);
+	mm_expect_page(mm, BASE, 21);
 	/* A first touch needs no I/O and keeps the lock. */
 	unlocked = false;
 	mmap_read_lock(mm);
@@ -227,7 +204,7 @@ static void test_dat_walk_matches_lookup(void **state)
 	unsigned long addr;
 
 	for (unsigned int i = 0; i < PAGES; i += 3)
-		write_page(mm, BASE + i * PAGE_SIZE, i);
+		mm_write_page(mm, BASE + i * PAGE_SIZE, i);
 	assert_int_equal(mm_page_out(mm, BASE + 3 * PAGE_SIZE), 0);
 	for (unsigned int i = 0; i < PAGES; i++) {
 		addr = BASE + i * PAGE_SIZE + 0x123;
@@ -253,9 +230,9 @@ static void test_munmap_frees_page_tables(void **state)
 	struct mm_struct *mm = *state;
 	struct mm_stats st;
 
-	write_page(mm, BASE, 1);
+	mm_write_page(mm, BASE, 1);
 	assert_int_equal(mm_page_out(mm, BASE), 0);
-	write_page(mm, BASE + PAGE_SIZE, 2);
+	mm_write_page(mm, BASE + PAGE_SIZE, 2);
 	mm_get_stats(mm, &st);
 	assert_int_equal(st.page_tables, 1);
 	assert_int_equal(st.swap_slots, 1);

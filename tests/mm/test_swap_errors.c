@@ -20,60 +20,17 @@
 #define BASE  0x40000000UL
 #define PAGES 32
 
-struct fixture {
-	struct mm_struct *mm;
-	long live0; /* gm_alloc_live() before the mm existed */
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	gm_quiesce();
-	f->live0 = gm_alloc_live();
-	f->mm = mm_create();
-	if (!f->mm || mm_mmap(f->mm, BASE, PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_ANON_PRIVATE | MAP_FIXED) != BASE)
-		return -1;
-	*state = f;
-	return 0;
+	*state = mm_fixture_create(BASE, PAGES);
+	return *state ? 0 : -1;
 }
 
 /* Every path above gave back what it took: nothing is left once the mm is gone. */
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	mm_destroy(f->mm);
-	gm_quiesce();
-	assert_int_equal(gm_alloc_live(), f->live0);
-	free(f);
+	mm_fixture_destroy(*state);
 	return 0;
-}
-
-static void fill_page(unsigned char *buf, unsigned int seed)
-{
-	for (unsigned int i = 0; i < PAGE_SIZE; i++)
-		buf[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 8));
-}
-
-static void write_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char buf[PAGE_SIZE];
-
-	fill_page(buf, seed);
-	assert_int_equal(mm_write(mm, addr, buf, PAGE_SIZE), 0);
-}
-
-static void expect_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char want[PAGE_SIZE], got[PAGE_SIZE];
-
-	fill_page(want, seed);
-	assert_int_equal(mm_read(mm, addr, got, PAGE_SIZE), 0);
-	assert_memory_equal(got, want, PAGE_SIZE);
 }
 
 /* The bytes of a resident page, straight from its frame (no fault, no swap-in). */
@@ -83,7 +40,7 @@ static void expect_frame(struct mm_struct *mm, unsigned long addr, unsigned int 
 	unsigned long frame = mm_frame_of(mm, addr);
 
 	assert_int_not_equal(frame, 0);
-	fill_page(want, seed);
+	mm_fill_page(want, seed);
 	assert_memory_equal((void *)frame, want, PAGE_SIZE);
 }
 
@@ -95,43 +52,23 @@ static void inject_nth(struct mm_struct *mm, unsigned int calls, unsigned long n
 	assert_int_equal(mm_swap_inject(mm, &in), 0);
 }
 
-static unsigned long pgste_at(struct mm_struct *mm, unsigned long addr)
-{
-	unsigned long v;
-
-	mmap_read_lock(mm);
-	v = mm_lookup_pgste(mm, addr);
-	mmap_read_unlock(mm);
-	return v;
-}
-
-static unsigned long pte_at(struct mm_struct *mm, unsigned long addr)
-{
-	unsigned long v;
-
-	mmap_read_lock(mm);
-	v = mm_lookup_pte(mm, addr);
-	mmap_read_unlock(mm);
-	return v;
-}
-
 /* A page-out whose write fails with @fault: @want back, the page exactly as it was. */
 static void page_out_fails(struct mm_struct *mm, enum mm_swap_fault fault, int want)
 {
 	unsigned long addr = BASE + 3 * PAGE_SIZE, pte, pgste, frame;
 	struct mm_stats before, after;
 
-	write_page(mm, addr, 3);
-	pte = pte_at(mm, addr);
-	pgste = pgste_at(mm, addr);
+	mm_write_page(mm, addr, 3);
+	pte = mm_pte_at(mm, addr);
+	pgste = mm_pgste_at(mm, addr);
 	frame = mm_frame_of(mm, addr);
 	mm_get_stats(mm, &before);
 	inject_nth(mm, MM_SWAP_INJECT_WRITE, 1, 1, fault);
 	assert_int_equal(mm_page_out(mm, addr), want);
 	mm_get_stats(mm, &after);
 	/* Resident in the same frame, the same PTE and PGSTE, its bytes intact. */
-	assert_int_equal(pte_at(mm, addr), pte);
-	assert_int_equal(pgste_at(mm, addr), pgste);
+	assert_int_equal(mm_pte_at(mm, addr), pte);
+	assert_int_equal(mm_pgste_at(mm, addr), pgste);
 	assert_int_equal(mm_frame_of(mm, addr), frame);
 	expect_frame(mm, addr, 3);
 	/* The slot went back, nothing was counted as swapped out, the error was. */
@@ -142,22 +79,22 @@ static void page_out_fails(struct mm_struct *mm, enum mm_swap_fault fault, int w
 	/* The injection was for one call: the retry writes, and the page comes back. */
 	assert_int_equal(mm_page_out(mm, addr), 0);
 	assert_int_equal(mm_frame_of(mm, addr), 0);
-	expect_page(mm, addr, 3);
+	mm_expect_page(mm, addr, 3);
 	/* Still writable, still dirty where it was. */
-	write_page(mm, addr, 4);
-	expect_page(mm, addr, 4);
+	mm_write_page(mm, addr, 4);
+	mm_expect_page(mm, addr, 4);
 }
 
 static void test_page_out_eio(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 
 	page_out_fails(f->mm, MM_SWAP_FAULT_EIO, -EIO);
 }
 
 static void test_page_out_enospc(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 
 	page_out_fails(f->mm, MM_SWAP_FAULT_ENOSPC, -ENOSPC);
 }
@@ -165,7 +102,7 @@ static void test_page_out_enospc(void **state)
 /* pwrite() reporting 0 bytes makes no progress: an I/O error, not a loop. */
 static void test_page_out_no_progress(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 
 	page_out_fails(f->mm, MM_SWAP_FAULT_ZERO, -EIO);
 }
@@ -173,7 +110,7 @@ static void test_page_out_no_progress(void **state)
 /* A short write, then a full filesystem for the rest: what a filling disk does. */
 static void test_page_out_short_then_full(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_stats st;
 
 	page_out_fails(f->mm, MM_SWAP_FAULT_FILLS_UP, -ENOSPC);
@@ -185,19 +122,19 @@ static void test_page_out_short_then_full(void **state)
 /* Short writes and EINTR are resumed: the page-out succeeds with every byte. */
 static void test_page_out_resumed(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	static const enum mm_swap_fault faults[] = { MM_SWAP_FAULT_SHORT, MM_SWAP_FAULT_EINTR };
 	struct mm_stats st;
 
 	for (unsigned int i = 0; i < 2; i++) {
 		unsigned long addr = BASE + i * PAGE_SIZE;
 
-		write_page(f->mm, addr, 20 + i);
+		mm_write_page(f->mm, addr, 20 + i);
 		/* Three in a row: half, a quarter, an eighth, then the rest. */
 		inject_nth(f->mm, MM_SWAP_INJECT_WRITE, 1, 3, faults[i]);
 		assert_int_equal(mm_page_out(f->mm, addr), 0);
 		assert_int_equal(mm_frame_of(f->mm, addr), 0);
-		expect_page(f->mm, addr, 20 + i);
+		mm_expect_page(f->mm, addr, 20 + i);
 	}
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_io_resumed, 6);
@@ -211,9 +148,9 @@ static unsigned long swapped_with_read_fault(struct mm_struct *mm, unsigned long
 {
 	unsigned long pte;
 
-	write_page(mm, addr, seed);
+	mm_write_page(mm, addr, seed);
 	assert_int_equal(mm_page_out(mm, addr), 0);
-	pte = pte_at(mm, addr);
+	pte = mm_pte_at(mm, addr);
 	assert_true(pte_swap(__pte(pte)));
 	inject_nth(mm, MM_SWAP_INJECT_READ, 1, 1, fault);
 	return pte;
@@ -236,12 +173,12 @@ static void page_in_locked_fails(struct mm_struct *mm, enum mm_swap_fault fault)
 	assert_int_equal(gm_alloc_live(), live); /* the frame it read into went back */
 	mm_get_stats(mm, &after);
 	/* Still swapped out, in the same slot, which still holds the data. */
-	assert_int_equal(pte_at(mm, addr), pte);
+	assert_int_equal(mm_pte_at(mm, addr), pte);
 	assert_int_equal(after.swap_slots, before.swap_slots);
 	assert_int_equal(after.frames, before.frames);
 	assert_int_equal(after.swap_ins, before.swap_ins);
 	assert_int_equal(after.swap_read_errors, before.swap_read_errors + 1);
-	expect_page(mm, addr, 5);
+	mm_expect_page(mm, addr, 5);
 	mm_get_stats(mm, &after);
 	assert_int_equal(after.swap_ins, before.swap_ins + 1);
 	assert_int_equal(after.swap_slots, before.swap_slots - 1);
@@ -249,7 +186,7 @@ static void page_in_locked_fails(struct mm_struct *mm, enum mm_swap_fault fault)
 
 static void test_page_in_eio(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 
 	page_in_locked_fails(f->mm, MM_SWAP_FAULT_EIO);
 }
@@ -257,24 +194,24 @@ static void test_page_in_eio(void **state)
 /* A read that reports end of file (0 bytes) is an error, not a page of zeroes. */
 static void test_page_in_eof(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 
 	page_in_locked_fails(f->mm, MM_SWAP_FAULT_ZERO);
 }
 
 static void test_page_in_resumed(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_stats st;
 
-	write_page(f->mm, BASE, 7);
+	mm_write_page(f->mm, BASE, 7);
 	assert_int_equal(mm_page_out(f->mm, BASE), 0);
 	inject_nth(f->mm, MM_SWAP_INJECT_READ, 1, 4, MM_SWAP_FAULT_SHORT);
-	expect_page(f->mm, BASE, 7);
-	write_page(f->mm, BASE + PAGE_SIZE, 8);
+	mm_expect_page(f->mm, BASE, 7);
+	mm_write_page(f->mm, BASE + PAGE_SIZE, 8);
 	assert_int_equal(mm_page_out(f->mm, BASE + PAGE_SIZE), 0);
 	inject_nth(f->mm, MM_SWAP_INJECT_READ, 1, 2, MM_SWAP_FAULT_EINTR);
-	expect_page(f->mm, BASE + PAGE_SIZE, 8);
+	mm_expect_page(f->mm, BASE + PAGE_SIZE, 8);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_io_resumed, 6);
 	assert_int_equal(st.swap_read_errors, 0);
@@ -283,7 +220,7 @@ static void test_page_in_resumed(void **state)
 /* The swap-in with mmap_lock dropped (fixup_user_fault() with @unlocked, as gmap_fault()). */
 static void test_page_in_unlocked_eio(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	unsigned long addr = BASE + 7 * PAGE_SIZE, pte;
 	bool unlocked = false;
 	struct mm_stats st;
@@ -319,11 +256,11 @@ static void test_page_in_unlocked_eio(void **state)
  */
 static void test_swap_file_full_survived(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_stats st;
 
 	for (unsigned int i = 0; i < PAGES; i++)
-		write_page(f->mm, BASE + i * PAGE_SIZE, 100 + i);
+		mm_write_page(f->mm, BASE + i * PAGE_SIZE, 100 + i);
 	inject_nth(f->mm, MM_SWAP_INJECT_WRITE, 1, PAGES, MM_SWAP_FAULT_ENOSPC);
 	for (unsigned int i = 0; i < PAGES; i++)
 		assert_int_equal(mm_page_out(f->mm, BASE + i * PAGE_SIZE), -ENOSPC);
@@ -339,13 +276,13 @@ static void test_swap_file_full_survived(void **state)
 	assert_int_equal(st.swap_slots, PAGES);
 	assert_int_equal(st.frames, 0);
 	for (unsigned int i = 0; i < PAGES; i++)
-		expect_page(f->mm, BASE + i * PAGE_SIZE, 100 + i);
+		mm_expect_page(f->mm, BASE + i * PAGE_SIZE, 100 + i);
 }
 
 /* Random faults on a third of the calls: retried, every page comes back as written. */
 static void test_random_errors_retried(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE,
 				     .per_million = 333333,
 				     .seed = 42 };
@@ -355,7 +292,7 @@ static void test_random_errors_retried(void **state)
 	int rc;
 
 	for (unsigned int i = 0; i < PAGES; i++)
-		write_page(f->mm, BASE + i * PAGE_SIZE, 200 + i);
+		mm_write_page(f->mm, BASE + i * PAGE_SIZE, 200 + i);
 	assert_int_equal(mm_swap_inject(f->mm, &in), 0);
 	for (unsigned int round = 0; round < 4; round++) {
 		for (unsigned int i = 0; i < PAGES; i++) {
@@ -370,7 +307,7 @@ static void test_random_errors_retried(void **state)
 				assert_int_equal(rc, -EIO);
 				failed_ins++;
 			}
-			fill_page(want, 200 + i);
+			mm_fill_page(want, 200 + i);
 			assert_memory_equal(buf, want, PAGE_SIZE);
 		}
 	}
@@ -385,7 +322,7 @@ static void test_random_errors_retried(void **state)
 
 static void test_inject_bad_arguments(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ,
 				     .nth = 1,
 				     .fault = MM_SWAP_FAULT_EIO };
@@ -406,25 +343,25 @@ static void test_inject_bad_arguments(void **state)
 	assert_int_equal(mm_swap_inject(f->mm, &in), -EINVAL);
 	assert_int_equal(mm_swap_inject(f->mm, NULL), 0);
 	/* Reads are not counted when only writes are armed. */
-	write_page(f->mm, BASE, 1);
+	mm_write_page(f->mm, BASE, 1);
 	assert_int_equal(mm_page_out(f->mm, BASE), 0);
 	inject_nth(f->mm, MM_SWAP_INJECT_WRITE, 1, 1, MM_SWAP_FAULT_EIO);
-	expect_page(f->mm, BASE, 1);
+	mm_expect_page(f->mm, BASE, 1);
 	assert_int_equal(mm_page_out(f->mm, BASE), -EIO);
 }
 
 /* A slow disk alone (delay_ns): every call is slowed, none fails. */
 static void test_delay_alone(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE,
 				     .delay_ns = 1000 };
 	struct mm_stats st;
 
-	write_page(f->mm, BASE, 2);
+	mm_write_page(f->mm, BASE, 2);
 	assert_int_equal(mm_swap_inject(f->mm, &in), 0);
 	assert_int_equal(mm_page_out(f->mm, BASE), 0);
-	expect_page(f->mm, BASE, 2);
+	mm_expect_page(f->mm, BASE, 2);
 	assert_int_equal(mm_swap_inject(f->mm, NULL), 0);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_io_injected, 0);

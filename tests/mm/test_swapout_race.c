@@ -30,11 +30,6 @@
 #define PAGES	8
 #define PAGE(i) (BASE + (unsigned long)(i)*PAGE_SIZE)
 
-struct fixture {
-	struct mm_struct *mm;
-	long live0;
-};
-
 static struct {
 	sem_t parked, resume, waiting;
 	atomic_int park_at; /* the swap_hook_point to park at once, or -1 */
@@ -58,15 +53,9 @@ static void hook(struct mm_struct *mm, enum swap_hook_point point, unsigned long
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct mm_fixture *f = mm_fixture_create(BASE, PAGES);
 
 	if (!f)
-		return -1;
-	gm_quiesce();
-	f->live0 = gm_alloc_live();
-	f->mm = mm_create();
-	if (!f->mm || mm_mmap(f->mm, BASE, PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_ANON_PRIVATE | MAP_FIXED) != BASE)
 		return -1;
 	sem_init(&h.parked, 0, 0);
 	sem_init(&h.resume, 0, 0);
@@ -79,53 +68,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
 	atomic_store(&swap_test_hook, NULL);
-	mm_destroy(f->mm);
-	gm_quiesce();
-	assert_int_equal(gm_alloc_live(), f->live0);
+	mm_fixture_destroy(*state);
 	sem_destroy(&h.parked);
 	sem_destroy(&h.resume);
 	sem_destroy(&h.waiting);
-	free(f);
 	return 0;
-}
-
-static void fill(unsigned char *buf, unsigned int seed)
-{
-	for (unsigned int i = 0; i < PAGE_SIZE; i++)
-		buf[i] = (unsigned char)(seed * 37 + i * 11 + (i >> 9));
-}
-
-static void write_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char buf[PAGE_SIZE];
-
-	fill(buf, seed);
-	assert_int_equal(mm_write(mm, addr, buf, PAGE_SIZE), 0);
-}
-
-static void expect_page(struct mm_struct *mm, unsigned long addr, unsigned int seed)
-{
-	unsigned char want[PAGE_SIZE], got[PAGE_SIZE];
-
-	if (seed)
-		fill(want, seed);
-	else
-		memset(want, 0, sizeof(want));
-	assert_int_equal(mm_read(mm, addr, got, PAGE_SIZE), 0);
-	assert_memory_equal(got, want, PAGE_SIZE);
-}
-
-static unsigned long pte_at(struct mm_struct *mm, unsigned long addr)
-{
-	unsigned long v;
-
-	mmap_read_lock(mm);
-	v = mm_lookup_pte(mm, addr);
-	mmap_read_unlock(mm);
-	return v;
 }
 
 /* The page-table lock of @addr is free now (taken and given back at once). */
@@ -215,21 +163,21 @@ static void join(struct job *j)
 /* Other pages of the same page table do not wait for the disk. */
 static void test_other_pages_go_through(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct job a;
 	bool unlocked = false;
 	struct mm_stats st;
 
 	for (unsigned int i = 0; i < 3; i++)
-		write_page(f->mm, PAGE(i), 10 + i);
+		mm_write_page(f->mm, PAGE(i), 10 + i);
 	assert_int_equal(mm_page_out(f->mm, PAGE(2)), 0);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	/* In flight: in transit, not present, not a swap entry, and the lock is free. */
-	assert_true(pte_swapout(pte_at(f->mm, PAGE(0))));
+	assert_true(pte_swapout(mm_pte_at(f->mm, PAGE(0))));
 	assert_ptl_free(f->mm, PAGE(0));
-	expect_page(f->mm, PAGE(1), 11);		  /* a resident page */
-	expect_page(f->mm, PAGE(2), 12);		  /* a swap-in */
-	write_page(f->mm, PAGE(3), 13);			  /* a first touch */
+	mm_expect_page(f->mm, PAGE(1), 11);		  /* a resident page */
+	mm_expect_page(f->mm, PAGE(2), 12);		  /* a swap-in */
+	mm_write_page(f->mm, PAGE(3), 13);		  /* a first touch */
 	assert_int_equal(mm_page_out(f->mm, PAGE(3)), 0); /* another page-out */
 	mmap_read_lock(f->mm);
 	assert_int_equal(fixup_user_fault(f->mm, PAGE(3), 0, &unlocked), 0);
@@ -238,23 +186,23 @@ static void test_other_pages_go_through(void **state)
 	resume();
 	join(&a);
 	assert_int_equal(a.rc, 0);
-	assert_true(pte_swap(__pte(pte_at(f->mm, PAGE(0)))));
+	assert_true(pte_swap(__pte(mm_pte_at(f->mm, PAGE(0)))));
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_outs, 3);
 	assert_int_equal(st.swap_slots, 1);
-	expect_page(f->mm, PAGE(0), 10);
-	expect_page(f->mm, PAGE(3), 13);
+	mm_expect_page(f->mm, PAGE(0), 10);
+	mm_expect_page(f->mm, PAGE(3), 13);
 }
 
 /* A fault on the page itself waits for the write, then swaps the page in. */
 static void test_fault_waits_for_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	unsigned char want[PAGE_SIZE];
 	struct job a, c;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 20);
+	mm_write_page(f->mm, PAGE(0), 20);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	start(&c, f->mm, PAGE(0), read_job);
 	assert_int_equal(sem_wait(&h.waiting), 0); /* c found the page in transit */
@@ -264,7 +212,7 @@ static void test_fault_waits_for_write(void **state)
 	join(&c);
 	assert_int_equal(a.rc, 0);
 	assert_int_equal(c.rc, 0);
-	fill(want, 20);
+	mm_fill_page(want, 20);
 	assert_memory_equal(c.buf, want, PAGE_SIZE);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_outs, 1);
@@ -275,7 +223,7 @@ static void test_fault_waits_for_write(void **state)
 /* The write fails while a fault waits: the page stays, the fault finds it resident. */
 static void test_fault_waits_for_failed_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_WRITE,
 				     .nth = 1,
 				     .fault = MM_SWAP_FAULT_EIO };
@@ -284,8 +232,8 @@ static void test_fault_waits_for_failed_write(void **state)
 	struct job a, c;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 30);
-	pte = pte_at(f->mm, PAGE(0));
+	mm_write_page(f->mm, PAGE(0), 30);
+	pte = mm_pte_at(f->mm, PAGE(0));
 	assert_int_equal(mm_swap_inject(f->mm, &in), 0);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	start(&c, f->mm, PAGE(0), read_job);
@@ -295,9 +243,9 @@ static void test_fault_waits_for_failed_write(void **state)
 	join(&c);
 	assert_int_equal(a.rc, -EIO);
 	assert_int_equal(c.rc, 0);
-	fill(want, 30);
+	mm_fill_page(want, 30);
 	assert_memory_equal(c.buf, want, PAGE_SIZE);
-	assert_int_equal(pte_at(f->mm, PAGE(0)), pte);
+	assert_int_equal(mm_pte_at(f->mm, PAGE(0)), pte);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_outs, 0);
 	assert_int_equal(st.swap_ins, 0);
@@ -308,15 +256,15 @@ static void test_fault_waits_for_failed_write(void **state)
 /* Discard during the write: the PTE is emptied, the page-out frees the frame it kept. */
 static void test_discard_during_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct job a;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 40);
-	write_page(f->mm, PAGE(1), 41);
+	mm_write_page(f->mm, PAGE(0), 40);
+	mm_write_page(f->mm, PAGE(1), 41);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	assert_int_equal(mm_discard(f->mm, PAGE(0), PAGE_SIZE), 0);
-	assert_true(pte_none(__pte(pte_at(f->mm, PAGE(0)))));
+	assert_true(pte_none(__pte(mm_pte_at(f->mm, PAGE(0)))));
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.frames, 2); /* the frame in flight is still counted, and alive */
 	resume();
@@ -326,26 +274,26 @@ static void test_discard_during_write(void **state)
 	assert_int_equal(st.frames, 1);
 	assert_int_equal(st.swap_slots, 0);
 	assert_int_equal(st.swap_outs, 0);
-	expect_page(f->mm, PAGE(0), 0);
-	expect_page(f->mm, PAGE(1), 41);
+	mm_expect_zero(f->mm, PAGE(0));
+	mm_expect_page(f->mm, PAGE(1), 41);
 }
 
 /* A discard, then a new page at the same address before the write ends: not mistaken for ours. */
 static void test_discard_and_refault_during_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct job a;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 50);
+	mm_write_page(f->mm, PAGE(0), 50);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	assert_int_equal(mm_discard(f->mm, PAGE(0), PAGE_SIZE), 0);
-	write_page(f->mm, PAGE(0), 51);
+	mm_write_page(f->mm, PAGE(0), 51);
 	resume();
 	join(&a);
 	assert_int_equal(a.rc, -ENOENT);
-	assert_true(pte_present(__pte(pte_at(f->mm, PAGE(0)))));
-	expect_page(f->mm, PAGE(0), 51);
+	assert_true(pte_present(__pte(mm_pte_at(f->mm, PAGE(0)))));
+	mm_expect_page(f->mm, PAGE(0), 51);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.frames, 1);
 	assert_int_equal(st.swap_slots, 0);
@@ -354,11 +302,11 @@ static void test_discard_and_refault_during_write(void **state)
 /* Migration and a second page-out find no frame to take while the write is in flight. */
 static void test_migrate_and_page_out_during_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct job a;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 60);
+	mm_write_page(f->mm, PAGE(0), 60);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	assert_int_equal(mm_migrate_page(f->mm, PAGE(0)), -ENOENT);
 	assert_int_equal(mm_page_out(f->mm, PAGE(0)), -ENOENT);
@@ -368,7 +316,7 @@ static void test_migrate_and_page_out_during_write(void **state)
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_slots, 1);
 	assert_int_equal(st.migrations, 0);
-	expect_page(f->mm, PAGE(0), 60);
+	mm_expect_page(f->mm, PAGE(0), 60);
 }
 
 /*
@@ -378,11 +326,11 @@ static void test_migrate_and_page_out_during_write(void **state)
  */
 static void test_munmap_waits_for_write(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	struct job a, m;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 70);
+	mm_write_page(f->mm, PAGE(0), 70);
 	start_parked(&a, f->mm, PAGE(0), page_out_job, SWAP_HOOK_WRITE);
 	start(&m, f->mm, 0, munmap_job);
 	resume();
@@ -402,21 +350,21 @@ static void test_munmap_waits_for_write(void **state)
 /* mm_read()'s swap-in (no @unlocked) reads with the page-table lock dropped too. */
 static void test_swap_in_reads_off_the_lock(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	unsigned char want[PAGE_SIZE];
 	struct job c;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 80);
-	write_page(f->mm, PAGE(1), 81);
+	mm_write_page(f->mm, PAGE(0), 80);
+	mm_write_page(f->mm, PAGE(1), 81);
 	assert_int_equal(mm_page_out(f->mm, PAGE(0)), 0);
 	start_parked(&c, f->mm, PAGE(0), read_job, SWAP_HOOK_READ);
 	assert_ptl_free(f->mm, PAGE(0));
-	expect_page(f->mm, PAGE(1), 81);
+	mm_expect_page(f->mm, PAGE(1), 81);
 	resume();
 	join(&c);
 	assert_int_equal(c.rc, 0);
-	fill(want, 80);
+	mm_fill_page(want, 80);
 	assert_memory_equal(c.buf, want, PAGE_SIZE);
 	mm_get_stats(f->mm, &st);
 	assert_int_equal(st.swap_ins, 1);
@@ -427,12 +375,12 @@ static void test_swap_in_reads_off_the_lock(void **state)
 /* A discard while the swap-in reads: the slot goes, the fault gives a zero page. */
 static void test_discard_during_swap_in(void **state)
 {
-	struct fixture *f = *state;
+	struct mm_fixture *f = *state;
 	unsigned char zero[PAGE_SIZE] = { 0 };
 	struct job c;
 	struct mm_stats st;
 
-	write_page(f->mm, PAGE(0), 90);
+	mm_write_page(f->mm, PAGE(0), 90);
 	assert_int_equal(mm_page_out(f->mm, PAGE(0)), 0);
 	start_parked(&c, f->mm, PAGE(0), read_job, SWAP_HOOK_READ);
 	assert_int_equal(mm_discard(f->mm, PAGE(0), PAGE_SIZE), 0);
