@@ -7,6 +7,8 @@
 #ifndef GMAP_TESTS_VCPU_GUEST_H
 #define GMAP_TESTS_VCPU_GUEST_H
 
+#include <stdlib.h>
+
 #include <gmap/alloc.h>
 #include <gmap/gmap.h>
 #include <gmap/vcpu.h>
@@ -41,5 +43,35 @@ static inline void guest_teardown(struct mm_struct *mm, struct gmap *gmap, struc
 	mm_destroy(mm);
 	gm_quiesce();
 }
+
+/* The guest as a cmocka fixture: guest_fixture_setup() puts one in *state. */
+struct guest_fixture {
+	struct mm_struct *mm;
+	struct gmap *gmap;
+	struct vcpu *vcpu;
+};
+
+static inline int guest_fixture_setup(void **state)
+{
+	struct guest_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || guest_setup(&f->mm, &f->gmap, &f->vcpu))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static inline int guest_fixture_teardown(void **state)
+{
+	struct guest_fixture *f = *state;
+
+	guest_teardown(f->mm, f->gmap, f->vcpu);
+	free(f);
+	return 0;
+}
+
+/* A cmocka test that runs on a fresh guest_fixture. */
+#define GUEST_TEST(fn) \
+	cmocka_unit_test_setup_teardown(fn, guest_fixture_setup, guest_fixture_teardown)
 
 #endif /* GMAP_TESTS_VCPU_GUEST_H */

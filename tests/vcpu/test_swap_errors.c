@@ -21,33 +21,8 @@
 
 #include "guest.h"
 
-struct fixture {
-	struct mm_struct *mm;
-	struct gmap *gmap;
-	struct vcpu *vcpu;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f || guest_setup(&f->mm, &f->gmap, &f->vcpu))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	guest_teardown(f->mm, f->gmap, f->vcpu);
-	free(f);
-	return 0;
-}
-
 /* Fail the next swap-file read. */
-static void fail_next_read(struct fixture *f)
+static void fail_next_read(struct guest_fixture *f)
 {
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ,
 				     .nth = 1,
@@ -56,7 +31,7 @@ static void fail_next_read(struct fixture *f)
 	assert_int_equal(mm_swap_inject(f->mm, &in), 0);
 }
 
-static unsigned long pics(struct fixture *f)
+static unsigned long pics(struct guest_fixture *f)
 {
 	struct vcpu_stats st;
 
@@ -64,7 +39,7 @@ static unsigned long pics(struct fixture *f)
 	return st.pics;
 }
 
-static unsigned long read_errors(struct fixture *f)
+static unsigned long read_errors(struct guest_fixture *f)
 {
 	struct mm_stats st;
 
@@ -74,7 +49,7 @@ static unsigned long read_errors(struct fixture *f)
 
 static void test_read_of_swapped_page(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0x0123456789abcdefUL, r = 0;
 
 	assert_int_equal(vcpu_write(f->vcpu, 0x5008, &v, sizeof(v)), 0);
@@ -91,7 +66,7 @@ static void test_read_of_swapped_page(void **state)
 
 static void test_write_to_swapped_page(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0x42, w = 0x43, r = 0;
 
 	assert_int_equal(vcpu_write(f->vcpu, 0x7000, &v, sizeof(v)), 0);
@@ -117,7 +92,7 @@ static void test_write_to_swapped_page(void **state)
  */
 static void test_refused_store_check_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0x99, r = 0;
 
 	/* A read maps the page clean: the vCPU's TLB holds it read-only. */
@@ -134,7 +109,7 @@ static void test_refused_store_check_fails(void **state)
 /* The prefix pages are re-armed before the next access: that swap-in fails. */
 static void test_prefix_refresh_fails(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0x5555, r = 0;
 
 	assert_int_equal(vcpu_set_prefix(f->vcpu, 0x10000), 0);
@@ -147,7 +122,7 @@ static void test_prefix_refresh_fails(void **state)
 	assert_int_equal(r, v);
 }
 
-static void put_be64(struct fixture *f, unsigned long gaddr, unsigned long val)
+static void put_be64(struct guest_fixture *f, unsigned long gaddr, unsigned long val)
 {
 	unsigned long be = htobe64(val);
 
@@ -160,7 +135,7 @@ static void put_be64(struct fixture *f, unsigned long gaddr, unsigned long val)
 /* DAT on: the guest's page table is in a page the host swapped out. */
 static void test_guest_table_in_swapped_page(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long asce = GST | _ASCE_TYPE_SEGMENT | 3, v = 0x77, r = 0;
 
 	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
@@ -182,7 +157,7 @@ static void test_guest_table_in_swapped_page(void **state)
 /* Random read errors on a fifth of the swap-ins: retried, never a PIC, every byte right. */
 static void test_random_errors_retried(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	struct mm_swap_inject in = { .calls = MM_SWAP_INJECT_READ | MM_SWAP_INJECT_WRITE,
 				     .per_million = 200000,
 				     .seed = 7 };
@@ -217,12 +192,12 @@ static void test_random_errors_retried(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_of_swapped_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_to_swapped_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_store_check_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prefix_refresh_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guest_table_in_swapped_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_errors_retried, setup, teardown),
+		GUEST_TEST(test_read_of_swapped_page),
+		GUEST_TEST(test_write_to_swapped_page),
+		GUEST_TEST(test_refused_store_check_fails),
+		GUEST_TEST(test_prefix_refresh_fails),
+		GUEST_TEST(test_guest_table_in_swapped_page),
+		GUEST_TEST(test_random_errors_retried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

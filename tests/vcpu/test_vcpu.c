@@ -21,36 +21,9 @@
 #include "guest.h"
 #include "vcpu/vcpu_hooks.h"
 
-struct fixture {
-	struct mm_struct *mm;
-	struct gmap *gmap;
-	struct vcpu *vcpu;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (guest_setup(&f->mm, &f->gmap, &f->vcpu))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	guest_teardown(f->mm, f->gmap, f->vcpu);
-	free(f);
-	return 0;
-}
-
 static void test_read_write_absolute(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0xfeedfacecafebeefUL, r = 0, h = 0;
 	struct vcpu_stats st;
 
@@ -68,7 +41,7 @@ static void test_read_write_absolute(void **state)
 
 static void test_cross_page_and_segment(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned char in[3 * 4096], out[3 * 4096];
 
 	for (size_t i = 0; i < sizeof(in); i++)
@@ -80,7 +53,7 @@ static void test_cross_page_and_segment(void **state)
 
 static void test_addressing_exception(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0;
 
 	assert_int_equal(vcpu_read(f->vcpu, GMEM, &v, sizeof(v)), PGM_ADDRESSING);
@@ -93,7 +66,7 @@ static void test_addressing_exception(void **state)
 
 static void test_host_read_only_gives_protection(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 7;
 
 	assert_int_equal(vcpu_write(f->vcpu, 2 * SEG, &v, sizeof(v)), 0);
@@ -109,7 +82,7 @@ static void test_host_read_only_gives_protection(void **state)
 
 static void test_tlb_sees_host_events(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0x1111, r;
 	struct vcpu_stats st;
 
@@ -143,7 +116,7 @@ static void test_tlb_sees_host_events(void **state)
 
 static void test_prefix(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v = 0xabcd, r = 0;
 	struct vcpu_stats st;
 
@@ -176,7 +149,7 @@ static void test_prefix(void **state)
 			 0);
 }
 
-static void put_be64(struct fixture *f, unsigned long gaddr, unsigned long val)
+static void put_be64(struct guest_fixture *f, unsigned long gaddr, unsigned long val)
 {
 	unsigned long be = htobe64(val);
 
@@ -187,7 +160,7 @@ static void put_be64(struct fixture *f, unsigned long gaddr, unsigned long val)
 #define GST 0x200000UL /* segment table (16 KiB) */
 #define GPT 0x208000UL /* page table */
 
-static void build_guest_tables(struct fixture *f)
+static void build_guest_tables(struct guest_fixture *f)
 {
 	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
 		put_be64(f, GST + 8 * i, _SEGMENT_ENTRY_EMPTY);
@@ -201,7 +174,7 @@ static void build_guest_tables(struct fixture *f)
 
 static void test_dat_on(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long asce = GST | _ASCE_TYPE_SEGMENT | 3, v = 0x77, r = 0;
 
 	build_guest_tables(f);
@@ -237,7 +210,7 @@ static void test_dat_on(void **state)
 
 static void test_no_gmap_enabled(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long v;
 
 	gmap_disable(f->gmap);
@@ -253,7 +226,7 @@ static void test_no_gmap_enabled(void **state)
  * frame). Either way the vCPU must read the new contents, never the old frame.
  */
 static struct {
-	struct fixture *f;
+	struct guest_fixture *f;
 	enum vcpu_hook_point at;
 	unsigned long purges_before, purges_after; /* this vCPU's, around the IPTE */
 	bool fired;
@@ -280,7 +253,7 @@ static void ipte_at_hook(struct vcpu *v, enum vcpu_hook_point point)
 	ipte_hook.purges_after = purges(v);
 }
 
-static void first_access_against_ipte(struct fixture *f, enum vcpu_hook_point at)
+static void first_access_against_ipte(struct guest_fixture *f, enum vcpu_hook_point at)
 {
 	unsigned long old = 0x1111, r = 0;
 	struct vcpu_stats st;
@@ -315,18 +288,16 @@ static void test_ipte_between_walk_and_copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_write_absolute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cross_page_and_segment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_addressing_exception, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_host_read_only_gives_protection, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_tlb_sees_host_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dat_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_gmap_enabled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipte_between_subscription_and_walk, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ipte_between_walk_and_copy, setup, teardown),
+		GUEST_TEST(test_read_write_absolute),
+		GUEST_TEST(test_cross_page_and_segment),
+		GUEST_TEST(test_addressing_exception),
+		GUEST_TEST(test_host_read_only_gives_protection),
+		GUEST_TEST(test_tlb_sees_host_events),
+		GUEST_TEST(test_prefix),
+		GUEST_TEST(test_dat_on),
+		GUEST_TEST(test_no_gmap_enabled),
+		GUEST_TEST(test_ipte_between_subscription_and_walk),
+		GUEST_TEST(test_ipte_between_walk_and_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

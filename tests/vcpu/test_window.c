@@ -40,33 +40,6 @@
 #include "guest.h"
 #include "vcpu/vcpu_hooks.h"
 
-struct fixture {
-	struct mm_struct *mm;
-	struct gmap *gmap;
-	struct vcpu *vcpu;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (guest_setup(&f->mm, &f->gmap, &f->vcpu))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	guest_teardown(f->mm, f->gmap, f->vcpu);
-	free(f);
-	return 0;
-}
-
 static void test_protocol_is_the_one_asked_for(void **state)
 {
 	const char *env = getenv("GMAP_VCPU_FENCE");
@@ -92,7 +65,7 @@ enum host_event { PAGE_OUT, MIGRATE };
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct fixture *f;
+	struct guest_fixture *f;
 	enum host_event event;
 	unsigned long gaddr;
 	bool armed, waiting, done;
@@ -150,7 +123,7 @@ static void window_hook(struct vcpu *v, enum vcpu_hook_point point)
 	}
 }
 
-static void race_init(struct fixture *f, enum host_event event, unsigned long gaddr)
+static void race_init(struct guest_fixture *f, enum host_event event, unsigned long gaddr)
 {
 	race.f = f;
 	race.event = event;
@@ -170,7 +143,7 @@ static void race_finish(void)
  * A store stopped in its window while @event purges the page; @hit: the TLB
  * holds a writable entry (the lean path's window), else the full path walks.
  */
-static void store_against_purge(struct fixture *f, enum host_event event, bool hit)
+static void store_against_purge(struct guest_fixture *f, enum host_event event, bool hit)
 {
 	unsigned long gaddr = 0x234560, old = 0x1111, val = 0x5eed5eed5eedUL, back = 0;
 	struct vcpu_stats st0, st1;
@@ -225,7 +198,7 @@ static void test_walked_store_against_migration(void **state)
 #define DATA  (2 * SEG)
 #define GASCE (GSTO | _ASCE_TYPE_SEGMENT | 3)
 
-static void put_entry(struct fixture *f, unsigned long gaddr, unsigned long val)
+static void put_entry(struct guest_fixture *f, unsigned long gaddr, unsigned long val)
 {
 	unsigned long be = htobe64(val);
 
@@ -234,7 +207,7 @@ static void put_entry(struct fixture *f, unsigned long gaddr, unsigned long val)
 
 static void test_dat_on_store_against_page_out(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long pto = GSTO + _CRST_TABLE_SIZE, va = VOFF + 0x3010, abs = DATA + 0x3010;
 	unsigned long old = 0x1111, val = 0xd00dUL, back = 0;
 
@@ -259,7 +232,7 @@ static void test_dat_on_store_against_page_out(void **state)
 
 /* ---- the inline fast path ----------------------------------------------------------------- */
 
-static void inline_store_against_purge(struct fixture *f, enum host_event event)
+static void inline_store_against_purge(struct guest_fixture *f, enum host_event event)
 {
 	unsigned long gaddr = 0x345678, val = 0xabcdef0123UL, back = 0;
 	unsigned long *p;
@@ -298,7 +271,7 @@ static void test_inline_store_against_migration(void **state)
 /* What the probe serves and what it leaves to the full path. */
 static void test_inline_probe_cases(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long gaddr = 0x456000, val = 0x77, back;
 	unsigned char *p;
 	struct vcpu_stats st0, st1;
@@ -348,7 +321,7 @@ static void test_inline_probe_cases(void **state)
 /* Another gmap enabled on the thread: no window for it before a full access binds it. */
 static void test_inline_window_follows_the_enabled_gmap(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	struct gmap *other;
 	unsigned long val = 0x99, back = 0;
 
@@ -372,21 +345,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_protocol_is_the_one_asked_for),
-		cmocka_unit_test_setup_teardown(test_hit_store_against_page_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hit_store_against_migration, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walked_store_against_page_out, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_walked_store_against_migration, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_dat_on_store_against_page_out, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_inline_store_against_page_out, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_inline_store_against_migration, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_inline_probe_cases, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_inline_window_follows_the_enabled_gmap, setup,
-						teardown),
+		GUEST_TEST(test_hit_store_against_page_out),
+		GUEST_TEST(test_hit_store_against_migration),
+		GUEST_TEST(test_walked_store_against_page_out),
+		GUEST_TEST(test_walked_store_against_migration),
+		GUEST_TEST(test_dat_on_store_against_page_out),
+		GUEST_TEST(test_inline_store_against_page_out),
+		GUEST_TEST(test_inline_store_against_migration),
+		GUEST_TEST(test_inline_probe_cases),
+		GUEST_TEST(test_inline_window_follows_the_enabled_gmap),
 	};
 
 	/* The window protocol is chosen by the first vcpu_create(). */
