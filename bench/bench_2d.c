@@ -45,21 +45,11 @@
 #include <gmap/vcpu.h>
 
 #include "bench_instr.h"
+#include "bench_g2.h"
 #include "bench_util.h"
 #include "twod.h"
 
-#define G2_SIZE	 (64UL << 20)
-#define G2_HOST	 0x200000000UL
-#define R1T	 0x100000UL
-#define R2T	 0x110000UL
-#define R3T	 0x120000UL
-#define SGT	 0x130000UL
-#define PGT	 0x140000UL  /* 2 KiB per segment */
-#define G3_DATA	 0x1000000UL /* guest-3 0 maps here */
-#define G3_COPY	 0x2000000UL /* and each page's copy here */
-#define G3_NSEG	 16UL
-#define G3_PAGES (G3_NSEG << 8)
-#define TOP_LAST (8 * 0x7ffUL) /* an unused top-level entry: storing to it removes a shadow */
+#define G3_COPY 0x2000000UL /* each guest-3 page's copy in guest-2 */
 
 enum method { M_SHADOW, M_2D, M_FLOOR, NMETHODS };
 static const char *const method_name[NMETHODS] = { "shadow", "2d", "floor" };
@@ -68,8 +58,7 @@ enum depth { D_SEG, D_R3, D_R1, NDEPTHS };
 static const char *const depth_name[NDEPTHS] = { "segment", "region3", "region1" };
 
 struct world {
-	struct mm_struct *mm;
-	struct gmap *parent;
+	struct g2 g;
 	bool copy[G3_PAGES]; /* the page's PTE points at its copy */
 };
 
@@ -100,83 +89,32 @@ static unsigned long frames[G3_PAGES]; /* host frames of pages[], for the floor 
 
 /* ---- the worlds ----------------------------------------------------------------------------- */
 
-static void g2_put(struct world *w, unsigned long paddr, unsigned long val)
-{
-	unsigned long be = htobe64(val);
-	int rc = mm_write(w->mm, G2_HOST + paddr, &be, sizeof(be));
-
-	if (rc)
-		bench_die("mm_write (guest-2)", rc);
-}
-
-static void g2_fill(struct world *w, unsigned long origin, unsigned long val)
-{
-	static unsigned long table[_CRST_ENTRIES];
-	int rc;
-
-	for (unsigned long i = 0; i < _CRST_ENTRIES; i++)
-		table[i] = htobe64(val);
-	rc = mm_write(w->mm, G2_HOST + origin, table, sizeof(table));
-	if (rc)
-		bench_die("mm_write (guest-2 table)", rc);
-}
-
-static unsigned long pte_addr(unsigned long page)
-{
-	return PGT + (page >> 8) * _PAGE_TABLE_SIZE + (page & 0xff) * 8;
-}
-
+/* Guest-2 and its tables; each data page's first word is its guest-3 page number. */
 static void build_world(struct world *w)
 {
 	static unsigned long data[PAGE_SIZE / 8];
 	int rc;
 
-	w->mm = mm_create();
-	bench_check(w->mm != NULL, "mm_create");
-	if (mm_mmap(w->mm, G2_HOST, G2_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != G2_HOST)
-		bench_die("mm_mmap", 0);
-	w->parent = gmap_create(w->mm, (1UL << 42) - 1);
-	bench_check(w->parent != NULL, "gmap_create");
-	rc = gmap_map_segment(w->parent, G2_HOST, 0, G2_SIZE);
-	if (rc)
-		bench_die("gmap_map_segment", rc);
-	g2_fill(w, R1T, _REGION1_ENTRY_EMPTY);
-	g2_fill(w, R2T, _REGION2_ENTRY_EMPTY);
-	g2_fill(w, R3T, _REGION3_ENTRY_EMPTY);
-	g2_fill(w, SGT, _SEGMENT_ENTRY_EMPTY);
-	g2_put(w, R1T, R2T | _REGION1_ENTRY);
-	g2_put(w, R2T, R3T | _REGION2_ENTRY);
-	g2_put(w, R3T, SGT | _REGION3_ENTRY);
-	for (unsigned long s = 0; s < G3_NSEG; s++)
-		g2_put(w, SGT + 8 * s, PGT + s * _PAGE_TABLE_SIZE);
+	g2_build(&w->g);
 	for (unsigned long p = 0; p < G3_PAGES; p++) {
-		g2_put(w, pte_addr(p), G3_DATA + p * PAGE_SIZE);
 		data[0] = p;
-		rc = mm_write(w->mm, G2_HOST + G3_DATA + p * PAGE_SIZE, data, PAGE_SIZE);
+		rc = mm_write(w->g.mm, G2_HOST + G3_DATA + p * PAGE_SIZE, data, PAGE_SIZE);
 		if (!rc)
-			rc = mm_write(w->mm, G2_HOST + G3_COPY + p * PAGE_SIZE, data, PAGE_SIZE);
+			rc = mm_write(w->g.mm, G2_HOST + G3_COPY + p * PAGE_SIZE, data, PAGE_SIZE);
 		if (rc)
 			bench_die("mm_write (populate)", rc);
 	}
 }
 
-static void destroy_world(struct world *w)
-{
-	gmap_remove(w->parent);
-	mm_destroy(w->mm);
-}
-
 static unsigned long asce_of(enum depth d)
 {
-	switch (d) {
-	case D_SEG:
-		return SGT | _ASCE_TYPE_SEGMENT | _ASCE_TABLE_LENGTH;
-	case D_R3:
-		return R3T | _ASCE_TYPE_REGION3 | _ASCE_TABLE_LENGTH;
-	default:
-		return R1T | _ASCE_TYPE_REGION1 | _ASCE_TABLE_LENGTH;
-	}
+	static const unsigned long type[NDEPTHS] = {
+		[D_SEG] = _ASCE_TYPE_SEGMENT,
+		[D_R3] = _ASCE_TYPE_REGION3,
+		[D_R1] = _ASCE_TYPE_REGION1,
+	};
+
+	return g2_asce(type[d]);
 }
 
 /*
@@ -192,9 +130,7 @@ static void set_depth(enum depth d)
 	if (d == cur_depth)
 		return;
 	vcpu_sie_exit(cpu);
-	g2_put(w, R1T + TOP_LAST, _REGION1_ENTRY_EMPTY);
-	g2_put(w, R3T + TOP_LAST, _REGION3_ENTRY_EMPTY);
-	g2_put(w, SGT + TOP_LAST, _SEGMENT_ENTRY_EMPTY);
+	g2_drop_shadows(&w->g);
 	gm_quiesce();
 	rc = vcpu_sie_enter(cpu, asce_of(d), 0, 0);
 	if (rc)
@@ -210,7 +146,7 @@ static void remap(enum method m, unsigned long page)
 
 	w->copy[page] = !w->copy[page];
 	vsie_ipte_lock();
-	g2_put(w, pte_addr(page), (w->copy[page] ? G3_COPY : G3_DATA) + page * PAGE_SIZE);
+	g2_put(&w->g, g2_pte_addr(page), (w->copy[page] ? G3_COPY : G3_DATA) + page * PAGE_SIZE);
 	vsie_ipte_unlock();
 	if (m == M_2D)
 		twod_ipte(&t2d, page * PAGE_SIZE);
@@ -565,8 +501,8 @@ int main(int argc, char **argv)
 	build_world(&worlds[M_2D]);
 	cpu = vcpu_create();
 	bench_check(cpu != NULL, "vcpu_create");
-	gmap_enable(worlds[M_SHADOW].parent);
-	rc = twod_init(&t2d, worlds[M_2D].parent, asce_of(D_R3), 0);
+	gmap_enable(worlds[M_SHADOW].g.parent);
+	rc = twod_init(&t2d, worlds[M_2D].g.parent, asce_of(D_R3), 0);
 	if (rc)
 		bench_die("twod_init", rc);
 	if (p.count_only) {
@@ -602,9 +538,9 @@ int main(int argc, char **argv)
 
 	vcpu_sie_exit(cpu);
 	twod_fini(&t2d);
-	gmap_disable(worlds[M_SHADOW].parent);
+	gmap_disable(worlds[M_SHADOW].g.parent);
 	vcpu_destroy(cpu);
-	destroy_world(&worlds[M_SHADOW]);
-	destroy_world(&worlds[M_2D]);
+	g2_destroy(&worlds[M_SHADOW].g);
+	g2_destroy(&worlds[M_2D].g);
 	return fflush(stdout) ? 1 : 0;
 }

@@ -39,20 +39,11 @@
 #include <gmap/vcpu.h>
 
 #include "bench_instr.h"
+#include "bench_g2.h"
 #include "bench_util.h"
 
-#define G2_SIZE	    (64UL << 20)
-#define G2_HOST	    0x200000000UL
-#define R1T	    0x100000UL
-#define R2T	    0x110000UL
-#define R3T	    0x120000UL
-#define SGT	    0x130000UL
-#define PGT	    0x140000UL	/* 2 KiB per segment */
-#define G3_DATA	    0x1000000UL /* guest-3 0 maps here */
-#define G3_NSEG	    16UL
 #define HOT	    64UL
 #define PTE_RUN	    256UL	  /* pages of segment 1 faulted per PTE-only run */
-#define TOP_LAST    (8 * 0x7ffUL) /* the top-level entry stored to, to remove a shadow */
 #define QUICK_HIT_N 20000UL	  /* accesses per hit run with --quick (and under callgrind) */
 
 struct params {
@@ -89,74 +80,37 @@ static struct bench_series series[NSERIES] = {
 
 static double instr[NSERIES]; /* instructions per operation, from the callgrind run */
 static const char *instr_source = "none";
-static struct mm_struct *mm;
-static struct gmap *parent;
+static struct g2 guest2;
 static struct vcpu *cpu;
 
 /* ---- guest-2 and its tables for guest-3 ----------------------------------------------------- */
 
-static void g2_put(unsigned long paddr, unsigned long val)
-{
-	unsigned long be = htobe64(val);
-	int rc = mm_write(mm, G2_HOST + paddr, &be, sizeof(be));
-
-	if (rc)
-		bench_die("mm_write (guest-2 table)", rc);
-}
-
-static void g2_fill(unsigned long origin, unsigned long n, unsigned long val)
-{
-	for (unsigned long i = 0; i < n; i++)
-		g2_put(origin + 8 * i, val);
-}
-
+/* Guest-2 and its tables; each data page holds one word. */
 static void build_guest2(void)
 {
 	unsigned long page = 0x5a;
 	int rc;
 
-	mm = mm_create();
-	bench_check(mm != NULL, "mm_create");
-	if (mm_mmap(mm, G2_HOST, G2_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) != G2_HOST)
-		bench_die("mm_mmap", 0);
-	parent = gmap_create(mm, (1UL << 42) - 1);
-	bench_check(parent != NULL, "gmap_create");
-	rc = gmap_map_segment(parent, G2_HOST, 0, G2_SIZE);
-	if (rc)
-		bench_die("gmap_map_segment", rc);
-	g2_fill(R1T, _CRST_ENTRIES, _REGION1_ENTRY_EMPTY);
-	g2_fill(R2T, _CRST_ENTRIES, _REGION2_ENTRY_EMPTY);
-	g2_fill(R3T, _CRST_ENTRIES, _REGION3_ENTRY_EMPTY);
-	g2_fill(SGT, _CRST_ENTRIES, _SEGMENT_ENTRY_EMPTY);
-	g2_put(R1T, R2T | _REGION1_ENTRY);
-	g2_put(R2T, R3T | _REGION2_ENTRY);
-	g2_put(R3T, SGT | _REGION3_ENTRY);
-	for (unsigned long s = 0; s < G3_NSEG; s++) {
-		g2_put(SGT + 8 * s, PGT + s * _PAGE_TABLE_SIZE);
-		for (unsigned long j = 0; j < _PAGE_ENTRIES; j++)
-			g2_put(PGT + s * _PAGE_TABLE_SIZE + 8 * j,
-			       G3_DATA + (s << _SEGMENT_SHIFT) + j * PAGE_SIZE);
-	}
-	for (unsigned long p = 0; p < G3_NSEG << 8; p++) {
-		rc = mm_write(mm, G2_HOST + G3_DATA + p * PAGE_SIZE, &page, sizeof(page));
+	g2_build(&guest2);
+	for (unsigned long p = 0; p < G3_PAGES; p++) {
+		rc = mm_write(guest2.mm, G2_HOST + G3_DATA + p * PAGE_SIZE, &page, sizeof(page));
 		if (rc)
 			bench_die("mm_write (populate)", rc);
 	}
 	cpu = vcpu_create();
 	bench_check(cpu != NULL, "vcpu_create");
-	gmap_enable(parent);
+	gmap_enable(guest2.parent);
 }
 
 static unsigned long asce_of(int s)
 {
 	switch (s) {
 	case S_DEPTH_SEG:
-		return SGT | _ASCE_TYPE_SEGMENT | _ASCE_TABLE_LENGTH;
+		return g2_asce(_ASCE_TYPE_SEGMENT);
 	case S_DEPTH_R3:
-		return R3T | _ASCE_TYPE_REGION3 | _ASCE_TABLE_LENGTH;
+		return g2_asce(_ASCE_TYPE_REGION3);
 	case S_DEPTH_R1:
-		return R1T | _ASCE_TYPE_REGION1 | _ASCE_TABLE_LENGTH;
+		return g2_asce(_ASCE_TYPE_REGION1);
 	default:
 		return _ASCE_REAL_SPACE;
 	}
@@ -208,7 +162,7 @@ static struct gmap *take_shadow(unsigned long asce, int edat_level)
 	struct gmap *sg;
 
 	for (int i = 0; i < 100; i++) {
-		sg = gmap_shadow(parent, asce, edat_level);
+		sg = gmap_shadow(guest2.parent, asce, edat_level);
 		if (!IS_ERR(sg))
 			return sg;
 		if (PTR_ERR(sg) != -EAGAIN)
@@ -236,7 +190,7 @@ static void run_fault_pte(const struct params *p)
 	series[S_FAULT_PTE].per_run = PTE_RUN;
 	for (unsigned int r = 0; r < p->reps; r++) {
 		for (unsigned long j = 0; j < PTE_RUN; j++) {
-			rc = mm_migrate_page(mm, G2_HOST + G3_DATA + seg1 + j * PAGE_SIZE);
+			rc = mm_migrate_page(guest2.mm, G2_HOST + G3_DATA + seg1 + j * PAGE_SIZE);
 			if (rc)
 				bench_die("mm_migrate_page", rc);
 		}
@@ -255,14 +209,6 @@ static void run_fault_pte(const struct params *p)
 	gmap_put(sg);
 }
 
-/* A store by guest-2 to its top-level table: every shadow built on it goes. */
-static void drop_shadows(void)
-{
-	g2_put(R1T + TOP_LAST, _REGION1_ENTRY_EMPTY);
-	g2_put(R3T + TOP_LAST, _REGION3_ENTRY_EMPTY);
-	g2_put(SGT + TOP_LAST, _SEGMENT_ENTRY_EMPTY);
-}
-
 static void run_depth(const struct params *p, int s)
 {
 	struct bench_series *ser = &series[s];
@@ -278,7 +224,7 @@ static void run_depth(const struct params *p, int s)
 			 * fault allocates alike. A real-space shadow has no source
 			 * table to store to: the other EDAT level replaces it.
 			 */
-			drop_shadows();
+			g2_drop_shadows(&guest2); /* every shadow built on them goes */
 			gm_quiesce();
 			sg = take_shadow(asce_of(s), s == S_DEPTH_REAL ? (int)(i & 1) : 1);
 			if (p->count_only)
@@ -431,9 +377,8 @@ int main(int argc, char **argv)
 	json_double(&j, "nested_over_single_level_ns", g3 / g2, 2);
 	json_close(&j, '}');
 out:
-	gmap_disable(parent);
+	gmap_disable(guest2.parent);
 	vcpu_destroy(cpu);
-	gmap_remove(parent);
-	mm_destroy(mm);
+	g2_destroy(&guest2);
 	return fflush(stdout) ? 1 : 0;
 }
