@@ -11,21 +11,9 @@
 # JSON is read with python3's standard library only.
 set -eu
 
-json=${1:?usage: scripts/plot-bench.sh BENCH_DAT.json [OUTDIR]}
-out=${2:-docs}
-[ -r "$json" ] || { echo "plot-bench: cannot read $json" >&2; exit 1; }
-mkdir -p "$out"
-
-if ! command -v gnuplot >/dev/null 2>&1; then
-	echo "plot-bench: installing gnuplot-nox"
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends gnuplot-nox
-fi
-
-data=$(mktemp -d)
-trap 'rm -rf "$data"' EXIT
+# shellcheck source=scripts/plot-lib.sh
+. "$(dirname "$0")/plot-lib.sh"
+plot_start plot-bench "scripts/plot-bench.sh BENCH_DAT.json [OUTDIR]" "$@"
 
 # One file per (cache, tables, series): "levels ns" with the median of the cases that
 # fetch that many entries (several frame sizes share a depth), and a title line.

@@ -7,25 +7,13 @@
 #
 #   scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]     (OUTDIR defaults to docs/)
 #
-# gnuplot renders them (installed with apt-get if missing, as scripts/plot-bench.sh does);
+# gnuplot renders them (installed with apt-get if missing: scripts/plot-lib.sh);
 # the JSON is read with python3's standard library only.
 set -eu
 
-json=${1:?usage: scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]}
-out=${2:-docs}
-[ -r "$json" ] || { echo "plot-vcpu: cannot read $json" >&2; exit 1; }
-mkdir -p "$out"
-
-if ! command -v gnuplot >/dev/null 2>&1; then
-	echo "plot-vcpu: installing gnuplot-nox"
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends gnuplot-nox
-fi
-
-data=$(mktemp -d)
-trap 'rm -rf "$data"' EXIT
+# shellcheck source=scripts/plot-lib.sh
+. "$(dirname "$0")/plot-lib.sh"
+plot_start plot-vcpu "scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]" "$@"
 
 # cost.dat: label, ns, instructions (read and write rows); scaling.dat: label, 1 and 2
 # threads for the vCPU and for memcpy(); title.txt: what the run was.
