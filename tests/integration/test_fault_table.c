@@ -116,6 +116,12 @@ static unsigned long pattern_word(unsigned long paddr, unsigned long i)
 	return (paddr + 8 * i) * 0x9e3779b97f4a7c15UL;
 }
 
+/* What an operation that read a word answers: its error, or -EIO if the word is wrong. */
+static int word_is(int rc, unsigned long got, unsigned long want)
+{
+	return rc ? rc : got == want ? 0 : -EIO;
+}
+
 static void g2_write_table(unsigned long paddr, unsigned long n, unsigned long fill)
 {
 	static unsigned long buf[_CRST_ENTRIES];
@@ -391,16 +397,22 @@ static void check_world(void)
 
 /* ---- the operations ------------------------------------------------------------------------- */
 
-static unsigned long shadow_pte(void)
+/* The shadow's entry for @saddr at @level, or _PAGE_INVALID where the walk stops above. */
+static unsigned long shadow_entry_at(unsigned long saddr, int level)
 {
-	unsigned long *ptep, v = _PAGE_INVALID;
+	unsigned long *e, v = _PAGE_INVALID;
 
 	spin_lock(&w.sg->guest_table_lock);
-	ptep = gmap_table_walk(w.sg, G3_ADDR, 0);
-	if (ptep)
-		v = *ptep;
+	e = gmap_table_walk(w.sg, saddr, level);
+	if (e)
+		v = *e;
 	spin_unlock(&w.sg->guest_table_lock);
 	return v;
+}
+
+static unsigned long shadow_pte(void)
+{
+	return shadow_entry_at(G3_ADDR, 0);
 }
 
 static int rc_of_ptr(void *p)
@@ -605,7 +617,7 @@ static int run_read_swapped(void)
 	unsigned long v = 0;
 	int rc = mm_read(w.mm, G2_HOST + PGE + 16, &v, sizeof(v));
 
-	return rc ? rc : v == pattern_word(PGE, 2) ? 0 : -EIO;
+	return word_is(rc, v, pattern_word(PGE, 2));
 }
 
 static const unsigned long wval[2] = { 0x1122334455667788UL, 0x99aabbccddeeff00UL };
@@ -615,12 +627,19 @@ static int run_write_cold(void)
 	return mm_write(w.mm, COLD + PAGE_SIZE - 8, wval, sizeof(wval));
 }
 
-static void post_write_cold(void)
+/* The host reads wval at @host. */
+static void expect_wval(unsigned long host)
 {
 	unsigned long v[2];
 
-	assert_int_equal(mm_read(w.mm, COLD + PAGE_SIZE - 8, v, sizeof(v)), 0);
+	assert_int_equal(mm_read(w.mm, host, v, sizeof(v)), 0);
 	assert_memory_equal(v, wval, sizeof(v));
+}
+
+/* mm_write and vcpu_write (at REMAP_G, which maps COLD) store wval there. */
+static void post_write_cold(void)
+{
+	expect_wval(COLD + PAGE_SIZE - 8);
 }
 
 static int run_page_out(void)
@@ -913,7 +932,7 @@ static int run_read_table(void)
 	unsigned long v = 0;
 	int rc = gmap_read_table(w.gmap, G2_R1T + 8, &v);
 
-	return rc ? rc : v == R1E ? 0 : -EIO;
+	return word_is(rc, v, R1E);
 }
 
 /* -- shadows -- */
@@ -963,14 +982,7 @@ static int run_level(void)
 
 static unsigned long shadow_entry(int level)
 {
-	unsigned long *e, v = _PAGE_INVALID;
-
-	spin_lock(&w.sg->guest_table_lock);
-	e = gmap_table_walk(w.sg, G3_ADDR, level);
-	if (e)
-		v = *e;
-	spin_unlock(&w.sg->guest_table_lock);
-	return v;
+	return shadow_entry_at(G3_ADDR, level);
 }
 
 static void post_level(void)
@@ -1044,14 +1056,7 @@ static int run_shadow_fault_real(void)
 
 static void post_shadow_fault_real(void)
 {
-	unsigned long *ptep, v = _PAGE_INVALID;
-
-	spin_lock(&w.sg->guest_table_lock);
-	ptep = gmap_table_walk(w.sg, PGE, 0);
-	if (ptep)
-		v = *ptep;
-	spin_unlock(&w.sg->guest_table_lock);
-	assert_int_equal(v & PAGE_MASK, g2_frame(PGE));
+	assert_int_equal(shadow_entry_at(PGE, 0) & PAGE_MASK, g2_frame(PGE));
 }
 
 static void prep_shadow_faulted(void)
@@ -1119,9 +1124,7 @@ static int run_vcpu_read(void)
 	unsigned long v[2] = { 0, 0 };
 	int rc = vcpu_read(w.cpu, PGE + PAGE_SIZE - 8, v, sizeof(v));
 
-	if (rc)
-		return rc;
-	return v[0] == pattern_word(PGE, PAGE_SIZE / 8 - 1) ? 0 : -EIO;
+	return word_is(rc, v[0], pattern_word(PGE, PAGE_SIZE / 8 - 1));
 }
 
 static int run_vcpu_write(void)
@@ -1135,14 +1138,6 @@ static void prep_vcpu_cold(void)
 	prep_vcpu();
 }
 
-static void post_vcpu_write(void)
-{
-	unsigned long v[2];
-
-	assert_int_equal(mm_read(w.mm, COLD + PAGE_SIZE - 8, v, sizeof(v)), 0);
-	assert_memory_equal(v, wval, sizeof(v));
-}
-
 static void prep_vcpu_warm(void)
 {
 	unsigned long v;
@@ -1151,32 +1146,65 @@ static void prep_vcpu_warm(void)
 	assert_int_equal(vcpu_read(w.cpu, PGE, &v, sizeof(v)), 0);
 }
 
-/* SIE with a real-space ASCE: guest-3 absolute is guest-2 absolute, shadowed page by page. */
+/*
+ * The two ways guest-3 runs: with a real-space ASCE (guest-3 absolute is guest-2
+ * absolute, shadowed page by page; prefix 0x10000), and with guest-2's DAT tables
+ * for guest-3 (ASCE_R1: G3_ADDR -> PGE; the prefix pages are G2_DATA). @pge is where
+ * guest-3 finds PGE.
+ */
+struct sie_mode {
+	unsigned long asce, prefix, pge;
+};
+static const struct sie_mode sie_real = { _ASCE_REAL_SPACE, 0x10000, PGE };
+static const struct sie_mode sie_dat = { ASCE_R1, 0, G3_ADDR };
+
+static int sie_enter(const struct sie_mode *m)
+{
+	return vcpu_sie_enter(w.cpu, m->asce, 0, m->prefix);
+}
+
+/* In SIE, guest-3 reads PGE's first word. */
+static void expect_sie_entered(const struct sie_mode *m)
+{
+	unsigned long v = 0;
+
+	assert_int_equal(vcpu_sie_read(w.cpu, m->pge, &v, sizeof(v)), 0);
+	assert_int_equal(v, pattern_word(PGE, 0));
+}
+
+static void prep_sie(const struct sie_mode *m)
+{
+	prep_vcpu_warm();
+	assert_int_equal(sie_enter(m), 0);
+}
+
+/* Guest-3 reads PGE's second word. */
+static int sie_read_word(const struct sie_mode *m)
+{
+	unsigned long v = 0;
+	int rc = vcpu_sie_read(w.cpu, m->pge + 8, &v, sizeof(v));
+
+	return word_is(rc, v, pattern_word(PGE, 1));
+}
+
 static int run_sie_enter(void)
 {
-	return vcpu_sie_enter(w.cpu, _ASCE_REAL_SPACE, 0, 0x10000);
+	return sie_enter(&sie_real);
 }
 
 static void post_sie_enter(void)
 {
-	unsigned long v = 0;
-
-	assert_int_equal(vcpu_sie_read(w.cpu, PGE, &v, sizeof(v)), 0);
-	assert_int_equal(v, pattern_word(PGE, 0));
+	expect_sie_entered(&sie_real);
 }
 
 static void prep_in_sie(void)
 {
-	prep_vcpu_warm();
-	assert_int_equal(run_sie_enter(), 0);
+	prep_sie(&sie_real);
 }
 
 static int run_sie_read(void)
 {
-	unsigned long v = 0;
-	int rc = vcpu_sie_read(w.cpu, PGE + 8, &v, sizeof(v));
-
-	return rc ? rc : v == pattern_word(PGE, 1) ? 0 : -EIO;
+	return sie_read_word(&sie_real);
 }
 
 static int run_sie_write(void)
@@ -1255,10 +1283,7 @@ static int run_write_real(void)
 
 static void post_write_real(void)
 {
-	unsigned long v[2];
-
-	assert_int_equal(mm_read(w.mm, G2_HOST + PREFIX + 0x10, v, sizeof(v)), 0);
-	assert_memory_equal(v, wval, sizeof(v));
+	expect_wval(G2_HOST + PREFIX + 0x10);
 }
 
 /* Guest-2's own DAT on, through the tables in its memory (ASCE_R1): G3_ADDR -> PGE. */
@@ -1267,7 +1292,7 @@ static int run_read_virt(void)
 	unsigned long v = 0;
 	int rc = vcpu_read_virt(w.cpu, ASCE_R1, G3_ADDR + 16, &v, sizeof(v));
 
-	return rc ? rc : v == pattern_word(PGE, 2) ? 0 : -EIO;
+	return word_is(rc, v, pattern_word(PGE, 2));
 }
 
 /* In real-space SIE guest-3's memory is guest-2's: guest-3's DAT on with the same tables. */
@@ -1276,35 +1301,27 @@ static int run_sie_read_virt(void)
 	unsigned long v = 0;
 	int rc = vcpu_sie_read_virt(w.cpu, ASCE_R1, G3_ADDR + 24, &v, sizeof(v));
 
-	return rc ? rc : v == pattern_word(PGE, 3) ? 0 : -EIO;
+	return word_is(rc, v, pattern_word(PGE, 3));
 }
 
-/* SIE with guest-2's DAT tables for guest-3 (ASCE_R1); the prefix pages are G2_DATA. */
 static int run_sie_enter_dat(void)
 {
-	return vcpu_sie_enter(w.cpu, ASCE_R1, 0, 0);
+	return sie_enter(&sie_dat);
 }
 
 static void post_sie_enter_dat(void)
 {
-	unsigned long v = 0;
-
-	assert_int_equal(vcpu_sie_read(w.cpu, G3_ADDR, &v, sizeof(v)), 0);
-	assert_int_equal(v, pattern_word(PGE, 0));
+	expect_sie_entered(&sie_dat);
 }
 
 static void prep_in_sie_dat(void)
 {
-	prep_vcpu_warm();
-	assert_int_equal(run_sie_enter_dat(), 0);
+	prep_sie(&sie_dat);
 }
 
 static int run_sie_read_dat(void)
 {
-	unsigned long v = 0;
-	int rc = vcpu_sie_read(w.cpu, G3_ADDR + 8, &v, sizeof(v));
-
-	return rc ? rc : v == pattern_word(PGE, 1) ? 0 : -EIO;
+	return sie_read_word(&sie_dat);
 }
 
 /* ---- the table of operations ---------------------------------------------------------------- */
@@ -1415,7 +1432,7 @@ static const struct op ops[] = {
 	OP("gmap_fault swapped", prep_swapped, run_gmap_fault_swapped, post_swapped_in, 0),
 	OP("vcpu_create", NULL, run_vcpu_create, post_vcpu_create, 0),
 	OP("vcpu_read first access", prep_vcpu, run_vcpu_read, NULL, 0),
-	OP("vcpu_write cold", prep_vcpu_cold, run_vcpu_write, post_vcpu_write, 0),
+	OP("vcpu_write cold", prep_vcpu_cold, run_vcpu_write, post_write_cold, 0),
 	OP("vcpu_read warm, into a cold page", prep_vcpu_warm, run_vcpu_read, NULL, 0),
 	OP("vcpu_write_real, prefix set", prep_vcpu_prefix, run_write_real, post_write_real, 0),
 	OP("vcpu_read_virt cold", prep_vcpu, run_read_virt, NULL, 0),
