@@ -1,5 +1,6 @@
-# libgmap: `make` builds, `make demo` runs the main job, `make check` runs every
-# test under AddressSanitizer + UndefinedBehaviorSanitizer and again (all but the
+# libgmap: `make` builds, `make demo` runs the main job, `make check` compiles a
+# release build (-O3, warnings are errors: `check-release`), then runs every test
+# under AddressSanitizer + UndefinedBehaviorSanitizer and again (all but the
 # benchmark smoke tests) under ThreadSanitizer, `make bench` runs the benchmarks,
 # `make install [PREFIX=/usr/local] [DESTDIR=]` installs.
 # `make fuzz` runs each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan) and
@@ -9,6 +10,7 @@
 BUILD      ?= build
 CHECK      ?= build-check
 TSAN       ?= build-tsan
+RELEASE    ?= build-release
 MESON_OPTS ?=
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -18,7 +20,7 @@ export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS  ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
-.PHONY: all deps build demo install check check-asan check-tsan bench fuzz fuzz-coverage format clean
+.PHONY: all deps build demo install check check-release check-asan check-tsan bench fuzz fuzz-coverage format clean
 
 all: build
 
@@ -46,6 +48,14 @@ $(CHECK)/build.ninja:
 $(TSAN)/build.ninja:
 	meson setup $(TSAN) -Db_sanitize=thread -Db_lundef=false $(MESON_OPTS)
 
+$(RELEASE)/build.ninja:
+	meson setup $(RELEASE) --buildtype=release --werror $(MESON_OPTS)
+
+# Compile only: -O3 finds warnings (-Wclobbered, -Warray-bounds, ...) that the
+# sanitizer builds do not, and nothing else builds it.
+check-release: deps $(RELEASE)/build.ninja
+	ninja -C $(RELEASE)
+
 check-asan: deps $(CHECK)/build.ninja
 	ninja -C $(CHECK)
 	meson test -C $(CHECK) --print-errorlogs || true
@@ -54,7 +64,7 @@ check-tsan: deps $(TSAN)/build.ninja
 	ninja -C $(TSAN)
 	meson test -C $(TSAN) --print-errorlogs --no-suite bench || true
 
-check: check-asan check-tsan
+check: check-release check-asan check-tsan
 	@./scripts/test-summary.py $(CHECK)/meson-logs/testlog.json $(TSAN)/meson-logs/testlog.json
 
 bench: build
@@ -70,4 +80,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(CHECK) $(TSAN) build-fuzz build-fuzz-cov
+	rm -rf $(BUILD) $(CHECK) $(TSAN) $(RELEASE) build-fuzz build-fuzz-cov
