@@ -14,62 +14,15 @@
 
 #include <cmocka.h>
 
-#include "mmtest.h"
+#include "mmrecord.h"
 
 #define BASE 0x40000000UL
-
-static struct {
-	int notifies, iptes;
-	unsigned long bits;
-	struct mm_tlb_listener tlb;
-} rec;
-
-static void rec_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep, unsigned long bits)
-{
-	(void)mm;
-	(void)vmaddr;
-	(void)ptep;
-	rec.notifies++;
-	rec.bits = bits;
-}
-
-static void rec_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr)
-{
-	(void)mm;
-	(void)table;
-	(void)vmaddr;
-}
-
-static void rec_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
-		     pte_t *ptep)
-{
-	(void)l;
-	(void)mm;
-	(void)addr;
-	(void)ptep;
-	rec.iptes++;
-}
-
-static void rec_flush(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
-{
-	(void)l;
-	(void)mm;
-	(void)asce;
-}
-
-static const struct mm_gmap_ops rec_ops = { rec_notify, rec_unlink };
 
 static int setup(void **state)
 {
 	struct mm_struct *mm = mm_create();
 
-	if (!mm)
-		return -1;
-	memset(&rec, 0, sizeof(rec));
-	rec.tlb.ipte = rec_ipte;
-	rec.tlb.flush_all = rec_flush;
-	mm_set_gmap_ops(mm, &rec_ops);
-	if (mm_register_tlb_listener(mm, &rec.tlb))
+	if (!mm || rec_attach(mm))
 		return -1;
 	*state = mm;
 	return 0;
@@ -77,9 +30,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	mm_unregister_tlb_listener(*state, &rec.tlb);
-	mm_destroy(*state);
-	gm_quiesce();
+	rec_detach_destroy(*state);
 	return 0;
 }
 

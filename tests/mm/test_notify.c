@@ -12,72 +12,15 @@
 
 #include <cmocka.h>
 
-#include "mmtest.h"
+#include "mmrecord.h"
 
 #define BASE 0x40000000UL
-
-struct record {
-	int notifies;
-	unsigned long vmaddr, bits;
-	pte_t *ptep;
-	int unlinks;
-	unsigned long *unlink_table;
-	unsigned long unlink_vmaddr;
-	int iptes, flushes;
-	unsigned long ipte_addr, flush_asce;
-	struct mm_tlb_listener tlb;
-};
-
-static struct record rec;
-
-static void rec_notify(struct mm_struct *mm, unsigned long vmaddr, pte_t *ptep, unsigned long bits)
-{
-	(void)mm;
-	rec.notifies++;
-	rec.vmaddr = vmaddr;
-	rec.bits = bits;
-	rec.ptep = ptep;
-}
-
-static void rec_unlink(struct mm_struct *mm, unsigned long *table, unsigned long vmaddr)
-{
-	(void)mm;
-	rec.unlinks++;
-	rec.unlink_table = table;
-	rec.unlink_vmaddr = vmaddr;
-}
-
-static void rec_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
-		     pte_t *ptep)
-{
-	(void)l;
-	(void)mm;
-	(void)ptep;
-	rec.iptes++;
-	rec.ipte_addr = addr;
-}
-
-static void rec_flush(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
-{
-	(void)l;
-	(void)mm;
-	rec.flushes++;
-	rec.flush_asce = asce;
-}
-
-static const struct mm_gmap_ops rec_ops = { rec_notify, rec_unlink };
 
 static int setup(void **state)
 {
 	struct mm_struct *mm = mm_create();
 
-	if (!mm)
-		return -1;
-	memset(&rec, 0, sizeof(rec));
-	rec.tlb.ipte = rec_ipte;
-	rec.tlb.flush_all = rec_flush;
-	mm_set_gmap_ops(mm, &rec_ops);
-	if (mm_register_tlb_listener(mm, &rec.tlb))
+	if (!mm || rec_attach(mm))
 		return -1;
 	if (mm_mmap(mm, BASE, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_ANON_PRIVATE | MAP_FIXED) != BASE)
@@ -88,9 +31,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	mm_unregister_tlb_listener(*state, &rec.tlb);
-	mm_destroy(*state);
-	gm_quiesce();
+	rec_detach_destroy(*state);
 	return 0;
 }
 
