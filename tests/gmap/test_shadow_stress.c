@@ -131,27 +131,11 @@ static unsigned long seed;
 		fputc('\n', stderr);                                                         \
 		abort();                                                                     \
 	} while (0)
-#define check_rc(rc, ...)                                                    \
-	do {                                                                 \
-		int rc_ = (rc), ok_[] = { __VA_ARGS__ };                     \
-		bool found_ = false;                                         \
-		for (size_t k_ = 0; k_ < sizeof(ok_) / sizeof(ok_[0]); k_++) \
-			found_ |= rc_ == ok_[k_];                            \
-		if (!found_)                                                 \
-			die("%s returned %d", #rc, rc_);                     \
-	} while (0)
+#include "stress.h" /* its checks, with this die() */
 
 static struct g2 g;
 static pthread_barrier_t round_barrier;
-static unsigned long ops_scale_num = 100;
 static atomic_ulong faults_ok, faults_pic, faults_again, faults_efault, audits;
-
-static unsigned long per_round(unsigned long ops)
-{
-	unsigned long n = ops * ops_scale_num / 100 / ROUNDS;
-
-	return n ? n : 1;
-}
 
 /* ---- guest-2's tables ----------------------------------------------------------------------- */
 
@@ -486,7 +470,7 @@ static void run_round(struct worker *w)
 					     AUDIT_OPS };
 	struct rng *r = &w->f.r;
 
-	for (unsigned long i = 0; i < per_round(ops[w->role]); i++) {
+	for (unsigned long i = 0; i < stress_per_round(ops[w->role], ROUNDS); i++) {
 		switch (w->role) {
 		case FAULTER:
 			fault_op(&w->f);
@@ -597,7 +581,7 @@ static void test_shadow_stress(void **state)
 	static const enum role roles[] = { FAULTER, FAULTER, WRITER, REMAPPER, EVENTS, AUDITOR };
 	enum { NTHREADS = sizeof(roles) / sizeof(roles[0]) };
 	struct worker w[NTHREADS];
-	const char *env = getenv("GMAP_STRESS_SEED"), *scale = getenv("GMAP_STRESS_OPS");
+	const char *env = getenv("GMAP_STRESS_SEED");
 	struct gmap_shadow_stats st;
 	long live;
 
@@ -605,8 +589,7 @@ static void test_shadow_stress(void **state)
 	seed = env ? strtoul(env, NULL, 0) : (unsigned long)time(NULL) ^ (unsigned long)getpid();
 	if (!seed)
 		seed = 1;
-	if (scale && atof(scale) > 0)
-		ops_scale_num = (unsigned long)(atof(scale) * 100);
+	stress_read_ops_scale();
 	print_message("GMAP_STRESS_SEED=%lu\n", seed);
 	gm_quiesce();
 	live = gm_alloc_live();

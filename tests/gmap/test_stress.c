@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "stress.h"
 
 #include <gmap/alloc.h>
 #include <gmap/gmap_locked.h>
@@ -70,53 +71,19 @@
 #define EVENT_OPS   60000UL
 #define PROTECT_OPS 60000UL
 
-/*
- * cmocka's assertions must not be used off the main thread (they longjmp into
- * it): the worker threads report and abort, which fails the test just as well.
- */
-#define die(...)                                                \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fputc('\n', stderr);                            \
-		abort();                                        \
-	} while (0)
-#define check_true(c)                           \
-	do {                                    \
-		if (!(c))                       \
-			die("%s is false", #c); \
-	} while (0)
-#define check_rc(rc, ...)                                                    \
-	do {                                                                 \
-		int rc_ = (rc), ok_[] = { __VA_ARGS__ };                     \
-		bool found_ = false;                                         \
-		for (size_t k_ = 0; k_ < sizeof(ok_) / sizeof(ok_[0]); k_++) \
-			found_ |= rc_ == ok_[k_];                            \
-		if (!found_)                                                 \
-			die("%s returned %d", #rc, rc_);                     \
-	} while (0)
-
 static struct mm_struct *mm;
 static struct gmap *gmap;
 static pthread_barrier_t round_barrier;
-static unsigned long ops_scale_num = 100; /* ops are multiplied by this / 100 */
 
 static atomic_long notified, armed_pages;
 static struct gmap_notifier counter;
 
-static unsigned long per_round(unsigned long ops)
-{
-	unsigned long n = ops * ops_scale_num / 100 / ROUNDS;
-
-	return n ? n : 1;
-}
-
-/* Run @op per_round(@ops) times per round, meeting the other threads between rounds. */
+/* Run @op stress_per_round(@ops) times per round, meeting the other threads between rounds. */
 static void run_rounds(unsigned long ops, void (*op)(struct rng *r), struct rng *r)
 {
 	for (unsigned int round = 0; round < ROUNDS; round++) {
 		pthread_barrier_wait(&round_barrier);
-		for (unsigned long i = 0; i < per_round(ops); i++)
+		for (unsigned long i = 0; i < stress_per_round(ops, ROUNDS); i++)
 			op(r);
 	}
 }
@@ -449,13 +416,11 @@ static void test_stress(void **state)
 	enum { NTHREADS = sizeof(mains) / sizeof(mains[0]) };
 	struct rng rngs[NTHREADS];
 	pthread_t tids[NTHREADS];
-	const char *scale = getenv("GMAP_STRESS_OPS");
 	struct mm_stats st;
 	long live;
 
 	(void)state;
-	if (scale && atof(scale) > 0)
-		ops_scale_num = (unsigned long)(atof(scale) * 100);
+	stress_read_ops_scale();
 	gm_quiesce();
 	live = gm_alloc_live();
 	mm = mm_create();

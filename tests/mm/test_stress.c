@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "stress.h"
 
 #include "mmtest.h"
 
@@ -51,7 +52,6 @@
 
 static struct mm_struct *mm;
 static pthread_barrier_t round_barrier;
-static unsigned long ops_scale_num = 100; /* ops are multiplied by this / 100 */
 
 static void fill_random(struct rng *r, unsigned char *buf, size_t len)
 {
@@ -65,35 +65,6 @@ static void fill_random(struct rng *r, unsigned char *buf, size_t len)
 }
 
 /* Operations per round for a thread whose share is @ops. */
-static unsigned long per_round(unsigned long ops)
-{
-	unsigned long n = ops * ops_scale_num / 100 / ROUNDS;
-
-	return n ? n : 1;
-}
-
-/*
- * cmocka's assertions must not be used off the main thread (they longjmp into
- * it): the worker threads report and abort, which fails the test just as well.
- */
-#define die(...)                                                \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fputc('\n', stderr);                            \
-		abort();                                        \
-	} while (0)
-#define check_eq(a, b)                                                \
-	do {                                                          \
-		long long a_ = (long long)(a), b_ = (long long)(b);   \
-		if (a_ != b_)                                         \
-			die("%s is %lld, expected %lld", #a, a_, b_); \
-	} while (0)
-#define check_true(c)                           \
-	do {                                    \
-		if (!(c))                       \
-			die("%s is false", #c); \
-	} while (0)
 
 /* ---- writers ------------------------------------------------------------------------------- */
 
@@ -165,8 +136,8 @@ static void *writer_main(void *arg)
 	struct writer *w = arg;
 	unsigned long r;
 
-	for (unsigned long i = 0; i < ROUNDS * per_round(WRITER_OPS); i++) {
-		if (i % per_round(WRITER_OPS) == 0)
+	for (unsigned long i = 0; i < ROUNDS * stress_per_round(WRITER_OPS, ROUNDS); i++) {
+		if (i % stress_per_round(WRITER_OPS, ROUNDS) == 0)
 			pthread_barrier_wait(&round_barrier);
 		r = below(&w->rng, 100);
 		if (r < 48)
@@ -203,8 +174,8 @@ static void *faulter_main(void *arg)
 	bool write, unlocked;
 	int rc;
 
-	for (unsigned long i = 0; i < ROUNDS * per_round(FAULTER_OPS); i++) {
-		if (i % per_round(FAULTER_OPS) == 0)
+	for (unsigned long i = 0; i < ROUNDS * stress_per_round(FAULTER_OPS, ROUNDS); i++) {
+		if (i % stress_per_round(FAULTER_OPS, ROUNDS) == 0)
 			pthread_barrier_wait(&round_barrier);
 		addr = random_page(&f->rng) + below(&f->rng, PAGE_SIZE);
 		write = below(&f->rng, 4) == 0;
@@ -315,8 +286,8 @@ static void *events_main(void *arg)
 	struct events *e = arg;
 	unsigned long r;
 
-	for (unsigned long i = 0; i < ROUNDS * per_round(EVENT_OPS); i++) {
-		if (i % per_round(EVENT_OPS) == 0) {
+	for (unsigned long i = 0; i < ROUNDS * stress_per_round(EVENT_OPS, ROUNDS); i++) {
+		if (i % stress_per_round(EVENT_OPS, ROUNDS) == 0) {
 			/* A writer may be retrying on a read-only page: lift before waiting. */
 			check_eq(mm_mprotect(mm, DATA, DATA_PAGES * PAGE_SIZE, RW), 0);
 			pthread_barrier_wait(&round_barrier);
@@ -437,9 +408,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress),
 	};
-	const char *scale = getenv("GMAP_STRESS_OPS");
 
-	if (scale && atof(scale) > 0)
-		ops_scale_num = (unsigned long)(atof(scale) * 100);
+	stress_read_ops_scale();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "rng.h"
+#include "stress.h"
 
 #include <gmap/alloc.h>
 #include <gmap/vcpu.h>
@@ -62,20 +63,6 @@
 #define GPTO (GSTO + _CRST_TABLE_SIZE)
 #define VOFF 0x40000000UL
 #define ASCE (GSTO | _ASCE_TYPE_SEGMENT | 3)
-
-#define die(...)                                                \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fputc('\n', stderr);                            \
-		abort();                                        \
-	} while (0)
-/* cmocka's assertions longjmp into the main thread: the workers abort instead. */
-#define check(c)                                \
-	do {                                    \
-		if (!(c))                       \
-			die("%s is false", #c); \
-	} while (0)
 
 static struct mm_struct *mm;
 static struct gmap *gmap;
@@ -262,9 +249,9 @@ static void *vcpu_thread(void *arg)
 
 	gmap_enable(gmap);
 	w->vcpu = vcpu_create();
-	check(w->vcpu);
-	check(!vcpu_set_prefix(w->vcpu, w->prefix));
-	check(!vcpu_set_dat_features(w->vcpu, 1, false));
+	check_true(w->vcpu);
+	check_true(!vcpu_set_prefix(w->vcpu, w->prefix));
+	check_true(!vcpu_set_dat_features(w->vcpu, 1, false));
 	for (unsigned int round = 0; round < ROUNDS; round++) {
 		vcpu_round(w, per_round);
 		atomic_fetch_add(&vcpus_done, 1);
@@ -293,7 +280,7 @@ static void unprotect(struct host *h)
 {
 	if (h->protected_seg < 0)
 		return;
-	check(!mm_mprotect(mm, HBASE + (unsigned long)h->protected_seg * SEG, SEG, RW));
+	check_true(!mm_mprotect(mm, HBASE + (unsigned long)h->protected_seg * SEG, SEG, RW));
 	h->protected_seg = -1;
 }
 
@@ -302,7 +289,8 @@ static void protect(struct host *h)
 {
 	unsigned long seg = below(&h->rng, NSEG);
 
-	check(!mm_mprotect(mm, HBASE + seg * SEG, SEG, below(&h->rng, 4) ? PROT_READ : PROT_NONE));
+	check_true(!mm_mprotect(mm, HBASE + seg * SEG, SEG,
+				below(&h->rng, 4) ? PROT_READ : PROT_NONE));
 	h->protected_seg = (long)seg;
 	h->protects++;
 }
@@ -314,12 +302,12 @@ static void move_segment(struct host *h)
 
 	if ((long)seg == h->protected_seg)
 		unprotect(h);
-	check(!gmap_unmap_segment(gmap, seg * SEG, SEG));
-	check(!mm_read(mm, haddr, h->seg_copy, SEG));
-	check(!mm_munmap(mm, haddr, SEG));
-	check(mm_mmap(mm, haddr, SEG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) == haddr);
-	check(!mm_write(mm, haddr, h->seg_copy, SEG));
-	check(!gmap_map_segment(gmap, haddr, seg * SEG, SEG));
+	check_true(!gmap_unmap_segment(gmap, seg * SEG, SEG));
+	check_true(!mm_read(mm, haddr, h->seg_copy, SEG));
+	check_true(!mm_munmap(mm, haddr, SEG));
+	check_true(mm_mmap(mm, haddr, SEG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) == haddr);
+	check_true(!mm_write(mm, haddr, h->seg_copy, SEG));
+	check_true(!gmap_map_segment(gmap, haddr, seg * SEG, SEG));
 	h->moves++;
 }
 
@@ -331,11 +319,11 @@ static void host_op(struct host *h)
 
 	if (what < 8) {
 		rc = mm_page_out(mm, haddr);
-		check(!rc || rc == -ENOENT || (rc == -EFAULT && h->protected_seg >= 0));
+		check_true(!rc || rc == -ENOENT || (rc == -EFAULT && h->protected_seg >= 0));
 		h->page_outs += !rc;
 	} else if (what < 16) {
 		rc = mm_migrate_page(mm, haddr);
-		check(!rc || rc == -ENOENT);
+		check_true(!rc || rc == -ENOENT);
 		h->migrations += !rc;
 	} else if (what < 18) {
 		if (h->protected_seg >= 0)
