@@ -122,24 +122,26 @@ static inline void mm_expect_zero(struct mm_struct *mm, unsigned long addr)
 
 /* ---- page-table entries, read under mmap_lock ---------------------------------------------- */
 
-static inline unsigned long mm_pte_at(struct mm_struct *mm, unsigned long addr)
+static inline unsigned long mm_locked_lookup(struct mm_struct *mm, unsigned long addr,
+					     unsigned long (*lookup)(struct mm_struct *,
+								     unsigned long))
 {
 	unsigned long v;
 
 	mmap_read_lock(mm);
-	v = mm_lookup_pte(mm, addr);
+	v = lookup(mm, addr);
 	mmap_read_unlock(mm);
 	return v;
 }
 
+static inline unsigned long mm_pte_at(struct mm_struct *mm, unsigned long addr)
+{
+	return mm_locked_lookup(mm, addr, mm_lookup_pte);
+}
+
 static inline unsigned long mm_pgste_at(struct mm_struct *mm, unsigned long addr)
 {
-	unsigned long v;
-
-	mmap_read_lock(mm);
-	v = mm_lookup_pgste(mm, addr);
-	mmap_read_unlock(mm);
-	return v;
+	return mm_locked_lookup(mm, addr, mm_lookup_pgste);
 }
 
 #endif /* GMAP_TESTS_MMTEST_H */

@@ -173,37 +173,45 @@ static void test_map_fixed_replaces(void **state)
 	assert_int_equal(byte, 0);
 }
 
+enum vma_op { VMA_MPROTECT_NONE, VMA_MUNMAP };
+
+/* The pages 2 .. 3 made PROT_NONE, or page 2 unmapped. */
+static int vma_op(struct mm_struct *mm, enum vma_op op)
+{
+	if (op == VMA_MPROTECT_NONE)
+		return mm_mprotect(mm, BASE + 2 * P, 2 * P, PROT_NONE);
+	return mm_munmap(mm, BASE + 2 * P, P);
+}
+
+/* Fail @op's first, second, ... allocation until it succeeds: each failure left @want. */
+static void fail_each_allocation(struct mm_struct *mm, enum vma_op op,
+				 const unsigned long (*want)[3])
+{
+	int rc;
+
+	for (unsigned long n = 1;; n++) {
+		gm_alloc_fail_nth(n);
+		rc = vma_op(mm, op);
+		if (!gm_alloc_fault_injected()) {
+			assert_int_equal(rc, 0);
+			break;
+		}
+		assert_int_equal(rc, -ENOMEM);
+		expect_vmas(mm, want, 1);
+	}
+	gm_alloc_fail_nth(0);
+}
+
 static void test_alloc_failure_leaves_vmas_intact(void **state)
 {
 	struct mm_struct *mm = *state;
 	const unsigned long want[][3] = { { BASE, BASE + 8 * P, PROT_READ } };
-	int rc;
 
 	mm_mmap(mm, BASE, 8 * P, PROT_READ, MAP_ANON_PRIVATE | MAP_FIXED);
-	for (unsigned long n = 1;; n++) {
-		gm_alloc_fail_nth(n);
-		rc = mm_mprotect(mm, BASE + 2 * P, 2 * P, PROT_NONE);
-		if (!gm_alloc_fault_injected()) {
-			assert_int_equal(rc, 0);
-			break;
-		}
-		assert_int_equal(rc, -ENOMEM);
-		expect_vmas(mm, want, 1);
-	}
-	gm_alloc_fail_nth(0);
+	fail_each_allocation(mm, VMA_MPROTECT_NONE, want);
 	assert_int_equal(mm_mprotect(mm, BASE + 2 * P, 2 * P, PROT_READ), 0);
 	expect_vmas(mm, want, 1);
-	for (unsigned long n = 1;; n++) {
-		gm_alloc_fail_nth(n);
-		rc = mm_munmap(mm, BASE + 2 * P, P);
-		if (!gm_alloc_fault_injected()) {
-			assert_int_equal(rc, 0);
-			break;
-		}
-		assert_int_equal(rc, -ENOMEM);
-		expect_vmas(mm, want, 1);
-	}
-	gm_alloc_fail_nth(0);
+	fail_each_allocation(mm, VMA_MUNMAP, want);
 }
 
 int main(void)

@@ -323,20 +323,48 @@ static void compare_one(struct ctx *c)
 	c->exits += rs != 0;
 }
 
-static void run_seed(unsigned long seed)
+/* Guest-2 with its data and random tables, the random sequence starting at @rng. */
+static struct ctx *ctx_create(unsigned long rng)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	c->seed = seed;
-	c->r.s = seed * 0x9e3779b97f4a7c15UL | 1;
+	c->r.s = rng;
 	assert_int_equal(g2_create(&c->g), 0);
 	fill_data(c);
 	build_tables(c);
+	return c;
+}
+
+/* A vCPU on guest-2's gmap, and the 2D walker with @asce for guest-3. */
+static void ctx_add_vcpu(struct ctx *c, unsigned long asce)
+{
 	c->cpu = vcpu_create();
 	assert_non_null(c->cpu);
 	gmap_enable(c->g.parent);
-	assert_int_equal(twod_init(&c->t, c->g.parent, 0, 0), 0);
+	assert_int_equal(twod_init(&c->t, c->g.parent, asce, 0), 0);
+}
+
+/* Undo both; the vCPU, if there is one, is in SIE. */
+static void ctx_destroy(struct ctx *c)
+{
+	if (c->cpu)
+		vcpu_sie_exit(c->cpu);
+	twod_fini(&c->t);
+	if (c->cpu) {
+		gmap_disable(c->g.parent);
+		vcpu_destroy(c->cpu);
+	}
+	g2_destroy(&c->g);
+	free(c);
+}
+
+static void run_seed(unsigned long seed)
+{
+	struct ctx *c = ctx_create(seed * 0x9e3779b97f4a7c15UL | 1);
+
+	c->seed = seed;
+	ctx_add_vcpu(c, 0);
 	for (int round = 0; round < 40; round++) {
 		switch_asce(c);
 		for (int op = 0; op < 150; op++) {
@@ -349,12 +377,7 @@ static void run_seed(unsigned long seed)
 	       seed, c->compared, c->exits, c->changes, c->kvm_vs_arch);
 	/* Both answered, and not only with exits. */
 	assert_true(c->exits > 0 && c->exits < c->compared);
-	vcpu_sie_exit(c->cpu);
-	twod_fini(&c->t);
-	gmap_disable(c->g.parent);
-	vcpu_destroy(c->cpu);
-	g2_destroy(&c->g);
-	free(c);
+	ctx_destroy(c);
 }
 
 static void test_shadow_and_2d_agree(void **state)
@@ -375,15 +398,10 @@ static void test_shadow_and_2d_agree(void **state)
 /* The 2D TLB: a host migration of a data page purges it (the listener), the bytes follow. */
 static void test_2d_follows_host_events(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
+	struct ctx *c = ctx_create(77);
 	unsigned long v = 0, w = 0;
 
 	(void)state;
-	assert_non_null(c);
-	c->r.s = 77;
-	assert_int_equal(g2_create(&c->g), 0);
-	fill_data(c);
-	build_tables(c);
 	assert_int_equal(twod_init(&c->t, c->g.parent, T_SGT | _ASCE_TYPE_SEGMENT | 3, 0), 0);
 	assert_int_equal(twod_access(&c->t, PAGE_SIZE + 8, &v, 8, false), 0);
 	assert_int_equal(mm_migrate_page(c->g.mm, G2_HOST + DATA + PAGE_SIZE), 0);
@@ -394,9 +412,7 @@ static void test_2d_follows_host_events(void **state)
 	/* A page guest-2 does not map (page index 300 of page table 0): a PIC for guest-2. */
 	assert_int_equal(twod_access(&c->t, 300 * PAGE_SIZE, &v, 8, false),
 			 VSIE_EXIT_PGM | PGM_PAGE_TRANSLATION);
-	twod_fini(&c->t);
-	g2_destroy(&c->g);
-	free(c);
+	ctx_destroy(c);
 }
 
 /*
@@ -409,23 +425,15 @@ static void test_2d_follows_host_events(void **state)
  */
 static void test_table_mapped_writable_onto_itself(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
+	struct ctx *c = ctx_create(99);
 	unsigned long asce = T_SGT | _ASCE_TYPE_SEGMENT | _ASCE_TABLE_LENGTH, own = DATA + 0x10000;
 	unsigned long saddr = 3 * _SEGMENT_SIZE + 0x10, v = 0, w = 0;
 	struct vsie_stats st;
 
 	(void)state;
-	assert_non_null(c);
-	c->r.s = 99;
-	assert_int_equal(g2_create(&c->g), 0);
-	fill_data(c);
-	build_tables(c);
 	assert_int_equal(g2_put(&c->g, T_SGT + 3 * 8, own), 0);
 	assert_int_equal(g2_put(&c->g, own, own), 0);
-	c->cpu = vcpu_create();
-	assert_non_null(c->cpu);
-	gmap_enable(c->g.parent);
-	assert_int_equal(twod_init(&c->t, c->g.parent, asce, 0), 0);
+	ctx_add_vcpu(c, asce);
 	assert_int_equal(twod_access(&c->t, saddr - 0x10, &w, 8, false), 0);
 	assert_int_equal(be64toh(w), own); /* the PTE, read as data through itself */
 	assert_int_equal(vcpu_sie_enter(c->cpu, asce, 0, 0), 0);
@@ -438,12 +446,7 @@ static void test_table_mapped_writable_onto_itself(void **state)
 	assert_int_equal(vcpu_sie_read(c->cpu, saddr - 0x10, &v, 8), 0);
 	assert_int_equal(twod_access(&c->t, saddr - 0x10, &w, 8, false), 0);
 	assert_int_equal(v, w);
-	vcpu_sie_exit(c->cpu);
-	twod_fini(&c->t);
-	gmap_disable(c->g.parent);
-	vcpu_destroy(c->cpu);
-	g2_destroy(&c->g);
-	free(c);
+	ctx_destroy(c);
 }
 
 int main(void)
