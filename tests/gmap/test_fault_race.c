@@ -31,6 +31,23 @@
 int __real_swap_read(struct swap_file *sf, unsigned long slot, void *page);
 int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page);
 
+/* Anonymous read-write host memory at exactly @addr. */
+static void map_host(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	assert_int_equal(mm_mmap(mm, addr, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+			 addr);
+}
+
+/* Remove @g and its mm: everything allocated since @live is given back. */
+static void remove_all(struct gmap *g, struct mm_struct *mm, long live)
+{
+	gmap_remove(g);
+	mm_destroy(mm);
+	gm_quiesce();
+	assert_int_equal(gm_alloc_live(), live);
+}
+
 static struct {
 	struct gmap *gmap;
 	bool armed;
@@ -46,9 +63,7 @@ int __wrap_swap_read(struct swap_file *sf, unsigned long slot, void *page)
 		/* mmap_lock is dropped: HOSTA's page table goes, and the segment comes back empty.
 		 */
 		assert_int_equal(mm_munmap(hook.gmap->mm, HOSTA, SEG), 0);
-		assert_int_equal(mm_mmap(hook.gmap->mm, HOSTA, SEG, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
-				 HOSTA);
+		map_host(hook.gmap->mm, HOSTA, SEG);
 	} else if (hook.armed) {
 		hook.armed = false;
 		/* mmap_lock is dropped: another thread moves guest segment 0 to HOSTB. */
@@ -75,12 +90,8 @@ static void test_fault_retries_after_unlocked(void **state)
 
 	(void)state;
 	assert_non_null(mm);
-	assert_int_equal(mm_mmap(mm, HOSTA, 2 * SEG, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
-			 HOSTA);
-	assert_int_equal(mm_mmap(mm, HOSTB, SEG, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
-			 HOSTB);
+	map_host(mm, HOSTA, 2 * SEG);
+	map_host(mm, HOSTB, SEG);
 	assert_int_equal(mm_write(mm, HOSTA + OFF, &a, sizeof(a)), 0);
 	assert_int_equal(mm_write(mm, HOSTB + OFF, &b, sizeof(b)), 0);
 	assert_int_equal(mm_page_out(mm, HOSTA + OFF), 0);
@@ -102,10 +113,7 @@ static void test_fault_retries_after_unlocked(void **state)
 	assert_false(ulmap_lookup(g->host_to_guest, HOSTA >> PMD_SHIFT, &entry));
 	assert_int_equal(guest_word(g, OFF), b);
 
-	gmap_remove(g);
-	mm_destroy(mm);
-	gm_quiesce();
-	assert_int_equal(gm_alloc_live(), live);
+	remove_all(g, mm, live);
 }
 
 /*
@@ -124,9 +132,7 @@ static void test_hint_dropped_with_page_table(void **state)
 
 	(void)state;
 	assert_non_null(mm);
-	assert_int_equal(mm_mmap(mm, HOSTA, 2 * SEG, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
-			 HOSTA);
+	map_host(mm, HOSTA, 2 * SEG);
 	assert_int_equal(mm_write(mm, HOSTA, &a, sizeof(a)), 0);
 	assert_int_equal(mm_write(mm, HOSTA + OFF, &a, sizeof(a)), 0);
 	g = gmap_create(mm, SEG - 1);
@@ -151,10 +157,7 @@ static void test_hint_dropped_with_page_table(void **state)
 	mmap_read_unlock(mm);
 	assert_int_equal(guest_word(g, OFF), zero);
 
-	gmap_remove(g);
-	mm_destroy(mm);
-	gm_quiesce();
-	assert_int_equal(gm_alloc_live(), live);
+	remove_all(g, mm, live);
 }
 
 int main(void)
