@@ -28,25 +28,11 @@
 
 #include <gmap/dat.h>
 
+#include "cmdtest.h"
+
 #define CHILD_ALARM 120 /* seconds */
 
 static const char *gmap_path, *version;
-static char dir[64];
-
-struct result {
-	int status; /* exit status, or 128 + signal */
-	char *out, *err;
-};
-
-static char *path_of(const char *name)
-{
-	static char buf[4][128];
-	static int n;
-	char *p = buf[n++ % 4];
-
-	snprintf(p, 128, "%s/%s", dir, name);
-	return p;
-}
 
 static char *slurp_fd(int fd)
 {
@@ -115,34 +101,6 @@ static struct result run_argv(const char *in, const char *out_path, const char *
 }
 
 #define RUN(in, out, ...) run_argv(in, out, (const char *const[]){ __VA_ARGS__, NULL })
-
-static void result_free(struct result *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-/* Exit 2, nothing on stdout, one line on stderr that contains @what. */
-static void assert_usage_error(struct result *r, const char *what)
-{
-	if (r->status != 2)
-		fail_msg("exit %d, stderr '%s'", r->status, r->err);
-	assert_string_equal(r->out, "");
-	if (!strstr(r->err, what))
-		fail_msg("stderr '%s' does not mention '%s'", r->err, what);
-	assert_non_null(strchr(r->err, '\n'));
-	assert_int_equal(strchr(r->err, '\n')[1], 0);
-	result_free(r);
-}
-
-static void write_file(const char *name, const void *data, size_t len)
-{
-	FILE *f = fopen(path_of(name), "w");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* ---- tests ------------------------------------------------------------------------------- */
 
