@@ -7,7 +7,7 @@
 #
 #   scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]     (OUTDIR defaults to docs/)
 #
-# gnuplot renders them (installed with apt-get if missing: scripts/plot-lib.sh);
+# gnuplot renders them (installed with apt-get if missing, as scripts/plot-bench.sh does);
 # the JSON is read with python3's standard library only.
 set -eu
 
