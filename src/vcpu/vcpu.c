@@ -53,7 +53,9 @@ static void test_hook(struct vcpu *v, enum vcpu_hook_point point)
 		vcpu_test_hook(v, point);
 }
 
-static CDS_LIST_HEAD(all_vcpus);
+/* Aligned so that the vCPU pointer a list walk makes of the head is aligned too. */
+static struct cds_list_head all_vcpus __attribute__((aligned(VCPU_LINE))) =
+	CDS_LIST_HEAD_INIT(all_vcpus);
 static DEFINE_SPINLOCK(all_vcpus_lock);
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static struct gmap_notifier prefix_notifier;
@@ -199,10 +201,12 @@ static void vcpu_init(void)
 
 struct vcpu *vcpu_create(void)
 {
-	struct vcpu *v = gm_zalloc_at(GM_SITE_VCPU_STRUCT, sizeof(*v));
+	struct vcpu *v =
+		gm_aligned_alloc_at(GM_SITE_VCPU_STRUCT, _Alignof(struct vcpu), sizeof(*v));
 
 	if (!v)
 		return NULL;
+	memset(v, 0, sizeof(*v));
 	pthread_once(&init_once, vcpu_init);
 	v->fast.gen = 1; /* zeroed TLB entries have generation 0: invalid */
 	v->fast.rmw = window_rmw;

@@ -35,6 +35,22 @@ struct tlb_space {
 	unsigned long asce; /* for virtual pages: the guest ASCE */
 };
 
+/*
+ * What two threads must not both write within: 128 bytes, the pair of 64-byte
+ * lines that x86's adjacent-line prefetcher fetches together (liburcu's
+ * CAA_CACHE_LINE_SIZE for x86 too).
+ */
+#define VCPU_LINE 128
+
+/*
+ * A vCPU starts and ends on a VCPU_LINE boundary (vcpu_create() allocates it so):
+ * no line of it is shared with another vCPU or other heap data, so a vCPU's
+ * accesses write only lines of its own. Of what other threads write, the purge
+ * count and the list links that other vCPUs' creation and destruction change
+ * sit at the end, away from the lines the vCPU writes on every access (the
+ * window in fast, its TLB, stats); the generation must stay in fast, which the
+ * vCPU reads on every access anyway, and purges are rare next to accesses.
+ */
 struct vcpu {
 	struct vcpu_fast fast; /* first: the inline fast path of <gmap/vcpu.h> casts to it */
 	unsigned long prefix;
@@ -46,10 +62,14 @@ struct vcpu {
 	struct dat_lean lean;	 /* the lean walker prepared for gmap (or shadow) ASCE lean_asce */
 	unsigned long lean_asce; /* 0: not prepared */
 	struct vcpu_stats stats;
-	atomic_ulong purges;
-	struct cds_list_head node; /* on all_vcpus */
 	struct vsie_state sie;
-};
+	/*
+	 * Written by other threads. node starts the line: the walk of all_vcpus makes
+	 * a struct vcpu pointer of the list head too, which is aligned to match.
+	 */
+	struct cds_list_head node __attribute__((aligned(VCPU_LINE))); /* on all_vcpus */
+	atomic_ulong purges;
+} __attribute__((aligned(VCPU_LINE)));
 
 /* What a translation gives: the host frame and whether stores may go there. */
 struct xlate {

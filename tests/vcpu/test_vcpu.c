@@ -20,6 +20,7 @@
 
 #include "guest.h"
 #include "vcpu/vcpu_hooks.h"
+#include "vcpu/vcpu_internal.h"
 
 static void test_read_write_absolute(void **state)
 {
@@ -285,6 +286,38 @@ static void test_ipte_between_walk_and_copy(void **state)
 	first_access_against_ipte(*state, VCPU_HOOK_WALKED);
 }
 
+/* The last byte of member @m of struct vcpu, as an offset. */
+#define VCPU_END(m) (offsetof(struct vcpu, m) + sizeof(((struct vcpu *)0)->m) - 1)
+
+/*
+ * vCPUs created one after another on one thread, as a VMM creates its vCPUs at
+ * start-up, share no VCPU_LINE block: what one vCPU writes on every access never
+ * evicts a line another vCPU's accesses use (each would otherwise slow the other
+ * down on every hit). Inside a vCPU, the purge count that purgers write and the
+ * list links that other vCPUs' creation changes are on lines of their own, away
+ * from the counters the vCPU writes on every access.
+ */
+static void test_vcpus_share_no_line(void **state)
+{
+	struct vcpu *v[4];
+	size_t others = offsetof(struct vcpu, node) / VCPU_LINE;
+
+	(void)state;
+	assert_int_equal(sizeof(struct vcpu) % VCPU_LINE, 0);
+	for (int i = 0; i < 4; i++) {
+		v[i] = vcpu_create();
+		assert_non_null(v[i]);
+		assert_int_equal((uintptr_t)v[i] % VCPU_LINE, 0);
+	}
+	assert_true(VCPU_END(stats) / VCPU_LINE < others);
+	assert_true(VCPU_END(sie) / VCPU_LINE < others);
+	assert_true(VCPU_END(fast) / VCPU_LINE < others);
+	assert_int_equal(offsetof(struct vcpu, node) % VCPU_LINE, 0);
+	assert_int_equal(VCPU_END(purges) / VCPU_LINE, others);
+	for (int i = 0; i < 4; i++)
+		vcpu_destroy(v[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +331,7 @@ int main(void)
 		GUEST_TEST(test_no_gmap_enabled),
 		GUEST_TEST(test_ipte_between_subscription_and_walk),
 		GUEST_TEST(test_ipte_between_walk_and_copy),
+		cmocka_unit_test(test_vcpus_share_no_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
