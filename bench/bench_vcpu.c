@@ -20,8 +20,11 @@
  *   (vcpu_access_begin(), vcpu_tlb_probe(), an 8-byte load or store through the
  *   pointer, vcpu_access_end()), one window per access.
  * - scaling: the hit and miss cases on 1 and 2 threads at once, each thread with
- *   its own vCPU on the same gmap and its own pages: aggregate accesses per
- *   second, against memcpy() on as many threads.
+ *   its own vCPU on the same gmap and its own pages, pinned to a CPU of its own,
+ *   started by a spinning barrier and timed over one interval for all: aggregate
+ *   accesses per second, against memcpy() on as many threads. --scaling runs
+ *   only these; --no-pin leaves the threads to the scheduler, which often runs
+ *   both on one CPU for a whole repetition (counted: shared_cpu_runs).
  * - purge: vcpu_purge_tlb() on a vCPU whose thread waits, what every purge of a
  *   vCPU costs the purging side (a membarrier() with the asymmetric window).
  *
@@ -39,6 +42,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -347,6 +352,8 @@ struct params {
 	bool quick;
 	bool count_only;   /* --count-instructions: the callgrind run */
 	bool instructions; /* count at all (--no-instructions turns it off) */
+	bool scaling_only; /* --scaling: only the scaling runs */
+	bool pin;	   /* pin the scaling threads (--no-pin: leave them to the scheduler) */
 	unsigned int reps;
 	unsigned long hit_n, miss_n; /* accesses per repetition */
 };
@@ -462,74 +469,153 @@ static void check_case(const struct result *res)
 
 /* ---- scaling -------------------------------------------------------------------------------- */
 
+/*
+ * Each thread is pinned to its own CPU (thread t on the t-th CPU the process may
+ * use) before it creates its vCPU, so that its TLB and stack are allocated and
+ * warmed where it runs. Unpinned, the barrier's futex wake-up lets the scheduler
+ * wake the second thread on the CPU of the first (wake-affine): for the few
+ * milliseconds of a repetition both then share one CPU, and that repetition
+ * measures one CPU, not two. --no-pin keeps the old behaviour, to show it.
+ *
+ * The start is a spinning barrier: a futex wake-up of a thread whose CPU idles
+ * is an IPI, in a KVM guest a VM exit and a host wake-up of the halted vCPU,
+ * which can take a good part of a millisecond and would start the threads that
+ * far apart. All threads are timed over one interval: from the first thread's
+ * start to the last thread's end. A thread that starts late or is preempted
+ * lengthens the interval of all, rather than leaving its partner to run alone
+ * for part of its own interval.
+ */
 struct worker {
 	pthread_t tid;
 	const struct kase *k;
 	unsigned int thread;
 	bool copy; /* memcpy() instead of the vCPU */
+	int cpu;   /* the CPU to pin to, -1: not pinned */
 	unsigned long n;
-	pthread_barrier_t *start;
-	double ns;
+	atomic_uint *start; /* the spinning barrier: threads that arrived */
+	unsigned int threads;
+	double t0, t1;	/* the timed loop's start and end */
+	int cpu0, cpu1; /* sched_getcpu() at its start and end */
+	bool preempted; /* involuntarily switched out during the loop */
 };
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct runner r;
-	double t;
+	long before;
 
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			bench_die("pthread_setaffinity_np", w->cpu);
+	}
 	gmap_enable(gmap);
 	runner_init(&r, w->k, w->thread);
 	vcpu_loop(w->k, &r, r.pages);
 	memcpy_loop(w->k, &r, r.pages);
-	pthread_barrier_wait(w->start);
-	t = bench_now_ns();
+	atomic_fetch_add(w->start, 1);
+	while (atomic_load(w->start) < w->threads)
+		if (w->cpu < 0)
+			sched_yield(); /* unpinned: the other thread may need this CPU */
+	before = bench_preemptions();
+	w->cpu0 = sched_getcpu();
+	w->t0 = bench_now_ns();
 	run_loop(w->copy ? L_MEMCPY : L_VCPU, w->k, &r, w->n);
-	w->ns = bench_now_ns() - t;
+	w->t1 = bench_now_ns();
+	w->cpu1 = sched_getcpu();
+	w->preempted = bench_preemptions() != before;
 	runner_destroy(&r);
 	gmap_disable(gmap);
 	return NULL;
 }
 
-/* Million accesses per second of @threads threads together. */
-static double run_threads(const struct kase *k, unsigned int threads, bool copy, unsigned long n)
+/* The CPUs the scaling threads are pinned to; ncpus < MAX_THREADS: no pinning. */
+static int scaling_cpus[MAX_THREADS];
+static unsigned int scaling_ncpus;
+
+static void choose_cpus(bool pin)
+{
+	cpu_set_t set;
+
+	scaling_ncpus = 0;
+	if (!pin || sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && scaling_ncpus < MAX_THREADS; c++)
+		if (CPU_ISSET(c, &set))
+			scaling_cpus[scaling_ncpus++] = c;
+}
+
+static bool scaling_pinned(void)
+{
+	return scaling_ncpus == MAX_THREADS;
+}
+
+/* What one timed run of @threads threads gave. */
+struct thread_run {
+	double maccess_per_s; /* million accesses per second of all threads together */
+	bool shared_cpu;      /* two threads were seen on the same CPU */
+	bool preempted;	      /* a thread was switched out */
+};
+
+static struct thread_run run_threads(const struct kase *k, unsigned int threads, bool copy,
+				     unsigned long n)
 {
 	struct worker w[MAX_THREADS];
-	pthread_barrier_t start;
-	double slowest = 0;
+	struct thread_run out = { 0 };
+	atomic_uint start = 0;
+	double t0 = 0, t1 = 0;
 
-	pthread_barrier_init(&start, NULL, threads);
 	for (unsigned int t = 0; t < threads; t++) {
-		w[t] = (struct worker){
-			.k = k, .thread = t, .copy = copy, .n = n, .start = &start
-		};
+		w[t] = (struct worker){ .k = k,
+					.thread = t,
+					.copy = copy,
+					.cpu = scaling_pinned() ? scaling_cpus[t] : -1,
+					.n = n,
+					.start = &start,
+					.threads = threads };
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]))
 			bench_die("pthread_create", t);
 	}
 	for (unsigned int t = 0; t < threads; t++) {
 		pthread_join(w[t].tid, NULL);
-		if (w[t].ns > slowest)
-			slowest = w[t].ns;
+		if (!t || w[t].t0 < t0)
+			t0 = w[t].t0;
+		if (!t || w[t].t1 > t1)
+			t1 = w[t].t1;
+		out.preempted |= w[t].preempted;
+		for (unsigned int u = 0; u < t; u++)
+			out.shared_cpu |= w[u].cpu0 == w[t].cpu0 || w[u].cpu1 == w[t].cpu1;
 	}
-	pthread_barrier_destroy(&start);
-	return (double)(n * threads) / slowest * 1e3;
+	out.maccess_per_s = (double)(n * threads) / (t1 - t0) * 1e3;
+	return out;
 }
 
 struct scaling {
 	const struct kase *k;
 	double vcpu[MAX_THREADS][BENCH_MAX_REPS], copy[MAX_THREADS][BENCH_MAX_REPS];
 	struct stats vs[MAX_THREADS], cs[MAX_THREADS];
+	/* Repetitions (vCPU and memcpy() runs) with threads sharing a CPU, or preempted. */
+	unsigned int shared_cpu[MAX_THREADS], preempted[MAX_THREADS];
 };
 
 static void run_scaling(const struct params *p, const struct kase *k, struct scaling *s)
 {
 	unsigned long n = accesses_for(p, k);
+	struct thread_run r;
 
 	s->k = k;
 	for (unsigned int rep = 0; rep < p->reps; rep++) {
 		for (unsigned int t = 1; t <= MAX_THREADS; t++) {
-			s->vcpu[t - 1][rep] = run_threads(k, t, false, n);
-			s->copy[t - 1][rep] = run_threads(k, t, true, n);
+			for (int copy = 0; copy < 2; copy++) {
+				r = run_threads(k, t, copy, n);
+				(copy ? s->copy : s->vcpu)[t - 1][rep] = r.maccess_per_s;
+				s->shared_cpu[t - 1] += r.shared_cpu;
+				s->preempted[t - 1] += r.preempted;
+			}
 		}
 	}
 	for (unsigned int t = 0; t < MAX_THREADS; t++) {
@@ -691,13 +777,18 @@ static void print_result(const struct result *r, bool last)
 static void print_scaling(const struct scaling *s, bool last)
 {
 	for (unsigned int t = 0; t < MAX_THREADS; t++)
-		printf("    {\"name\": \"%s\", \"threads\": %u, \"vcpu_maccess_per_s_median\": "
+		printf("    {\"name\": \"%s\", \"threads\": %u, "
+		       "\"vcpu_maccess_per_s_median\": %.2f, \"vcpu_maccess_per_s_min\": %.2f, "
+		       "\"vcpu_maccess_per_s_max\": %.2f,\n"
+		       "     \"memcpy_maccess_per_s_median\": %.2f, \"memcpy_maccess_per_s_min\": "
 		       "%.2f, "
-		       "\"vcpu_maccess_per_s_min\": %.2f, \"vcpu_maccess_per_s_max\": %.2f, "
-		       "\"memcpy_maccess_per_s_median\": %.2f, \"speedup_vs_1_thread\": %.2f}%s\n",
+		       "\"memcpy_maccess_per_s_max\": %.2f,\n"
+		       "     \"speedup_vs_1_thread\": %.2f, \"memcpy_speedup_vs_1_thread\": %.2f, "
+		       "\"shared_cpu_runs\": %u, \"preempted_runs\": %u}%s\n",
 		       s->k->name, t + 1, s->vs[t].median, s->vs[t].min, s->vs[t].max,
-		       s->cs[t].median, s->vs[t].median / s->vs[0].median,
-		       last && t == MAX_THREADS - 1 ? "" : ",");
+		       s->cs[t].median, s->cs[t].min, s->cs[t].max,
+		       s->vs[t].median / s->vs[0].median, s->cs[t].median / s->cs[0].median,
+		       s->shared_cpu[t], s->preempted[t], last && t == MAX_THREADS - 1 ? "" : ",");
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
@@ -705,7 +796,11 @@ static void print_scaling(const struct scaling *s, bool last)
 static void parse_args(int argc, char **argv, struct params *p)
 {
 	*p = (struct params){
-		.reps = 11, .hit_n = 1000000, .miss_n = 8 * MISS_PAGES, .instructions = true
+		.reps = 11,
+		.hit_n = 1000000,
+		.miss_n = 8 * MISS_PAGES,
+		.instructions = true,
+		.pin = true,
 	};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-instructions")) {
@@ -720,12 +815,18 @@ static void parse_args(int argc, char **argv, struct params *p)
 			p->reps = 3;
 			p->hit_n = 20000;
 			p->miss_n = MISS_PAGES;
+		} else if (!strcmp(argv[i], "--scaling")) {
+			p->scaling_only = true;
+		} else if (!strcmp(argv[i], "--no-pin")) {
+			p->pin = false;
 		} else if (!strcmp(argv[i], "--reps")) {
 			p->reps = (unsigned int)bench_parse_num(argv[i], argv[i + 1], 1,
 								BENCH_MAX_REPS);
 			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-instructions]\n",
+			fprintf(stderr,
+				"usage: %s [--quick] [--reps N] [--no-instructions] [--scaling] "
+				"[--no-pin]\n",
 				argv[0]);
 			exit(2);
 		}
@@ -758,16 +859,17 @@ int main(int argc, char **argv)
 	have_perf = p.instructions && bench_instr_open();
 	if (have_perf)
 		instr_source = "perf_event_open";
-	for (unsigned int i = 0; i < NCASES; i++) {
+	for (unsigned int i = 0; i < NCASES && !p.scaling_only; i++) {
 		run_case(&p, &cases[i], &res[i]);
 		check_case(&res[i]);
 	}
+	choose_cpus(p.pin);
 	for (unsigned int i = 0; i < NSCALED; i++)
 		run_scaling(&p, &cases[scaled[i]], &sc[i]);
 	purge = run_purges(&p, purge_ns);
 	gmap_disable(gmap);
 	bench_machine_done(&m);
-	if (p.instructions && !have_perf && !p.quick && !bench_on_valgrind()) {
+	if (p.instructions && !have_perf && !p.quick && !p.scaling_only && !bench_on_valgrind()) {
 		char *argv_cg[] = { argv[0], "--count-instructions", NULL };
 
 		if (bench_cg_run(argv_cg, cg_found, &cg) && cg.any)
@@ -788,8 +890,9 @@ int main(int argc, char **argv)
 			      : (have_perf ? (vcpu_window_rmw() ? "rmw" : "membarrier") : "none"));
 	printf("  \"purge_ns_median\": %.0f, \"purge_ns_min\": %.0f, \"purge_ns_max\": %.0f,\n",
 	       purge.median, purge.min, purge.max);
+	printf("  \"scaling_threads_pinned\": %s,\n", scaling_pinned() ? "true" : "false");
 	printf("  \"cases\": [\n");
-	for (unsigned int i = 0; i < NCASES; i++)
+	for (unsigned int i = 0; i < NCASES && !p.scaling_only; i++)
 		print_result(&res[i], i == NCASES - 1);
 	printf("  ],\n  \"scaling\": [\n");
 	for (unsigned int i = 0; i < NSCALED; i++)
