@@ -483,7 +483,8 @@ static void check_case(const struct result *res)
  * far apart. All threads are timed over one interval: from the first thread's
  * start to the last thread's end. A thread that starts late or is preempted
  * lengthens the interval of all, rather than leaving its partner to run alone
- * for part of its own interval.
+ * for part of its own interval. A thread that is done waits (asleep) for the
+ * others before it destroys its vCPU.
  */
 struct worker {
 	pthread_t tid;
@@ -492,7 +493,8 @@ struct worker {
 	bool copy; /* memcpy() instead of the vCPU */
 	int cpu;   /* the CPU to pin to, -1: not pinned */
 	unsigned long n;
-	atomic_uint *start; /* the spinning barrier: threads that arrived */
+	atomic_uint *start;	 /* the spinning barrier: threads that arrived */
+	pthread_barrier_t *done; /* all threads stopped timing */
 	unsigned int threads;
 	double t0, t1;	/* the timed loop's start and end */
 	int cpu0, cpu1; /* sched_getcpu() at its start and end */
@@ -528,6 +530,8 @@ static void *worker_main(void *arg)
 	w->t1 = bench_now_ns();
 	w->cpu1 = sched_getcpu();
 	w->preempted = bench_preemptions() != before;
+	/* Nothing (vcpu_destroy()'s grace period, its IPIs) may slow a thread still timed. */
+	pthread_barrier_wait(w->done);
 	runner_destroy(&r);
 	gmap_disable(gmap);
 	return NULL;
@@ -567,8 +571,10 @@ static struct thread_run run_threads(const struct kase *k, unsigned int threads,
 	struct worker w[MAX_THREADS];
 	struct thread_run out = { 0 };
 	atomic_uint start = 0;
+	pthread_barrier_t done;
 	double t0 = 0, t1 = 0;
 
+	pthread_barrier_init(&done, NULL, threads);
 	for (unsigned int t = 0; t < threads; t++) {
 		w[t] = (struct worker){ .k = k,
 					.thread = t,
@@ -576,7 +582,8 @@ static struct thread_run run_threads(const struct kase *k, unsigned int threads,
 					.cpu = scaling_pinned() ? scaling_cpus[t] : -1,
 					.n = n,
 					.start = &start,
-					.threads = threads };
+					.threads = threads,
+					.done = &done };
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]))
 			bench_die("pthread_create", t);
 	}
@@ -590,6 +597,7 @@ static struct thread_run run_threads(const struct kase *k, unsigned int threads,
 		for (unsigned int u = 0; u < t; u++)
 			out.shared_cpu |= w[u].cpu0 == w[t].cpu0 || w[u].cpu1 == w[t].cpu1;
 	}
+	pthread_barrier_destroy(&done);
 	out.maccess_per_s = (double)(n * threads) / (t1 - t0) * 1e3;
 	return out;
 }
