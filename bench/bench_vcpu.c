@@ -51,6 +51,7 @@
 #include <string.h>
 #include <endian.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <gmap/alloc.h>
 #include <gmap/vcpu.h>
@@ -485,6 +486,12 @@ static void check_case(const struct result *res)
  * lengthens the interval of all, rather than leaving its partner to run alone
  * for part of its own interval. A thread that is done waits (asleep) for the
  * others before it destroys its vCPU.
+ *
+ * Beside that wall-clock figure, each thread's accesses per second of the CPU
+ * time it got (CLOCK_THREAD_CPUTIME_ID), summed over the threads: on a machine
+ * that other processes load, it leaves out the time a thread was switched out,
+ * and keeps what the threads do to each other while they run (a line they
+ * both write, a lock, a shared cache), which is what libgmap answers for.
  */
 struct worker {
 	pthread_t tid;
@@ -497,9 +504,19 @@ struct worker {
 	pthread_barrier_t *done; /* all threads stopped timing */
 	unsigned int threads;
 	double t0, t1;	/* the timed loop's start and end */
+	double cpu_ns;	/* CPU time the thread got for its loop */
 	int cpu0, cpu1; /* sched_getcpu() at its start and end */
 	bool preempted; /* involuntarily switched out during the loop */
 };
+
+/* CPU time of the calling thread, in ns. */
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
 
 static void *worker_main(void *arg)
 {
@@ -525,9 +542,11 @@ static void *worker_main(void *arg)
 			sched_yield(); /* unpinned: the other thread may need this CPU */
 	before = bench_preemptions();
 	w->cpu0 = sched_getcpu();
+	w->cpu_ns = thread_cpu_ns();
 	w->t0 = bench_now_ns();
 	run_loop(w->copy ? L_MEMCPY : L_VCPU, w->k, &r, w->n);
 	w->t1 = bench_now_ns();
+	w->cpu_ns = thread_cpu_ns() - w->cpu_ns;
 	w->cpu1 = sched_getcpu();
 	w->preempted = bench_preemptions() != before;
 	/* Nothing (vcpu_destroy()'s grace period, its IPIs) may slow a thread still timed. */
@@ -560,9 +579,10 @@ static bool scaling_pinned(void)
 
 /* What one timed run of @threads threads gave. */
 struct thread_run {
-	double maccess_per_s; /* million accesses per second of all threads together */
-	bool shared_cpu;      /* two threads were seen on the same CPU */
-	bool preempted;	      /* a thread was switched out */
+	double maccess_per_s;	  /* million accesses per second of all threads together */
+	double cpu_maccess_per_s; /* the same per second of CPU time each thread got, summed */
+	bool shared_cpu;	  /* two threads were seen on the same CPU */
+	bool preempted;		  /* a thread was switched out */
 };
 
 static struct thread_run run_threads(const struct kase *k, unsigned int threads, bool copy,
@@ -594,6 +614,7 @@ static struct thread_run run_threads(const struct kase *k, unsigned int threads,
 		if (!t || w[t].t1 > t1)
 			t1 = w[t].t1;
 		out.preempted |= w[t].preempted;
+		out.cpu_maccess_per_s += (double)n / w[t].cpu_ns * 1e3;
 		for (unsigned int u = 0; u < t; u++)
 			out.shared_cpu |= w[u].cpu0 == w[t].cpu0 || w[u].cpu1 == w[t].cpu1;
 	}
@@ -605,7 +626,8 @@ static struct thread_run run_threads(const struct kase *k, unsigned int threads,
 struct scaling {
 	const struct kase *k;
 	double vcpu[MAX_THREADS][BENCH_MAX_REPS], copy[MAX_THREADS][BENCH_MAX_REPS];
-	struct stats vs[MAX_THREADS], cs[MAX_THREADS];
+	double vcpu_cpu[MAX_THREADS][BENCH_MAX_REPS], copy_cpu[MAX_THREADS][BENCH_MAX_REPS];
+	struct stats vs[MAX_THREADS], cs[MAX_THREADS], vcs[MAX_THREADS], ccs[MAX_THREADS];
 	/* Repetitions (vCPU and memcpy() runs) with threads sharing a CPU, or preempted. */
 	unsigned int shared_cpu[MAX_THREADS], preempted[MAX_THREADS];
 };
@@ -621,6 +643,8 @@ static void run_scaling(const struct params *p, const struct kase *k, struct sca
 			for (int copy = 0; copy < 2; copy++) {
 				r = run_threads(k, t, copy, n);
 				(copy ? s->copy : s->vcpu)[t - 1][rep] = r.maccess_per_s;
+				(copy ? s->copy_cpu : s->vcpu_cpu)[t - 1][rep] =
+					r.cpu_maccess_per_s;
 				s->shared_cpu[t - 1] += r.shared_cpu;
 				s->preempted[t - 1] += r.preempted;
 			}
@@ -629,6 +653,8 @@ static void run_scaling(const struct params *p, const struct kase *k, struct sca
 	for (unsigned int t = 0; t < MAX_THREADS; t++) {
 		s->vs[t] = stats_of(s->vcpu[t], p->reps);
 		s->cs[t] = stats_of(s->copy[t], p->reps);
+		s->vcs[t] = stats_of(s->vcpu_cpu[t], p->reps);
+		s->ccs[t] = stats_of(s->copy_cpu[t], p->reps);
 	}
 }
 
@@ -792,11 +818,17 @@ static void print_scaling(const struct scaling *s, bool last)
 		       "%.2f, "
 		       "\"memcpy_maccess_per_s_max\": %.2f,\n"
 		       "     \"speedup_vs_1_thread\": %.2f, \"memcpy_speedup_vs_1_thread\": %.2f, "
-		       "\"shared_cpu_runs\": %u, \"preempted_runs\": %u}%s\n",
+		       "\"shared_cpu_runs\": %u, \"preempted_runs\": %u,\n"
+		       "     \"vcpu_cpu_maccess_per_s_median\": %.2f, "
+		       "\"memcpy_cpu_maccess_per_s_median\": %.2f, \"cpu_speedup_vs_1_thread\": "
+		       "%.2f, "
+		       "\"memcpy_cpu_speedup_vs_1_thread\": %.2f}%s\n",
 		       s->k->name, t + 1, s->vs[t].median, s->vs[t].min, s->vs[t].max,
 		       s->cs[t].median, s->cs[t].min, s->cs[t].max,
 		       s->vs[t].median / s->vs[0].median, s->cs[t].median / s->cs[0].median,
-		       s->shared_cpu[t], s->preempted[t], last && t == MAX_THREADS - 1 ? "" : ",");
+		       s->shared_cpu[t], s->preempted[t], s->vcs[t].median, s->ccs[t].median,
+		       s->vcs[t].median / s->vcs[0].median, s->ccs[t].median / s->ccs[0].median,
+		       last && t == MAX_THREADS - 1 ? "" : ",");
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */

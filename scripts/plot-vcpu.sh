@@ -3,7 +3,8 @@
 #   OUTDIR/bench_vcpu_cost.png     ns and instructions per 8-byte access: the plain-load
 #                                  floor, the inline fast path, vcpu_read/vcpu_write hits,
 #                                  DAT-on hits, misses, DAT-on misses and faults
-#   OUTDIR/bench_vcpu_scaling.png  million accesses per second on 1 and 2 threads
+#   OUTDIR/bench_vcpu_scaling.png  million accesses per second on 1 and 2 threads, and the
+#                                  speedup of 2 threads over 1 for the vCPU and memcpy()
 #
 #   scripts/plot-vcpu.sh BENCH_VCPU.json [OUTDIR]     (OUTDIR defaults to docs/)
 #
@@ -50,15 +51,16 @@ with open(out + "/scaling.dat", "w") as f:
         by.setdefault(s["name"], {})[s["threads"]] = s
     for name, t in by.items():
         if 1 in t and 2 in t:
-            f.write('"%s" %g %g %g %g\n' % (name, t[1]["vcpu_maccess_per_s_median"],
-                                            t[2]["vcpu_maccess_per_s_median"],
-                                            t[1]["memcpy_maccess_per_s_median"],
-                                            t[2]["memcpy_maccess_per_s_median"]))
+            v1, v2 = t[1]["vcpu_maccess_per_s_median"], t[2]["vcpu_maccess_per_s_median"]
+            m1, m2 = t[1]["memcpy_maccess_per_s_median"], t[2]["memcpy_maccess_per_s_median"]
+            f.write('"%s" %g %g %g %g %g %g\n' % (name, v1, v2, m1, m2, v2 / v1, m2 / m1))
 m = doc["machine"]
 with open(out + "/title.txt", "w") as f:
-    f.write("%s, %s CPUs, load %s; window: %s; instructions: %s"
+    f.write("%s, %s CPUs, load %s; window: %s; instructions: %s%s"
             % (m["cpu_model"], m["cpus_online"], m["loadavg_start"].split()[0],
-               doc.get("window_protocol", "?"), doc.get("instructions", "none")))
+               doc.get("window_protocol", "?"), doc.get("instructions", "none"),
+               {True: "; threads pinned", False: "; threads not pinned"}.get(
+                   doc.get("scaling_threads_pinned"), "")))
 EOF
 
 title=$(cat "$data/title.txt")
@@ -80,15 +82,22 @@ plot "$data/cost.dat" using 4:xtic(1) title "read", "" using 5 title "write"
 unset multiplot
 
 set output "$out/bench_vcpu_scaling.png"
-set terminal pngcairo noenhanced size 1000,520 font ",10"
-unset logscale y
-set title "bench_vcpu: million 8-byte accesses per second, all threads\n($title)"
+set terminal pngcairo noenhanced size 1300,560 font ",10"
+set multiplot layout 1,2 title "bench_vcpu: 8-byte accesses on 1 and 2 threads, each its own vCPU\n($title)"
 set key below horizontal
-set ylabel "M accesses/s (median)"
+set ylabel "M accesses/s, all threads (median)"
 set logscale y
 plot "$data/scaling.dat" using 2:xtic(1) title "vCPU, 1 thread", \
      "" using 3 title "vCPU, 2 threads", \
      "" using 4 title "memcpy, 1 thread", \
      "" using 5 title "memcpy, 2 threads"
+unset logscale y
+set yrange [0:2.4]
+set ylabel "2 threads / 1 thread (medians)"
+set arrow from graph 0, first 1.9 to graph 1, first 1.9 nohead dashtype 2
+set label "goal 1.9" at graph 0.01, first 1.95
+plot "$data/scaling.dat" using 6:xtic(1) title "vCPU speedup", \
+     "" using 7 title "memcpy speedup"
+unset multiplot
 EOF
 echo "plot-vcpu: wrote $out/bench_vcpu_cost.png and $out/bench_vcpu_scaling.png"
