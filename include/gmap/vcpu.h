@@ -4,9 +4,10 @@
  *
  * A vCPU accesses guest memory through the gmap enabled on the calling thread
  * (gmap_enable()). Translations are cached in a per-vCPU software TLB tagged
- * with a generation, so that a purge of everything is one increment. Host and
- * gmap changes purge every vCPU of the mm and wait until no access that began
- * before the purge is still copying, the way IPTE waits for other CPUs.
+ * with a generation, so that a purge of everything is one increment. A host PTE
+ * change (IPTE) drops only the entries that can hold that page, gmap changes
+ * purge everything; either waits until no access of any vCPU of the mm that
+ * began before the purge is still copying, the way IPTE waits for other CPUs.
  *
  * Access functions return 0, a positive program-interruption code for the guest
  * (PGM_ADDRESSING for an address outside the gmap, PGM_PROTECTION, or any DAT
@@ -36,6 +37,7 @@ struct vcpu_stats {
 	unsigned long prefix_refreshes; /* prefix pages re-armed after a notification */
 	unsigned long pics;		/* program interruptions delivered to the guest */
 	unsigned long retries;		/* accesses restarted because a purge raced them */
+	unsigned long precise_purges;	/* of those, host IPTEs: one page's entries dropped */
 };
 
 /**
@@ -349,7 +351,7 @@ void vsie_ipte_unlock(void);
 /** struct vcpu_tlb_entry - one TLB entry, as the inline fast path probes it */
 struct vcpu_tlb_entry {
 	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO */
-	unsigned long gen;	  /* valid while equal to the vCPU's generation */
+	unsigned long gen;	  /* valid while equal to the vCPU's generation; 0: dropped */
 	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
 	unsigned long frame;	  /* host frame */
 	unsigned long asce;	  /* virtual entries: the guest ASCE; else 0 */
@@ -451,7 +453,8 @@ static inline void *vcpu_tlb_probe(struct vcpu *vcpu, unsigned long gaddr, size_
 		&f->tlb[(gaddr >> GMAP_PAGE_SHIFT) & (VCPU_TLB_ENTRIES - 1)];
 	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
 
-	if (tag != (gaddr & GMAP_PAGE_MASK) || e->gen != f->win_gen ||
+	if (tag != (gaddr & GMAP_PAGE_MASK) ||
+	    __atomic_load_n(&e->gen, __ATOMIC_RELAXED) != f->win_gen ||
 	    e->gmap_seqno != f->gmap_seqno || len - 1 > (~gaddr & ~GMAP_PAGE_MASK) ||
 	    __atomic_load_n(&f->gen, __ATOMIC_RELAXED) != f->win_gen)
 		return NULL;

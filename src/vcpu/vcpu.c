@@ -109,21 +109,118 @@ static void process_barrier(void)
 
 /* ---- purges ---------------------------------------------------------------------------- */
 
-/* Invalidate everything the vCPU cached and wait for an open copy window to close. */
-static void vcpu_purge_wait(struct vcpu *v)
+/* Wait until the window @v has open now (if any) has closed. */
+static void wait_for_window(struct vcpu *v)
 {
-	unsigned long s;
+	unsigned long s = __atomic_load_n(&v->fast.seq, __ATOMIC_SEQ_CST);
 
-	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
-	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
-	if (!window_rmw)
-		process_barrier();
-	s = __atomic_load_n(&v->fast.seq, __ATOMIC_SEQ_CST);
 	if (!(s & 1))
 		return;
 	test_hook(v, VCPU_HOOK_PURGE_WAIT);
 	while (__atomic_load_n(&v->fast.seq, __ATOMIC_ACQUIRE) == s)
 		sched_yield();
+}
+
+/* Invalidate everything the vCPU cached and wait for an open copy window to close. */
+static void vcpu_purge_wait(struct vcpu *v)
+{
+	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	if (!window_rmw)
+		process_barrier();
+	wait_for_window(v);
+}
+
+/*
+ * A purge that reaches every listener of an mm marks each vCPU in its ipte or
+ * flush_all callback, then finishes in the sync callbacks (on the same thread):
+ * one process barrier for all the vCPUs, then a wait for each open window. The
+ * state of the purge in progress on this thread; the first mark after a sync
+ * starts a new purge.
+ */
+static _Thread_local struct {
+	bool synced;	   /* a sync ran: the next mark starts a new purge */
+	bool need_wait;	   /* a vCPU had something to drop: barrier and wait */
+	bool barrier_done; /* the process barrier of this purge is behind us */
+} batch;
+
+static void batch_mark(bool need_wait)
+{
+	if (batch.synced)
+		batch.synced = batch.need_wait = batch.barrier_done = false;
+	batch.need_wait |= need_wait;
+}
+
+/*
+ * The asymmetric protocol's barrier, once per purge. With the read-modify-write
+ * protocol, an RMW of the vCPU's generation that leaves it as it is: the
+ * window's seq_cst load of the generation then synchronizes with it (see
+ * docs/architecture.md, section 9).
+ */
+static void batch_barrier(struct vcpu *v)
+{
+	if (window_rmw)
+		__atomic_fetch_add(&v->fast.gen, 0, __ATOMIC_SEQ_CST);
+	else if (!batch.barrier_done)
+		process_barrier();
+	batch.barrier_done = true;
+}
+
+static void vcpu_purge_sync(struct mm_tlb_listener *l, struct mm_struct *mm)
+{
+	struct vcpu *v = caa_container_of(l, struct vcpu, listener);
+
+	(void)mm;
+	batch.synced = true;
+	if (!batch.need_wait)
+		return;
+	batch_barrier(v);
+	wait_for_window(v);
+}
+
+/*
+ * Could @e hold host frame @frame: its frame, or for a DAT-on entry the frame of
+ * a guest table entry its walk read. Entries of every generation count, those
+ * already dropped too (they keep their frame): an access may still be copying
+ * through one in a window it opened before the drop.
+ */
+static bool entry_uses_frame(struct vcpu *v, unsigned long i, unsigned long frame)
+{
+	const struct vcpu_tlb_entry *e = &v->fast.tlb[i];
+
+	if (__atomic_load_n(&e->frame, __ATOMIC_RELAXED) == frame)
+		return true;
+	if (!(__atomic_load_n(&e->tag, __ATOMIC_RELAXED) & VCPU_TLB_VIRT))
+		return false;
+	for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
+		if (__atomic_load_n(&v->tlb_tables[i][k], __ATOMIC_RELAXED) == frame)
+			return true;
+	return false;
+}
+
+/*
+ * IPTE, precisely: drop the entries that can hold @frame. The first bump of pseq
+ * orders this scan after every fill published before it (tlb_publish()); a fill
+ * published after it sees the bump and drops its own entry. The second bump,
+ * after the drops, is what an access that looked an entry up outside its window
+ * checks inside it. Returns whether an entry used the frame: if none did, no
+ * window of this vCPU can be using it (docs/architecture.md, section 9).
+ */
+static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
+{
+	bool found = false;
+
+	atomic_fetch_add(&v->pseq, 1);
+	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
+		if (entry_uses_frame(v, i, frame)) {
+			__atomic_store_n(&v->fast.tlb[i].gen, 0, __ATOMIC_RELAXED);
+			found = true;
+		}
+	}
+	atomic_fetch_add(&v->pseq, 1);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&v->precise_purges, 1, memory_order_relaxed);
+	return found;
 }
 
 /*
@@ -144,17 +241,23 @@ static struct vcpu *listener_vcpu(struct mm_tlb_listener *l)
 static void vcpu_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
 		      pte_t *ptep)
 {
+	/* The invalidated PTE still names its frame: IPTE only sets the invalid bit. */
+	unsigned long frame = __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) & PAGE_MASK;
+
 	(void)mm;
 	(void)addr;
-	(void)ptep;
-	vcpu_purge_wait(listener_vcpu(l));
+	batch_mark(vcpu_purge_frame(listener_vcpu(l), frame));
 }
 
 static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
 {
+	struct vcpu *v = listener_vcpu(l);
+
 	(void)mm;
 	(void)asce;
-	vcpu_purge_wait(listener_vcpu(l));
+	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	batch_mark(true);
 }
 
 void vcpu_purge_tlb(struct vcpu *vcpu)
@@ -207,8 +310,11 @@ struct vcpu *vcpu_create(void)
 	v->fast.gen = 1; /* zeroed TLB entries have generation 0: invalid */
 	v->fast.rmw = window_rmw;
 	atomic_init(&v->purges, 0);
+	atomic_init(&v->pseq, 0);
+	atomic_init(&v->precise_purges, 0);
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
+	v->listener.sync = vcpu_purge_sync;
 	spin_lock(&all_vcpus_lock);
 	gm_list_add_rcu(&v->node, &all_vcpus);
 	spin_unlock(&all_vcpus_lock);
@@ -302,20 +408,59 @@ static bool tlb_hit(const struct vcpu_tlb_entry *e, unsigned long page, struct t
 {
 	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
 
-	return tag == tlb_tag(page, space) && e->gen == gen && e->asce == space.asce &&
-	       e->gmap_seqno == g->seqno;
+	/* The generation is atomic: a precise purge on another thread zeroes it. */
+	return tag == tlb_tag(page, space) && __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == gen &&
+	       e->asce == space.asce && e->gmap_seqno == g->seqno;
 }
 
-static void tlb_fill(struct vcpu_tlb_entry *e, unsigned long page, struct tlb_space space,
-		     const struct xlate *x, unsigned long gen, struct gmap *g)
+/* The purge state a translation starts from: its copy is good only while both hold. */
+struct tlb_token {
+	unsigned long gen;
+	unsigned long pseq;
+};
+
+static void tlb_token_read(struct vcpu *v, struct tlb_token *tok)
 {
-	*e = (struct vcpu_tlb_entry){
-		.tag = tlb_tag(page, space) | (x->writable ? 0 : VCPU_TLB_RO),
-		.gen = gen,
-		.gmap_seqno = g->seqno,
-		.frame = x->frame,
-		.asce = space.asce,
-	};
+	tok->gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+	tok->pseq = atomic_load(&v->pseq);
+}
+
+static bool tlb_token_equal(const struct tlb_token *a, const struct tlb_token *b)
+{
+	return a->gen == b->gen && a->pseq == b->pseq;
+}
+
+/*
+ * Write entry @e for a translation made since @tok was read, and publish it:
+ * the fields a purger scans are atomic, and a read-modify-write of pseq comes
+ * after them. RMWs of one variable are totally ordered: either this one comes
+ * before a precise purge's first bump, which then synchronizes with it and its
+ * scan sees the entry, or it reads that bump and the entry is dropped again here
+ * (the purge may have scanned before the entry was written). Returns false then:
+ * translate again. @tables: for a DAT-on entry, the frames of the guest table
+ * entries read, else NULL.
+ */
+static bool tlb_fill(struct vcpu *v, struct vcpu_tlb_entry *e, unsigned long page,
+		     struct tlb_space space, const struct xlate *x, const struct tlb_token *tok,
+		     struct gmap *g, const unsigned long *tables)
+{
+	unsigned long i = (unsigned long)(e - v->fast.tlb);
+
+	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tag, tlb_tag(page, space) | (x->writable ? 0 : VCPU_TLB_RO),
+			 __ATOMIC_RELAXED);
+	e->gmap_seqno = g->seqno;
+	e->asce = space.asce;
+	__atomic_store_n(&e->frame, x->frame, __ATOMIC_RELAXED);
+	if (tables)
+		for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
+			__atomic_store_n(&v->tlb_tables[i][k], tables[k], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->gen, tok->gen, __ATOMIC_RELAXED);
+	if (atomic_fetch_add(&v->pseq, 0) == tok->pseq)
+		return true;
+	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
+	v->stats.retries++;
+	return false;
 }
 
 /*
@@ -425,11 +570,11 @@ static unsigned int gmap_walk(struct vcpu *v, struct gmap *g, unsigned long page
 
 /*
  * Translate the guest absolute @gaddr (which the guest addressed as @laddr)
- * through @g. On success *x holds the frame and *gen the generation the
+ * through @g. On success *x holds the frame and *tok the purge state the
  * translation is valid for.
  */
 static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
-		     bool write, struct xlate *x, unsigned long *gen)
+		     bool write, struct xlate *x, struct tlb_token *tok)
 {
 	unsigned long page = gaddr & PAGE_MASK;
 	struct vcpu_tlb_entry *e;
@@ -437,9 +582,9 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 	int rc;
 
 	for (;;) {
-		*gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+		tlb_token_read(v, tok);
 		e = tlb_slot(v, page, absolute_space);
-		if (tlb_hit(e, page, absolute_space, g, *gen, write)) {
+		if (tlb_hit(e, page, absolute_space, g, tok->gen, write)) {
 			v->stats.tlb_hits++;
 			x->frame = e->frame;
 			x->writable = !(e->tag & VCPU_TLB_RO);
@@ -450,7 +595,9 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		pic = gmap_walk(v, g, page, write, x);
 		gm_rcu_read_unlock();
 		if (!pic) {
-			tlb_fill(e, page, absolute_space, x, *gen, g);
+			test_hook(v, VCPU_HOOK_FILL);
+			if (!tlb_fill(v, e, page, absolute_space, x, tok, g, NULL))
+				continue; /* a precise purge raced the fill: walk again */
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
@@ -465,12 +612,17 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 
 /*
  * Copy between @buf and the frame inside an access window. Returns false if a
- * purge happened since @gen was read: the caller translates again.
+ * purge happened since @tok was read: the caller translates again. A whole purge
+ * bumped the generation; a precise one may have dropped the entry the frame
+ * came from, and bumped pseq after it did.
  */
-static bool copy_in_window(struct vcpu *v, unsigned long gen, unsigned long frame,
+static bool copy_in_window(struct vcpu *v, const struct tlb_token *tok, unsigned long frame,
 			   unsigned long off, void *buf, size_t n, bool write)
 {
-	bool valid = __vcpu_window_open(&v->fast) == gen;
+	bool valid =
+		__vcpu_window_open(&v->fast) == tok->gen &&
+		atomic_load_explicit(&v->pseq, v->fast.rmw ? memory_order_seq_cst
+							   : memory_order_acquire) == tok->pseq;
 
 	if (valid) {
 		test_hook(v, VCPU_HOOK_WINDOW);
@@ -502,20 +654,32 @@ static int refresh_prefix(struct vcpu *v, struct gmap *g)
 	return 0;
 }
 
-/* Access up to the end of one page at guest absolute @gaddr, addressed as @laddr. */
-static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
-			   void *buf, size_t n, bool write)
+/*
+ * Access up to the end of one page at guest absolute @gaddr, addressed as @laddr.
+ * *@frame (if not NULL) receives the host frame the copy went to.
+ */
+static int access_abs_page_frame(struct vcpu *v, struct gmap *g, unsigned long gaddr,
+				 unsigned long laddr, void *buf, size_t n, bool write,
+				 unsigned long *frame)
 {
+	struct tlb_token tok;
 	struct xlate x;
-	unsigned long gen;
 	int rc;
 
 	do {
-		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &gen);
+		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &tok);
 		if (rc)
 			return rc;
-	} while (!copy_in_window(v, gen, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	} while (!copy_in_window(v, &tok, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	if (frame)
+		*frame = x.frame;
 	return 0;
+}
+
+static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
+			   void *buf, size_t n, bool write)
+{
+	return access_abs_page_frame(v, g, gaddr, laddr, buf, n, write, NULL);
 }
 
 int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix)
@@ -550,45 +714,54 @@ struct guest_reader {
 	struct vcpu *v;
 	struct gmap *g;
 	int err; /* a host failure (or an exit to guest-2) while reading a guest table */
+	unsigned int ntables;
+	unsigned long tables[DAT_MAX_STEPS]; /* the host frames of the entries read */
 };
 
-/* dat_read_fn over guest storage: each big-endian entry is read through the gmap. */
+/*
+ * dat_read_fn over guest storage: each big-endian entry is read through the
+ * gmap, and the host frame it lies in noted for the entry the walk forms (an
+ * IPTE of that frame drops it).
+ */
 static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
 {
 	struct guest_reader *r = ctx;
-	unsigned long be;
-	int rc = access_abs_page(r->v, r->g, addr, addr, &be, sizeof(be), false);
+	unsigned long be, frame;
+	int rc = access_abs_page_frame(r->v, r->g, addr, addr, &be, sizeof(be), false, &frame);
 
 	if (rc < 0 || rc >= VSIE_EXIT_PGM)
 		r->err = rc;
 	if (rc)
 		return -1; /* an addressing exception for the table entry */
+	if (r->ntables < DAT_MAX_STEPS)
+		r->tables[r->ntables++] = frame;
 	*val = be64toh(be);
 	return 0;
 }
 
 /*
  * Translate guest virtual @va: a TLB hit, or the guest's DAT walk followed by
- * the gmap translation of its result. Returns 0 with *x and *gen, or a PIC/errno.
+ * the gmap translation of its result. Returns 0 with *x and *tok, or a PIC/errno.
  */
 static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asce, unsigned long va,
-		      bool write, struct xlate *x, unsigned long *gen)
+		      bool write, struct xlate *x, struct tlb_token *tok)
 {
 	struct gmap *g = c->g;
-	struct guest_reader r = { v, g, 0 };
+	struct guest_reader r = { .v = v, .g = g };
 	struct dat_config cfg = {
 		.asce = asce, .edat = c->edat, .iep = c->iep, .prefix = c->prefix
 	};
 	struct tlb_space space = { true, asce };
-	unsigned long page = va & PAGE_MASK, abs_gen;
+	unsigned long page = va & PAGE_MASK;
+	struct tlb_token abs_tok;
 	struct dat_result res;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
 	int rc;
 
-	*gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+	tlb_token_read(v, tok);
 	e = tlb_slot(v, page, space);
-	if (tlb_hit(e, page, space, g, *gen, write)) {
+	if (tlb_hit(e, page, space, g, tok->gen, write)) {
 		v->stats.tlb_hits++;
 		x->frame = e->frame;
 		x->writable = !(e->tag & VCPU_TLB_RO);
@@ -600,13 +773,15 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 		return r.err;
 	if (pic)
 		return vcpu_deliver_pic(v, pic, res.teid);
-	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_gen);
+	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_tok);
 	if (rc)
 		return rc;
-	if (abs_gen != *gen)
+	if (!tlb_token_equal(&abs_tok, tok))
 		return -EAGAIN; /* purged meanwhile: start over */
 	x->writable = x->writable && !res.prot;
-	tlb_fill(e, page, space, x, *gen, g);
+	test_hook(v, VCPU_HOOK_FILL);
+	if (!tlb_fill(v, e, page, space, x, tok, g, r.tables))
+		return -EAGAIN;
 	return 0;
 }
 
@@ -614,7 +789,7 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned long asce,
 			    unsigned long va, void *buf, size_t n, bool write)
 {
-	unsigned long gen;
+	struct tlb_token tok;
 	struct xlate x;
 	int rc;
 
@@ -628,9 +803,9 @@ static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned lo
 
 	do {
 		do {
-			rc = xlate_virt(v, c, asce, va, write, &x, &gen);
+			rc = xlate_virt(v, c, asce, va, write, &x, &tok);
 		} while (rc == -EAGAIN && !shadow);
-	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
+	} while (!rc && !copy_in_window(v, &tok, x.frame, va & ~PAGE_MASK, buf, n, write));
 	return rc;
 }
 
@@ -723,8 +898,8 @@ static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, un
 	gen = __vcpu_window_open(f);
 	e = tlb_slot(v, gaddr & PAGE_MASK, space);
 	tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
-	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce || e->gen != gen ||
-	    e->gmap_seqno != g->seqno) {
+	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce ||
+	    __atomic_load_n(&e->gen, __ATOMIC_RELAXED) != gen || e->gmap_seqno != g->seqno) {
 		__vcpu_window_close(f);
 		return false;
 	}
@@ -805,4 +980,5 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	}
 	*stats = vcpu->stats;
 	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
+	stats->precise_purges = atomic_load_explicit(&vcpu->precise_purges, memory_order_relaxed);
 }

@@ -14,13 +14,19 @@ struct vcpu;
 enum vcpu_hook_point {
 	/* Subscribed to the mm's purges (registration fence done), nothing walked yet. */
 	VCPU_HOOK_SUBSCRIBED,
+	/*
+	 * A walk (gmap, or DAT on: guest tables and gmap) found a frame; its TLB entry is
+	 * not written yet, so a precise purge now cannot find it and the fill must notice.
+	 */
+	VCPU_HOOK_FILL,
 	/* A gmap walk found a frame; the copy window has not opened yet. */
 	VCPU_HOOK_WALKED,
 	/* A copy window is open and its generation checked; nothing copied yet. */
 	VCPU_HOOK_WINDOW,
 	/*
-	 * Called on a purger's thread (not the vCPU's): the generation is bumped and
-	 * the purger found a window open; it now waits for it to close.
+	 * Called on a purger's thread (not the vCPU's): the purge is marked (the
+	 * generation bumped, or the entries of the page dropped) and the purger found a
+	 * window open; it now waits for it to close.
 	 */
 	VCPU_HOOK_PURGE_WAIT,
 };

@@ -49,6 +49,14 @@ struct vcpu {
 	atomic_ulong purges;
 	struct cds_list_head node; /* on all_vcpus */
 	struct vsie_state sie;
+	/*
+	 * Precise purges (vcpu.c): bumped by a purger before it scans the TLB and again
+	 * after it dropped entries; a fill publishes its entry with an RMW of it.
+	 */
+	atomic_ulong pseq;
+	atomic_ulong precise_purges;
+	/* DAT-on entries: the host frames of the guest table entries their walk read. */
+	unsigned long tlb_tables[TLB_ENTRIES][DAT_MAX_STEPS];
 };
 
 /* What a translation gives: the host frame and whether stores may go there. */
