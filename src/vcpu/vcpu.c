@@ -101,8 +101,16 @@ bool vcpu_window_rmw(void)
  * and the kernel documents no other failure; if one came anyway, the global
  * command (slow, but registration-free) gives the same guarantee.
  */
+static atomic_ulong process_barriers;
+
+unsigned long vcpu_process_barriers(void)
+{
+	return atomic_load_explicit(&process_barriers, memory_order_relaxed);
+}
+
 static void process_barrier(void)
 {
+	atomic_fetch_add_explicit(&process_barriers, 1, memory_order_relaxed);
 	if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) && membarrier(MEMBARRIER_CMD_GLOBAL))
 		abort(); /* cannot happen once membarrier_ready() said yes */
 }
@@ -211,6 +219,7 @@ static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
 	bool found = false;
 
 	atomic_fetch_add(&v->pseq, 1);
+	test_hook(v, VCPU_HOOK_PURGE_SCAN);
 	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
 		if (entry_uses_frame(v, i, frame)) {
 			__atomic_store_n(&v->fast.tlb[i].gen, 0, __ATOMIC_RELAXED);
@@ -588,6 +597,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 			v->stats.tlb_hits++;
 			x->frame = e->frame;
 			x->writable = !(e->tag & VCPU_TLB_RO);
+			test_hook(v, VCPU_HOOK_HIT);
 			return 0;
 		}
 		v->stats.tlb_misses++;
@@ -765,6 +775,7 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 		v->stats.tlb_hits++;
 		x->frame = e->frame;
 		x->writable = !(e->tag & VCPU_TLB_RO);
+		test_hook(v, VCPU_HOOK_HIT);
 		return 0;
 	}
 	v->stats.tlb_misses++;

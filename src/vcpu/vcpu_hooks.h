@@ -21,6 +21,8 @@ enum vcpu_hook_point {
 	VCPU_HOOK_FILL,
 	/* A gmap walk found a frame; the copy window has not opened yet. */
 	VCPU_HOOK_WALKED,
+	/* The full path found the page in the TLB; the copy window has not opened yet. */
+	VCPU_HOOK_HIT,
 	/* A copy window is open and its generation checked; nothing copied yet. */
 	VCPU_HOOK_WINDOW,
 	/*
@@ -29,6 +31,11 @@ enum vcpu_hook_point {
 	 * window open; it now waits for it to close.
 	 */
 	VCPU_HOOK_PURGE_WAIT,
+	/*
+	 * On a purger's thread: a precise purge (IPTE) bumped the vCPU's purge sequence
+	 * and has not looked at its TLB entries yet.
+	 */
+	VCPU_HOOK_PURGE_SCAN,
 };
 
 /* Set by a test before it starts the vCPU; called on the vCPU's thread. */
@@ -41,5 +48,8 @@ extern void (*vcpu_test_hook)(struct vcpu *vcpu, enum vcpu_hook_point point);
  * for the plain stores paid for by membarrier() on the purging side.
  */
 bool vcpu_window_rmw(void);
+
+/* Process-wide barriers (membarrier()) that purges made so far, all vCPUs together. */
+unsigned long vcpu_process_barriers(void);
 
 #endif /* GMAP_SRC_VCPU_HOOKS_H */
