@@ -187,41 +187,45 @@ static void vcpu_purge_sync(struct mm_tlb_listener *l, struct mm_struct *mm)
 }
 
 /*
- * Could @e hold host frame @frame: its frame, or it is a DAT-on entry. Entries of
- * every generation count, those already dropped too (they keep their frame): an
- * access may still be copying through one in a window it opened before the drop.
- *
- * DAT-on entries go with every IPTE. Dropping only those whose frame, or one of
- * whose guest table frames, was the IPTE's passed every test but let `gmap run
- * --seed 6 --guest-mem 16M` (default rates) read stale data through DAT about
- * once in ten 3 s runs; with all DAT-on entries dropped, no run failed. What a
- * DAT-on entry depends on beyond those frames is not found yet (issue 12).
+ * Could @e hold host frame @frame: its frame, or for a DAT-on entry the frame of
+ * a guest table entry its walk read. Entries of every generation count, those
+ * already dropped too (they keep their frame): an access may still be copying
+ * through one in a window it opened before the drop.
  */
 static bool entry_uses_frame(struct vcpu *v, unsigned long i, unsigned long frame)
 {
 	const struct vcpu_tlb_entry *e = &v->fast.tlb[i];
 
-	return __atomic_load_n(&e->frame, __ATOMIC_RELAXED) == frame ||
-	       (__atomic_load_n(&e->tag, __ATOMIC_RELAXED) & VCPU_TLB_VIRT);
+	if (__atomic_load_n(&e->frame, __ATOMIC_RELAXED) == frame)
+		return true;
+	if (!(__atomic_load_n(&e->tag, __ATOMIC_RELAXED) & VCPU_TLB_VIRT))
+		return false;
+	for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
+		if (__atomic_load_n(&v->tlb_tables[i][k], __ATOMIC_RELAXED) == frame)
+			return true;
+	return false;
 }
 
 /*
- * IPTE, precisely: drop the entries that can hold @frame (and the DAT-on ones). The first bump of
- * pseq orders this scan after every fill published before it (tlb_publish()); a fill published
- * after it sees the bump and drops its own entry. The second bump, after the drops, is what an
- * access that looked an entry up outside its window checks inside it. Returns whether an entry used
- * the frame: if none did, no window of this vCPU can be using it (docs/architecture.md, section 9).
+ * IPTE, precisely: drop the entries that can hold @frame. The bump of pstart
+ * orders this scan after every fill published before it (tlb_fill()); a fill
+ * published after it, or whose purge state was read while a scan ran, drops its
+ * own entry. The bump of pseq, after the drops, is what an access that looked
+ * an entry up outside its window checks inside it. Returns whether an entry used
+ * the frame: if none did, no window of this vCPU can be using it
+ * (docs/architecture.md, section 9).
  */
 static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
 {
 	bool found = false;
 
-	atomic_fetch_add(&v->pseq, 1);
+	atomic_fetch_add(&v->pstart, 1);
 	test_hook(v, VCPU_HOOK_PURGE_SCAN);
 	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
 		if (entry_uses_frame(v, i, frame)) {
 			__atomic_store_n(&v->fast.tlb[i].gen, 0, __ATOMIC_RELAXED);
 			found = true;
+			test_hook(v, VCPU_HOOK_PURGE_DROP);
 		}
 	}
 	atomic_fetch_add(&v->pseq, 1);
@@ -317,6 +321,7 @@ struct vcpu *vcpu_create(void)
 	v->fast.gen = 1; /* zeroed TLB entries have generation 0: invalid */
 	v->fast.rmw = window_rmw;
 	atomic_init(&v->purges, 0);
+	atomic_init(&v->pstart, 0);
 	atomic_init(&v->pseq, 0);
 	atomic_init(&v->precise_purges, 0);
 	v->listener.ipte = vcpu_ipte;
@@ -420,30 +425,39 @@ static bool tlb_hit(const struct vcpu_tlb_entry *e, unsigned long page, struct t
 	       e->asce == space.asce && e->gmap_seqno == g->seqno;
 }
 
-/* The purge state a translation starts from: its copy is good only while both hold. */
+/*
+ * The purge state a translation starts from: its copy is good only while gen and
+ * pseq hold; it may fill an entry only if no precise purge was scanning (pstart
+ * == pseq: pseq is read first, and every purge bumps pstart before pseq).
+ */
 struct tlb_token {
 	unsigned long gen;
 	unsigned long pseq;
+	unsigned long pstart;
 };
 
 static void tlb_token_read(struct vcpu *v, struct tlb_token *tok)
 {
 	tok->gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
 	tok->pseq = atomic_load(&v->pseq);
+	tok->pstart = atomic_load(&v->pstart);
 }
 
 static bool tlb_token_equal(const struct tlb_token *a, const struct tlb_token *b)
 {
-	return a->gen == b->gen && a->pseq == b->pseq;
+	return a->gen == b->gen && a->pseq == b->pseq && a->pstart == b->pstart;
 }
 
 /*
  * Write entry @e for a translation made since @tok was read, and publish it:
- * the fields a purger scans are atomic, and a read-modify-write of pseq comes
+ * the fields a purger scans are atomic, and a read-modify-write of pstart comes
  * after them. RMWs of one variable are totally ordered: either this one comes
- * before a precise purge's first bump, which then synchronizes with it and its
- * scan sees the entry, or it reads that bump and the entry is dropped again here
- * (the purge may have scanned before the entry was written). Returns false then:
+ * before a precise purge's bump of pstart, which then synchronizes with it and
+ * its scan sees the entry, or it reads that bump and the entry is dropped again
+ * here (the purge may have scanned before the entry was written). A token read
+ * while a scan ran is refused too: the translation may come from an entry the
+ * scan has yet to drop, and the entry made from it go to a slot the scan has
+ * passed (a DAT-on entry made from an absolute hit). Returns false then:
  * translate again. @tables: for a DAT-on entry, the frames of the guest table
  * entries read, else NULL.
  */
@@ -463,10 +477,12 @@ static bool tlb_fill(struct vcpu *v, struct vcpu_tlb_entry *e, unsigned long pag
 		for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
 			__atomic_store_n(&v->tlb_tables[i][k], tables[k], __ATOMIC_RELAXED);
 	__atomic_store_n(&e->gen, tok->gen, __ATOMIC_RELAXED);
-	if (atomic_fetch_add(&v->pseq, 0) == tok->pseq)
+	if (atomic_fetch_add(&v->pstart, 0) == tok->pstart && tok->pstart == tok->pseq)
 		return true;
 	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
 	v->stats.retries++;
+	if (tok->pstart != tok->pseq)
+		sched_yield(); /* a purger is scanning: let it finish */
 	return false;
 }
 
@@ -586,6 +602,7 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 	unsigned long page = gaddr & PAGE_MASK;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
+	bool filled;
 	int rc;
 
 	for (;;) {
@@ -604,7 +621,9 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		gm_rcu_read_unlock();
 		if (!pic) {
 			test_hook(v, VCPU_HOOK_FILL);
-			if (!tlb_fill(v, e, page, absolute_space, x, tok, g, NULL))
+			filled = tlb_fill(v, e, page, absolute_space, x, tok, g, NULL);
+			test_hook(v, VCPU_HOOK_FILLED);
+			if (!filled)
 				continue; /* a precise purge raced the fill: walk again */
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
@@ -765,6 +784,7 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 	struct dat_result res;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
+	bool filled;
 	int rc;
 
 	tlb_token_read(v, tok);
@@ -789,9 +809,9 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 		return -EAGAIN; /* purged meanwhile: start over */
 	x->writable = x->writable && !res.prot;
 	test_hook(v, VCPU_HOOK_FILL);
-	if (!tlb_fill(v, e, page, space, x, tok, g, r.tables))
-		return -EAGAIN;
-	return 0;
+	filled = tlb_fill(v, e, page, space, x, tok, g, r.tables);
+	test_hook(v, VCPU_HOOK_FILLED);
+	return filled ? 0 : -EAGAIN;
 }
 
 /* Access up to the end of one page at guest virtual @va (DAT on with @asce). */

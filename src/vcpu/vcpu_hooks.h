@@ -19,6 +19,8 @@ enum vcpu_hook_point {
 	 * not written yet, so a precise purge now cannot find it and the fill must notice.
 	 */
 	VCPU_HOOK_FILL,
+	/* The entry of VCPU_HOOK_FILL is written and published, or dropped again. */
+	VCPU_HOOK_FILLED,
 	/* A gmap walk found a frame; the copy window has not opened yet. */
 	VCPU_HOOK_WALKED,
 	/* The full path found the page in the TLB; the copy window has not opened yet. */
@@ -36,6 +38,8 @@ enum vcpu_hook_point {
 	 * and has not looked at its TLB entries yet.
 	 */
 	VCPU_HOOK_PURGE_SCAN,
+	/* On a purger's thread: a precise purge has just dropped an entry; its scan goes on. */
+	VCPU_HOOK_PURGE_DROP,
 };
 
 /* Set by a test before it starts the vCPU; called on the vCPU's thread. */

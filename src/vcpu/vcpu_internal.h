@@ -50,9 +50,11 @@ struct vcpu {
 	struct cds_list_head node; /* on all_vcpus */
 	struct vsie_state sie;
 	/*
-	 * Precise purges (vcpu.c): bumped by a purger before it scans the TLB and again
-	 * after it dropped entries; a fill publishes its entry with an RMW of it.
+	 * Precise purges (vcpu.c): a purger bumps pstart before it scans the TLB and
+	 * pseq after its drops, so pstart != pseq while a scan runs; a fill publishes
+	 * its entry with an RMW of pstart.
 	 */
+	atomic_ulong pstart;
 	atomic_ulong pseq;
 	atomic_ulong precise_purges;
 	/* DAT-on entries: the host frames of the guest table entries their walk read. */
