@@ -347,11 +347,12 @@ void vsie_ipte_unlock(void);
 #define VCPU_TLB_ENTRIES 512UL
 #define VCPU_TLB_VIRT	 1UL /* tag bit: a guest virtual page (DAT on) */
 #define VCPU_TLB_RO	 2UL /* tag bit: stores take the full path */
+#define VCPU_TLB_DROPPED 4UL /* the whole tag of an entry a precise purge dropped */
 
 /** struct vcpu_tlb_entry - one TLB entry, as the inline fast path probes it */
 struct vcpu_tlb_entry {
-	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO */
-	unsigned long gen;	  /* valid while equal to the vCPU's generation; 0: dropped */
+	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO, or VCPU_TLB_DROPPED */
+	unsigned long gen;	  /* valid while equal to the vCPU's generation */
 	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
 	unsigned long frame;	  /* host frame */
 	unsigned long asce;	  /* virtual entries: the guest ASCE; else 0 */
@@ -367,6 +368,22 @@ struct vcpu_fast {
 	unsigned char rmw;	    /* the window protocol: 1 seq_cst RMWs, 0 asymmetric fences */
 	struct vcpu_tlb_entry tlb[VCPU_TLB_ENTRIES];
 };
+
+/*
+ * The tag of a TLB entry, which a purger on another thread may overwrite with
+ * VCPU_TLB_DROPPED. Atomic (relaxed) where ThreadSanitizer checks the races; else
+ * a plain load of an aligned word, single-copy atomic on every target, which the
+ * compiler may fold into the compare: an atomic load costs the hit path extra
+ * instructions.
+ */
+static inline unsigned long __vcpu_tlb_tag(const struct vcpu_tlb_entry *e)
+{
+#if defined(__SANITIZE_THREAD__)
+	return __atomic_load_n(&e->tag, __ATOMIC_RELAXED);
+#else
+	return e->tag;
+#endif
+}
 
 /* Open an access window: the vCPU side of the purge handshake. Returns the generation. */
 static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
@@ -451,10 +468,10 @@ static inline void *vcpu_tlb_probe(struct vcpu *vcpu, unsigned long gaddr, size_
 	struct vcpu_fast *f = (struct vcpu_fast *)vcpu;
 	const struct vcpu_tlb_entry *e =
 		&f->tlb[(gaddr >> GMAP_PAGE_SHIFT) & (VCPU_TLB_ENTRIES - 1)];
-	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+	unsigned long tag = __vcpu_tlb_tag(e);
 
-	if (tag != (gaddr & GMAP_PAGE_MASK) ||
-	    __atomic_load_n(&e->gen, __ATOMIC_RELAXED) != f->win_gen ||
+	tag = write ? tag : tag & ~VCPU_TLB_RO;
+	if (tag != (gaddr & GMAP_PAGE_MASK) || e->gen != f->win_gen ||
 	    e->gmap_seqno != f->gmap_seqno || len - 1 > (~gaddr & ~GMAP_PAGE_MASK) ||
 	    __atomic_load_n(&f->gen, __ATOMIC_RELAXED) != f->win_gen)
 		return NULL;

@@ -19,6 +19,12 @@
  * consistent read-modify-writes on both sides. docs/architecture.md §9 has the
  * argument for both.
  *
+ * An IPTE purges precisely: it drops only the entries that can hold the page
+ * (vcpu_purge_frame()), between a bump of pstart and one of pseq, which fills
+ * and copy windows check; the listeners of one purge share one process barrier
+ * in their sync callbacks, and skip it when no vCPU held the page (§9, "Precise
+ * purges").
+ *
  * The first access to an mm has a second Dekker pairing, with the IPTE: the vCPU
  * publishes its TLB listener and then walks; the IPTE stores the invalid PTE and
  * then reads the listeners. Registration ends with a seq_cst fence and the IPTE
@@ -223,7 +229,9 @@ static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
 	test_hook(v, VCPU_HOOK_PURGE_SCAN);
 	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
 		if (entry_uses_frame(v, i, frame)) {
-			__atomic_store_n(&v->fast.tlb[i].gen, 0, __ATOMIC_RELAXED);
+			/* The tag, which every lookup loads anyway: no extra load on the hit path.
+			 */
+			__atomic_store_n(&v->fast.tlb[i].tag, VCPU_TLB_DROPPED, __ATOMIC_RELAXED);
 			found = true;
 			test_hook(v, VCPU_HOOK_PURGE_DROP);
 		}
@@ -415,14 +423,22 @@ static unsigned long tlb_tag(unsigned long page, struct tlb_space space)
 	return page | (space.virt ? VCPU_TLB_VIRT : 0);
 }
 
+/*
+ * Does @e translate @page of @space for @g in generation @gen? On a hit, the
+ * frame and whether stores may go there are in *@x. The tag is atomic: a precise
+ * purge on another thread drops the entry by storing VCPU_TLB_DROPPED there.
+ */
 static bool tlb_hit(const struct vcpu_tlb_entry *e, unsigned long page, struct tlb_space space,
-		    struct gmap *g, unsigned long gen, bool write)
+		    struct gmap *g, unsigned long gen, bool write, struct xlate *x)
 {
-	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+	unsigned long tag = __vcpu_tlb_tag(e);
 
-	/* The generation is atomic: a precise purge on another thread zeroes it. */
-	return tag == tlb_tag(page, space) && __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == gen &&
-	       e->asce == space.asce && e->gmap_seqno == g->seqno;
+	if ((write ? tag : tag & ~VCPU_TLB_RO) != tlb_tag(page, space) || e->gen != gen ||
+	    e->asce != space.asce || e->gmap_seqno != g->seqno)
+		return false;
+	x->frame = e->frame;
+	x->writable = !(tag & VCPU_TLB_RO);
+	return true;
 }
 
 /*
@@ -608,10 +624,8 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 	for (;;) {
 		tlb_token_read(v, tok);
 		e = tlb_slot(v, page, absolute_space);
-		if (tlb_hit(e, page, absolute_space, g, tok->gen, write)) {
+		if (tlb_hit(e, page, absolute_space, g, tok->gen, write, x)) {
 			v->stats.tlb_hits++;
-			x->frame = e->frame;
-			x->writable = !(e->tag & VCPU_TLB_RO);
 			test_hook(v, VCPU_HOOK_HIT);
 			return 0;
 		}
@@ -789,10 +803,8 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 
 	tlb_token_read(v, tok);
 	e = tlb_slot(v, page, space);
-	if (tlb_hit(e, page, space, g, tok->gen, write)) {
+	if (tlb_hit(e, page, space, g, tok->gen, write, x)) {
 		v->stats.tlb_hits++;
-		x->frame = e->frame;
-		x->writable = !(e->tag & VCPU_TLB_RO);
 		test_hook(v, VCPU_HOOK_HIT);
 		return 0;
 	}
@@ -926,9 +938,10 @@ static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, un
 		return false;
 	gen = __vcpu_window_open(f);
 	e = tlb_slot(v, gaddr & PAGE_MASK, space);
-	tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
-	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce ||
-	    __atomic_load_n(&e->gen, __ATOMIC_RELAXED) != gen || e->gmap_seqno != g->seqno) {
+	tag = __vcpu_tlb_tag(e); /* a purger may drop the entry */
+	tag = write ? tag : tag & ~VCPU_TLB_RO;
+	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce || e->gen != gen ||
+	    e->gmap_seqno != g->seqno) {
 		__vcpu_window_close(f);
 		return false;
 	}
