@@ -158,6 +158,14 @@ static _Thread_local struct {
 	bool barrier_done; /* the process barrier of this purge is behind us */
 } batch;
 
+/*
+ * The vCPU whose full-path access this thread is running, if any. A purge it
+ * causes itself (a fault that changes a PTE, a discard) finds no window of it
+ * open and its later lookups come after the drop in program order: it needs no
+ * barrier and no wait for that vCPU.
+ */
+static _Thread_local struct vcpu *running_vcpu;
+
 static void batch_mark(bool need_wait)
 {
 	if (batch.synced)
@@ -263,9 +271,11 @@ static void vcpu_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned 
 	/* The invalidated PTE still names its frame: IPTE only sets the invalid bit. */
 	unsigned long frame = __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) & PAGE_MASK;
 
+	struct vcpu *v = listener_vcpu(l);
+
 	(void)mm;
 	(void)addr;
-	batch_mark(vcpu_purge_frame(listener_vcpu(l), frame));
+	batch_mark(vcpu_purge_frame(v, frame) && v != running_vcpu);
 }
 
 static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
@@ -276,7 +286,7 @@ static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsi
 	(void)asce;
 	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
 	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
-	batch_mark(true);
+	batch_mark(v != running_vcpu);
 }
 
 void vcpu_purge_tlb(struct vcpu *vcpu)
@@ -894,6 +904,7 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 						  unsigned long asce, unsigned long addr, void *buf,
 						  size_t len, bool write)
 {
+	struct vcpu *outer = running_vcpu;
 	struct run_ctx c;
 	int rc;
 
@@ -906,9 +917,11 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 	c.edat = v->edat;
 	c.iep = v->iep;
 	v->stats.accesses++;
+	running_vcpu = v;
 	rc = refresh_prefix(v, c.g);
 	if (!rc)
 		rc = vcpu_access(v, &c, kind, asce, addr, buf, len, write);
+	running_vcpu = outer;
 	return count_pic(v, rc);
 }
 
