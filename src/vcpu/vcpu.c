@@ -237,8 +237,7 @@ static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
 	test_hook(v, VCPU_HOOK_PURGE_SCAN);
 	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
 		if (entry_uses_frame(v, i, frame)) {
-			/* The tag, which every lookup loads anyway: no extra load on the hit path.
-			 */
+			/* Through the tag, which every lookup loads anyway. */
 			__atomic_store_n(&v->fast.tlb[i].tag, VCPU_TLB_DROPPED, __ATOMIC_RELAXED);
 			found = true;
 			test_hook(v, VCPU_HOOK_PURGE_DROP);
