@@ -85,6 +85,7 @@ static void add_stats(struct vcpu_stats *t, const struct vcpu_stats *s)
 	t->prefix_refreshes += s->prefix_refreshes;
 	t->pics += s->pics;
 	t->retries += s->retries;
+	t->precise_purges += s->precise_purges;
 }
 
 /*
@@ -252,6 +253,8 @@ static void print_access_lines(const struct run *r, const struct summary *sum, F
 	fprintf(out, "  %-22s %.2f %%  (hits %lu, misses %lu, purges %lu, retries %lu)\n",
 		"TLB hit rate", 100.0 * sum->hit_rate, sum->s.tlb_hits, sum->s.tlb_misses,
 		sum->s.purges, sum->s.retries);
+	fprintf(out, "  %-22s %lu precise (one page's entries), %lu whole\n", "  purges",
+		sum->s.precise_purges, sum->s.purges - sum->s.precise_purges);
 	fprintf(out, "  %-22s gmap_fault %lu, host %lu (zero-fill %lu, swap-in %lu)\n", "faults",
 		sum->s.faults, r->mm_stats.faults, r->mm_stats.zero_fills, r->mm_stats.swap_ins);
 	fprintf(out, "  %-22s %lu / %lu  (gmap_unlink calls for freed host tables: %lu)\n",
@@ -483,8 +486,9 @@ static void json_accesses(const struct run *r, const struct summary *sum, FILE *
 		sum->c.mode[MODE_ABS], sum->c.mode[MODE_DAT], sum->c.mode[MODE_REAL]);
 	fprintf(out,
 		"\"tlb\":{\"hits\":%lu,\"misses\":%lu,\"hit_rate\":%.4f,\"purges\":%lu,"
-		"\"retries\":%lu},",
-		sum->s.tlb_hits, sum->s.tlb_misses, sum->hit_rate, sum->s.purges, sum->s.retries);
+		"\"precise_purges\":%lu,\"retries\":%lu},",
+		sum->s.tlb_hits, sum->s.tlb_misses, sum->hit_rate, sum->s.purges,
+		sum->s.precise_purges, sum->s.retries);
 	fprintf(out,
 		"\"faults\":{\"gmap\":%lu,\"host\":%lu,\"zero_fills\":%lu,\"swap_ins\":%lu},"
 		"\"links\":%lu,\"unlinks\":%lu,\"gmap_unlink_calls\":%lu,\"notifier_calls\":%lu,"

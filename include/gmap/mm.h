@@ -657,7 +657,12 @@ bool mm_gmap_hpage_1m(struct mm_struct *mm);
 /**
  * struct mm_tlb_listener - a TLB that must forget translations when they change
  * @ipte:      a PTE that was valid has been invalidated (IPTE); @ptep identifies it
+ *             and still holds the old frame, with the invalid bit set
  * @flush_all: everything derived from @asce must go (IDTE clearing-by-ASCE)
+ * @sync:      optional (NULL: none); called for every listener after the @ipte or
+ *             @flush_all callbacks of one purge have run for all of them, on the
+ *             same thread: where a TLB waits for its users, so that work shared by
+ *             the listeners of one purge (one process-wide barrier) is done once
  *
  * Callbacks run with the page-table lock and PGSTE lock held and must not block.
  * Embed the listener in the TLB's own structure.
@@ -666,6 +671,7 @@ struct mm_tlb_listener {
 	void (*ipte)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
 		     gmap_pte_t *ptep);
 	void (*flush_all)(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce);
+	void (*sync)(struct mm_tlb_listener *l, struct mm_struct *mm);
 };
 
 /**

@@ -4,9 +4,10 @@
  *
  * A vCPU accesses guest memory through the gmap enabled on the calling thread
  * (gmap_enable()). Translations are cached in a per-vCPU software TLB tagged
- * with a generation, so that a purge of everything is one increment. Host and
- * gmap changes purge every vCPU of the mm and wait until no access that began
- * before the purge is still copying, the way IPTE waits for other CPUs.
+ * with a generation, so that a purge of everything is one increment. A host PTE
+ * change (IPTE) drops only the entries that can hold that page, gmap changes
+ * purge everything; either waits until no access of any vCPU of the mm that
+ * began before the purge is still copying, the way IPTE waits for other CPUs.
  *
  * Access functions return 0, a positive program-interruption code for the guest
  * (PGM_ADDRESSING for an address outside the gmap, PGM_PROTECTION, or any DAT
@@ -36,6 +37,7 @@ struct vcpu_stats {
 	unsigned long prefix_refreshes; /* prefix pages re-armed after a notification */
 	unsigned long pics;		/* program interruptions delivered to the guest */
 	unsigned long retries;		/* accesses restarted because a purge raced them */
+	unsigned long precise_purges;	/* of those, host IPTEs: one page's entries dropped */
 };
 
 /**
@@ -345,10 +347,11 @@ void vsie_ipte_unlock(void);
 #define VCPU_TLB_ENTRIES 512UL
 #define VCPU_TLB_VIRT	 1UL /* tag bit: a guest virtual page (DAT on) */
 #define VCPU_TLB_RO	 2UL /* tag bit: stores take the full path */
+#define VCPU_TLB_DROPPED 4UL /* the whole tag of an entry a precise purge dropped */
 
 /** struct vcpu_tlb_entry - one TLB entry, as the inline fast path probes it */
 struct vcpu_tlb_entry {
-	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO */
+	unsigned long tag;	  /* page | VCPU_TLB_VIRT | VCPU_TLB_RO, or VCPU_TLB_DROPPED */
 	unsigned long gen;	  /* valid while equal to the vCPU's generation */
 	unsigned long gmap_seqno; /* the gmap (or shadow) it was made through */
 	unsigned long frame;	  /* host frame */
@@ -365,6 +368,22 @@ struct vcpu_fast {
 	unsigned char rmw;	    /* the window protocol: 1 seq_cst RMWs, 0 asymmetric fences */
 	struct vcpu_tlb_entry tlb[VCPU_TLB_ENTRIES];
 };
+
+/*
+ * The tag of a TLB entry, which a purger on another thread may overwrite with
+ * VCPU_TLB_DROPPED. Atomic (relaxed) where ThreadSanitizer checks the races; else
+ * a plain load of an aligned word, single-copy atomic on every target, which the
+ * compiler may fold into the compare: an atomic load costs the hit path extra
+ * instructions.
+ */
+static inline unsigned long __vcpu_tlb_tag(const struct vcpu_tlb_entry *e)
+{
+#if defined(__SANITIZE_THREAD__)
+	return __atomic_load_n(&e->tag, __ATOMIC_RELAXED);
+#else
+	return e->tag;
+#endif
+}
 
 /* Open an access window: the vCPU side of the purge handshake. Returns the generation. */
 static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
@@ -449,8 +468,9 @@ static inline void *vcpu_tlb_probe(struct vcpu *vcpu, unsigned long gaddr, size_
 	struct vcpu_fast *f = (struct vcpu_fast *)vcpu;
 	const struct vcpu_tlb_entry *e =
 		&f->tlb[(gaddr >> GMAP_PAGE_SHIFT) & (VCPU_TLB_ENTRIES - 1)];
-	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+	unsigned long tag = __vcpu_tlb_tag(e);
 
+	tag = write ? tag : tag & ~VCPU_TLB_RO;
 	if (tag != (gaddr & GMAP_PAGE_MASK) || e->gen != f->win_gen ||
 	    e->gmap_seqno != f->gmap_seqno || len - 1 > (~gaddr & ~GMAP_PAGE_MASK) ||
 	    __atomic_load_n(&f->gen, __ATOMIC_RELAXED) != f->win_gen)

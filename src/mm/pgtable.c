@@ -415,6 +415,12 @@ static void call_listeners(struct tlb_listener_set *set, struct mm_struct *mm, u
 		else if (l)
 			l->flush_all(l, mm, asce);
 	}
+	/* Slots only empty in place: these are some of the listeners called above. */
+	for (unsigned int i = 0; set && i < set->n; i++) {
+		l = atomic_load_explicit(&set->l[i], memory_order_acquire);
+		if (l && l->sync)
+			l->sync(l, mm);
+	}
 }
 
 void mm_tlb_ipte(struct mm_struct *mm, unsigned long addr, pte_t *ptep)

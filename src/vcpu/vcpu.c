@@ -19,6 +19,12 @@
  * consistent read-modify-writes on both sides. docs/architecture.md §9 has the
  * argument for both.
  *
+ * An IPTE purges precisely: it drops only the entries that can hold the page
+ * (vcpu_purge_frame()), between a bump of pstart and one of pseq, which fills
+ * and copy windows check; the listeners of one purge share one process barrier
+ * in their sync callbacks, and skip it when no vCPU held the page (§9, "Precise
+ * purges").
+ *
  * The first access to an mm has a second Dekker pairing, with the IPTE: the vCPU
  * publishes its TLB listener and then walks; the IPTE stores the invalid PTE and
  * then reads the listeners. Registration ends with a seq_cst fence and the IPTE
@@ -103,29 +109,146 @@ bool vcpu_window_rmw(void)
  * and the kernel documents no other failure; if one came anyway, the global
  * command (slow, but registration-free) gives the same guarantee.
  */
+static atomic_ulong process_barriers;
+
+unsigned long vcpu_process_barriers(void)
+{
+	return atomic_load_explicit(&process_barriers, memory_order_relaxed);
+}
+
 static void process_barrier(void)
 {
+	atomic_fetch_add_explicit(&process_barriers, 1, memory_order_relaxed);
 	if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) && membarrier(MEMBARRIER_CMD_GLOBAL))
 		abort(); /* cannot happen once membarrier_ready() said yes */
 }
 
 /* ---- purges ---------------------------------------------------------------------------- */
 
-/* Invalidate everything the vCPU cached and wait for an open copy window to close. */
-static void vcpu_purge_wait(struct vcpu *v)
+/* Wait until the window @v has open now (if any) has closed. */
+static void wait_for_window(struct vcpu *v)
 {
-	unsigned long s;
+	unsigned long s = __atomic_load_n(&v->fast.seq, __ATOMIC_SEQ_CST);
 
-	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
-	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
-	if (!window_rmw)
-		process_barrier();
-	s = __atomic_load_n(&v->fast.seq, __ATOMIC_SEQ_CST);
 	if (!(s & 1))
 		return;
 	test_hook(v, VCPU_HOOK_PURGE_WAIT);
 	while (__atomic_load_n(&v->fast.seq, __ATOMIC_ACQUIRE) == s)
 		sched_yield();
+}
+
+/* Invalidate everything the vCPU cached and wait for an open copy window to close. */
+static void vcpu_purge_wait(struct vcpu *v)
+{
+	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	if (!window_rmw)
+		process_barrier();
+	wait_for_window(v);
+}
+
+/*
+ * A purge that reaches every listener of an mm marks each vCPU in its ipte or
+ * flush_all callback, then finishes in the sync callbacks (on the same thread):
+ * one process barrier for all the vCPUs, then a wait for each open window. The
+ * state of the purge in progress on this thread; the first mark after a sync
+ * starts a new purge.
+ */
+static _Thread_local struct {
+	bool synced;	   /* a sync ran: the next mark starts a new purge */
+	bool need_wait;	   /* a vCPU had something to drop: barrier and wait */
+	bool barrier_done; /* the process barrier of this purge is behind us */
+} batch;
+
+/*
+ * The vCPU whose full-path access this thread is running, if any. A purge it
+ * causes itself (a fault that changes a PTE, a discard) finds no window of it
+ * open and its later lookups come after the drop in program order: it needs no
+ * barrier and no wait for that vCPU.
+ */
+static _Thread_local struct vcpu *running_vcpu;
+
+static void batch_mark(bool need_wait)
+{
+	if (batch.synced)
+		batch.synced = batch.need_wait = batch.barrier_done = false;
+	batch.need_wait |= need_wait;
+}
+
+/*
+ * The asymmetric protocol's barrier, once per purge. With the read-modify-write
+ * protocol, an RMW of the vCPU's generation that leaves it as it is: the
+ * window's seq_cst load of the generation then synchronizes with it (see
+ * docs/architecture.md, section 9).
+ */
+static void batch_barrier(struct vcpu *v)
+{
+	if (window_rmw)
+		__atomic_fetch_add(&v->fast.gen, 0, __ATOMIC_SEQ_CST);
+	else if (!batch.barrier_done)
+		process_barrier();
+	batch.barrier_done = true;
+}
+
+static void vcpu_purge_sync(struct mm_tlb_listener *l, struct mm_struct *mm)
+{
+	struct vcpu *v = caa_container_of(l, struct vcpu, listener);
+
+	(void)mm;
+	batch.synced = true;
+	if (!batch.need_wait)
+		return;
+	batch_barrier(v);
+	wait_for_window(v);
+}
+
+/*
+ * Could @e hold host frame @frame: its frame, or for a DAT-on entry the frame of
+ * a guest table entry its walk read. Entries of every generation count, those
+ * already dropped too (they keep their frame): an access may still be copying
+ * through one in a window it opened before the drop.
+ */
+static bool entry_uses_frame(struct vcpu *v, unsigned long i, unsigned long frame)
+{
+	const struct vcpu_tlb_entry *e = &v->fast.tlb[i];
+
+	if (__atomic_load_n(&e->frame, __ATOMIC_RELAXED) == frame)
+		return true;
+	if (!(__atomic_load_n(&e->tag, __ATOMIC_RELAXED) & VCPU_TLB_VIRT))
+		return false;
+	for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
+		if (__atomic_load_n(&v->tlb_tables[i][k], __ATOMIC_RELAXED) == frame)
+			return true;
+	return false;
+}
+
+/*
+ * IPTE, precisely: drop the entries that can hold @frame. The bump of pstart
+ * orders this scan after every fill published before it (tlb_fill()); a fill
+ * published after it, or whose purge state was read while a scan ran, drops its
+ * own entry. The bump of pseq, after the drops, is what an access that looked
+ * an entry up outside its window checks inside it. Returns whether an entry used
+ * the frame: if none did, no window of this vCPU can be using it
+ * (docs/architecture.md, section 9).
+ */
+static bool vcpu_purge_frame(struct vcpu *v, unsigned long frame)
+{
+	bool found = false;
+
+	atomic_fetch_add(&v->pstart, 1);
+	test_hook(v, VCPU_HOOK_PURGE_SCAN);
+	for (unsigned long i = 0; i < TLB_ENTRIES; i++) {
+		if (entry_uses_frame(v, i, frame)) {
+			/* Through the tag, which every lookup loads anyway. */
+			__atomic_store_n(&v->fast.tlb[i].tag, VCPU_TLB_DROPPED, __ATOMIC_RELAXED);
+			found = true;
+			test_hook(v, VCPU_HOOK_PURGE_DROP);
+		}
+	}
+	atomic_fetch_add(&v->pseq, 1);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&v->precise_purges, 1, memory_order_relaxed);
+	return found;
 }
 
 /*
@@ -146,17 +269,25 @@ static struct vcpu *listener_vcpu(struct mm_tlb_listener *l)
 static void vcpu_ipte(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long addr,
 		      pte_t *ptep)
 {
+	/* The invalidated PTE still names its frame: IPTE only sets the invalid bit. */
+	unsigned long frame = __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) & PAGE_MASK;
+
+	struct vcpu *v = listener_vcpu(l);
+
 	(void)mm;
 	(void)addr;
-	(void)ptep;
-	vcpu_purge_wait(listener_vcpu(l));
+	batch_mark(vcpu_purge_frame(v, frame) && v != running_vcpu);
 }
 
 static void vcpu_flush_all(struct mm_tlb_listener *l, struct mm_struct *mm, unsigned long asce)
 {
+	struct vcpu *v = listener_vcpu(l);
+
 	(void)mm;
 	(void)asce;
-	vcpu_purge_wait(listener_vcpu(l));
+	__atomic_fetch_add(&v->fast.gen, 1, __ATOMIC_SEQ_CST);
+	atomic_fetch_add_explicit(&v->purges, 1, memory_order_relaxed);
+	batch_mark(v != running_vcpu);
 }
 
 void vcpu_purge_tlb(struct vcpu *vcpu)
@@ -211,8 +342,12 @@ struct vcpu *vcpu_create(void)
 	v->fast.gen = 1; /* zeroed TLB entries have generation 0: invalid */
 	v->fast.rmw = window_rmw;
 	atomic_init(&v->purges, 0);
+	atomic_init(&v->pstart, 0);
+	atomic_init(&v->pseq, 0);
+	atomic_init(&v->precise_purges, 0);
 	v->listener.ipte = vcpu_ipte;
 	v->listener.flush_all = vcpu_flush_all;
+	v->listener.sync = vcpu_purge_sync;
 	spin_lock(&all_vcpus_lock);
 	gm_list_add_rcu(&v->node, &all_vcpus);
 	spin_unlock(&all_vcpus_lock);
@@ -301,25 +436,83 @@ static unsigned long tlb_tag(unsigned long page, struct tlb_space space)
 	return page | (space.virt ? VCPU_TLB_VIRT : 0);
 }
 
+/*
+ * Does @e translate @page of @space for @g in generation @gen? On a hit, the
+ * frame and whether stores may go there are in *@x. The tag is atomic: a precise
+ * purge on another thread drops the entry by storing VCPU_TLB_DROPPED there.
+ */
 static bool tlb_hit(const struct vcpu_tlb_entry *e, unsigned long page, struct tlb_space space,
-		    struct gmap *g, unsigned long gen, bool write)
+		    struct gmap *g, unsigned long gen, bool write, struct xlate *x)
 {
-	unsigned long tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+	unsigned long tag = __vcpu_tlb_tag(e);
 
-	return tag == tlb_tag(page, space) && e->gen == gen && e->asce == space.asce &&
-	       e->gmap_seqno == g->seqno;
+	if ((write ? tag : tag & ~VCPU_TLB_RO) != tlb_tag(page, space) || e->gen != gen ||
+	    e->asce != space.asce || e->gmap_seqno != g->seqno)
+		return false;
+	x->frame = e->frame;
+	x->writable = !(tag & VCPU_TLB_RO);
+	return true;
 }
 
-static void tlb_fill(struct vcpu_tlb_entry *e, unsigned long page, struct tlb_space space,
-		     const struct xlate *x, unsigned long gen, struct gmap *g)
+/*
+ * The purge state a translation starts from: its copy is good only while gen and
+ * pseq hold; it may fill an entry only if no precise purge was scanning (pstart
+ * == pseq: pseq is read first, and every purge bumps pstart before pseq).
+ */
+struct tlb_token {
+	unsigned long gen;
+	unsigned long pseq;
+	unsigned long pstart;
+};
+
+static void tlb_token_read(struct vcpu *v, struct tlb_token *tok)
 {
-	*e = (struct vcpu_tlb_entry){
-		.tag = tlb_tag(page, space) | (x->writable ? 0 : VCPU_TLB_RO),
-		.gen = gen,
-		.gmap_seqno = g->seqno,
-		.frame = x->frame,
-		.asce = space.asce,
-	};
+	tok->gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+	tok->pseq = atomic_load(&v->pseq);
+	tok->pstart = atomic_load(&v->pstart);
+}
+
+static bool tlb_token_equal(const struct tlb_token *a, const struct tlb_token *b)
+{
+	return a->gen == b->gen && a->pseq == b->pseq && a->pstart == b->pstart;
+}
+
+/*
+ * Write entry @e for a translation made since @tok was read, and publish it:
+ * the fields a purger scans are atomic, and a read-modify-write of pstart comes
+ * after them. RMWs of one variable are totally ordered: either this one comes
+ * before a precise purge's bump of pstart, which then synchronizes with it and
+ * its scan sees the entry, or it reads that bump and the entry is dropped again
+ * here (the purge may have scanned before the entry was written). A token read
+ * while a scan ran is refused too: the translation may come from an entry the
+ * scan has yet to drop, and the entry made from it go to a slot the scan has
+ * passed (a DAT-on entry made from an absolute hit). Returns false then:
+ * translate again. @tables: for a DAT-on entry, the frames of the guest table
+ * entries read, else NULL.
+ */
+static bool tlb_fill(struct vcpu *v, struct vcpu_tlb_entry *e, unsigned long page,
+		     struct tlb_space space, const struct xlate *x, const struct tlb_token *tok,
+		     struct gmap *g, const unsigned long *tables)
+{
+	unsigned long i = (unsigned long)(e - v->fast.tlb);
+
+	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tag, tlb_tag(page, space) | (x->writable ? 0 : VCPU_TLB_RO),
+			 __ATOMIC_RELAXED);
+	e->gmap_seqno = g->seqno;
+	e->asce = space.asce;
+	__atomic_store_n(&e->frame, x->frame, __ATOMIC_RELAXED);
+	if (tables)
+		for (unsigned int k = 0; k < DAT_MAX_STEPS; k++)
+			__atomic_store_n(&v->tlb_tables[i][k], tables[k], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->gen, tok->gen, __ATOMIC_RELAXED);
+	if (atomic_fetch_add(&v->pstart, 0) == tok->pstart && tok->pstart == tok->pseq)
+		return true;
+	__atomic_store_n(&e->gen, 0, __ATOMIC_RELAXED);
+	v->stats.retries++;
+	if (tok->pstart != tok->pseq)
+		sched_yield(); /* a purger is scanning: let it finish */
+	return false;
 }
 
 /*
@@ -429,24 +622,24 @@ static unsigned int gmap_walk(struct vcpu *v, struct gmap *g, unsigned long page
 
 /*
  * Translate the guest absolute @gaddr (which the guest addressed as @laddr)
- * through @g. On success *x holds the frame and *gen the generation the
+ * through @g. On success *x holds the frame and *tok the purge state the
  * translation is valid for.
  */
 static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
-		     bool write, struct xlate *x, unsigned long *gen)
+		     bool write, struct xlate *x, struct tlb_token *tok)
 {
 	unsigned long page = gaddr & PAGE_MASK;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
+	bool filled;
 	int rc;
 
 	for (;;) {
-		*gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+		tlb_token_read(v, tok);
 		e = tlb_slot(v, page, absolute_space);
-		if (tlb_hit(e, page, absolute_space, g, *gen, write)) {
+		if (tlb_hit(e, page, absolute_space, g, tok->gen, write, x)) {
 			v->stats.tlb_hits++;
-			x->frame = e->frame;
-			x->writable = !(e->tag & VCPU_TLB_RO);
+			test_hook(v, VCPU_HOOK_HIT);
 			return 0;
 		}
 		v->stats.tlb_misses++;
@@ -454,7 +647,11 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 		pic = gmap_walk(v, g, page, write, x);
 		gm_rcu_read_unlock();
 		if (!pic) {
-			tlb_fill(e, page, absolute_space, x, *gen, g);
+			test_hook(v, VCPU_HOOK_FILL);
+			filled = tlb_fill(v, e, page, absolute_space, x, tok, g, NULL);
+			test_hook(v, VCPU_HOOK_FILLED);
+			if (!filled)
+				continue; /* a precise purge raced the fill: walk again */
 			test_hook(v, VCPU_HOOK_WALKED);
 			return 0;
 		}
@@ -469,12 +666,17 @@ static int xlate_abs(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsign
 
 /*
  * Copy between @buf and the frame inside an access window. Returns false if a
- * purge happened since @gen was read: the caller translates again.
+ * purge happened since @tok was read: the caller translates again. A whole purge
+ * bumped the generation; a precise one may have dropped the entry the frame
+ * came from, and bumped pseq after it did.
  */
-static bool copy_in_window(struct vcpu *v, unsigned long gen, unsigned long frame,
+static bool copy_in_window(struct vcpu *v, const struct tlb_token *tok, unsigned long frame,
 			   unsigned long off, void *buf, size_t n, bool write)
 {
-	bool valid = __vcpu_window_open(&v->fast) == gen;
+	bool valid =
+		__vcpu_window_open(&v->fast) == tok->gen &&
+		atomic_load_explicit(&v->pseq, v->fast.rmw ? memory_order_seq_cst
+							   : memory_order_acquire) == tok->pseq;
 
 	if (valid) {
 		test_hook(v, VCPU_HOOK_WINDOW);
@@ -506,20 +708,32 @@ static int refresh_prefix(struct vcpu *v, struct gmap *g)
 	return 0;
 }
 
-/* Access up to the end of one page at guest absolute @gaddr, addressed as @laddr. */
-static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
-			   void *buf, size_t n, bool write)
+/*
+ * Access up to the end of one page at guest absolute @gaddr, addressed as @laddr.
+ * *@frame (if not NULL) receives the host frame the copy went to.
+ */
+static int access_abs_page_frame(struct vcpu *v, struct gmap *g, unsigned long gaddr,
+				 unsigned long laddr, void *buf, size_t n, bool write,
+				 unsigned long *frame)
 {
+	struct tlb_token tok;
 	struct xlate x;
-	unsigned long gen;
 	int rc;
 
 	do {
-		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &gen);
+		rc = xlate_abs(v, g, gaddr, laddr, write, &x, &tok);
 		if (rc)
 			return rc;
-	} while (!copy_in_window(v, gen, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	} while (!copy_in_window(v, &tok, x.frame, gaddr & ~PAGE_MASK, buf, n, write));
+	if (frame)
+		*frame = x.frame;
 	return 0;
+}
+
+static int access_abs_page(struct vcpu *v, struct gmap *g, unsigned long gaddr, unsigned long laddr,
+			   void *buf, size_t n, bool write)
+{
+	return access_abs_page_frame(v, g, gaddr, laddr, buf, n, write, NULL);
 }
 
 int vcpu_set_prefix(struct vcpu *vcpu, unsigned long prefix)
@@ -554,48 +768,57 @@ struct guest_reader {
 	struct vcpu *v;
 	struct gmap *g;
 	int err; /* a host failure (or an exit to guest-2) while reading a guest table */
+	unsigned int ntables;
+	unsigned long tables[DAT_MAX_STEPS]; /* the host frames of the entries read */
 };
 
-/* dat_read_fn over guest storage: each big-endian entry is read through the gmap. */
+/*
+ * dat_read_fn over guest storage: each big-endian entry is read through the
+ * gmap, and the host frame it lies in noted for the entry the walk forms (an
+ * IPTE of that frame drops it).
+ */
 static int read_guest_entry(void *ctx, unsigned long addr, unsigned long *val)
 {
 	struct guest_reader *r = ctx;
-	unsigned long be;
-	int rc = access_abs_page(r->v, r->g, addr, addr, &be, sizeof(be), false);
+	unsigned long be, frame;
+	int rc = access_abs_page_frame(r->v, r->g, addr, addr, &be, sizeof(be), false, &frame);
 
 	if (rc < 0 || rc >= VSIE_EXIT_PGM)
 		r->err = rc;
 	if (rc)
 		return -1; /* an addressing exception for the table entry */
+	if (r->ntables < DAT_MAX_STEPS)
+		r->tables[r->ntables++] = frame;
 	*val = be64toh(be);
 	return 0;
 }
 
 /*
  * Translate guest virtual @va: a TLB hit, or the guest's DAT walk followed by
- * the gmap translation of its result. Returns 0 with *x and *gen, or a PIC/errno.
+ * the gmap translation of its result. Returns 0 with *x and *tok, or a PIC/errno.
  */
 static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asce, unsigned long va,
-		      bool write, struct xlate *x, unsigned long *gen)
+		      bool write, struct xlate *x, struct tlb_token *tok)
 {
 	struct gmap *g = c->g;
-	struct guest_reader r = { v, g, 0 };
+	struct guest_reader r = { .v = v, .g = g };
 	struct dat_config cfg = {
 		.asce = asce, .edat = c->edat, .iep = c->iep, .prefix = c->prefix
 	};
 	struct tlb_space space = { true, asce };
-	unsigned long page = va & PAGE_MASK, abs_gen;
+	unsigned long page = va & PAGE_MASK;
+	struct tlb_token abs_tok;
 	struct dat_result res;
 	struct vcpu_tlb_entry *e;
 	unsigned int pic;
+	bool filled;
 	int rc;
 
-	*gen = __atomic_load_n(&v->fast.gen, __ATOMIC_SEQ_CST);
+	tlb_token_read(v, tok);
 	e = tlb_slot(v, page, space);
-	if (tlb_hit(e, page, space, g, *gen, write)) {
+	if (tlb_hit(e, page, space, g, tok->gen, write, x)) {
 		v->stats.tlb_hits++;
-		x->frame = e->frame;
-		x->writable = !(e->tag & VCPU_TLB_RO);
+		test_hook(v, VCPU_HOOK_HIT);
 		return 0;
 	}
 	v->stats.tlb_misses++;
@@ -604,21 +827,23 @@ static int xlate_virt(struct vcpu *v, const struct run_ctx *c, unsigned long asc
 		return r.err;
 	if (pic)
 		return vcpu_deliver_pic(v, pic, res.teid);
-	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_gen);
+	rc = xlate_abs(v, g, res.abs, va, write, x, &abs_tok);
 	if (rc)
 		return rc;
-	if (abs_gen != *gen)
+	if (!tlb_token_equal(&abs_tok, tok))
 		return -EAGAIN; /* purged meanwhile: start over */
 	x->writable = x->writable && !res.prot;
-	tlb_fill(e, page, space, x, *gen, g);
-	return 0;
+	test_hook(v, VCPU_HOOK_FILL);
+	filled = tlb_fill(v, e, page, space, x, tok, g, r.tables);
+	test_hook(v, VCPU_HOOK_FILLED);
+	return filled ? 0 : -EAGAIN;
 }
 
 /* Access up to the end of one page at guest virtual @va (DAT on with @asce). */
 static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned long asce,
 			    unsigned long va, void *buf, size_t n, bool write)
 {
-	unsigned long gen;
+	struct tlb_token tok;
 	struct xlate x;
 	int rc;
 
@@ -632,9 +857,9 @@ static int access_virt_page(struct vcpu *v, const struct run_ctx *c, unsigned lo
 
 	do {
 		do {
-			rc = xlate_virt(v, c, asce, va, write, &x, &gen);
+			rc = xlate_virt(v, c, asce, va, write, &x, &tok);
 		} while (rc == -EAGAIN && !shadow);
-	} while (!rc && !copy_in_window(v, gen, x.frame, va & ~PAGE_MASK, buf, n, write));
+	} while (!rc && !copy_in_window(v, &tok, x.frame, va & ~PAGE_MASK, buf, n, write));
 	return rc;
 }
 
@@ -682,6 +907,7 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 						  unsigned long asce, unsigned long addr, void *buf,
 						  size_t len, bool write)
 {
+	struct vcpu *outer = running_vcpu;
 	struct run_ctx c;
 	int rc;
 
@@ -694,9 +920,11 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 	c.edat = v->edat;
 	c.iep = v->iep;
 	v->stats.accesses++;
+	running_vcpu = v;
 	rc = refresh_prefix(v, c.g);
 	if (!rc)
 		rc = vcpu_access(v, &c, kind, asce, addr, buf, len, write);
+	running_vcpu = outer;
 	return count_pic(v, rc);
 }
 
@@ -726,7 +954,8 @@ static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, un
 		return false;
 	gen = __vcpu_window_open(f);
 	e = tlb_slot(v, gaddr & PAGE_MASK, space);
-	tag = write ? e->tag : e->tag & ~VCPU_TLB_RO;
+	tag = __vcpu_tlb_tag(e); /* a purger may drop the entry */
+	tag = write ? tag : tag & ~VCPU_TLB_RO;
 	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce || e->gen != gen ||
 	    e->gmap_seqno != g->seqno) {
 		__vcpu_window_close(f);
@@ -809,4 +1038,5 @@ void vcpu_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	}
 	*stats = vcpu->stats;
 	stats->purges = atomic_load_explicit(&vcpu->purges, memory_order_relaxed);
+	stats->precise_purges = atomic_load_explicit(&vcpu->precise_purges, memory_order_relaxed);
 }

@@ -64,11 +64,24 @@ struct vcpu {
 	struct vcpu_stats stats;
 	struct vsie_state sie;
 	/*
+	 * DAT-on entries: the host frames of the guest table entries their walk read
+	 * (written by this vCPU's fills, read by purgers' scans).
+	 */
+	unsigned long tlb_tables[TLB_ENTRIES][DAT_MAX_STEPS];
+	/*
 	 * Written by other threads. node starts the line: the walk of all_vcpus makes
 	 * a struct vcpu pointer of the list head too, which is aligned to match.
 	 */
 	struct cds_list_head node __attribute__((aligned(VCPU_LINE))); /* on all_vcpus */
 	atomic_ulong purges;
+	/*
+	 * Precise purges (vcpu.c): a purger bumps pstart before it scans the TLB and
+	 * pseq after its drops, so pstart != pseq while a scan runs; a fill publishes
+	 * its entry with an RMW of pstart.
+	 */
+	atomic_ulong pstart;
+	atomic_ulong pseq;
+	atomic_ulong precise_purges;
 } __attribute__((aligned(VCPU_LINE)));
 
 /* What a translation gives: the host frame and whether stores may go there. */

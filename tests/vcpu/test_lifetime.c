@@ -304,7 +304,7 @@ static void test_null_arguments(void **state)
 static void test_listener_registration_races(void **state)
 {
 	long live = gm_alloc_live();
-	struct counting_listener main_l = { { count_ipte, count_flush }, 0 };
+	struct counting_listener main_l = { { count_ipte, count_flush, NULL }, 0 };
 	unsigned long one = 1;
 
 	(void)state;
@@ -315,7 +315,7 @@ static void test_listener_registration_races(void **state)
 			 HBASE);
 	assert_int_equal(mm_write(hook.mm, HBASE, &one, sizeof(one)), 0);
 	for (int i = 0; i < NEXTRA; i++)
-		hook.extra[i] = (struct counting_listener){ { count_ipte, count_flush }, 0 };
+		hook.extra[i] = (struct counting_listener){ { count_ipte, count_flush, NULL }, 0 };
 	hook.registrations = NEXTRA;
 	assert_int_equal(mm_register_tlb_listener(hook.mm, &main_l.l), 0);
 	assert_int_equal(hook.registrations, 0);
