@@ -46,7 +46,8 @@ static void ulmap_free(struct ulmap *m)
 
 static struct rangemap *rangemap_new(void)
 {
-	struct rangemap *m = gm_malloc_at(GM_SITE_GMAP_RANGEMAP, sizeof(*m));
+	/* Aligned so that each line holds two whole cache slots (rangemap.h). */
+	struct rangemap *m = gm_aligned_alloc_at(GM_SITE_GMAP_RANGEMAP, 64, sizeof(*m));
 
 	if (m && rangemap_init(m)) {
 		gm_free(m);
@@ -468,14 +469,23 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
 	return vmaddr;
 }
 
+/*
+ * Without a lock when guest_to_host's cache holds the range (rangemap.h: each of
+ * its slots is a sequence lock, emptied by every unmap under mmap_lock for
+ * writing); otherwise under mmap_lock for reading, filling the cache.
+ */
 unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 {
 	unsigned long rc;
 
 	if (!gmap || !gmap->mm)
 		return (unsigned long)-EFAULT;
+	if (rangemap_lookup_cached(gmap->guest_to_host, gaddr, &rc))
+		return rc;
 	mmap_read_lock(gmap->mm);
 	rc = __gmap_translate(gmap, gaddr);
+	if (!IS_ERR_VALUE(rc))
+		rangemap_cache_fill(gmap->guest_to_host, gaddr);
 	mmap_read_unlock(gmap->mm);
 	return rc;
 }
