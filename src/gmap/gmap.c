@@ -483,9 +483,8 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 	if (rangemap_lookup_cached(gmap->guest_to_host, gaddr, &rc))
 		return rc;
 	mmap_read_lock(gmap->mm);
-	rc = __gmap_translate(gmap, gaddr);
-	if (!IS_ERR_VALUE(rc))
-		rangemap_cache_fill(gmap->guest_to_host, gaddr);
+	if (!rangemap_lookup_fill(gmap->guest_to_host, gaddr, &rc))
+		rc = (unsigned long)-EFAULT;
 	mmap_read_unlock(gmap->mm);
 	return rc;
 }

@@ -191,7 +191,7 @@ static void slot_write(struct rangemap_slot *s, unsigned long seq, unsigned long
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-void rangemap_cache_fill(struct rangemap *m, unsigned long addr)
+bool rangemap_lookup_fill(struct rangemap *m, unsigned long addr, unsigned long *val)
 {
 	struct rangemap_slot *s = &m->cache[(addr >> RANGEMAP_CACHE_GRAIN) % RANGEMAP_CACHE_SLOTS];
 	const struct range_node *t = m->root;
@@ -200,13 +200,15 @@ void rangemap_cache_fill(struct rangemap *m, unsigned long addr)
 	while (t && (addr < t->start || addr >= t->end))
 		t = addr < t->start ? t->left : t->right;
 	if (!t)
-		return;
+		return false;
+	*val = t->val + (addr - t->start);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	/* Another filler holds the slot, or takes it first: leave it the slot. */
 	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
 						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return;
+		return true;
 	slot_write(s, seq, t->start, t->end - t->start, t->val);
+	return true;
 }
 
 /*

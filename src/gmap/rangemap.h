@@ -16,7 +16,7 @@
  * rangemap_lookup_cached() reads with no lock at all (gmap_translate()'s hot
  * path). Slot (addr >> RANGEMAP_CACHE_GRAIN) % RANGEMAP_CACHE_SLOTS holds one
  * whole range that a locked lookup of such an address found
- * (rangemap_cache_fill(), under the lock for reading), so one large range
+ * (rangemap_lookup_fill(), under the lock for reading), so one large range
  * serves every address in it from every slot it was filled into. Each slot is
  * a sequence lock of its own: a filler (several may hold the lock for reading
  * at once) claims the slot by making its sequence odd with a compare-and-
@@ -90,8 +90,8 @@ extern void (*rangemap_cache_hook)(const struct rangemap *m, unsigned long addr)
  *
  * True with *@val when a slot holds a range with @addr that was mapped at some
  * moment during the call; false on a miss (or a slot being written), and the
- * caller takes the lock for reading and calls rangemap_lookup() and
- * rangemap_cache_fill(). Context: any; the map must not be freed meanwhile.
+ * caller takes the lock for reading and calls rangemap_lookup_fill().
+ * Context: any; the map must not be freed meanwhile.
  */
 static inline bool rangemap_lookup_cached(const struct rangemap *m, unsigned long addr,
 					  unsigned long *val)
@@ -115,10 +115,10 @@ static inline bool rangemap_lookup_cached(const struct rangemap *m, unsigned lon
 }
 
 /*
- * Remember the range that holds @addr (if any) in @addr's slot; may replace
- * another. Context: the map's lock held for reading (or writing).
+ * rangemap_lookup() that also remembers the range it found in @addr's slot (which
+ * may have held another). Context: the map's lock held for reading (or writing).
  */
-void rangemap_cache_fill(struct rangemap *m, unsigned long addr);
+bool rangemap_lookup_fill(struct rangemap *m, unsigned long addr, unsigned long *val);
 /*
  * The first range that ends above @addr (the one holding it, or the next one):
  * [*@start, *@end) mapped to *@val..; false if there is none. O(log ranges).
