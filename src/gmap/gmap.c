@@ -470,9 +470,28 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
 }
 
 /*
+ * The miss: under mmap_lock for reading, filling guest_to_host's cache; and the
+ * lock-free lookup with rangemap_cache_hook called, for the tests.
+ */
+static __attribute__((noinline)) unsigned long gmap_translate_slow(struct gmap *gmap,
+								   unsigned long gaddr)
+{
+	unsigned long rc;
+
+	if (rangemap_cache_hook && rangemap_lookup_cached_hooked(gmap->guest_to_host, gaddr, &rc))
+		return rc;
+	mmap_read_lock(gmap->mm);
+	if (!rangemap_lookup_fill(gmap->guest_to_host, gaddr, &rc))
+		rc = (unsigned long)-EFAULT;
+	mmap_read_unlock(gmap->mm);
+	return rc;
+}
+
+/*
  * Without a lock when guest_to_host's cache holds the range (rangemap.h: each of
  * its slots is a sequence lock, emptied by every unmap under mmap_lock for
- * writing); otherwise under mmap_lock for reading, filling the cache.
+ * writing). Everything else is a function of its own, so that a hit saves no
+ * registers and makes no call.
  */
 unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 {
@@ -480,13 +499,10 @@ unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 
 	if (!gmap || !gmap->mm)
 		return (unsigned long)-EFAULT;
-	if (rangemap_lookup_cached(gmap->guest_to_host, gaddr, &rc))
+	if (__builtin_expect(!rangemap_cache_hook, 1) &&
+	    __rangemap_lookup_cached(gmap->guest_to_host, gaddr, &rc, false))
 		return rc;
-	mmap_read_lock(gmap->mm);
-	if (!rangemap_lookup_fill(gmap->guest_to_host, gaddr, &rc))
-		rc = (unsigned long)-EFAULT;
-	mmap_read_unlock(gmap->mm);
-	return rc;
+	return gmap_translate_slow(gmap, gaddr);
 }
 
 /* Context: mmap_lock held for writing (the host frees @table). */

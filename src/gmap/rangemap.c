@@ -10,6 +10,11 @@
 
 void (*rangemap_cache_hook)(const struct rangemap *m, unsigned long addr);
 
+bool rangemap_lookup_cached_hooked(const struct rangemap *m, unsigned long addr, unsigned long *val)
+{
+	return __rangemap_lookup_cached(m, addr, val, rangemap_cache_hook != NULL);
+}
+
 int rangemap_init(struct rangemap *m)
 {
 	for (unsigned int i = 0; i < RANGEMAP_CACHE_SLOTS; i++)

@@ -83,7 +83,33 @@ bool rangemap_lookup(const struct rangemap *m, unsigned long addr, unsigned long
  * @addr and before it checks the slot's sequence again, so that a test can
  * change the map (or the slot) at exactly that point. NULL outside tests.
  */
-extern void (*rangemap_cache_hook)(const struct rangemap *m, unsigned long addr);
+extern __attribute__((visibility("hidden"))) void (*rangemap_cache_hook)(const struct rangemap *m,
+									 unsigned long addr);
+
+/* rangemap_lookup_cached() with the hook called: out of line, so that the hit calls nothing. */
+bool rangemap_lookup_cached_hooked(const struct rangemap *m, unsigned long addr,
+				   unsigned long *val);
+
+static inline bool __rangemap_lookup_cached(const struct rangemap *m, unsigned long addr,
+					    unsigned long *val, bool hook)
+{
+	const struct rangemap_slot *s =
+		&m->cache[(addr >> RANGEMAP_CACHE_GRAIN) % RANGEMAP_CACHE_SLOTS];
+	unsigned long seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	unsigned long start = __atomic_load_n(&s->start, __ATOMIC_ACQUIRE);
+	unsigned long len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
+	unsigned long v = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
+
+	if (addr - start >= len)
+		return false;
+	if (hook)
+		rangemap_cache_hook(m, addr);
+	/* The acquire loads above keep this one after them: an even, unchanged sequence. */
+	if ((seq & 1) || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	*val = v + (addr - start);
+	return true;
+}
 
 /*
  * rangemap_lookup_cached() - @addr's value from the cache, without any lock
@@ -96,22 +122,9 @@ extern void (*rangemap_cache_hook)(const struct rangemap *m, unsigned long addr)
 static inline bool rangemap_lookup_cached(const struct rangemap *m, unsigned long addr,
 					  unsigned long *val)
 {
-	const struct rangemap_slot *s =
-		&m->cache[(addr >> RANGEMAP_CACHE_GRAIN) % RANGEMAP_CACHE_SLOTS];
-	unsigned long seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-	unsigned long start = __atomic_load_n(&s->start, __ATOMIC_ACQUIRE);
-	unsigned long len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
-	unsigned long v = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
-
-	if (addr - start >= len)
-		return false;
 	if (__builtin_expect(rangemap_cache_hook != NULL, 0))
-		rangemap_cache_hook(m, addr);
-	/* The acquire loads above keep this one after them: an even, unchanged sequence. */
-	if ((seq & 1) || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
-		return false;
-	*val = v + (addr - start);
-	return true;
+		return rangemap_lookup_cached_hooked(m, addr, val);
+	return __rangemap_lookup_cached(m, addr, val, false);
 }
 
 /*
