@@ -2,11 +2,14 @@
 /*
  * bench_gmap - cost of the guest address space's own operations.
  *
- * - translate: gmap_translate() (which takes mmap_lock for reading) and
- *   __gmap_translate() (lock held by the caller) with 1, 64 and 4,096 mapped
- *   segments; the guest address of each call depends on the result of the
- *   previous one (result & a zero the compiler cannot see), so this is latency.
- *   One address per segment (16 in the one-segment case), shuffled, cycled.
+ * - translate: gmap_translate() (lock-free from guest_to_host's cache of ranges,
+ *   mmap_lock for reading on a miss) and __gmap_translate() (lock held by the
+ *   caller) with 1, 64 and 4,096 mapped segments in one range, and with 32 and
+ *   4,096 one-segment ranges (every other segment mapped: the cache's 64 slots
+ *   hold 32 such ranges, and 4,096 miss nearly always); the guest address of
+ *   each call depends on the result of the previous one (result & a zero the
+ *   compiler cannot see), so this is latency. One address per segment (16 in
+ *   the one-segment case), shuffled, cycled.
  * - fault, populated: gmap_fault() on pages that are present in the host and
  *   whose segment is linked: the steady-state cost of a fault the guest takes on
  *   a page the gmap already reaches (e.g. after a PROT_READ arm), read and write.
@@ -73,6 +76,10 @@ enum {
 	S_XLATE_LOCKED_1,
 	S_XLATE_LOCKED_64,
 	S_XLATE_LOCKED_4096,
+	S_XLATE_RANGES_32,
+	S_XLATE_RANGES_4096,
+	S_XLATE_LOCKED_RANGES_32,
+	S_XLATE_LOCKED_RANGES_4096,
 	S_FAULT_READ,
 	S_FAULT_WRITE,
 	S_FAULT_UNLINKED,
@@ -163,13 +170,18 @@ static BENCH_NOINLINE unsigned long translate_locked_loop(struct gmap *g, const 
 	return v;
 }
 
-/* One guest address per segment (at least 16), in random order; the host is the guest + HBASE. */
-static unsigned long *translate_addresses(unsigned long nseg, unsigned long *count)
+/*
+ * One guest address per mapped segment (at least 16), in random order; the host is the
+ * guest + HBASE. @stride 1: segments 0..@nseg-1, one range; 2: every other segment of
+ * 0..2 @nseg - 1, each a range of its own.
+ */
+static unsigned long *translate_addresses(unsigned long nseg, unsigned long stride,
+					  unsigned long *count)
 {
 	unsigned long n = nseg < 16 ? 16 : nseg, *seq = bench_malloc(n * sizeof(*seq)), j, t;
 
 	for (unsigned long i = 0; i < n; i++)
-		seq[i] = (i % nseg) * SEG + (bench_rnd() & (SEG - 8));
+		seq[i] = (i % nseg) * stride * SEG + (bench_rnd() & (SEG - 8));
 	for (unsigned long i = n - 1; i > 0; i--) {
 		j = bench_rnd() % (i + 1);
 		t = seq[i];
@@ -180,15 +192,19 @@ static unsigned long *translate_addresses(unsigned long nseg, unsigned long *cou
 	return seq;
 }
 
-static void run_translate(const struct params *p, unsigned long nseg, struct bench_series *s,
-			  struct bench_series *locked)
+static void run_translate(const struct params *p, unsigned long nseg, unsigned long stride,
+			  struct bench_series *s, struct bench_series *locked)
 {
 	struct mm_struct *mm = new_mm();
 	struct gmap *g = new_gmap(mm, (1UL << 42) - 1);
-	unsigned long count, *seq = translate_addresses(nseg, &count);
+	unsigned long count, *seq = translate_addresses(nseg, stride, &count);
 	struct bench_probe pr;
 
-	map_segments(g, HBASE, 0, nseg * SEG);
+	if (stride == 1)
+		map_segments(g, HBASE, 0, nseg * SEG);
+	else
+		for (unsigned long i = 0; i < nseg; i++)
+			map_segments(g, HBASE + i * stride * SEG, i * stride * SEG, SEG);
 	for (unsigned long i = 0; i < count; i++)
 		bench_check(gmap_translate(g, seq[i]) == HBASE + seq[i], "gmap_translate result");
 	s->per_run = locked->per_run = p->translate_n;
@@ -510,6 +526,14 @@ static struct bench_series series[NSERIES] = {
 				"__gmap_translate() under a held mmap_lock, 64 segments" },
 	[S_XLATE_LOCKED_4096] = { "translate_locked_4096_segments",
 				  "__gmap_translate() under a held mmap_lock, 4096 segments" },
+	[S_XLATE_RANGES_32] = { "translate_32_ranges",
+				"gmap_translate(), 32 one-segment ranges (one per cache slot)" },
+	[S_XLATE_RANGES_4096] = { "translate_4096_ranges",
+				  "gmap_translate(), 4096 one-segment ranges (64 per cache slot)" },
+	[S_XLATE_LOCKED_RANGES_32] = { "translate_locked_32_ranges",
+				       "__gmap_translate() under a held mmap_lock, 32 ranges" },
+	[S_XLATE_LOCKED_RANGES_4096] = { "translate_locked_4096_ranges",
+					 "__gmap_translate() under a held mmap_lock, 4096 ranges" },
 	[S_FAULT_READ] = { "fault_populated_read", "gmap_fault(0), page present and linked" },
 	[S_FAULT_WRITE] = { "fault_populated_write",
 			    "gmap_fault(FAULT_FLAG_WRITE), page present, dirty and linked" },
@@ -546,7 +570,11 @@ int main(int argc, char **argv)
 	bench_describe_machine(&m);
 
 	for (unsigned int i = 0; i < 3; i++)
-		run_translate(&p, nsegs[i], &series[S_XLATE_1 + i], &series[S_XLATE_LOCKED_1 + i]);
+		run_translate(&p, nsegs[i], 1, &series[S_XLATE_1 + i],
+			      &series[S_XLATE_LOCKED_1 + i]);
+	run_translate(&p, 32, 2, &series[S_XLATE_RANGES_32], &series[S_XLATE_LOCKED_RANGES_32]);
+	run_translate(&p, 4096, 2, &series[S_XLATE_RANGES_4096],
+		      &series[S_XLATE_LOCKED_RANGES_4096]);
 	run_fault_populated(&p, &series[S_FAULT_READ], &series[S_FAULT_WRITE]);
 	run_fault_unlinked(&p, &series[S_FAULT_UNLINKED]);
 	run_fault_first_touch(&p, SEG, &series[S_FAULT_FIRST_SEG]);

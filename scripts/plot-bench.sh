@@ -5,10 +5,11 @@
 #
 #   scripts/plot-bench.sh BENCH_DAT.json [OUTDIR]     (OUTDIR defaults to docs/)
 #
-# Writes OUTDIR/bench_dat_hot.png, bench_dat_cold.png, bench_dat_indep.png and, with
-# instruction counts, bench_dat_instructions.png. gnuplot renders them (installed with
-# apt-get if missing, as scripts/ensure-deps.sh installs the build's packages); the
-# JSON is read with python3's standard library only.
+# Writes OUTDIR/bench_dat_hot.png, bench_dat_cold.png, bench_dat_indep.png,
+# bench_dat_ratio.png (hot walker / floor from the minimum times, against the goal of
+# 1.1x) and, with instruction counts, bench_dat_instructions.png. gnuplot renders
+# them (installed with apt-get if missing, as scripts/ensure-deps.sh installs the
+# build's packages); the JSON is read with python3's standard library only.
 set -eu
 
 # shellcheck source=scripts/plot-lib.sh
@@ -31,6 +32,14 @@ for c in doc["cases"]:
             if key in c:
                 k = (what, c["cache"], c["tables"], s)
                 rows.setdefault(k, {}).setdefault(c["fetches"], []).append(c[key])
+# Walker / floor from the minimum times: on a loaded machine the minimum is the run least
+# disturbed, and walker and floor alternate within each repetition.
+for c in doc["cases"]:
+    for s in ("lean", "inline", "exact"):
+        if c.get(s + "_ns_min") and c.get("chain_ns_min"):
+            k = ("ratio", c["cache"], c["tables"], s)
+            rows.setdefault(k, {}).setdefault(c["fetches"], []).append(
+                c[s + "_ns_min"] / c["chain_ns_min"])
 for (what, cache, tables, s), by_level in rows.items():
     name = "%s-%s-%s-%s.dat" % (what, cache, tables, s)
     with open(os.path.join(out, name), "w") as f:
@@ -73,7 +82,8 @@ set ylabel '$ylabel'
 set xtics 1
 set grid
 set key top left
-set yrange [0:*]
+set yrange [${yrange:-0:*}]
+${extra:-}
 $cmds
 unset multiplot
 EOF
@@ -88,3 +98,6 @@ plot "$out/bench_dat_indep.png" hot ns "ns per translation (median), independent
 	lean_indep inline_indep exact_indep chain_indep
 plot "$out/bench_dat_instructions.png" hot ins "instructions per translation" \
 	lean inline exact chain
+yrange=0.8:2 extra="set arrow from graph 0, first 1.1 to graph 1, first 1.1 nohead dt 3 lc 'red'" \
+	plot "$out/bench_dat_ratio.png" hot ratio "walker / floor (minimum times), dependent; 1.1 = goal" \
+	lean inline exact

@@ -690,8 +690,10 @@ int dat_lean_init(struct dat_lean *l, const struct dat_config *cfg);
  * @cfg:     machine state
  * @storage: absolute address 0 of the storage, 8-byte aligned; NULL (with @size 0) when
  *           there is no flat storage: every walk is then left to the fallback
- * @size:    bytes of @storage; entries at or beyond it are left to the fallback (whose
- *           reader may know storage beyond it, as an image's sparse tail)
+ * @size:    bytes of @storage; a table that reaches to or beyond it (even where the
+ *           entry read lies below) is left to the fallback (whose reader may know
+ *           storage beyond it, as an image's sparse tail), and so is every walk when
+ *           @size is below 16 KiB
  *
  * Return: 0, or -EINVAL for a NULL @l or @cfg, a NULL @storage with a size, or
  * misaligned @storage.
@@ -710,8 +712,8 @@ int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const voi
  * with constant shifts, one mask-and-compare per entry for invalid, type, table offset
  * and length (and FC, CR/CS where they count), protection accumulated with an OR, and
  * the frame returned in a register. Whatever is not the plain case (any exception, an
- * entry with TF > 0 or TL < 3, low-address stores, IEP on an instruction fetch, an entry
- * beyond the flat storage) returns info 0 and is left to dat_translate() (or
+ * entry with TF > 0 or TL < 3, low-address stores, IEP on an instruction fetch, a table
+ * that reaches beyond the flat storage) returns info 0 and is left to dat_translate() (or
  * dat_translate_native()), which gives the exact answer. Where it translates, it gives
  * what the exact walker gives (tests/dat prove it).
  *

@@ -256,9 +256,13 @@ int gmap_map_segment(struct gmap *gmap, unsigned long from, unsigned long to, un
  * @gaddr: guest address
  *
  * This function does not establish potentially missing page table entries.
+ * A translation whose mapping it has seen before comes from a small cache
+ * without any lock; a concurrent gmap_map_segment() or gmap_unmap_segment()
+ * of that address gives either the old or the new translation, and once one
+ * of them has returned (and the caller synchronises with it) only the new.
  *
- * Context: takes gmap->mm's mmap_lock for reading; the caller must not hold it. Under the
- *          lock, use __gmap_translate().
+ * Context: may take gmap->mm's mmap_lock for reading (on a cache miss); the caller must
+ *          not hold it. Under the lock, use __gmap_translate().
  *
  * Return: the host address which corresponds to the guest address or -EFAULT
  * (as unsigned long, see IS_ERR_VALUE()) if no such mapping exists.

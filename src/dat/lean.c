@@ -96,8 +96,12 @@ int dat_lean_init_be(struct dat_lean *l, const struct dat_config *cfg, const voi
 	l->base = storage;
 	if (cfg->storage_size && cfg->storage_size < bytes)
 		bytes = cfg->storage_size;
-	/* The last whole doubleword; entries are 8-byte aligned. */
-	if (bytes < 8)
+	/*
+	 * The last whole doubleword; entries are 8-byte aligned. The walk checks that a
+	 * whole table lies below it (walk_lean.h): storage smaller than a region table
+	 * goes to the fallback.
+	 */
+	if (bytes < LEAN_CRST_OFF_MAX + 8)
 		l->kind = DAT_LEAN_SLOW;
 	else
 		l->ea_last = (bytes & ~7UL) - 8;

@@ -46,7 +46,8 @@ static void ulmap_free(struct ulmap *m)
 
 static struct rangemap *rangemap_new(void)
 {
-	struct rangemap *m = gm_malloc_at(GM_SITE_GMAP_RANGEMAP, sizeof(*m));
+	/* Aligned so that each line holds two whole cache slots (rangemap.h). */
+	struct rangemap *m = gm_aligned_alloc_at(GM_SITE_GMAP_RANGEMAP, 64, sizeof(*m));
 
 	if (m && rangemap_init(m)) {
 		gm_free(m);
@@ -468,16 +469,40 @@ unsigned long __gmap_translate(struct gmap *gmap, unsigned long gaddr)
 	return vmaddr;
 }
 
+/*
+ * The miss: under mmap_lock for reading, filling guest_to_host's cache; and the
+ * lock-free lookup with rangemap_cache_hook called, for the tests.
+ */
+static __attribute__((noinline)) unsigned long gmap_translate_slow(struct gmap *gmap,
+								   unsigned long gaddr)
+{
+	unsigned long rc;
+
+	if (rangemap_cache_hook && rangemap_lookup_cached_hooked(gmap->guest_to_host, gaddr, &rc))
+		return rc;
+	mmap_read_lock(gmap->mm);
+	if (!rangemap_lookup_fill(gmap->guest_to_host, gaddr, &rc))
+		rc = (unsigned long)-EFAULT;
+	mmap_read_unlock(gmap->mm);
+	return rc;
+}
+
+/*
+ * Without a lock when guest_to_host's cache holds the range (rangemap.h: each of
+ * its slots is a sequence lock, emptied by every unmap under mmap_lock for
+ * writing). Everything else is a function of its own, so that a hit saves no
+ * registers and makes no call.
+ */
 unsigned long gmap_translate(struct gmap *gmap, unsigned long gaddr)
 {
 	unsigned long rc;
 
 	if (!gmap || !gmap->mm)
 		return (unsigned long)-EFAULT;
-	mmap_read_lock(gmap->mm);
-	rc = __gmap_translate(gmap, gaddr);
-	mmap_read_unlock(gmap->mm);
-	return rc;
+	if (__builtin_expect(!rangemap_cache_hook, 1) &&
+	    __rangemap_lookup_cached(gmap->guest_to_host, gaddr, &rc, false))
+		return rc;
+	return gmap_translate_slow(gmap, gaddr);
 }
 
 /* Context: mmap_lock held for writing (the host frees @table). */

@@ -8,8 +8,17 @@
 #include "core/alloc_internal.h"
 #include "rangemap.h"
 
+void (*rangemap_cache_hook)(const struct rangemap *m, unsigned long addr);
+
+bool rangemap_lookup_cached_hooked(const struct rangemap *m, unsigned long addr, unsigned long *val)
+{
+	return __rangemap_lookup_cached(m, addr, val, rangemap_cache_hook != NULL);
+}
+
 int rangemap_init(struct rangemap *m)
 {
+	for (unsigned int i = 0; i < RANGEMAP_CACHE_SLOTS; i++)
+		m->cache[i] = (struct rangemap_slot){ 0 };
 	m->root = NULL;
 	m->nranges = 0;
 	m->length = 0;
@@ -176,6 +185,54 @@ bool rangemap_lookup(const struct rangemap *m, unsigned long addr, unsigned long
 	return false;
 }
 
+/* Write a slot whose sequence the caller made odd (@seq + 1), then release it. */
+static void slot_write(struct rangemap_slot *s, unsigned long seq, unsigned long start,
+		       unsigned long len, unsigned long val)
+{
+	/* Release stores: a reader that sees one of them sees the odd sequence on its re-check. */
+	__atomic_store_n(&s->start, start, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->len, len, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->val, val, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+bool rangemap_lookup_fill(struct rangemap *m, unsigned long addr, unsigned long *val)
+{
+	struct rangemap_slot *s = &m->cache[(addr >> RANGEMAP_CACHE_GRAIN) % RANGEMAP_CACHE_SLOTS];
+	const struct range_node *t = m->root;
+	unsigned long seq;
+
+	while (t && (addr < t->start || addr >= t->end))
+		t = addr < t->start ? t->left : t->right;
+	if (!t)
+		return false;
+	*val = t->val + (addr - t->start);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	/* Another filler holds the slot, or takes it first: leave it the slot. */
+	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
+	slot_write(s, seq, t->start, t->end - t->start, t->val);
+	return true;
+}
+
+/*
+ * Empty every slot. Context: the lock held for writing, so no filler runs; lock-free
+ * readers see each slot's sequence change (or the slot empty) from here on.
+ */
+static void cache_empty(struct rangemap *m)
+{
+	for (unsigned int i = 0; i < RANGEMAP_CACHE_SLOTS; i++) {
+		struct rangemap_slot *s = &m->cache[i];
+		unsigned long seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+
+		if (!__atomic_load_n(&s->len, __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+		slot_write(s, seq, 0, 0, 0);
+	}
+}
+
 bool rangemap_next(const struct rangemap *m, unsigned long addr, unsigned long *start,
 		   unsigned long *end, unsigned long *val)
 {
@@ -229,6 +286,7 @@ int rangemap_remove(struct rangemap *m, unsigned long start, unsigned long end, 
 	struct range_node *l, *mid, *r, *p, *q, *n;
 	struct piece head = { 0 }, tail = { 0 };
 
+	cache_empty(m);
 	split(m->root, start, &l, &mid);
 	split(mid, end, &mid, &r);
 	/* The range that starts below @start may reach into [start, end), or beyond. */
@@ -305,6 +363,7 @@ void rangemap_clear(struct rangemap *m, rangemap_fn fn, void *arg)
 {
 	struct range_node *t = m->root;
 
+	cache_empty(m);
 	m->root = NULL;
 	drain(m, t, fn, arg);
 }

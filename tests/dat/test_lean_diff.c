@@ -546,6 +546,56 @@ static void run(bool be)
 		assert_true(nspans_lean > nspans / 20);
 }
 
+/*
+ * The big-endian bound is checked per table (walk_lean.h): a page table that ends
+ * exactly at the end of the storage is walked by the lean walker; one that reaches
+ * beyond it by a doubleword goes to the fallback even for an entry inside the
+ * storage, and dat_translate_lean() still gives the exact answer; storage smaller
+ * than a region table goes to the fallback.
+ */
+static void test_be_storage_end(void **state)
+{
+	const unsigned long sto = 0x4000, pto = 0x8000, frame = 0x1000;
+	struct dat_config cfg = { .asce = sto | _ASCE_TYPE_SEGMENT };
+	struct bemem m;
+	struct dat_lean l;
+	struct dat_lean_result r;
+	struct dat_result x, y;
+
+	(void)state;
+	bemem_init(&m, pto + 256 * 8);
+	assert_non_null(m.mem);
+	bemem_fill(&m, sto, 2048, _SEGMENT_ENTRY_EMPTY);
+	bemem_fill(&m, pto, 256, _PAGE_INVALID);
+	bemem_put(&m, sto, pto);
+	bemem_put(&m, pto + 5 * 8, frame);
+
+	/* The page table's last doubleword is the storage's last: lean. */
+	assert_int_equal(dat_lean_init_be(&l, &cfg, m.mem, m.size), 0);
+	r = dat_lean_walk(&l, 5 * PAGE_SIZE + 0x10, DAT_FETCH);
+	assert_true(r.info);
+	assert_int_equal(r.abs, frame + 0x10);
+
+	/* One doubleword less: entry 5 is still in the storage, the table is not. */
+	assert_int_equal(dat_lean_init_be(&l, &cfg, m.mem, m.size - 8), 0);
+	r = dat_lean_walk(&l, 5 * PAGE_SIZE + 0x10, DAT_FETCH);
+	assert_int_equal(r.info, 0);
+	cfg.storage_size = m.size - 8;
+	assert_int_equal(dat_lean_init_be(&l, &cfg, m.mem, m.size), 0);
+	assert_int_equal(dat_translate(&cfg, 5 * PAGE_SIZE + 0x10, DAT_FETCH, bemem_read, &m, &x),
+			 0);
+	assert_int_equal(
+		dat_translate_lean(&l, 5 * PAGE_SIZE + 0x10, DAT_FETCH, bemem_read, &m, &y), 0);
+	assert_int_equal(y.abs, frame + 0x10);
+	assert_int_equal(x.abs, y.abs);
+
+	/* Storage below 16 KiB: every walk falls back. */
+	cfg.storage_size = 0;
+	assert_int_equal(dat_lean_init_be(&l, &cfg, m.mem, 0x3ff8), 0);
+	assert_int_equal(l.kind, DAT_LEAN_SLOW);
+	bemem_destroy(&m);
+}
+
 /* Bad arguments are refused; a refused or failed init leaves a walker that falls back. */
 static void test_spans_errors(void **state)
 {
@@ -616,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_big_endian),
 		cmocka_unit_test(test_spans_errors),
+		cmocka_unit_test(test_be_storage_end),
 	};
 	const char *env = getenv("DAT_LEAN_DIFF_SEED");
 
