@@ -766,9 +766,8 @@ unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum
  * Return: the program-interruption code, or 0 if @r translated or was left to
  * dat_translate() (@res untouched).
  */
-unsigned int dat_lean_exception(const struct dat_lean *l, unsigned long va,
-				enum dat_access access, struct dat_lean_result r,
-				struct dat_result *res);
+unsigned int dat_lean_exception(const struct dat_lean *l, unsigned long va, enum dat_access access,
+				struct dat_lean_result r, struct dat_result *res);
 
 /* ---- the lean walker over storage in pieces, and many walks at once ------------------------ */
 
