@@ -78,11 +78,15 @@ void bench_cg_stop(const char *name)
 #endif
 }
 
-/* One dump file: "desc: Trigger: Client Request: <name>" and "totals: <ir>". */
+/*
+ * One dump file: "desc: Trigger: Client Request: <name>" (or "Program termination",
+ * reported as BENCH_CG_TOTAL for a @whole run) and "totals: <ir>" (or "summary: <ir>").
+ */
 static void parse_dump(const char *path, void (*found)(void *, const char *, unsigned long),
-		       void *ctx)
+		       void *ctx, bool whole)
 {
 	static const char trigger[] = "desc: Trigger: Client Request: ";
+	static const char end[] = "desc: Trigger: Program termination";
 	char line[512], name[512] = "";
 	FILE *f = fopen(path, "r");
 
@@ -93,15 +97,18 @@ static void parse_dump(const char *path, void (*found)(void *, const char *, uns
 		if (!strncmp(line, trigger, sizeof(trigger) - 1))
 			memmove(name, line + sizeof(trigger) - 1,
 				strlen(line) - sizeof(trigger) + 2);
-		else if (!strncmp(line, "totals: ", 8) && name[0] && found)
-			found(ctx, name, strtoul(line + 8, NULL, 10));
+		else if (whole && !strncmp(line, end, sizeof(end) - 1))
+			snprintf(name, sizeof(name), "%s", BENCH_CG_TOTAL);
+		else if ((!strncmp(line, "totals: ", 8) || !strncmp(line, "summary: ", 9)) &&
+			 name[0] && found)
+			found(ctx, name, strtoul(strchr(line, ' ') + 1, NULL, 10));
 	}
 	fclose(f);
 }
 
 /* Read every dump in @dir and remove it, and the directory. */
 static void collect_dumps(const char *dir, void (*found)(void *, const char *, unsigned long),
-			  void *ctx)
+			  void *ctx, bool whole)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -113,23 +120,26 @@ static void collect_dumps(const char *dir, void (*found)(void *, const char *, u
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		parse_dump(path, found, ctx);
+		parse_dump(path, found, ctx, whole);
 		unlink(path);
 	}
 	closedir(d);
 	rmdir(dir);
 }
 
-bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, unsigned long ir),
-		  void *ctx)
+/* bench_cg_run() and bench_cg_run_whole(): @whole counts from the start, without requests. */
+static bool cg_run(char *const *argv, const char *in, bool whole,
+		   void (*found)(void *ctx, const char *name, unsigned long ir), void *ctx)
 {
 	char dir[] = "/tmp/bench_cg.XXXXXX", out[64];
-	char *args[64] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", out, NULL };
+	char *args[64] = { "valgrind", "--tool=callgrind",
+			   whole ? "--collect-atstart=yes" : "--collect-atstart=no", out, NULL };
 	int n = 4, status, devnull;
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 
-	if (!HAVE_CALLGRIND || !mkdtemp(dir))
+	/* A whole run needs no client requests: no valgrind headers needed either. */
+	if ((!HAVE_CALLGRIND && !whole) || !mkdtemp(dir))
 		return false;
 	snprintf(out, sizeof(out), "--callgrind-out-file=%s/cg", dir);
 	for (int i = 0; argv[i] && n < 63; i++)
@@ -142,6 +152,8 @@ bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, 
 		posix_spawn_file_actions_adddup2(&fa, devnull, 1);
 		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	}
+	if (in)
+		posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
 	status = posix_spawnp(&pid, "valgrind", &fa, NULL, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (devnull >= 0)
@@ -152,9 +164,29 @@ bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, 
 			"bench: no instruction counts: valgrind --tool=callgrind %s failed "
 			"(status 0x%x)\n",
 			argv[0], status);
-		collect_dumps(dir, NULL, NULL);
+		collect_dumps(dir, NULL, NULL, whole);
 		return false;
 	}
-	collect_dumps(dir, found, ctx);
+	collect_dumps(dir, found, ctx, whole);
 	return true;
+}
+
+bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, unsigned long ir),
+		  void *ctx)
+{
+	return cg_run(argv, NULL, false, found, ctx);
+}
+
+/* The count of the termination dump. */
+static void whole_found(void *ctx, const char *name, unsigned long ir)
+{
+	if (!strcmp(name, BENCH_CG_TOTAL))
+		*(unsigned long *)ctx = ir;
+}
+
+unsigned long bench_cg_run_whole(char *const *argv, const char *in)
+{
+	unsigned long ir = 0;
+
+	return cg_run(argv, in, true, whole_found, &ir) ? ir : 0;
 }

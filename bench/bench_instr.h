@@ -58,4 +58,19 @@ void bench_cg_stop(const char *name);
 bool bench_cg_run(char *const *argv, void (*found)(void *ctx, const char *name, unsigned long ir),
 		  void *ctx);
 
+/* The name bench_cg_run()'s @found gets for the dump at the command's end. */
+#define BENCH_CG_TOTAL "(total)"
+
+/**
+ * bench_cg_run_whole() - instructions of a whole command under callgrind
+ * @argv: the command (argv[0] an executable path), NULL-terminated; any program, no
+ *        client requests needed: everything from its start to its end is counted
+ * @in:   file for its standard input, or NULL to inherit it
+ *
+ * The command's standard output and error go to /dev/null.
+ *
+ * Return: the instructions, or 0 if valgrind did not run it to a zero exit status.
+ */
+unsigned long bench_cg_run_whole(char *const *argv, const char *in);
+
 #endif /* BENCH_INSTR_H */

@@ -322,43 +322,16 @@ static double run_command(const struct files *fl, const char *in, const char *gm
 static unsigned long command_instructions(const struct files *fl, const char *in, const char *gmap,
 					  bool ours)
 {
-	char dir[] = "/tmp/bench_translate_cg.XXXXXX", out[96], line[256], asce[32];
-	const char *argv[16] = { "valgrind", "--tool=callgrind", out,	   gmap, "translate",
-				 "--image",  fl->image,		 "--asce", asce };
-	posix_spawn_file_actions_t fa;
-	unsigned long ir = 0;
-	int argc = 9, status;
-	pid_t pid;
-	FILE *f;
+	char asce[32];
+	const char *argv[16] = { gmap, "translate", "--image", fl->image, "--asce", asce };
+	int argc = 6;
 
-	if (!mkdtemp(dir))
-		return 0;
-	snprintf(out, sizeof(out), "--callgrind-out-file=%s/cg", dir);
 	snprintf(asce, sizeof(asce), "0x%lx", ASCE);
 	if (ours) {
 		argv[argc++] = "--threads";
 		argv[argc++] = "1";
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	status = posix_spawnp(&pid, "valgrind", &fa, NULL, (char **)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (!status && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	    !WEXITSTATUS(status)) {
-		snprintf(line, sizeof(line), "%s/cg", dir);
-		f = fopen(line, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "summary: ", 9) || !strncmp(line, "totals: ", 8))
-				ir = strtoul(strchr(line, ' ') + 1, NULL, 10);
-		if (f)
-			fclose(f);
-	}
-	snprintf(line, sizeof(line), "%s/cg", dir);
-	unlink(line);
-	rmdir(dir);
-	return ir;
+	return bench_cg_run_whole((char *const *)argv, in);
 }
 
 /* Instructions per address of @gmap: a run over COUNT_N addresses less one over one. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,13 +246,32 @@ static char *put_hex(char *p, unsigned long v)
 {
 	/* The number of digits from the highest set bit. */
 	int n = v ? (67 - __builtin_clzl(v)) / 4 : 1;
-	unsigned __int128 d =
-		(unsigned __int128)hex8((uint32_t)v) << 64 | hex8((uint32_t)(v >> 32));
+	unsigned __int128 d;
 
-	d >>= 8 * (16 - n); /* drop the leading zeros (the first bytes in memory) */
 	memcpy(p, "0x", 2);
+	if (!(v >> 32)) {
+		/* Most frames: one word of digits, the leading zeros dropped. */
+		uint64_t w = hex8((uint32_t)v) >> 8 * (8 - n);
+
+		memcpy(p + 2, &w, 8);
+		return p + 2 + n;
+	}
+	d = (unsigned __int128)hex8((uint32_t)v) << 64 | hex8((uint32_t)(v >> 32));
+	d >>= 8 * (16 - n); /* drop the leading zeros (the first bytes in memory) */
 	memcpy(p + 2, &d, 16);
 	return p + 2 + n;
+}
+
+/* "pic 0x<code> (<name>)" */
+static char *put_pic(char *p, unsigned int pic)
+{
+	p = put_str(p, "pic 0x");
+	*p++ = "0123456789abcdef"[(pic >> 4) & 15];
+	*p++ = "0123456789abcdef"[pic & 15];
+	p = put_str(p, " (");
+	p = put_str(p, dat_pic_name(pic));
+	*p++ = ')';
+	return p;
 }
 
 /* Built by hand: this runs per streamed address, where printf costs about a walk. */
@@ -261,12 +281,7 @@ static char *format_result(const struct xlate *x, unsigned long va, const struct
 	p = put_hex(p, va);
 	p = put_str(p, " -> ");
 	if (res->pic) {
-		p = put_str(p, "pic 0x");
-		*p++ = "0123456789abcdef"[(res->pic >> 4) & 15];
-		*p++ = "0123456789abcdef"[res->pic & 15];
-		p = put_str(p, " (");
-		p = put_str(p, dat_pic_name(res->pic));
-		*p++ = ')';
+		p = put_pic(p, res->pic);
 	} else if (x->prefixed) {
 		p = put_hex(p, res->abs);
 		p = put_str(p, " (absolute)");
@@ -660,7 +675,8 @@ static inline __attribute__((always_inline)) bool unhex8(uint64_t x, uint32_t *o
 	v = (v | v >> 8) & 0x0000ffff0000ffffUL;
 	v = (v | v >> 16) & 0xffffffffUL;
 	*out = (uint32_t)v;
-	*upper |= bytes_between(x, 'A' - 1, 'F' + 1) != 0;
+	/* Of the digits, only the upper-case letters lack bit 5 (0x20). */
+	*upper |= (~x & BYTES(0x20)) != 0;
 	return ok == BYTES(128);
 }
 
@@ -700,17 +716,23 @@ static bool parse_hex_n(const char *s, size_t len, unsigned long *out, bool *can
 	return true;
 }
 
+/* Answer buffers grow in huge-page units: a page fault per 2 MiB where the kernel allows. */
+#define OUT_UNIT (2UL << 20)
+
 static bool bulk_room(struct bulk_chunk *c)
 {
 	size_t cap;
-	char *out;
+	void *out;
 
 	if (c->cap - c->len >= MAX_ANSWER)
 		return true;
-	cap = c->cap ? 2 * c->cap : 1 << 16;
-	out = realloc(c->out, cap);
-	if (!out)
+	cap = c->cap ? 2 * c->cap : OUT_UNIT;
+	if (posix_memalign(&out, OUT_UNIT, cap))
 		return false;
+	madvise(out, cap, MADV_HUGEPAGE); /* only advice: without it, small pages */
+	if (c->len)
+		memcpy(out, c->out, c->len);
+	free(c->out);
 	c->out = out;
 	c->cap = cap;
 	return true;
@@ -747,15 +769,22 @@ static enum bulk_err bulk_parse(struct bulk_chunk *c, const char *s, size_t len,
 	return memchr(s, 0, len) ? BULK_NUL : BULK_BAD;
 }
 
-/* The answer line of a lean walk that translated, without a struct dat_result. */
+/*
+ * The answer line of a lean walk that translated or named the exception
+ * (dat_lean_exception()), without a struct dat_result for the text.
+ */
 static char *format_lean(const struct xlate *x, unsigned long va, const struct bulk_addr *a,
 			 struct dat_lean_result r, char *p)
 {
 	struct dat_result res;
 
-	if (x->json) {
-		dat_lean_expand(&x->lean, r, &res);
-		return format_json(x, va, &res, p);
+	if (x->json || !r.info) {
+		if (r.info)
+			dat_lean_expand(&x->lean, r, &res);
+		else
+			dat_lean_exception(&x->lean, va, x->access, r, &res);
+		if (x->json)
+			return format_json(x, va, &res, p);
 	}
 	if (a->echo) {
 		/* "0x" and at most 16 digits, with the window's slack behind them. */
@@ -765,6 +794,11 @@ static char *format_lean(const struct xlate *x, unsigned long va, const struct b
 		p = put_hex(p, va);
 	}
 	p = put_str(p, " -> ");
+	if (!r.info) {
+		p = put_pic(p, res.pic);
+		*p++ = '\n';
+		return p;
+	}
 	if (x->prefixed)
 		return put_str(put_hex(p, r.abs), " (absolute)\n");
 	/* Without a prefix (0) the real address is the absolute one. */
@@ -790,7 +824,7 @@ static bool bulk_answer(struct bulk_chunk *c, const struct xlate *x, const unsig
 	for (unsigned int i = 0; i < n; i++) {
 		if (!bulk_room(c))
 			return false;
-		if (r[i].info) {
+		if (r[i].info || r[i].abs) {
 			c->len = (size_t)(format_lean(x, va[i], &a[i], r[i], c->out + c->len) -
 					  c->out);
 			continue;
@@ -820,6 +854,61 @@ static const char *find_newline(const char *p, const char *end)
 	return memchr(p, '\n', (size_t)(end - p));
 }
 
+/* The digits of a word as 8 nibbles, the first byte the most significant (any byte). */
+static inline __attribute__((always_inline)) uint32_t nibbles8(uint64_t x)
+{
+	uint64_t v = (x & BYTES(0x0f)) + ((x >> 6) & BYTES(1)) * 9;
+
+	v = __builtin_bswap64(v);
+	v = (v | v >> 4) & 0x00ff00ff00ff00ffUL;
+	v = (v | v >> 8) & 0x0000ffff0000ffffUL;
+	v = (v | v >> 16) & 0xffffffffUL;
+	return (uint32_t)v;
+}
+
+/* The high bit of each byte of @x that is a hexadecimal digit. */
+static inline __attribute__((always_inline)) uint64_t hex_bytes(uint64_t x)
+{
+	return bytes_between(x, '0' - 1, '9' + 1) |
+	       bytes_between(x | BYTES(0x20), 'a' - 1, 'f' + 1);
+}
+
+/*
+ * The common line, "0x", 1 to 16 hexadecimal digits and '\n' ending before @end, in
+ * one pass without searching for the newline first: the digits of the two words after
+ * "0x" are found and converted together, and the first byte that is not a digit must
+ * be the newline. *@len is the line's length without it; anything else (blanks, upper-
+ * case "0X", a bad line) is false, for the general path. Reads 18 bytes from @p: the
+ * window's slack covers them.
+ */
+static inline __attribute__((always_inline)) bool
+fast_line(const char *p, const char *end, unsigned long *va, size_t *len, bool *canon)
+{
+	uint64_t lo, hi, bad_lo, bad_hi, mask_lo, mask_hi, upper, v;
+	unsigned int n;
+
+	if (p[0] != '0' || p[1] != 'x')
+		return false;
+	memcpy(&lo, p + 2, 8);
+	memcpy(&hi, p + 10, 8);
+	bad_lo = ~hex_bytes(lo) & BYTES(128);
+	bad_hi = ~hex_bytes(hi) & BYTES(128);
+	n = bad_lo   ? (unsigned int)__builtin_ctzl(bad_lo) >> 3
+	    : bad_hi ? 8 + ((unsigned int)__builtin_ctzl(bad_hi) >> 3)
+		     : 16;
+	if (!n || p + 2 + n >= end || p[2 + n] != '\n')
+		return false;
+	v = (uint64_t)nibbles8(lo) << 32 | nibbles8(hi);
+	*va = n == 16 ? v : v >> 4 * (16 - n);
+	*len = 2 + n;
+	/* Of the digits, only the upper-case letters lack bit 5 (0x20). */
+	mask_lo = n >= 8 ? ~0UL : (1UL << 8 * n) - 1;
+	mask_hi = n <= 8 ? 0 : n == 16 ? ~0UL : (1UL << 8 * (n - 8)) - 1;
+	upper = ((~lo & mask_lo) | (~hi & mask_hi)) & BYTES(0x20);
+	*canon = !upper && (p[2] != '0' || n == 1);
+	return true;
+}
+
 /* Parse the chunk a batch of lines at a time and answer each batch; stop at a bad line. */
 static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
 {
@@ -828,10 +917,18 @@ static void bulk_lines(struct bulk_chunk *c, const struct xlate *x)
 	const char *p = c->begin, *nl;
 	unsigned int n;
 	size_t len;
-	bool empty;
+	bool empty, canon;
 
 	while (p < c->end && !c->err) {
 		for (n = 0; n < BULK_BATCH && p < c->end && !c->err;) {
+			if (fast_line(p, c->end, &va[n], &len, &canon)) {
+				a[n].echo = canon ? p : NULL;
+				a[n].echo_len = len;
+				c->lines++;
+				n++;
+				p += len + 1;
+				continue;
+			}
 			nl = find_newline(p, c->end);
 			len = nl ? (size_t)(nl - p) : (size_t)(c->end - p);
 			c->lines++;
@@ -871,7 +968,8 @@ static void bulk_split(struct bulk_chunk *c, unsigned int n, const char *begin, 
 	const char *p = begin;
 
 	for (unsigned int i = 0; i < n; i++) {
-		const char *e = i + 1 == n ? end : p + step;
+		/* Not beyond @end: the lines of a short window may all be taken already. */
+		const char *e = i + 1 == n || (size_t)(end - p) < step ? end : p + step;
 
 		if (e < end && e > p) {
 			const char *nl = memchr(e - 1, '\n', (size_t)(end - (e - 1)));
@@ -889,12 +987,15 @@ static void bulk_split(struct bulk_chunk *c, unsigned int n, const char *begin, 
 /* Report a chunk's failure as the line-by-line reader would. Returns the exit status. */
 static int bulk_failure(const struct xlate *x, const struct bulk_chunk *c, unsigned long lineno)
 {
-	char where[48], line[48];
+	char where[48], line[48] = "";
 	size_t n = c->bad_len < 41 ? c->bad_len : 41;
 
 	snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
-	memcpy(line, c->bad, n);
-	line[n] = 0;
+	/* Only a bad line's parse left it in c->bad; the common lines do not pass there. */
+	if (c->err == BULK_NUL || c->err == BULK_BAD) {
+		memcpy(line, c->bad, n);
+		line[n] = 0;
+	}
 	switch (c->err) {
 	case BULK_NUL:
 		fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, line);
@@ -967,17 +1068,15 @@ static int bulk_read(char *buf, size_t *fill, bool *eof, unsigned long lineno)
 	return 0;
 }
 
-/* Standard input is a file: read it in windows and answer each with the threads. */
-static int translate_bulk(const struct xlate *x)
+/* Read standard input in windows and answer each with the threads. */
+static int bulk_reads(const struct xlate *x, struct bulk_chunk *c, char *buf,
+		      unsigned long *plineno)
 {
-	struct bulk_chunk *c = calloc(x->threads, sizeof(*c));
-	/* + 16: parse_hex_n() reads 16 bytes from a line's digits, wherever it ends. */
-	char *buf = calloc(1, BULK_WINDOW + 16);
-	unsigned long lineno = 0;
+	unsigned long lineno = *plineno;
 	size_t fill = 0, used;
 	bool eof = false;
 	const char *end;
-	int rc = !c || !buf ? EXIT_USAGE : 0;
+	int rc = 0;
 
 	while (!rc && !eof) {
 		rc = bulk_read(buf, &fill, &eof, lineno);
@@ -996,6 +1095,92 @@ static int translate_bulk(const struct xlate *x)
 		memmove(buf, buf + used, fill - used);
 		fill -= used;
 	}
+	*plineno = lineno;
+	return rc;
+}
+
+/*
+ * Bytes a window's last answered line must end before the end of the mapping:
+ * parse_hex_n() and the echo of format_lean() read up to 18 bytes beyond a line.
+ */
+#define BULK_SLACK 32
+#define BULK_NOMAP (-1)
+
+/*
+ * Standard input is a regular file: map it a window at a time, populated in one go,
+ * instead of copying it with read(2). The last line or so, which the parse could
+ * read beyond, is read into @buf (with its slack) and answered last. BULK_NOMAP if
+ * the file cannot be mapped at all (bulk_reads() answers it then).
+ */
+static int bulk_mapped(const struct xlate *x, struct bulk_chunk *c, char *buf,
+		       unsigned long *lineno)
+{
+	struct stat st;
+	off_t pos = lseek(STDIN_FILENO, 0, SEEK_CUR), page = sysconf(_SC_PAGESIZE), off;
+	ssize_t n;
+	size_t len, avail, fill = 0;
+	const char *begin, *end;
+	char *map;
+	int rc = 0;
+
+	if (pos < 0 || fstat(STDIN_FILENO, &st) || page <= 0)
+		return BULK_NOMAP;
+	while (!rc && pos < st.st_size) {
+		off = pos & ~(page - 1);
+		/* A window as bulk_reads() reads it, with the slack behind it where there is. */
+		len = (size_t)(st.st_size - off);
+		if (len > BULK_WINDOW + BULK_SLACK + (size_t)(pos - off))
+			len = BULK_WINDOW + BULK_SLACK + (size_t)(pos - off);
+		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, STDIN_FILENO, off);
+		if (map == MAP_FAILED)
+			return *lineno ? EXIT_USAGE : BULK_NOMAP;
+		begin = map + (pos - off);
+		avail = len - (size_t)(pos - off);
+		avail = avail < BULK_WINDOW + BULK_SLACK ? avail : BULK_WINDOW + BULK_SLACK;
+		end = avail > BULK_SLACK ? memrchr(begin, '\n', avail - BULK_SLACK) : NULL;
+		if (end) {
+			rc = bulk_window(x, c, x->threads, begin, end + 1, lineno);
+			pos += end + 1 - begin;
+		}
+		munmap(map, len);
+		if (!end && off + (off_t)len < st.st_size) {
+			fprintf(stderr,
+				"gmap translate: standard input line %lu: longer than 64 KiB\n",
+				*lineno + 1);
+			return EXIT_USAGE;
+		}
+		if (!end)
+			break; /* the tail */
+	}
+	while (!rc && pos + (off_t)fill < st.st_size && fill < BULK_WINDOW) {
+		n = pread(STDIN_FILENO, buf + fill, BULK_WINDOW - fill, pos + (off_t)fill);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		fill += n > 0 ? (size_t)n : 0;
+	}
+	if (!rc && fill == BULK_WINDOW && pos + (off_t)fill < st.st_size) {
+		fprintf(stderr, "gmap translate: standard input line %lu: longer than 64 KiB\n",
+			*lineno + 1);
+		return EXIT_USAGE;
+	}
+	if (!rc && fill)
+		rc = bulk_window(x, c, x->threads, buf, buf + fill, lineno);
+	/* Where read(2) would have left it. */
+	lseek(STDIN_FILENO, pos + (off_t)fill, SEEK_SET);
+	return rc;
+}
+
+/* Standard input is a file: answer it in windows, each with the threads. */
+static int translate_bulk(const struct xlate *x)
+{
+	struct bulk_chunk *c = calloc(x->threads, sizeof(*c));
+	/* + 32: parse_hex_n() and the echo read up to 18 bytes beyond a line. */
+	char *buf = calloc(1, BULK_WINDOW + BULK_SLACK);
+	unsigned long lineno = 0;
+	int rc = !c || !buf ? EXIT_USAGE : bulk_mapped(x, c, buf, &lineno);
+
+	if (rc == BULK_NOMAP)
+		rc = bulk_reads(x, c, buf, &lineno);
 	for (unsigned int i = 0; c && i < x->threads; i++)
 		free(c[i].out);
 	free(c);
@@ -1003,37 +1188,50 @@ static int translate_bulk(const struct xlate *x)
 	return rc;
 }
 
-static int translate_stdin(const struct xlate *x)
+/*
+ * The next address on standard input, line by line (blank lines skipped): 1 with
+ * *@va, 0 at the end, or EXIT_USAGE after saying what is wrong with which line.
+ */
+static int next_address(struct line_reader *in, unsigned long *lineno, unsigned long *va)
 {
-	static struct line_reader in;
 	char *s, where[48];
 	size_t len;
-	unsigned long lineno = 0, va;
-	struct stat st;
 
-	/* Steps are printed as they come: --verbose stays line by line. */
-	if (!x->verbose && !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode))
-		return translate_bulk(x);
-	while ((s = next_line(&in, &len))) {
-		lineno++;
+	while ((s = next_line(in, &len))) {
+		++*lineno;
 		s = trim(s, &len);
 		if (!len)
 			continue;
-		snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
+		snprintf(where, sizeof(where), "standard input line %lu: ", *lineno);
 		if (memchr(s, 0, len)) {
 			fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, s);
 			return EXIT_USAGE;
 		}
-		if (!parse_hex(s, &va))
+		if (!parse_hex(s, va))
 			return bad_address(where, s);
-		translate_one(x, va);
+		return 1;
 	}
-	if (in.err) {
-		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
-			in.err == EFBIG ? "longer than 64 KiB" : strerror(in.err));
+	if (in->err) {
+		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", *lineno + 1,
+			in->err == EFBIG ? "longer than 64 KiB" : strerror(in->err));
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+static int translate_stdin(const struct xlate *x)
+{
+	static struct line_reader in;
+	unsigned long lineno = 0, va;
+	struct stat st;
+	int rc;
+
+	/* Steps are printed as they come: --verbose stays line by line. */
+	if (!x->verbose && !fstat(STDIN_FILENO, &st) && S_ISREG(st.st_mode))
+		return translate_bulk(x);
+	while ((rc = next_address(&in, &lineno, &va)) == 1)
+		translate_one(x, va);
+	return rc;
 }
 
 /* ADDRs, where '-' (once) reads standard input at that point. */
@@ -1636,32 +1834,15 @@ static int reverse_stdin(unsigned long **targets, unsigned int *n)
 	static struct line_reader in;
 	unsigned long lineno = 0, v;
 	unsigned int cap = 0;
-	char *s, where[48];
-	size_t len;
+	int rc;
 
-	while ((s = next_line(&in, &len))) {
-		lineno++;
-		s = trim(s, &len);
-		if (!len)
-			continue;
-		snprintf(where, sizeof(where), "standard input line %lu: ", lineno);
-		if (memchr(s, 0, len)) {
-			fprintf(stderr, "gmap translate: %sa NUL byte in '%.40s'\n", where, s);
-			return EXIT_USAGE;
-		}
-		if (!parse_hex(s, &v))
-			return bad_address(where, s);
+	while ((rc = next_address(&in, &lineno, &v)) == 1) {
 		if (!push_target(targets, n, &cap, v)) {
 			fprintf(stderr, "gmap translate: out of memory for the addresses\n");
 			return EXIT_USAGE;
 		}
 	}
-	if (in.err) {
-		fprintf(stderr, "gmap translate: standard input line %lu: %s\n", lineno + 1,
-			in.err == EFBIG ? "longer than 64 KiB" : strerror(in.err));
-		return EXIT_USAGE;
-	}
-	return 0;
+	return rc;
 }
 
 /*

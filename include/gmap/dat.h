@@ -580,10 +580,12 @@ int dat_read_native(void *ctx, unsigned long addr, unsigned long *val);
 
 /**
  * struct dat_lean_result - what a lean walk returns, in two registers
- * @abs:  absolute address of the byte (prefixing applied to page frames); valid only
- *        with DAT_LEAN_OK in @info
- * @info: 0 (not translated: fall back to dat_translate()) or DAT_LEAN_OK with the
- *        leaf level, DAT_LEAN_PROT and DAT_LEAN_IEP
+ * @abs:  with DAT_LEAN_OK in @info, the absolute address of the byte (prefixing applied
+ *        to page frames); with @info 0, either 0 (the walk left the address to
+ *        dat_translate()) or the common exception the walk recognised, encoded for
+ *        dat_lean_exception()
+ * @info: 0 (not translated: dat_lean_exception(), else fall back to dat_translate()) or
+ *        DAT_LEAN_OK with the leaf level, DAT_LEAN_PROT and DAT_LEAN_IEP
  */
 struct dat_lean_result {
 	unsigned long abs;
@@ -738,13 +740,36 @@ static inline struct dat_lean_result dat_lean_walk(const struct dat_lean *l, uns
  * @res:    receives the outcome
  *
  * For callers that need only the result: @res is what dat_translate() gives, except
- * that after a lean walk it records no entries (@res->nsteps 0) and @res->entry_addr
- * is 0. Use dat_translate() when the steps are wanted.
+ * that after a lean walk that translated or recognised the exception
+ * (dat_lean_exception()) it records no entries (@res->nsteps 0), @res->entry_addr is
+ * 0, and with an exception the members besides @res->pic, @res->teid and @res->level
+ * are 0. Use dat_translate() when the steps are wanted.
  *
  * Return: 0 or the program-interruption code.
  */
 unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum dat_access access,
 				dat_read_fn read, void *ctx, struct dat_result *res);
+
+/**
+ * dat_lean_exception() - the exception a lean walk recognised, as dat_translate() gives it
+ * @l:      the walker that returned @r
+ * @va:     the address it walked
+ * @access: the access it walked for
+ * @r:      its result
+ * @res:    receives the exception when there is one: @res->pic, @res->teid and
+ *          @res->level as dat_translate() sets them, no entries (@res->nsteps 0,
+ *          @res->entry_addr 0), the other members 0
+ *
+ * A lean walk recognises the common exceptions (an invalid region, segment or page
+ * entry, an address beyond the ASCE's reach, DAT protection on a store, IEP on an
+ * instruction fetch) wherever every entry before is plain,
+ * and leaves the others to dat_translate(); tests/dat prove the answers equal.
+ *
+ * Return: the program-interruption code, or 0 if @r translated or was left to
+ * dat_translate() (@res untouched).
+ */
+unsigned int dat_lean_exception(const struct dat_lean *l, unsigned long va, enum dat_access access,
+				struct dat_lean_result r, struct dat_result *res);
 
 /* ---- the lean walker over storage in pieces, and many walks at once ------------------------ */
 

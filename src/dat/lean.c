@@ -166,8 +166,11 @@ unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum
 	struct dat_lean_result r = dat_lean_walk(l, va, access);
 	int level = (int)((r.info & DAT_LEAN_LEVEL_MASK) >> DAT_LEAN_LEVEL_SHIFT);
 
-	if (!r.info)
+	if (!r.info) {
+		if (dat_lean_exception(l, va, access, r, res))
+			return res->pic;
 		return dat_translate(&l->cfg, va, access, read ? read : dat_read_native, ctx, res);
+	}
 	*res = (struct dat_result){
 		.abs = r.abs,
 		/* Prefixing swaps two blocks, so it is its own inverse. */
@@ -178,6 +181,23 @@ unsigned int dat_translate_lean(const struct dat_lean *l, unsigned long va, enum
 		.level = level,
 	};
 	return 0;
+}
+
+unsigned int dat_lean_exception(const struct dat_lean *l, unsigned long va, enum dat_access access,
+				struct dat_lean_result r, struct dat_result *res)
+{
+	unsigned int pic = (unsigned int)(r.abs & 0xff);
+
+	if (r.info || !pic)
+		return 0;
+	*res = (struct dat_result){
+		.pic = pic,
+		.level = (int)((r.abs >> LEAN_EXC_LEVEL_SHIFT) & 15) - 1,
+	};
+	if (r.abs & LEAN_EXC_TEID)
+		res->teid = (va & TEID_ADDR_MASK) | dat_fs_bits(access) |
+			    ((r.abs >> LEAN_EXC_EXTRA_SHIFT) & 0xff) | (l->cfg.space & 3);
+	return pic;
 }
 
 /* ---- storage in spans -------------------------------------------------------------------- */

@@ -4,12 +4,15 @@
  * (constant shifts, no level loop) and per entry format (native or big-endian).
  *
  * It handles the plain case only and says "not translated" for anything else,
- * leaving the exception, or the rare valid case it does not handle (TF > 0 or
- * TL < 3, low-address stores, real space), to the exact walker of
- * walk_inline.h. Every entry costs one load, one mask-and-compare against a
- * constant prepared by dat_lean_init() and the origin mask, so that its checks
- * run beside the chain of dependent loads instead of on it. Protection is the
- * OR of the entries, masked once at the end: bit 54 is P at every level.
+ * leaving the rare valid case it does not handle (TF > 0 or TL < 3, low-address
+ * stores, real space) and the rare exceptions to the exact walker of
+ * walk_inline.h. The common exceptions it names itself, in the result's @abs
+ * (info still 0, see lean_exc()): an invalid entry at any level, the ASCE's
+ * reach, DAT protection on a store and IEP on an instruction fetch; each is
+ * the first check the exact walker would fail there. Every entry costs one load, one
+ * mask-and-compare against a constant prepared by dat_lean_init() and the origin mask, so that its
+ * checks run beside the chain of dependent loads instead of on it. Protection is the OR of the
+ * entries, masked once at the end: bit 54 is P at every level.
  */
 #ifndef GMAP_SRC_DAT_WALK_LEAN_H
 #define GMAP_SRC_DAT_WALK_LEAN_H
@@ -26,6 +29,30 @@
 	 _REGION_ENTRY_LENGTH)
 
 static const struct dat_lean_result dat_lean_slow;
+
+/*
+ * An exception the lean walk recognised: info 0 (not translated, as for the fallback),
+ * and in @abs the PIC (bits 0-7, never 0), the TEID's bits besides the address, the
+ * access and the space (bits 8-15, DAT_LEAN_EXC_TEID when there is a TEID) and the
+ * level + 1 (bits 20-23). dat_lean_exception() decodes it.
+ */
+#define LEAN_EXC_EXTRA_SHIFT 8
+#define LEAN_EXC_LEVEL_SHIFT 20
+#define LEAN_EXC_TEID	     (1UL << 16)
+
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_exc(unsigned int pic, int level,
+							 unsigned long teid)
+{
+	return (struct dat_lean_result){
+		.abs = pic | teid | ((unsigned long)(level + 1) << LEAN_EXC_LEVEL_SHIFT),
+	};
+}
+
+/* A translation exception for @level, with a TEID. */
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_exc_level(int level)
+{
+	return lean_exc(dat_level_pic(level), level, LEAN_EXC_TEID);
+}
 
 /*
  * Read the entry at absolute @origin + @off (@origin from the entry before, @off the
@@ -119,9 +146,12 @@ static DAT_ALWAYS_INLINE struct dat_lean_result lean_leaf(const struct dat_lean 
 {
 	prot &= DAT_LEAN_PROT;
 	if (access == DAT_STORE && prot)
-		return dat_lean_slow;
+		return lean_exc(PGM_PROTECTION, level,
+				LEAN_EXC_TEID | TEID_PROT_DAT << LEAN_EXC_EXTRA_SHIFT);
 	if (access == DAT_IFETCH && (leaf & l->iep_check))
-		return dat_lean_slow;
+		return lean_exc(PGM_PROTECTION, level,
+				LEAN_EXC_TEID | TEID_PROT_IEP << LEAN_EXC_EXTRA_SHIFT);
+	/* Addressing: dat_translate() gives the frame's address beside it (LRA's answer). */
 	if (abs > l->frame_last)
 		return dat_lean_slow;
 	return (struct dat_lean_result){
@@ -131,26 +161,28 @@ static DAT_ALWAYS_INLINE struct dat_lean_result lean_leaf(const struct dat_lean 
 	};
 }
 
-/* One region entry above region third: valid, type @tt, full next table. */
+/*
+ * One region entry above region third: valid, type @tt, full next table; false with
+ * *@r the exception or the fallback when it is not.
+ */
 static DAT_ALWAYS_INLINE bool lean_region_mode(const struct dat_lean *l, unsigned long va,
 					       int level, int mode, unsigned long *origin,
-					       unsigned long *rprot)
+					       unsigned long *rprot, struct dat_lean_result *r)
 {
 	unsigned long e, want = ((unsigned long)(level - 1) << 2) | _REGION_ENTRY_LENGTH;
 
 	if (!lean_fetch_mode(l, *origin, ((va >> dat_level_shift(level)) & 0x7ff) * 8,
-			     LEAN_CRST_OFF_MAX, mode, &e) ||
-	    (e & LEAN_REGION_CHECK) != want)
+			     LEAN_CRST_OFF_MAX, mode, &e)) {
+		*r = dat_lean_slow;
 		return false;
+	}
+	if ((e & LEAN_REGION_CHECK) != want) {
+		*r = e & _REGION_ENTRY_INVALID ? lean_exc_level(level) : dat_lean_slow;
+		return false;
+	}
 	*rprot |= e;
 	*origin = e & _REGION_ENTRY_ORIGIN;
 	return true;
-}
-
-static DAT_ALWAYS_INLINE bool lean_region(const struct dat_lean *l, unsigned long va, int level,
-					  bool be, unsigned long *origin, unsigned long *rprot)
-{
-	return lean_region_mode(l, va, level, be ? LEAN_FLAT : LEAN_NATIVE, origin, rprot);
 }
 
 /* The address checks before the first entry: the ASCE's reach, low-address protection. */
@@ -158,6 +190,21 @@ static DAT_ALWAYS_INLINE bool lean_va_ok(const struct dat_lean *l, unsigned long
 					 enum dat_access access)
 {
 	return va <= l->va_last && !(access == DAT_STORE && va < l->lap_end);
+}
+
+/*
+ * Why lean_va_ok() refused @va: beyond the reach of an ASCE of type @top, the
+ * ASCE-type or the top level's translation exception (never a low address, which
+ * every ASCE reaches); else a low-address store, the fallback's.
+ */
+static DAT_ALWAYS_INLINE struct dat_lean_result lean_va_fail(const struct dat_lean *l,
+							     unsigned long va, int top)
+{
+	if (va <= l->va_last)
+		return dat_lean_slow;
+	if (top < DAT_LEVEL_REGION1 && (va >> dat_level_shift(top + 1)))
+		return lean_exc(PGM_ASCE_TYPE, DAT_LEVEL_ASCE, LEAN_EXC_TEID);
+	return lean_exc(dat_level_pic(top), DAT_LEVEL_ASCE, LEAN_EXC_TEID);
 }
 
 /*
@@ -176,7 +223,8 @@ static DAT_ALWAYS_INLINE bool lean_r3(const struct dat_lean *l, unsigned long va
 	}
 	if ((e & l->r3_check) != _REGION3_ENTRY) {
 		if ((e & l->r3_large_check) != l->r3_large_want)
-			*r = dat_lean_slow;
+			*r = e & _REGION_ENTRY_INVALID ? lean_exc_level(DAT_LEVEL_REGION3)
+						       : dat_lean_slow;
 		else
 			*r = lean_leaf(l, access,
 				       (e & _REGION3_ENTRY_ORIGIN_LARGE) | (va & ~_REGION3_MASK), e,
@@ -206,7 +254,8 @@ static DAT_ALWAYS_INLINE bool lean_seg(const struct dat_lean *l, unsigned long v
 	*prot |= e;
 	if (e & l->ste_check) {
 		if ((e & l->ste_large_check) != _SEGMENT_ENTRY_LARGE)
-			*r = dat_lean_slow;
+			*r = e & _SEGMENT_ENTRY_INVALID ? lean_exc_level(DAT_LEVEL_SEGMENT)
+							: dat_lean_slow;
 		else
 			*r = lean_leaf(l, access,
 				       (e & _SEGMENT_ENTRY_ORIGIN_LARGE) | (va & ~_SEGMENT_MASK), e,
@@ -224,9 +273,10 @@ static DAT_ALWAYS_INLINE struct dat_lean_result lean_pte(const struct dat_lean *
 {
 	unsigned long e;
 
-	if (!lean_fetch_mode(l, origin, dat_px(va) * 8, LEAN_PT_OFF_MAX, mode, &e) ||
-	    (e & l->pte_check))
+	if (!lean_fetch_mode(l, origin, dat_px(va) * 8, LEAN_PT_OFF_MAX, mode, &e))
 		return dat_lean_slow;
+	if (e & l->pte_check)
+		return e & _PAGE_INVALID ? lean_exc_level(DAT_LEVEL_PTE) : dat_lean_slow;
 	prot |= e;
 	if (l->prefix)
 		return lean_leaf(l, access,
@@ -247,13 +297,13 @@ static DAT_ALWAYS_INLINE struct dat_lean_result lean_walk_mode(const struct dat_
 	struct dat_lean_result r;
 
 	if (!lean_va_ok(l, va, access))
-		return dat_lean_slow;
+		return lean_va_fail(l, va, top);
 	if (top >= DAT_LEVEL_REGION1 &&
-	    !lean_region_mode(l, va, DAT_LEVEL_REGION1, mode, &origin, &rprot))
-		return dat_lean_slow;
+	    !lean_region_mode(l, va, DAT_LEVEL_REGION1, mode, &origin, &rprot, &r))
+		return r;
 	if (top >= DAT_LEVEL_REGION2 &&
-	    !lean_region_mode(l, va, DAT_LEVEL_REGION2, mode, &origin, &rprot))
-		return dat_lean_slow;
+	    !lean_region_mode(l, va, DAT_LEVEL_REGION2, mode, &origin, &rprot, &r))
+		return r;
 	if (top >= DAT_LEVEL_REGION3 && !lean_r3(l, va, access, mode, &origin, &rprot, &r))
 		return r;
 	prot = rprot & l->region_pmask;
@@ -301,7 +351,7 @@ static DAT_ALWAYS_INLINE void lean_prefetch(const struct dat_lean *l, unsigned l
  * segment and page tables are many), so the group's cache and TLB misses overlap
  * instead of following each other, even when the loop bodies of the whole group do
  * not fit in the processor's reorder window. A walk that leaves the plain case drops out of
- * the group with its result already stored (a frame, or info 0 for the fallback);
+ * the group with its result already stored (a frame, an exception, or the fallback);
  * the others go on. @k is 1 to DAT_LEAN_MAX_INFLIGHT.
  */
 static DAT_ALWAYS_INLINE void lean_batch_mode(const struct dat_lean *l, const unsigned long *va,
@@ -318,23 +368,25 @@ static DAT_ALWAYS_INLINE void lean_batch_mode(const struct dat_lean *l, const un
 		unsigned long live = 0, w;
 
 		for (i = 0; i < m; i++) {
-			o[i] = dat_lean_slow;
+			bool ok = lean_va_ok(l, v[i], access);
+
+			o[i] = ok ? dat_lean_slow : lean_va_fail(l, v[i], top);
 			origin[i] = l->origin;
 			prot[i] = 0;
-			live |= (unsigned long)lean_va_ok(l, v[i], access) << i;
+			live |= (unsigned long)ok << i;
 		}
 		if (top >= DAT_LEVEL_REGION1)
 			for (w = live; w; w &= w - 1) {
 				i = (unsigned int)__builtin_ctzl(w);
 				if (!lean_region_mode(l, v[i], DAT_LEVEL_REGION1, mode, &origin[i],
-						      &prot[i]))
+						      &prot[i], &o[i]))
 					live &= ~(1UL << i);
 			}
 		if (top >= DAT_LEVEL_REGION2)
 			for (w = live; w; w &= w - 1) {
 				i = (unsigned int)__builtin_ctzl(w);
 				if (!lean_region_mode(l, v[i], DAT_LEVEL_REGION2, mode, &origin[i],
-						      &prot[i]))
+						      &prot[i], &o[i]))
 					live &= ~(1UL << i);
 			}
 		if (top >= DAT_LEVEL_REGION3)

@@ -188,6 +188,32 @@ static void redirect(const char *name, int fd, int flags)
 	close(f);
 }
 
+/* run(): standard input through a pipe (answered line by line) instead of the file. */
+static bool pipe_input;
+
+/* In the child: the file @name on standard input through a pipe, written by a grandchild. */
+static void redirect_pipe(const char *name)
+{
+	int p[2], f;
+	char buf[4096];
+	ssize_t n;
+
+	if (pipe(p))
+		_exit(126);
+	if (!fork()) {
+		close(p[0]);
+		f = open(path_of(name), O_RDONLY);
+		while (f >= 0 && (n = read(f, buf, sizeof(buf))) > 0)
+			if (write(p[1], buf, (size_t)n) != n)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (dup2(p[0], 0) < 0)
+		_exit(126);
+	close(p[0]);
+}
+
 /* Run `gmap translate ARGS...` with standard input from the file @in (or /dev/null). */
 static struct result run(const char *in, ...)
 {
@@ -205,7 +231,9 @@ static struct result run(const char *in, ...)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
-		if (in)
+		if (in && pipe_input)
+			redirect_pipe(in);
+		else if (in)
 			redirect(in, 0, O_RDONLY);
 		else
 			dup2(open("/dev/null", O_RDONLY), 0);
@@ -1440,6 +1468,106 @@ static void test_threads_in_order(void **state)
 	free(want);
 }
 
+/*
+ * The bulk path (a file: lean walks in batches that name the common exceptions, the
+ * parse and echo of the common line shape, threads) writes the same bytes as the line-
+ * by-line path (a pipe: dat_translate_lean() per line), text and JSON, for a stream with
+ * every kind of answer: page frames, a 1 MiB frame, a protected page (a protection
+ * exception on a store), a frame beyond storage, and the translation exceptions of
+ * every level, the ASCE type and a translation specification, found through ASCEs of
+ * each type over the example's tables; spelled in every way a line may be.
+ */
+static void test_bulk_matches_lines(void **state)
+{
+	static const char *const asces[] = {
+		"0x1000f", /* the example's region-first table */
+		"0x1400b", /* region-second at its region-second table */
+		"0x18007", /* region-third */
+		"0x1c003", /* segment table: ASCE-type beyond 2 GiB */
+		"0x1400f", /* region-first type at the region-second table: TT mismatch */
+	};
+	static const char *const access[] = { "fetch", "store", "ifetch" };
+	static const char *const pics[] = { "(page-translation)",
+					    "(segment-translation)",
+					    "(region-first-translation)",
+					    "(region-second-translation)",
+					    "(region-third-translation)",
+					    "(asce-type)",
+					    "(translation-specification)",
+					    "(protection)",
+					    "(addressing)" };
+	static const unsigned long vas[] = {
+		0x0123456789abcdefUL, 0x0123456789b12345UL, 0x0123456789abe000UL,
+		0x0123456789abf000UL, 0x0123456789c00000UL, 0x000003ff80000000UL,
+		0x0123456789abd010UL, 0x0123456789abc000UL, 0x1a20000000000000UL,
+		0x0000000000001000UL, 0x00000000f1234567UL, 0xffffffffffffffffUL,
+		0x000000000009c123UL, 0x0000000000000000UL, 0x0000000080000000UL,
+	};
+	FILE *in = fopen(path_of("in"), "w");
+	bool seen[sizeof(pics) / sizeof(pics[0])] = { false };
+	unsigned long lines = 0;
+
+	(void)state;
+	assert_non_null(in);
+	for (unsigned int rep = 0; rep < 40; rep++)
+		for (unsigned int i = 0; i < sizeof(vas) / sizeof(vas[0]); i++, lines++) {
+			unsigned long va = vas[i] ^ (rep * 0x10UL & 0xff0);
+
+			switch ((i + rep) % 5) {
+			case 0:
+				fprintf(in, "0x%lx\n", va);
+				break;
+			case 1:
+				fprintf(in, "0x%016lx\n", va);
+				break;
+			case 2:
+				fprintf(in, "%lX\n", va);
+				break;
+			case 3:
+				fprintf(in, " 0X%lx\t\r\n\n", va);
+				break;
+			default:
+				fprintf(in, "0x%lX\n", va);
+			}
+		}
+	fprintf(in, "0x1000"); /* a last line without its newline */
+	assert_int_equal(fclose(in), 0);
+	for (unsigned int a = 0; a < 5; a++)
+		for (unsigned int k = 0; k < 3; k++)
+			for (unsigned int json = 0; json < 2; json++) {
+				const char *opt[2] = { json ? "--json" : "--threads",
+						       json ? "--threads" : "1" };
+				struct result lines_r, bulk_r, bulk3_r;
+
+				pipe_input = true;
+				lines_r = run("in", "--example", "--asce", asces[a], "--access",
+					      access[k], "-", opt[0], opt[1], json ? "1" : NULL,
+					      NULL);
+				pipe_input = false;
+				bulk_r = run("in", "--example", "--asce", asces[a], "--access",
+					     access[k], "-", opt[0], opt[1], json ? "1" : NULL,
+					     NULL);
+				bulk3_r = run("in", "--example", "--asce", asces[a], "--access",
+					      access[k], "-", "--threads", "3",
+					      json ? "--json" : NULL, NULL);
+				assert_int_equal(lines_r.status, 0);
+				assert_string_equal(lines_r.err, "");
+				assert_int_equal(bulk_r.status, 0);
+				assert_int_equal(bulk3_r.status, 0);
+				assert_text(bulk_r.out, lines_r.out);
+				assert_text(bulk3_r.out, lines_r.out);
+				for (unsigned int p = 0; p < sizeof(pics) / sizeof(pics[0]); p++)
+					seen[p] |= strstr(lines_r.out, pics[p]) != NULL;
+				result_free(&lines_r);
+				result_free(&bulk_r);
+				result_free(&bulk3_r);
+			}
+	for (unsigned int p = 0; p < sizeof(pics) / sizeof(pics[0]); p++)
+		if (!seen[p])
+			fail_msg("no answer was a %s", pics[p]);
+	assert_true(lines > 500);
+}
+
 /* A bad line deep in the second window: the answers before it, then its line number. */
 static void test_threads_bad_line(void **state)
 {
@@ -1695,6 +1823,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_matches_text),
 		cmocka_unit_test(test_threads_in_order),
 		cmocka_unit_test(test_threads_bad_line),
+		cmocka_unit_test(test_bulk_matches_lines),
 		cmocka_unit_test(test_batches_match_exact),
 		cmocka_unit_test(test_reverse_stdin),
 	};
