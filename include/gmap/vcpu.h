@@ -385,10 +385,14 @@ static inline unsigned long __vcpu_tlb_tag(const struct vcpu_tlb_entry *e)
 #endif
 }
 
-/* Open an access window: the vCPU side of the purge handshake. Returns the generation. */
-static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
+/*
+ * Open an access window with the window protocol @rmw (f->rmw, which a caller
+ * may have read already): the vCPU side of the purge handshake. Returns the
+ * generation.
+ */
+static inline unsigned long __vcpu_window_open_as(struct vcpu_fast *f, bool rmw)
 {
-	if (f->rmw) {
+	if (rmw) {
 		__atomic_fetch_add(&f->seq, 1, __ATOMIC_SEQ_CST);
 		return __atomic_load_n(&f->gen, __ATOMIC_SEQ_CST);
 	}
@@ -399,13 +403,25 @@ static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
 }
 
 /* Close the window: every access inside it comes before a waiting purger goes on. */
-static inline void __vcpu_window_close(struct vcpu_fast *f)
+static inline void __vcpu_window_close_as(struct vcpu_fast *f, bool rmw)
 {
-	if (f->rmw)
+	if (rmw)
 		__atomic_fetch_add(&f->seq, 1, __ATOMIC_SEQ_CST);
 	else
 		__atomic_store_n(&f->seq, __atomic_load_n(&f->seq, __ATOMIC_RELAXED) + 1,
 				 __ATOMIC_RELEASE);
+}
+
+/* Open an access window: the vCPU side of the purge handshake. Returns the generation. */
+static inline unsigned long __vcpu_window_open(struct vcpu_fast *f)
+{
+	return __vcpu_window_open_as(f, f->rmw);
+}
+
+/* Close the window: every access inside it comes before a waiting purger goes on. */
+static inline void __vcpu_window_close(struct vcpu_fast *f)
+{
+	__vcpu_window_close_as(f, f->rmw);
 }
 
 /**

@@ -16,7 +16,12 @@
 #include "dat/table_internal.h"
 #include "shadow_internal.h"
 
-static __thread struct gmap *enabled_gmap;
+/*
+ * The gmap enabled on this thread. Initial-exec and hidden: the vCPU hit path
+ * (src/vcpu/vcpu.c) reads it with one load, without a call to
+ * gmap_get_enabled() through the PLT and __tls_get_addr().
+ */
+__thread struct gmap *enabled_gmap __attribute__((visibility("hidden"), tls_model("initial-exec")));
 /* The last gmap sequence number handed out. */
 static atomic_ulong last_seqno;
 

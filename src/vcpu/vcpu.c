@@ -899,17 +899,25 @@ int vcpu_access(struct vcpu *v, const struct run_ctx *c, enum addr_kind kind, un
 	return rc;
 }
 
+/* guest_access() @how: an enum addr_kind, ORed with this for a store. */
+#define ACCESS_WRITE 0x100u
+
 /*
  * Every access: check, find the gmap, re-arm the prefix pages, then page by page.
- * Out of line, so that the lean hit path in front of it saves no registers.
+ * Out of line, so that the lean hit path in front of it saves no registers; six
+ * arguments (the kind and the direction in one), so that its callers reach it
+ * with a tail call, in registers.
  */
-static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind kind,
+static __attribute__((noinline)) int guest_access(struct vcpu *v, unsigned int how,
 						  unsigned long asce, unsigned long addr, void *buf,
-						  size_t len, bool write)
+						  size_t len)
 {
 	struct vcpu *outer = running_vcpu;
 	struct run_ctx c;
 	int rc;
+
+	enum addr_kind kind = how & ~ACCESS_WRITE;
+	bool write = how & ACCESS_WRITE;
 
 	if (!v || (!buf && len))
 		return -EINVAL;
@@ -929,88 +937,112 @@ static __attribute__((noinline)) int guest_access(struct vcpu *v, enum addr_kind
 }
 
 /*
- * The hit path of every guest-2 access: one page, the TLB probed inside the
- * window, the copy, nothing else. Everything the full path decides (no gmap or
- * another one, prefix pages to re-arm, a page crossing, a miss, a store to an
- * entry that does not allow it) returns false with nothing done or counted,
- * and the caller takes the full path. @gaddr is in @space (absolute, or
- * virtual with the guest ASCE).
+ * The end of a hit that lean_access() does not make inline: any size but 8
+ * bytes, or a test hook to call inside the window. Out of line so that the
+ * calls here cost the 8-byte hit no register saves. Returns 0.
  */
-static inline __attribute__((always_inline)) bool lean_access(struct vcpu *v, unsigned long gaddr,
-							      struct tlb_space space, void *buf,
-							      size_t len, bool write)
+static __attribute__((noinline)) int lean_copy(struct vcpu *v, bool rmw, void *p, void *buf,
+					       size_t len, bool write)
 {
+	test_hook(v, VCPU_HOOK_WINDOW);
+	memcpy(write ? p : buf, write ? buf : p, len);
+	__vcpu_window_close_as(&v->fast, rmw);
+	v->stats.accesses++;
+	v->stats.tlb_hits++;
+	return 0;
+}
+
+/*
+ * Every guest-2 access: the hit path, or guest_access(). The hit path is one
+ * page, the TLB probed inside the window, the copy, nothing else. Everything the
+ * full path decides (no gmap or another one, prefix pages to re-arm, a page
+ * crossing, a miss, a store to an entry that does not allow it) leaves the hit
+ * path with nothing done or counted, for guest_access(@v, @how, @asce, @addr,
+ * @buf, @len). @gaddr is @addr in @space (absolute, or virtual with the guest
+ * ASCE). Every call is a tail call: an 8-byte hit saves no registers.
+ */
+static inline __attribute__((always_inline)) int
+lean_access(struct vcpu *v, unsigned long gaddr, struct tlb_space space, unsigned int how,
+	    unsigned long asce, unsigned long addr, void *buf, size_t len)
+{
+	bool write = how & ACCESS_WRITE;
 	struct vcpu_fast *f = &v->fast;
 	const struct vcpu_tlb_entry *e;
-	unsigned long gen, tag;
+	unsigned long gen, tag, seqno;
 	struct gmap *g;
+	bool rmw;
 	void *p;
 
 	if (!buf || len - 1 > (~gaddr & ~PAGE_MASK))
-		return false;
-	g = gmap_get_enabled();
-	if (!g || g->seqno != __atomic_load_n(&f->gmap_seqno, __ATOMIC_RELAXED) ||
+		goto full;
+	g = enabled_gmap;
+	if (!g)
+		goto full;
+	seqno = g->seqno; /* once: the window's fence would make the compiler load it again */
+	if (seqno != __atomic_load_n(&f->gmap_seqno, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&f->prefix_stale, __ATOMIC_RELAXED))
-		return false;
-	gen = __vcpu_window_open(f);
+		goto full;
+	rmw = f->rmw; /* once: both ends of the window use it */
+	gen = __vcpu_window_open_as(f, rmw);
 	e = tlb_slot(v, gaddr & PAGE_MASK, space);
 	tag = __vcpu_tlb_tag(e); /* a purger may drop the entry */
 	tag = write ? tag : tag & ~VCPU_TLB_RO;
 	if (tag != tlb_tag(gaddr & PAGE_MASK, space) || e->asce != space.asce || e->gen != gen ||
-	    e->gmap_seqno != g->seqno) {
-		__vcpu_window_close(f);
-		return false;
+	    e->gmap_seqno != seqno) {
+		__vcpu_window_close_as(f, rmw);
+		goto full;
 	}
-	test_hook(v, VCPU_HOOK_WINDOW);
 	p = (void *)(e->frame + (gaddr & ~PAGE_MASK));
-	/* A constant size for the common operand: a move, not a call. */
-	if (len == 8)
-		memcpy(write ? p : buf, write ? buf : p, 8);
-	else
-		memcpy(write ? p : buf, write ? buf : p, len);
-	__vcpu_window_close(f);
+	/* The common operand, 8 bytes with no test hook set: a move, not a call. */
+	if (__builtin_expect(len != 8 || vcpu_test_hook != NULL, 0))
+		return lean_copy(v, rmw, p, buf, len, write);
+	memcpy(write ? p : buf, write ? buf : p, 8);
+	__vcpu_window_close_as(f, rmw);
 	v->stats.accesses++;
 	v->stats.tlb_hits++;
-	return true;
+	return 0;
+full:
+	return guest_access(v, how, asce, addr, buf, len);
 }
 
 int vcpu_read(struct vcpu *vcpu, unsigned long gaddr, void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, gaddr, absolute_space, buf, len, false))
-		return 0;
-	return guest_access(vcpu, ABSOLUTE, 0, gaddr, buf, len, false);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, gaddr, absolute_space, ABSOLUTE, 0, gaddr, buf, len);
 }
 
 int vcpu_write(struct vcpu *vcpu, unsigned long gaddr, const void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, gaddr, absolute_space, (void *)buf, len, true))
-		return 0;
-	return guest_access(vcpu, ABSOLUTE, 0, gaddr, (void *)buf, len, true);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, gaddr, absolute_space, ABSOLUTE | ACCESS_WRITE, 0, gaddr,
+			   (void *)buf, len);
 }
 
 int vcpu_read_real(struct vcpu *vcpu, unsigned long raddr, void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space, buf,
-				len, false))
-		return 0;
-	return guest_access(vcpu, REAL, 0, raddr, buf, len, false);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space, REAL, 0,
+			   raddr, buf, len);
 }
 
 int vcpu_write_real(struct vcpu *vcpu, unsigned long raddr, const void *buf, size_t len)
 {
-	if (vcpu && lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space,
-				(void *)buf, len, true))
-		return 0;
-	return guest_access(vcpu, REAL, 0, raddr, (void *)buf, len, true);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, dat_real_to_abs(raddr, vcpu->prefix), absolute_space,
+			   REAL | ACCESS_WRITE, 0, raddr, (void *)buf, len);
 }
 
 int vcpu_read_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, void *buf, size_t len)
 {
 	struct tlb_space space = { true, asce };
 
-	if (vcpu && lean_access(vcpu, va, space, buf, len, false))
-		return 0;
-	return guest_access(vcpu, VIRTUAL, asce, va, buf, len, false);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, va, space, VIRTUAL, asce, va, buf, len);
 }
 
 int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, const void *buf,
@@ -1018,9 +1050,9 @@ int vcpu_write_virt(struct vcpu *vcpu, unsigned long asce, unsigned long va, con
 {
 	struct tlb_space space = { true, asce };
 
-	if (vcpu && lean_access(vcpu, va, space, (void *)buf, len, true))
-		return 0;
-	return guest_access(vcpu, VIRTUAL, asce, va, (void *)buf, len, true);
+	if (!vcpu)
+		return -EINVAL;
+	return lean_access(vcpu, va, space, VIRTUAL | ACCESS_WRITE, asce, va, (void *)buf, len);
 }
 
 unsigned long vcpu_last_teid(struct vcpu *vcpu)

@@ -27,6 +27,13 @@ struct vsie_state {
 	struct vsie_stats stats;
 };
 
+/*
+ * gmap.c: the gmap enabled on this thread (gmap_get_enabled()), read by the hit
+ * path with one load: initial-exec, so no __tls_get_addr() call.
+ */
+extern __thread struct gmap *enabled_gmap
+	__attribute__((visibility("hidden"), tls_model("initial-exec")));
+
 #define TLB_ENTRIES VCPU_TLB_ENTRIES
 
 /* Where a TLB entry's page address lives. */
