@@ -34,33 +34,14 @@
 #include "guest.h"
 #include "vcpu/vcpu_hooks.h"
 
-struct fixture {
-	struct mm_struct *mm;
-	struct gmap *gmap;
-	struct vcpu *vcpu;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (guest_setup(&f->mm, &f->gmap, &f->vcpu))
-		return -1;
-	*state = f;
-	return 0;
-}
-
+/* The guest of guest.h; a test's hook must not outlive it. */
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
 	vcpu_test_hook = NULL;
-	guest_teardown(f->mm, f->gmap, f->vcpu);
-	free(f);
-	return 0;
+	return guest_fixture_teardown(state);
 }
+
+#define PURGE_TEST(fn) cmocka_unit_test_setup_teardown(fn, guest_fixture_setup, teardown)
 
 static struct vcpu_stats stats(struct vcpu *v)
 {
@@ -81,7 +62,7 @@ static unsigned long one_barrier(void)
 /* Page-out and migration of one page leave the entries of the other pages alone. */
 static void test_ipte_keeps_the_other_pages(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long a = 0x234000, b = 0x235000, c = 0x777000, va = 1, vb = 2, vc = 3, r;
 	struct vcpu_stats st0, st1;
 
@@ -115,7 +96,7 @@ static void test_ipte_keeps_the_other_pages(void **state)
 /* A gmap change (unmapping a segment) still purges everything. */
 static void test_gmap_flush_purges_everything(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long a = 0x234000, far = 5 * SEG + 0x1000, v = 7, r;
 	struct vcpu_stats st0, st1;
 
@@ -146,14 +127,14 @@ static void test_gmap_flush_purges_everything(void **state)
 #define DATA  (2 * SEG)
 #define GASCE (GSTO | _ASCE_TYPE_SEGMENT | 3)
 
-static void put_entry(struct fixture *f, unsigned long gaddr, unsigned long val)
+static void put_entry(struct guest_fixture *f, unsigned long gaddr, unsigned long val)
 {
 	unsigned long be = htobe64(val);
 
 	assert_int_equal(mm_write(f->mm, HBASE + gaddr, &be, sizeof(be)), 0);
 }
 
-static void guest_tables(struct fixture *f)
+static void guest_tables(struct guest_fixture *f)
 {
 	for (unsigned long sx = 0; sx < _CRST_ENTRIES; sx++)
 		put_entry(f, GSTO + sx * 8, _SEGMENT_ENTRY_EMPTY);
@@ -164,7 +145,7 @@ static void guest_tables(struct fixture *f)
 
 static void test_ipte_of_a_guest_table_page(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long va = VOFF + 0x3010, old = 0x1111, low = 0x10e0, r;
 	struct vcpu_stats st0, st1;
 
@@ -194,7 +175,7 @@ static void test_ipte_of_a_guest_table_page(void **state)
 /* Two vCPUs hold the page: one IPTE, one barrier. Nobody holds it: none. */
 static void test_one_barrier_per_purge(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	struct vcpu *second = vcpu_create();
 	unsigned long a = 0x345000, other = 0x9ab000, v = 0x77, r, b0;
 
@@ -233,7 +214,7 @@ static void test_one_barrier_per_purge(void **state)
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct fixture *f;
+	struct guest_fixture *f;
 	unsigned long gaddr, fresh;
 	int stage; /* 1: the purger is at its scan, 2: the vCPU found its entry, 3: purged */
 	bool arm_scan, arm_hit, arm_fill, arm_drop, arm_filled, waited;
@@ -323,7 +304,7 @@ static void race_hook(struct vcpu *v, enum vcpu_hook_point point)
 	}
 }
 
-static void race_init(struct fixture *f, unsigned long gaddr)
+static void race_init(struct guest_fixture *f, unsigned long gaddr)
 {
 	race.f = f;
 	race.gaddr = gaddr;
@@ -343,7 +324,7 @@ static void race_init(struct fixture *f, unsigned long gaddr)
  */
 static void test_access_between_bump_and_drop(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long gaddr = 0x456ff8, old = 0x01d01d, r[2];
 	struct vcpu_stats st0;
 	pthread_t tid;
@@ -370,7 +351,7 @@ static void test_access_between_bump_and_drop(void **state)
  * the vCPU's own thread, deterministically) and so cannot find it. The fill must
  * see the purge and drop its entry, or the next lookup hits the freed frame.
  */
-static void fill_against_purge(struct fixture *f, bool dat)
+static void fill_against_purge(struct guest_fixture *f, bool dat)
 {
 	unsigned long gaddr = dat ? DATA + 0x5008 : 0x567008, va = VOFF + 0x5008, old = 0xaaa, r;
 	struct vcpu_stats st0;
@@ -431,7 +412,7 @@ static void test_dat_on_fill_against_purge(void **state)
  */
 static void test_dat_on_fill_from_a_hit_inside_a_scan(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	/* Virtual page 5 maps data page 300: DAT-on slot 5 ^ 256 = 261, absolute slot 300. */
 	unsigned long va = VOFF + 0x5008, data = DATA + 300 * PAGE_SIZE, old = 0x0b0e, r;
 	pthread_t tid;
@@ -471,7 +452,7 @@ static void *purge_other(void *arg)
 
 static void test_unrelated_ipte_does_not_wait(void **state)
 {
-	struct fixture *f = *state;
+	struct guest_fixture *f = *state;
 	unsigned long a = 0x678000, other = 0xabc000, v = 5, b0;
 	pthread_t tid;
 	void *p;
@@ -498,16 +479,15 @@ static void test_unrelated_ipte_does_not_wait(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ipte_keeps_the_other_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gmap_flush_purges_everything, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipte_of_a_guest_table_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_barrier_per_purge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_access_between_bump_and_drop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fill_against_purge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dat_on_fill_against_purge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dat_on_fill_from_a_hit_inside_a_scan, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unrelated_ipte_does_not_wait, setup, teardown),
+		PURGE_TEST(test_ipte_keeps_the_other_pages),
+		PURGE_TEST(test_gmap_flush_purges_everything),
+		PURGE_TEST(test_ipte_of_a_guest_table_page),
+		PURGE_TEST(test_one_barrier_per_purge),
+		PURGE_TEST(test_access_between_bump_and_drop),
+		PURGE_TEST(test_fill_against_purge),
+		PURGE_TEST(test_dat_on_fill_against_purge),
+		PURGE_TEST(test_dat_on_fill_from_a_hit_inside_a_scan),
+		PURGE_TEST(test_unrelated_ipte_does_not_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
