@@ -14,13 +14,10 @@
 
 #include "core/alloc_internal.h"
 #include "dat/table_internal.h"
+#include "enabled.h"
 #include "shadow_internal.h"
 
-/*
- * The gmap enabled on this thread. Initial-exec and hidden: the vCPU hit path
- * (src/vcpu/vcpu.c) reads it with one load, without a call to
- * gmap_get_enabled() through the PLT and __tls_get_addr().
- */
+/* Declared, with why it is initial-exec, in enabled.h (the model must be repeated here). */
 __thread struct gmap *enabled_gmap __attribute__((visibility("hidden"), tls_model("initial-exec")));
 /* The last gmap sequence number handed out. */
 static atomic_ulong last_seqno;

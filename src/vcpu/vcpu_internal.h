@@ -11,6 +11,7 @@
 #include <gmap/gmap_locked.h>
 #include <gmap/vcpu.h>
 
+#include "gmap/enabled.h"
 #include "vcpu_hooks.h"
 
 /* A vCPU in SIE: guest-3 as guest-2 described it, and the shadow that runs it. */
@@ -26,13 +27,6 @@ struct vsie_state {
 	bool iep;
 	struct vsie_stats stats;
 };
-
-/*
- * gmap.c: the gmap enabled on this thread (gmap_get_enabled()), read by the hit
- * path with one load: initial-exec, so no __tls_get_addr() call.
- */
-extern __thread struct gmap *enabled_gmap
-	__attribute__((visibility("hidden"), tls_model("initial-exec")));
 
 #define TLB_ENTRIES VCPU_TLB_ENTRIES
 
